@@ -1,6 +1,31 @@
+using Terminator.Configuration;
+
 namespace Terminator.Daemon;
 
+/// <summary>
+/// Entry point. <c>terminator</c> runs the daemon from TERMINATOR_* variables; <c>terminator demo</c> runs the embedded
+/// default; <c>terminator --help</c> lists both and every variable. Exit codes: 0 clean stop, 1 runtime failure,
+/// 2 bad configuration or usage.
+/// </summary>
 internal static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            return await DaemonCommand.RunAsync().ConfigureAwait(false);
+        }
+
+        switch (args[0])
+        {
+            case "--help" or "-h" or "help":
+                TerminatorEnvironment.WriteHelp(Console.Out);
+                return 0;
+            case "demo" when args.Length == 1:
+                return await DemoCommand.RunAsync().ConfigureAwait(false);
+            default:
+                await Console.Error.WriteLineAsync($"terminator: unknown command '{string.Join(' ', args)}' (see terminator --help)").ConfigureAwait(false);
+                return 2;
+        }
+    }
 }

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+
+namespace Terminator.MacroBench;
+
+/// <summary>
+/// The load generator, the same for every terminator: keep-alive HTTPS requests on N connections, and connection
+/// storms with one request per connection, either forbidding TLS resumption (every handshake is full) or allowing it.
+/// Certificate validation is skipped on purpose: it is client CPU, and identical for every peer.
+/// </summary>
+internal static class LoadClient
+{
+    public static async Task<LatencyRecorder> KeepAliveAsync(IPEndPoint target, IReadOnlyList<string> names, string path, int connections, TimeSpan duration)
+    {
+        var recorder = new LatencyRecorder();
+        using var stop = new CancellationTokenSource(duration);
+        var workers = new Task[connections];
+        for (int i = 0; i < connections; i++)
+        {
+            string name = names[i * 7919 % names.Count];
+            workers[i] = Task.Run(() => KeepAliveWorkerAsync(target, name, path, recorder, stop.Token));
+        }
+
+        await Task.WhenAll(workers);
+        return recorder;
+    }
+
+    public static async Task<LatencyRecorder> HandshakesAsync(IPEndPoint target, IReadOnlyList<string> names, int concurrency, TimeSpan duration, bool allowResume)
+    {
+        var recorder = new LatencyRecorder();
+        using var stop = new CancellationTokenSource(duration);
+        var workers = new Task[concurrency];
+        for (int i = 0; i < concurrency; i++)
+        {
+            int seed = i;
+            workers[i] = Task.Run(() => HandshakeWorkerAsync(target, names, seed, allowResume, recorder, stop.Token));
+        }
+
+        await Task.WhenAll(workers);
+        return recorder;
+    }
+
+    /// <summary>One full TLS handshake + request; true when the response status was 2xx/3xx.</summary>
+    public static async Task<bool> ProbeAsync(IPEndPoint target, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using SslStream tls = await ConnectAsync(target, name, allowResume: false, cancellationToken);
+            await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET /q/probe HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n"), cancellationToken);
+            var buffer = new byte[4096];
+            int n = await tls.ReadAsync(buffer, cancellationToken);
+            return n > 12 && (buffer[9] == '2' || buffer[9] == '3');
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task KeepAliveWorkerAsync(IPEndPoint target, string name, string path, LatencyRecorder recorder, CancellationToken stop)
+    {
+        byte[] request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {name}\r\nUser-Agent: terminator-macrobench\r\nAccept: */*\r\n\r\n");
+        var buffer = new byte[16 * 1024];
+        while (!stop.IsCancellationRequested)
+        {
+            SslStream tls;
+            try
+            {
+                tls = await ConnectAsync(target, name, allowResume: true, stop);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException or OperationCanceledException)
+            {
+                if (!stop.IsCancellationRequested) recorder.Error();
+                continue;
+            }
+
+            await using (tls)
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await tls.WriteAsync(request, stop);
+                        if (!await ReadResponseAsync(tls, buffer, stop))
+                        {
+                            recorder.Error();
+                            break;
+                        }
+                    }
+                    catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+                    {
+                        if (!stop.IsCancellationRequested) recorder.Error();
+                        break;
+                    }
+
+                    recorder.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                }
+            }
+        }
+    }
+
+    private static async Task HandshakeWorkerAsync(IPEndPoint target, IReadOnlyList<string> names, int seed, bool allowResume, LatencyRecorder recorder, CancellationToken stop)
+    {
+        var random = new Random(seed);
+        var buffer = new byte[16 * 1024];
+        while (!stop.IsCancellationRequested)
+        {
+            string name = names[random.Next(names.Count)];
+            long start = Stopwatch.GetTimestamp();
+            try
+            {
+                await using SslStream tls = await ConnectAsync(target, name, allowResume, stop);
+                await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET /q/open HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n"), stop);
+                if (!await ReadResponseAsync(tls, buffer, stop))
+                {
+                    recorder.Error();
+                    continue;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException or OperationCanceledException)
+            {
+                if (!stop.IsCancellationRequested) recorder.Error();
+                continue;
+            }
+
+            recorder.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+    }
+
+    private static async Task<SslStream> ConnectAsync(IPEndPoint target, string name, bool allowResume, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(target, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = name,
+                EnabledSslProtocols = SslProtocols.Tls13,
+                ApplicationProtocols = [SslApplicationProtocol.Http11],
+                AllowTlsResume = allowResume,
+                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+            }, cancellationToken);
+        }
+        catch
+        {
+            await tls.DisposeAsync();
+            throw;
+        }
+
+        return tls;
+    }
+
+    /// <summary>Reads one response with a Content-Length (or none: 302 with Content-Length 0 included).</summary>
+    private static async Task<bool> ReadResponseAsync(SslStream tls, byte[] buffer, CancellationToken cancellationToken)
+    {
+        int filled = 0;
+        while (true)
+        {
+            int n = await tls.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            if (n == 0) return false;
+            filled += n;
+            int headEnd = buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
+            if (headEnd < 0) continue;
+            int length = ContentLength(buffer.AsSpan(0, headEnd));
+            int total = headEnd + 4 + length;
+            while (filled < total)
+            {
+                n = await tls.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+                if (n == 0) return false;
+                filled += n;
+            }
+
+            return buffer[9] is (byte)'2' or (byte)'3';
+        }
+    }
+
+    private static int ContentLength(ReadOnlySpan<byte> head)
+    {
+        int i = head.IndexOf("ontent-Length: "u8);
+        if (i < 0) i = head.IndexOf("ontent-length: "u8);
+        if (i < 0) return 0;
+        int value = 0;
+        for (int j = i + 15; j < head.Length && head[j] is >= (byte)'0' and <= (byte)'9'; j++)
+        {
+            value = value * 10 + (head[j] - '0');
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Side-by-side macro benchmark: Terminator vs nginx vs HAProxy on the same certificates, upstream and load.
+# Usage: bench/macro.sh [--certs 10000] [--duration 10] [--runs 2] [--only terminator,nginx,haproxy]
+# Writes bench/results/<date>.md. Targets 127.0.0.1 only; every process it starts is stopped by PID.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+for tool in nginx haproxy taskset; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  # policy-rc.d keeps the packages' own services from starting on :80.
+  [ -f /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+  apt-get update -q >/dev/null && apt-get install -y -q nginx haproxy util-linux >/dev/null
+fi
+out=bench/results/$(date -u +%Y-%m-%d).md
+dotnet publish src/Terminator.Daemon -c Release -o /tmp/terminator-macrobench-bin --nologo -v q >/dev/null
+dotnet build bench/Terminator.MacroBench -c Release --nologo -v q >/dev/null
+# The load client and the upstream share CPU 1; each terminator is started on CPU 0 by the tool itself.
+taskset -c 1 dotnet bench/Terminator.MacroBench/bin/Release/net10.0/Terminator.MacroBench.dll \
+  --terminator /tmp/terminator-macrobench-bin/terminator.dll --out "$out" "$@"

@@ -1,0 +1,85 @@
+using System.Net.Sockets;
+using Terminator.Certificates;
+using Terminator.Configuration;
+using Terminator.Diagnostics;
+using Terminator.Hosting;
+
+namespace Terminator.Daemon;
+
+/// <summary>The production mode: configuration from the environment, certificates from TERMINATOR_CERT_DIR.</summary>
+internal static class DaemonCommand
+{
+    public static async Task<int> RunAsync()
+    {
+        if (!TerminatorEnvironment.TryLoad(TerminatorEnvironment.ReadProcessEnvironment(), out TerminatorOptions? options, out string? error))
+        {
+            await Console.Error.WriteLineAsync($"terminator: {error}").ConfigureAwait(false);
+            return 2;
+        }
+
+        var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
+        var certificates = new CertificateMap();
+        int loaded = LoadCertificates(options.CertDirectory, certificates, log);
+
+        CertificateEntry? defaultCertificate = null;
+        if (options.UnknownSni == UnknownSniPolicy.Default && options.DefaultCertificatePath is not null)
+        {
+            try
+            {
+                defaultCertificate = CertificateLoader.LoadFile(options.DefaultCertificatePath);
+            }
+            catch (CertificateLoadException ex)
+            {
+                await Console.Error.WriteLineAsync($"terminator: TERMINATOR_DEFAULT_CERT: {ex.Path}: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+        }
+
+        if (loaded == 0 && defaultCertificate is null)
+        {
+            await Console.Error.WriteLineAsync($"terminator: TERMINATOR_CERT_DIR: no usable certificate in {options.CertDirectory}").ConfigureAwait(false);
+            return 2;
+        }
+
+        await using var server = new TerminatorServer(options, certificates, defaultCertificate, log);
+        try
+        {
+            server.Start();
+        }
+        catch (SocketException ex)
+        {
+            await Console.Error.WriteLineAsync($"terminator: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {string.Join(',', server.HttpEndPoints)}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}");
+
+        using var signal = new ShutdownSignal(reload: () =>
+        {
+            int count = LoadCertificates(options.CertDirectory, certificates, log);
+            log.Info($"reload: {count} certificates, {certificates.Count} names");
+        });
+        string name = await signal.Stopped.ConfigureAwait(false);
+        log.Info($"{name}: draining {server.ActiveConnections} connections (up to {options.DrainTimeout.TotalSeconds:0.#} s)");
+        bool clean = await server.StopAsync(options.DrainTimeout).ConfigureAwait(false);
+        log.Info(clean ? "stopped" : "stopped; connections still open at the drain timeout were closed");
+        return 0;
+    }
+
+    /// <summary>Loads (or reloads) the directory into the map; broken files are logged with their path and skipped.</summary>
+    internal static int LoadCertificates(string directory, CertificateMap certificates, TerminatorLog log)
+    {
+        CertificateDirectoryLoadResult result = CertificateLoader.LoadDirectory(directory);
+        foreach (CertificateLoadError failure in result.Errors)
+        {
+            log.Warn($"certificate skipped: {failure.Path}: {failure.Reason}");
+        }
+
+        foreach (CertificateEntry entry in result.Entries)
+        {
+            certificates.Set(entry);
+        }
+
+        return result.Entries.Count;
+    }
+}

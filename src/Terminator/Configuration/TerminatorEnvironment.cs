@@ -1,0 +1,255 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Text;
+using static Terminator.Configuration.EnvironmentValueParser;
+
+namespace Terminator.Configuration;
+
+/// <summary>
+/// Loads <see cref="TerminatorOptions"/> from <c>TERMINATOR_*</c> environment variables and validates them up front,
+/// like <c>nginx -t</c>: the first problem becomes one line naming the variable, and the daemon exits with code 2.
+/// </summary>
+public static class TerminatorEnvironment
+{
+    /// <summary>Every variable name starts with this prefix.</summary>
+    public const string Prefix = "TERMINATOR_";
+
+    private delegate string? ApplyValue(string value, TerminatorOptions current, out TerminatorOptions updated);
+
+    /// <param name="EmptyIsValue">True when an empty value means something (e.g. "listener off") rather than "default".</param>
+    private sealed record Spec(EnvironmentVariableInfo Info, ApplyValue Apply, bool EmptyIsValue = false);
+
+    private static readonly TimeSpan OneHour = TimeSpan.FromHours(1);
+
+    private static readonly Spec[] Specs =
+    [
+        new(new("TERMINATOR_HTTPS_LISTEN", "0.0.0.0:443", "TLS listeners: comma-separated ip:port list, IPv6 as [::]:443 (port 0 = ephemeral)."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                IReadOnlyList<IPEndPoint> list = [];
+                string? e = v.Equals("off", StringComparison.OrdinalIgnoreCase) ? "at least one HTTPS listener is required" : TryParseEndPointList(v, out list);
+                u = e is null ? o with { HttpsListen = list } : o;
+                return e;
+            }),
+        new(new("TERMINATOR_HTTP_LISTEN", "0.0.0.0:80", "Plain-HTTP listeners (same syntax); 'off' or an empty value disables plain HTTP."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                IReadOnlyList<IPEndPoint> list = [];
+                string? e = v.Length == 0 || v.Equals("off", StringComparison.OrdinalIgnoreCase) ? null : TryParseEndPointList(v, out list);
+                u = e is null ? o with { HttpListen = list } : o;
+                return e;
+            },
+            EmptyIsValue: true),
+        new(new("TERMINATOR_CERT_DIR", "/etc/terminator/certs", "Directory with the per-domain certificates; must exist."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o with { CertDirectory = v };
+                return Directory.Exists(v) ? null : $"directory '{v}' does not exist";
+            }),
+        new(new("TERMINATOR_UNKNOWN_SNI", "reject", "Unknown or missing SNI: 'reject' aborts the handshake, 'default' serves TERMINATOR_DEFAULT_CERT."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                if (v.Equals("reject", StringComparison.OrdinalIgnoreCase)) { u = o with { UnknownSni = UnknownSniPolicy.Reject }; return null; }
+                if (v.Equals("default", StringComparison.OrdinalIgnoreCase)) { u = o with { UnknownSni = UnknownSniPolicy.Default }; return null; }
+                return $"'{v}' is not a policy (expected reject or default)";
+            }),
+        new(new("TERMINATOR_DEFAULT_CERT", "", "Fallback certificate: a combined PEM (chain + key) or a certificate with a sibling .key; required when TERMINATOR_UNKNOWN_SNI=default."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o with { DefaultCertificatePath = v };
+                return TerminatorOptionsValidator.ValidateDefaultCertificate(v);
+            }),
+        new(new("TERMINATOR_UPSTREAM", "http://127.0.0.1:8080", "Tracking server to proxy to: http://host[:port] (plain http only, port defaults to 80, no path)."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                string? e = TryParseUpstream(v, out string host, out int port);
+                u = e is null ? o with { UpstreamHost = host, UpstreamPort = port } : o;
+                return e;
+            }),
+        Duration("TERMINATOR_UPSTREAM_DNS_TTL", "10s", TimeSpan.FromDays(1), "How long resolved upstream addresses are reused before resolving again.", (o, t) => o with { UpstreamDnsTtl = t }),
+        Integer("TERMINATOR_UPSTREAM_MAX_CONNECTIONS", "256", 1, 100_000, "Maximum open connections per upstream address.", (o, n) => o with { UpstreamMaxConnections = n }),
+        Duration("TERMINATOR_UPSTREAM_TIMEOUT", "30s", TimeSpan.FromMinutes(10), "Time allowed from sending a request upstream to receiving the response head.", (o, t) => o with { UpstreamTimeout = t }),
+        Duration("TERMINATOR_UPSTREAM_CONNECT_TIMEOUT", "5s", TimeSpan.FromMinutes(5), "TCP connect timeout to the upstream.", (o, t) => o with { UpstreamConnectTimeout = t }),
+        Duration("TERMINATOR_UPSTREAM_IDLE_TIMEOUT", "15s", OneHour, "How long an idle pooled upstream connection is kept open.", (o, t) => o with { UpstreamIdleTimeout = t }),
+        Duration("TERMINATOR_HANDSHAKE_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "Time allowed for the whole TLS handshake.", (o, t) => o with { HandshakeTimeout = t }),
+        Duration("TERMINATOR_HEADER_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "The whole request head must arrive within this time.", (o, t) => o with { HeaderTimeout = t }),
+        Duration("TERMINATOR_IDLE_TIMEOUT", "60s", OneHour, "Keep-alive idle time allowed between requests on a client connection.", (o, t) => o with { IdleTimeout = t }),
+        Integer("TERMINATOR_MAX_HEADER_BYTES", "32768", 1024, 1_048_576, "Maximum size of a request head (request line + headers) in bytes; larger gets 431.", (o, n) => o with { MaxHeaderBytes = n }),
+        Integer("TERMINATOR_MAX_HEADER_COUNT", "100", 1, 1000, "Maximum number of request header fields; more gets 431.", (o, n) => o with { MaxHeaderCount = n }),
+        Integer("TERMINATOR_MAX_REQUEST_TARGET", "8192", 16, 1_048_576, "Maximum request-target (path + query) length in bytes; longer gets 414. When unset, at most TERMINATOR_MAX_HEADER_BYTES.", (o, n) => o with { MaxRequestTargetLength = n }),
+        Integer("TERMINATOR_MAX_CONNECTIONS", "100000", 1, 10_000_000, "Maximum concurrent client connections; connections beyond it are closed right after accept.", (o, n) => o with { MaxConnections = n }),
+        Integer("TERMINATOR_MAX_CONNECTIONS_PER_IP", "512", 1, 10_000_000, "Maximum concurrent client connections from one IP address.", (o, n) => o with { MaxConnectionsPerIp = n }),
+        Duration("TERMINATOR_DRAIN_TIMEOUT", "30s", OneHour, "On SIGTERM, how long in-flight requests may finish before connections are closed.", (o, t) => o with { DrainTimeout = t }),
+        Integer("TERMINATOR_LISTEN_BACKLOG", "4096", 1, 65535, "listen(2) backlog per listener (the kernel caps it at net.core.somaxconn).", (o, n) => o with { ListenBacklog = n }),
+        new(new("TERMINATOR_LOG_LEVEL", "info", "Minimum log level: debug, info, warn or error."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                string level = v.ToLowerInvariant();
+                bool ok = level is "debug" or "info" or "warn" or "error";
+                u = ok ? o with { LogLevel = level } : o;
+                return ok ? null : $"'{v}' is not a log level (expected debug, info, warn or error)";
+            }),
+    ];
+
+    /// <summary>Every supported variable with its default and meaning, in documentation order.</summary>
+    public static IReadOnlyList<EnvironmentVariableInfo> Variables { get; } = Array.AsReadOnly(Array.ConvertAll(Specs, s => s.Info));
+
+    /// <summary>
+    /// Parses and validates <paramref name="environment"/> (names outside <c>TERMINATOR_*</c> are ignored; unknown
+    /// <c>TERMINATOR_*</c> names are an error, with a suggestion when close to a real one). Unset or empty values take the
+    /// default. On failure <paramref name="error"/> is one line: <c>NAME: what is wrong</c>.
+    /// </summary>
+    public static bool TryLoad(
+        IReadOnlyDictionary<string, string?> environment,
+        [NotNullWhen(true)] out TerminatorOptions? options,
+        [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        options = null;
+        error = FindUnknownVariable(environment);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        var current = new TerminatorOptions();
+        foreach (Spec spec in Specs)
+        {
+            string value = environment.TryGetValue(spec.Info.Name, out string? raw) && raw is not null ? raw.Trim() : spec.Info.Default;
+            if (value.Length == 0 && !spec.EmptyIsValue)
+            {
+                value = spec.Info.Default;
+            }
+
+            if (value.Length == 0 && !spec.EmptyIsValue)
+            {
+                continue; // no default at all (TERMINATOR_DEFAULT_CERT): keep the unset initial value
+            }
+
+            string? problem = spec.Apply(value, current, out current);
+            if (problem is not null)
+            {
+                error = $"{spec.Info.Name}: {problem}";
+                return false;
+            }
+        }
+
+        bool requestTargetSet = environment.TryGetValue("TERMINATOR_MAX_REQUEST_TARGET", out string? target) && !string.IsNullOrWhiteSpace(target);
+        error = TerminatorOptionsValidator.CrossValidate(ref current, requestTargetSet);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        options = current;
+        return true;
+    }
+
+    /// <summary>The process environment filtered to names starting with <c>TERMINATOR_</c> (any case, so typos are caught).</summary>
+    public static IReadOnlyDictionary<string, string?> ReadProcessEnvironment()
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string name && name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                result[name] = entry.Value as string;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Writes the <c>--help</c> text: usage lines, then every variable with its default and meaning.</summary>
+    public static void WriteHelp(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteLine("Terminator: TLS terminator for email tracking domains (SNI certificates, HTTP/1.1 proxy).");
+        writer.WriteLine();
+        writer.WriteLine("Usage:");
+        writer.WriteLine("  terminator            run the daemon from TERMINATOR_* variables");
+        writer.WriteLine("  terminator demo       run the embedded default (throwaway CA, sample origin, 127.0.0.1 ports)");
+        writer.WriteLine("  terminator --help     show this text");
+        writer.WriteLine();
+        writer.WriteLine("Configuration errors are reported as one line naming the variable; the exit code is then 2.");
+        writer.WriteLine("Durations: 500ms, 10s, 5m, 1h, or a bare number of seconds. Unset or empty means the default.");
+        writer.WriteLine();
+        writer.WriteLine("Environment variables (default in brackets):");
+        foreach (Spec spec in Specs)
+        {
+            string shownDefault = spec.Info.Default.Length == 0 ? "unset" : spec.Info.Default;
+            writer.WriteLine($"  {spec.Info.Name} [{shownDefault}]");
+            writer.WriteLine($"      {spec.Info.Description}");
+        }
+    }
+
+    /// <summary>A Markdown table (<c>| Variable | Default | Meaning |</c>) of every variable, for the README.</summary>
+    public static string ToMarkdownTable()
+    {
+        var builder = new StringBuilder();
+        builder.Append("| Variable | Default | Meaning |\n");
+        builder.Append("|---|---|---|\n");
+        foreach (Spec spec in Specs)
+        {
+            string shownDefault = spec.Info.Default.Length == 0 ? "*(unset)*" : $"`{spec.Info.Default}`";
+            string meaning = spec.Info.Description.Replace("|", "\\|", StringComparison.Ordinal);
+            builder.Append($"| `{spec.Info.Name}` | {shownDefault} | {meaning} |\n");
+        }
+
+        return builder.ToString();
+    }
+
+    private static Spec Duration(string name, string defaultValue, TimeSpan max, string description, Func<TerminatorOptions, TimeSpan, TerminatorOptions> set) =>
+        new(new(name, defaultValue, $"{description} Range: up to {FormatDuration(max)}."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                string? e = TryParseDuration(v, max, out TimeSpan t);
+                u = e is null ? set(o, t) : o;
+                return e;
+            });
+
+    private static Spec Integer(string name, string defaultValue, int min, int max, string description, Func<TerminatorOptions, int, TerminatorOptions> set) =>
+        new(new(name, defaultValue, $"{description} Range: {min}..{max}."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                string? e = TryParseInt(v, min, max, out int n);
+                u = e is null ? set(o, n) : o;
+                return e;
+            });
+
+    private static string? FindUnknownVariable(IReadOnlyDictionary<string, string?> environment)
+    {
+        List<string>? unknown = null;
+        foreach (string name in environment.Keys)
+        {
+            if (name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && Array.FindIndex(Specs, s => s.Info.Name == name) < 0)
+            {
+                (unknown ??= []).Add(name);
+            }
+        }
+
+        if (unknown is null)
+        {
+            return null;
+        }
+
+        unknown.Sort(StringComparer.Ordinal); // deterministic: the same environment always reports the same line
+        string first = unknown[0];
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (Spec spec in Specs)
+        {
+            int distance = EditDistance(first, spec.Info.Name);
+            if (distance < bestDistance)
+            {
+                (best, bestDistance) = (spec.Info.Name, distance);
+            }
+        }
+
+        return bestDistance == 0 ? $"{first}: unknown variable (did you mean {best}? names are case-sensitive)"
+            : bestDistance <= 3 ? $"{first}: unknown variable (did you mean {best}?)"
+            : $"{first}: unknown variable (run 'terminator --help' for the list)";
+    }
+}

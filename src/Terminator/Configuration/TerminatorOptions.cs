@@ -1,0 +1,85 @@
+using System.Net;
+
+namespace Terminator.Configuration;
+
+/// <summary>
+/// The validated daemon configuration. Build it with <see cref="TerminatorEnvironment.TryLoad"/>;
+/// every property's initial value is the documented default (see <see cref="TerminatorEnvironment.Variables"/>).
+/// </summary>
+public sealed record TerminatorOptions
+{
+    /// <summary>TLS listeners (<c>TERMINATOR_HTTPS_LISTEN</c>); never empty after validation.</summary>
+    public IReadOnlyList<IPEndPoint> HttpsListen { get; init; } = [new IPEndPoint(IPAddress.Any, 443)];
+
+    /// <summary>Plain-HTTP listeners (<c>TERMINATOR_HTTP_LISTEN</c>); empty when disabled with <c>off</c>.</summary>
+    public IReadOnlyList<IPEndPoint> HttpListen { get; init; } = [new IPEndPoint(IPAddress.Any, 80)];
+
+    /// <summary>Directory holding the per-domain certificates (<c>TERMINATOR_CERT_DIR</c>); validated to exist.</summary>
+    public string CertDirectory { get; init; } = "/etc/terminator/certs";
+
+    /// <summary>Handling of unknown or missing SNI (<c>TERMINATOR_UNKNOWN_SNI</c>).</summary>
+    public UnknownSniPolicy UnknownSni { get; init; } = UnknownSniPolicy.Reject;
+
+    /// <summary>
+    /// Fallback certificate (<c>TERMINATOR_DEFAULT_CERT</c>): a combined PEM (chain + key) or a certificate with a
+    /// sibling <c>.key</c>. Required when <see cref="UnknownSni"/> is <see cref="UnknownSniPolicy.Default"/>.
+    /// </summary>
+    public string? DefaultCertificatePath { get; init; }
+
+    /// <summary>Upstream host name or IP literal (IPv6 without brackets), from <c>TERMINATOR_UPSTREAM</c>.</summary>
+    public string UpstreamHost { get; init; } = "127.0.0.1";
+
+    /// <summary>Upstream TCP port, from <c>TERMINATOR_UPSTREAM</c>.</summary>
+    public int UpstreamPort { get; init; } = 8080;
+
+    /// <summary>How long a resolved upstream address list is reused (<c>TERMINATOR_UPSTREAM_DNS_TTL</c>).</summary>
+    public TimeSpan UpstreamDnsTtl { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connection cap per upstream address (<c>TERMINATOR_UPSTREAM_MAX_CONNECTIONS</c>).</summary>
+    public int UpstreamMaxConnections { get; init; } = 256;
+
+    /// <summary>Time from sending a request upstream to receiving the response head (<c>TERMINATOR_UPSTREAM_TIMEOUT</c>).</summary>
+    public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>TCP connect timeout to the upstream (<c>TERMINATOR_UPSTREAM_CONNECT_TIMEOUT</c>).</summary>
+    public TimeSpan UpstreamConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a pooled idle upstream connection is kept (<c>TERMINATOR_UPSTREAM_IDLE_TIMEOUT</c>).</summary>
+    public TimeSpan UpstreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Limit for the whole TLS handshake (<c>TERMINATOR_HANDSHAKE_TIMEOUT</c>).</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The whole request head must arrive within this time (<c>TERMINATOR_HEADER_TIMEOUT</c>).</summary>
+    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Keep-alive idle time allowed between client requests (<c>TERMINATOR_IDLE_TIMEOUT</c>).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Maximum request head size in bytes (<c>TERMINATOR_MAX_HEADER_BYTES</c>).</summary>
+    public int MaxHeaderBytes { get; init; } = 32768;
+
+    /// <summary>Maximum number of request header fields (<c>TERMINATOR_MAX_HEADER_COUNT</c>).</summary>
+    public int MaxHeaderCount { get; init; } = 100;
+
+    /// <summary>Maximum request-target length in bytes (<c>TERMINATOR_MAX_REQUEST_TARGET</c>).</summary>
+    public int MaxRequestTargetLength { get; init; } = 8192;
+
+    /// <summary>Maximum concurrent client connections (<c>TERMINATOR_MAX_CONNECTIONS</c>).</summary>
+    public int MaxConnections { get; init; } = 100000;
+
+    /// <summary>Maximum concurrent client connections from one IP address (<c>TERMINATOR_MAX_CONNECTIONS_PER_IP</c>).</summary>
+    public int MaxConnectionsPerIp { get; init; } = 512;
+
+    /// <summary>Grace period for in-flight requests on shutdown (<c>TERMINATOR_DRAIN_TIMEOUT</c>).</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>listen(2) backlog per listener (<c>TERMINATOR_LISTEN_BACKLOG</c>).</summary>
+    public int ListenBacklog { get; init; } = 4096;
+
+    /// <summary>Minimum log level: <c>debug</c>, <c>info</c>, <c>warn</c> or <c>error</c> (<c>TERMINATOR_LOG_LEVEL</c>).</summary>
+    public string LogLevel { get; init; } = "info";
+
+    /// <summary>All defaults (note: <see cref="CertDirectory"/> is not checked to exist here).</summary>
+    public static TerminatorOptions Default { get; } = new();
+}

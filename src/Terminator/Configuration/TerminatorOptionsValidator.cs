@@ -1,0 +1,85 @@
+using System.Net;
+
+namespace Terminator.Configuration;
+
+/// <summary>Validation that needs the file system or more than one variable (runs once at start-up).</summary>
+internal static class TerminatorOptionsValidator
+{
+    /// <summary>Checks the fallback certificate file exists and has a key (inline or a sibling <c>.key</c>).</summary>
+    public static string? ValidateDefaultCertificate(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return $"'{path}' is a directory, expected a PEM file";
+        }
+
+        if (!File.Exists(path))
+        {
+            return $"file '{path}' does not exist";
+        }
+
+        // The key may be inside the PEM or next to it; catching "no key at all" here beats a TLS failure at first connect.
+        if (File.ReadAllText(path).Contains("PRIVATE KEY-----", StringComparison.Ordinal)
+            || File.Exists(Path.ChangeExtension(path, ".key")) || File.Exists(path + ".key"))
+        {
+            return null;
+        }
+
+        return $"'{path}' contains no private key and has no sibling '{Path.ChangeExtension(path, ".key")}'";
+    }
+
+    /// <summary>Rules that involve more than one variable; returns one <c>NAME: problem</c> line or null.</summary>
+    /// <param name="options">Validated options; an unset request-target limit is clamped to the head limit.</param>
+    /// <param name="requestTargetSet">Whether TERMINATOR_MAX_REQUEST_TARGET was given explicitly.</param>
+    public static string? CrossValidate(ref TerminatorOptions options, bool requestTargetSet)
+    {
+        if (options.UnknownSni == UnknownSniPolicy.Default && options.DefaultCertificatePath is null)
+        {
+            return "TERMINATOR_DEFAULT_CERT: required when TERMINATOR_UNKNOWN_SNI=default";
+        }
+
+        if (options.MaxRequestTargetLength > options.MaxHeaderBytes && !requestTargetSet)
+        {
+            // Lowering only TERMINATOR_MAX_HEADER_BYTES must not fail because of the other variable's default.
+            options = options with { MaxRequestTargetLength = options.MaxHeaderBytes };
+        }
+
+        if (options.MaxRequestTargetLength > options.MaxHeaderBytes)
+        {
+            return $"TERMINATOR_MAX_REQUEST_TARGET: {options.MaxRequestTargetLength} exceeds TERMINATOR_MAX_HEADER_BYTES ({options.MaxHeaderBytes}); the request line is part of the head";
+        }
+
+        return FindListenerConflict(options);
+    }
+
+    /// <summary>Two listeners on one port conflict when the addresses are equal or one is the wildcard (bind would fail).</summary>
+    private static string? FindListenerConflict(TerminatorOptions options)
+    {
+        var all = new List<(IPEndPoint EndPoint, string Variable)>();
+        foreach (IPEndPoint e in options.HttpsListen) { all.Add((e, "TERMINATOR_HTTPS_LISTEN")); }
+        foreach (IPEndPoint e in options.HttpListen) { all.Add((e, "TERMINATOR_HTTP_LISTEN")); }
+        for (int j = 1; j < all.Count; j++)
+        {
+            for (int i = 0; i < j; i++)
+            {
+                IPEndPoint a = all[i].EndPoint, b = all[j].EndPoint;
+                if (a.Port == 0 || a.Port != b.Port || a.AddressFamily != b.AddressFamily)
+                {
+                    continue; // port 0 = distinct ephemeral ports, never a conflict
+                }
+
+                if (a.Address.Equals(b.Address) || IsWildcard(a.Address) || IsWildcard(b.Address))
+                {
+                    string where = all[i].Variable == all[j].Variable ? "earlier in the same list" : $"in {all[i].Variable}";
+                    return $"{all[j].Variable}: {Format(b)} conflicts with {Format(a)} {where}";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+
+    private static string Format(IPEndPoint endPoint) => endPoint.ToString();
+}

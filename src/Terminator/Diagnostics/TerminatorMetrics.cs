@@ -1,0 +1,55 @@
+namespace Terminator.Diagnostics;
+
+/// <summary>
+/// Process-wide counters, incremented with <see cref="Interlocked"/> on the connection paths.
+/// One instance per server so tests running servers side by side see their own numbers.
+/// </summary>
+public sealed class TerminatorMetrics
+{
+    private long _connectionsAccepted;
+    private long _connectionsRejectedByLimit;
+    private long _handshakesCompleted;
+    private long _handshakesFailed;
+    private long _handshakeTimeouts;
+    private long _unknownServerNames;
+    private long _nonTlsConnections;
+    private long _malformedClientHellos;
+    private long _requests;
+    private long _badRequests;
+    private long _upstreamErrors;
+    private long _upstreamTimeouts;
+    private long _upstreamRetries;
+    private long _headerTimeouts;
+
+    public long ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
+    public long ConnectionsRejectedByLimit => Volatile.Read(ref _connectionsRejectedByLimit);
+    public long HandshakesCompleted => Volatile.Read(ref _handshakesCompleted);
+    public long HandshakesFailed => Volatile.Read(ref _handshakesFailed);
+    public long HandshakeTimeouts => Volatile.Read(ref _handshakeTimeouts);
+    /// <summary>ClientHellos whose SNI matched no certificate (or had no SNI) under the reject policy.</summary>
+    public long UnknownServerNames => Volatile.Read(ref _unknownServerNames);
+    /// <summary>Connections to the TLS port whose first bytes were not a TLS handshake record (e.g. plain "GET /").</summary>
+    public long NonTlsConnections => Volatile.Read(ref _nonTlsConnections);
+    public long MalformedClientHellos => Volatile.Read(ref _malformedClientHellos);
+    public long Requests => Volatile.Read(ref _requests);
+    public long BadRequests => Volatile.Read(ref _badRequests);
+    public long UpstreamErrors => Volatile.Read(ref _upstreamErrors);
+    public long UpstreamTimeouts => Volatile.Read(ref _upstreamTimeouts);
+    public long UpstreamRetries => Volatile.Read(ref _upstreamRetries);
+    public long HeaderTimeouts => Volatile.Read(ref _headerTimeouts);
+
+    internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
+    internal void ConnectionRejectedByLimit() => Interlocked.Increment(ref _connectionsRejectedByLimit);
+    internal void HandshakeCompleted() => Interlocked.Increment(ref _handshakesCompleted);
+    internal void HandshakeFailed() => Interlocked.Increment(ref _handshakesFailed);
+    internal void HandshakeTimedOut() => Interlocked.Increment(ref _handshakeTimeouts);
+    internal void UnknownServerName() => Interlocked.Increment(ref _unknownServerNames);
+    internal void NonTlsConnection() => Interlocked.Increment(ref _nonTlsConnections);
+    internal void MalformedClientHello() => Interlocked.Increment(ref _malformedClientHellos);
+    internal void Request() => Interlocked.Increment(ref _requests);
+    internal void BadRequest() => Interlocked.Increment(ref _badRequests);
+    internal void UpstreamError() => Interlocked.Increment(ref _upstreamErrors);
+    internal void UpstreamTimeout() => Interlocked.Increment(ref _upstreamTimeouts);
+    internal void UpstreamRetry() => Interlocked.Increment(ref _upstreamRetries);
+    internal void HeaderTimeout() => Interlocked.Increment(ref _headerTimeouts);
+}

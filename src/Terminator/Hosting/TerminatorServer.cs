@@ -1,0 +1,146 @@
+using System.Net;
+using Terminator.Certificates;
+using Terminator.Configuration;
+using Terminator.Diagnostics;
+using Terminator.Http;
+using Terminator.Listener;
+using Terminator.Proxy;
+using Terminator.Tls;
+using Terminator.Upstream;
+
+namespace Terminator.Hosting;
+
+/// <summary>
+/// The composed server: listeners on the HTTPS and HTTP addresses, the TLS and plain connection handlers, the shared
+/// upstream pool, and graceful drain. The daemon and the tests both start it through here.
+/// </summary>
+public sealed class TerminatorServer : IAsyncDisposable
+{
+    private readonly TerminatorOptions _options;
+    private readonly List<SocketListener> _listeners = [];
+    private readonly ConnectionDrain _drain = new();
+    private readonly TlsConnectionHandler _tlsHandler;
+    private readonly PlainHttpConnectionHandler _plainHandler;
+    private readonly ConnectionLimiter _limiter;
+    private bool _stopped;
+
+    public TerminatorServer(TerminatorOptions options, CertificateMap certificates, CertificateEntry? defaultCertificate, TerminatorLog log)
+    {
+        _options = options;
+        Certificates = certificates;
+        Log = log;
+        Upstream = new UpstreamPool(new UpstreamPoolOptions
+        {
+            Host = options.UpstreamHost,
+            Port = options.UpstreamPort,
+            DnsTtl = options.UpstreamDnsTtl,
+            MaxConnectionsPerAddress = options.UpstreamMaxConnections,
+            IdleTimeout = options.UpstreamIdleTimeout,
+            ConnectTimeout = options.UpstreamConnectTimeout,
+        });
+        var context = new ProxyContext
+        {
+            Upstream = Upstream,
+            Limits = new HttpLimits
+            {
+                MaxHeaderBytes = options.MaxHeaderBytes,
+                MaxHeaderCount = options.MaxHeaderCount,
+                MaxRequestTargetLength = options.MaxRequestTargetLength,
+            },
+            Drain = _drain,
+            Metrics = Metrics,
+            Log = log,
+            HeaderTimeout = options.HeaderTimeout,
+            IdleTimeout = options.IdleTimeout,
+            UpstreamTimeout = options.UpstreamTimeout,
+        };
+        _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp);
+        _tlsHandler = new TlsConnectionHandler(context, certificates, options.HandshakeTimeout,
+            options.UnknownSni == UnknownSniPolicy.Default ? defaultCertificate : null);
+        _plainHandler = new PlainHttpConnectionHandler(context);
+    }
+
+    public TerminatorMetrics Metrics { get; } = new();
+    public CertificateMap Certificates { get; }
+    public UpstreamPool Upstream { get; }
+    public TerminatorLog Log { get; }
+    public int ActiveConnections => _drain.ActiveConnections;
+
+    /// <summary>Bound TLS addresses (real ports when 0 was configured).</summary>
+    public IReadOnlyList<IPEndPoint> HttpsEndPoints { get; private set; } = [];
+
+    /// <summary>Bound plain-HTTP addresses.</summary>
+    public IReadOnlyList<IPEndPoint> HttpEndPoints { get; private set; } = [];
+
+    /// <summary>Served for missing or unknown SNI under the "default" policy; swapped atomically on reload.</summary>
+    public CertificateEntry? DefaultCertificate
+    {
+        get => _tlsHandler.DefaultCertificate;
+        set => _tlsHandler.DefaultCertificate = _options.UnknownSni == UnknownSniPolicy.Default ? value : null;
+    }
+
+    /// <summary>Binds every address (all or nothing: a taken port fails start-up) and starts accepting.</summary>
+    public void Start()
+    {
+        try
+        {
+            HttpsEndPoints = Bind(_options.HttpsListen, _tlsHandler);
+            HttpEndPoints = Bind(_options.HttpListen, _plainHandler);
+        }
+        catch
+        {
+            foreach (SocketListener listener in _listeners)
+            {
+                listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            throw;
+        }
+
+        foreach (SocketListener listener in _listeners)
+        {
+            listener.Start();
+        }
+    }
+
+    private List<IPEndPoint> Bind(IReadOnlyList<IPEndPoint> endPoints, IConnectionHandler handler)
+    {
+        var bound = new List<IPEndPoint>(endPoints.Count);
+        foreach (IPEndPoint endPoint in endPoints)
+        {
+            SocketListener listener = SocketListener.Bind(endPoint, _options.ListenBacklog, handler, _limiter, Metrics, Log);
+            _listeners.Add(listener);
+            bound.Add(listener.EndPoint);
+        }
+
+        return bound;
+    }
+
+    /// <summary>
+    /// Graceful stop: close the listeners, let in-flight requests finish (idle keep-alive connections close at once),
+    /// abort what is left after <paramref name="drainTimeout"/>. Returns false when connections had to be aborted.
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan drainTimeout)
+    {
+        if (_stopped)
+        {
+            return true;
+        }
+
+        _stopped = true;
+        foreach (SocketListener listener in _listeners)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        bool clean = await _drain.DrainAsync(drainTimeout).ConfigureAwait(false);
+        await Upstream.DisposeAsync().ConfigureAwait(false);
+        return clean;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        _drain.Dispose();
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text;
+
+namespace Terminator.Http;
+
+/// <summary>Maps field names to <see cref="HeaderKind"/> (case-insensitive, RFC 9110 §5.1) and hop-by-hop rules.</summary>
+internal static class HeaderKindClassifier
+{
+    public static HeaderKind Classify(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        2 => Ascii.EqualsIgnoreCase(name, HeaderNames.TE) ? HeaderKind.TE : HeaderKind.Other,
+        4 => Ascii.EqualsIgnoreCase(name, HeaderNames.Host) ? HeaderKind.Host : HeaderKind.Other,
+        6 => Ascii.EqualsIgnoreCase(name, HeaderNames.Expect) ? HeaderKind.Expect : HeaderKind.Other,
+        7 => Ascii.EqualsIgnoreCase(name, HeaderNames.Trailer) ? HeaderKind.Trailer
+            : Ascii.EqualsIgnoreCase(name, HeaderNames.Upgrade) ? HeaderKind.Upgrade : HeaderKind.Other,
+        10 => Ascii.EqualsIgnoreCase(name, HeaderNames.Connection) ? HeaderKind.Connection
+            : Ascii.EqualsIgnoreCase(name, HeaderNames.KeepAlive) ? HeaderKind.KeepAlive : HeaderKind.Other,
+        14 => Ascii.EqualsIgnoreCase(name, HeaderNames.ContentLength) ? HeaderKind.ContentLength : HeaderKind.Other,
+        15 => Ascii.EqualsIgnoreCase(name, HeaderNames.XForwardedFor) ? HeaderKind.XForwardedFor : HeaderKind.Other,
+        16 => Ascii.EqualsIgnoreCase(name, HeaderNames.ProxyConnection) ? HeaderKind.ProxyConnection : HeaderKind.Other,
+        17 => Ascii.EqualsIgnoreCase(name, HeaderNames.TransferEncoding) ? HeaderKind.TransferEncoding
+            : Ascii.EqualsIgnoreCase(name, HeaderNames.XForwardedProto) ? HeaderKind.XForwardedProto : HeaderKind.Other,
+        _ => HeaderKind.Other,
+    };
+
+    /// <summary>RFC 9110 §7.6.1 connection-specific fields that a proxy must not forward.</summary>
+    public static bool IsAlwaysHopByHop(HeaderKind kind) => kind is HeaderKind.Connection or HeaderKind.KeepAlive
+        or HeaderKind.ProxyConnection or HeaderKind.TE or HeaderKind.Trailer or HeaderKind.Upgrade;
+
+    /// <summary>
+    /// Fields a Connection header may NOT get stripped ("Connection: Content-Length" would desynchronise the body framing
+    /// between us and upstream; Host/X-Forwarded-* are rewritten or required by us).
+    /// </summary>
+    public static bool IsProtected(HeaderKind kind) => kind is HeaderKind.Host or HeaderKind.ContentLength
+        or HeaderKind.TransferEncoding or HeaderKind.XForwardedFor or HeaderKind.XForwardedProto;
+}

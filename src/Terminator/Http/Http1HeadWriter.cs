@@ -1,0 +1,170 @@
+using System.Buffers;
+
+namespace Terminator.Http;
+
+/// <summary>
+/// Serialises heads for forwarding. Field names and values are written byte for byte as received (only the whitespace
+/// around the colon is normalised to ": "); hop-by-hop fields (RFC 9110 §7.6.1) are removed. Sizes are computed first so
+/// each head is a single <see cref="IBufferWriter{T}.GetSpan"/> + <see cref="IBufferWriter{T}.Advance"/>.
+/// </summary>
+public static class Http1HeadWriter
+{
+    private static ReadOnlySpan<byte> Http11Suffix => " HTTP/1.1\r\n"u8;
+    private static ReadOnlySpan<byte> Http11Prefix => "HTTP/1.1 "u8;
+    private static ReadOnlySpan<byte> ColonSpace => ": "u8;
+    private static ReadOnlySpan<byte> CommaSpace => ", "u8;
+    private static ReadOnlySpan<byte> CrLf => "\r\n"u8;
+    private static ReadOnlySpan<byte> ConnectionClose => "Connection: close\r\n"u8;
+
+    /// <summary>
+    /// Writes the upstream request head: "&lt;method&gt; &lt;target&gt; HTTP/1.1", every field as received except hop-by-hop
+    /// ones and client-sent X-Forwarded-Proto; then "X-Forwarded-For: &lt;client values, in order&gt;, &lt;clientAddress&gt;"
+    /// and "X-Forwarded-Proto: &lt;forwardedProto&gt;". Content-Length / Transfer-Encoding are kept (body forwarded verbatim).
+    /// HTTP/1.0 requests go upstream as HTTP/1.1 (persistent by default, RFC 9112 §9.3).
+    /// </summary>
+    public static void WriteRequest(IBufferWriter<byte> output, HttpRequestHead head, ReadOnlySpan<byte> clientAddress,
+        ReadOnlySpan<byte> forwardedProto)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(head);
+        HttpHeadStorage fields = head.Storage;
+
+        int size = head.Method.Length + 1 + head.Target.Length + Http11Suffix.Length;
+        int forwardedForSize = HeaderNames.XForwardedFor.Length + ColonSpace.Length + clientAddress.Length + CrLf.Length;
+        for (int i = 0; i < fields.Count; i++)
+        {
+            switch (RequestFieldDisposition(fields, i))
+            {
+                case Disposition.Copy:
+                    size += FieldSize(fields, i);
+                    break;
+                case Disposition.ForwardedFor when !fields.GetValue(i).IsEmpty:
+                    forwardedForSize += fields.GetValue(i).Length + CommaSpace.Length;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        size += forwardedForSize + HeaderNames.XForwardedProto.Length + ColonSpace.Length + forwardedProto.Length
+            + CrLf.Length + CrLf.Length;
+
+        Span<byte> span = output.GetSpan(size);
+        int position = 0;
+        Append(span, ref position, head.Method);
+        span[position++] = HttpSyntax.SP;
+        Append(span, ref position, head.Target);
+        Append(span, ref position, Http11Suffix);
+        for (int i = 0; i < fields.Count; i++)
+        {
+            if (RequestFieldDisposition(fields, i) == Disposition.Copy)
+            {
+                AppendField(span, ref position, fields.GetName(i), fields.GetValue(i));
+            }
+        }
+
+        // All client X-Forwarded-For lines combined in order, then the address we actually saw.
+        Append(span, ref position, HeaderNames.XForwardedFor);
+        Append(span, ref position, ColonSpace);
+        for (int i = 0; i < fields.Count; i++)
+        {
+            if (fields.GetKind(i) == HeaderKind.XForwardedFor && !fields.GetValue(i).IsEmpty)
+            {
+                Append(span, ref position, fields.GetValue(i));
+                Append(span, ref position, CommaSpace);
+            }
+        }
+
+        Append(span, ref position, clientAddress);
+        Append(span, ref position, CrLf);
+        AppendField(span, ref position, HeaderNames.XForwardedProto, forwardedProto);
+        Append(span, ref position, CrLf);
+        output.Advance(position);
+    }
+
+    /// <summary>
+    /// Writes the response head to the client: "HTTP/1.1 &lt;code&gt; &lt;reason&gt;", fields minus hop-by-hop ones
+    /// (and minus Content-Length when Transfer-Encoding is present, RFC 9112 §6.3 item 3), plus "Connection: close" when
+    /// <paramref name="closeConnection"/>.
+    /// </summary>
+    public static void WriteResponse(IBufferWriter<byte> output, HttpResponseHead head, bool closeConnection)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(head);
+        HttpHeadStorage fields = head.Storage;
+
+        int size = Http11Prefix.Length + 4 + head.ReasonPhrase.Length + CrLf.Length
+            + (closeConnection ? ConnectionClose.Length : 0) + CrLf.Length;
+        for (int i = 0; i < fields.Count; i++)
+        {
+            if (ShouldCopyResponseField(head, i))
+            {
+                size += FieldSize(fields, i);
+            }
+        }
+
+        Span<byte> span = output.GetSpan(size);
+        int position = 0;
+        Append(span, ref position, Http11Prefix);
+        int status = head.StatusCode;
+        span[position++] = (byte)('0' + (status / 100));
+        span[position++] = (byte)('0' + (status / 10 % 10));
+        span[position++] = (byte)('0' + (status % 10));
+        span[position++] = HttpSyntax.SP;
+        Append(span, ref position, head.ReasonPhrase);
+        Append(span, ref position, CrLf);
+        for (int i = 0; i < fields.Count; i++)
+        {
+            if (ShouldCopyResponseField(head, i))
+            {
+                AppendField(span, ref position, fields.GetName(i), fields.GetValue(i));
+            }
+        }
+
+        if (closeConnection)
+        {
+            Append(span, ref position, ConnectionClose);
+        }
+
+        Append(span, ref position, CrLf);
+        output.Advance(position);
+    }
+
+    private enum Disposition
+    {
+        Copy,
+        Drop,
+        ForwardedFor,
+    }
+
+    private static Disposition RequestFieldDisposition(HttpHeadStorage fields, int index) => fields.GetKind(index) switch
+    {
+        HeaderKind.XForwardedFor => Disposition.ForwardedFor,
+        HeaderKind.XForwardedProto => Disposition.Drop, // we know the real scheme; never trust the client's
+        _ => fields.IsHopByHop(index) ? Disposition.Drop : Disposition.Copy,
+    };
+
+    private static bool ShouldCopyResponseField(HttpResponseHead head, int index)
+    {
+        HttpHeadStorage fields = head.Storage;
+        return !fields.IsHopByHop(index)
+            && !(head.HasTransferEncoding && fields.GetKind(index) == HeaderKind.ContentLength);
+    }
+
+    private static int FieldSize(HttpHeadStorage fields, int index) =>
+        fields.GetName(index).Length + ColonSpace.Length + fields.GetValue(index).Length + CrLf.Length;
+
+    private static void AppendField(Span<byte> span, ref int position, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        Append(span, ref position, name);
+        Append(span, ref position, ColonSpace);
+        Append(span, ref position, value);
+        Append(span, ref position, CrLf);
+    }
+
+    private static void Append(Span<byte> span, ref int position, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(span[position..]);
+        position += bytes.Length;
+    }
+}

@@ -1,0 +1,186 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Terminator.Http;
+
+namespace Terminator.Proxy;
+
+/// <summary>
+/// Copies a message body between pipes according to its framing. Bytes are forwarded verbatim (chunked framing
+/// included) so the peer sees exactly what was sent; each read is bounded by <paramref name="readTimeout"/> through the
+/// connection's timeout source, and each outcome names the side that failed so the caller can choose 502/504/close.
+/// </summary>
+internal static class BodyCopier
+{
+    public static async ValueTask<CopyOutcome> CopyExactAsync(PipeReader source, PipeWriter destination, long length, CancellationTokenSource timeout, TimeSpan readTimeout)
+    {
+        long remaining = length;
+        while (remaining > 0)
+        {
+            ReadResult result;
+            try
+            {
+                timeout.CancelAfter(readTimeout);
+                result = await source.ReadAsync(timeout.Token).ConfigureAwait(false);
+                timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+            catch (OperationCanceledException)
+            {
+                return CopyOutcome.SourceTimedOut;
+            }
+            catch (Exception ex) when (IsTransportFailure(ex))
+            {
+                return CopyOutcome.SourceFailed;
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (buffer.IsEmpty && result.IsCompleted)
+            {
+                source.AdvanceTo(buffer.End);
+                return CopyOutcome.SourceEnded;
+            }
+
+            ReadOnlySequence<byte> slice = buffer.Length > remaining ? buffer.Slice(0, remaining) : buffer;
+            Write(destination, slice);
+            remaining -= slice.Length;
+            source.AdvanceTo(slice.End);
+
+            if (!await FlushAsync(destination, timeout, readTimeout).ConfigureAwait(false))
+            {
+                return CopyOutcome.DestinationFailed;
+            }
+        }
+
+        return CopyOutcome.Completed;
+    }
+
+    public static async ValueTask<CopyOutcome> CopyChunkedAsync(PipeReader source, PipeWriter destination, CancellationTokenSource timeout, TimeSpan readTimeout)
+    {
+        var parser = new ChunkedBodyParser();
+        parser.Reset();
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                timeout.CancelAfter(readTimeout);
+                result = await source.ReadAsync(timeout.Token).ConfigureAwait(false);
+                timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+            catch (OperationCanceledException)
+            {
+                return CopyOutcome.SourceTimedOut;
+            }
+            catch (Exception ex) when (IsTransportFailure(ex))
+            {
+                return CopyOutcome.SourceFailed;
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            HttpParseResult parsed = parser.Parse(buffer, out long consumed);
+            if (parsed == HttpParseResult.Error)
+            {
+                source.AdvanceTo(buffer.Start);
+                return CopyOutcome.SourceInvalid;
+            }
+
+            ReadOnlySequence<byte> slice = buffer.Slice(0, consumed);
+            Write(destination, slice);
+            if (parsed == HttpParseResult.Complete)
+            {
+                source.AdvanceTo(slice.End);
+            }
+            else
+            {
+                if (result.IsCompleted)
+                {
+                    source.AdvanceTo(slice.End);
+                    return CopyOutcome.SourceEnded;
+                }
+
+                // Bytes past `consumed` were examined (e.g. half a chunk-size line) and are presented again next time.
+                source.AdvanceTo(slice.End, buffer.End);
+            }
+
+            if (!await FlushAsync(destination, timeout, readTimeout).ConfigureAwait(false))
+            {
+                return CopyOutcome.DestinationFailed;
+            }
+
+            if (parsed == HttpParseResult.Complete)
+            {
+                return CopyOutcome.Completed;
+            }
+        }
+    }
+
+    /// <summary>Close-delimited response body (RFC 9112 §6.3 rule 8): everything until the upstream closes.</summary>
+    public static async ValueTask<CopyOutcome> CopyToEndAsync(PipeReader source, PipeWriter destination, CancellationTokenSource timeout, TimeSpan readTimeout)
+    {
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                timeout.CancelAfter(readTimeout);
+                result = await source.ReadAsync(timeout.Token).ConfigureAwait(false);
+                timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+            catch (OperationCanceledException)
+            {
+                return CopyOutcome.SourceTimedOut;
+            }
+            catch (Exception ex) when (IsTransportFailure(ex))
+            {
+                // A reset after a close-delimited body is indistinguishable from its end; the client sees the close either way.
+                return CopyOutcome.SourceFailed;
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            Write(destination, buffer);
+            source.AdvanceTo(buffer.End);
+            if (!await FlushAsync(destination, timeout, readTimeout).ConfigureAwait(false))
+            {
+                return CopyOutcome.DestinationFailed;
+            }
+
+            if (result.IsCompleted)
+            {
+                return CopyOutcome.Completed;
+            }
+        }
+    }
+
+    internal static void Write(PipeWriter destination, in ReadOnlySequence<byte> data)
+    {
+        if (data.IsSingleSegment)
+        {
+            destination.Write(data.FirstSpan);
+            return;
+        }
+
+        foreach (ReadOnlyMemory<byte> segment in data)
+        {
+            destination.Write(segment.Span);
+        }
+    }
+
+    /// <summary>Flushes with a bound on how long a peer that does not read may hold us (send-side timeout).</summary>
+    internal static async ValueTask<bool> FlushAsync(PipeWriter destination, CancellationTokenSource timeout, TimeSpan writeTimeout)
+    {
+        try
+        {
+            timeout.CancelAfter(writeTimeout);
+            FlushResult flushed = await destination.FlushAsync(timeout.Token).ConfigureAwait(false);
+            timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            return !flushed.IsCompleted && !flushed.IsCanceled;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || IsTransportFailure(ex))
+        {
+            return false;
+        }
+    }
+
+    internal static bool IsTransportFailure(Exception ex) =>
+        ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or InvalidOperationException
+            or System.Security.Authentication.AuthenticationException;
+}

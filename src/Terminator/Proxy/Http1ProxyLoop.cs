@@ -1,0 +1,181 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Terminator.Http;
+using Terminator.Upstream;
+
+namespace Terminator.Proxy;
+
+/// <summary>
+/// The per-connection HTTP/1.1 proxy: reads requests from the (decrypted) client pipe and forwards each one over a
+/// pooled upstream connection, sequentially, until either side ends keep-alive.
+/// </summary>
+/// <remarks>
+/// One request, step by step:
+/// <code>
+///  1. wait for a request head      (idle timeout, then header timeout; 408 / 400 / 414 / 431 on failure)
+///  2. rent an upstream connection  (LIFO pool; 502 when none can be made)
+///  3. send head + body upstream    (hop-by-hop stripped, X-Forwarded-* added; body verbatim)
+///  4. read the response head       (504 on timeout, 502 on garbage; 1xx relayed; one retry on a fresh
+///                                   connection when a reused one died before any response byte)
+///  5. relay head + body            (framing kept exactly; Connection: close when we will close)
+///  6. return or retire upstream    (returned only at a clean message boundary)
+/// </code>
+/// Instances are per connection; the heads and their pooled buffers are reused for every request on it.
+/// </remarks>
+public sealed partial class Http1ProxyLoop : IDisposable
+{
+    private static ReadOnlySpan<byte> Continue100 => "HTTP/1.1 100 Continue\r\n\r\n"u8;
+    private static ReadOnlySpan<byte> ProtoHttps => "https"u8;
+    private static ReadOnlySpan<byte> ProtoHttp => "http"u8;
+
+    private static readonly TimeSpan ErrorWriteTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ProxyContext _context;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly bool _isHttps;
+    private readonly byte[] _clientAddress = new byte[48];
+    private readonly int _clientAddressLength;
+    private readonly HttpRequestHead _request;
+    private readonly HttpResponseHead _response;
+    // Bounds every wait that belongs to a request; linked to the server's abort so a drain timeout cuts everything.
+    private readonly CancellationTokenSource _requestTimeout;
+    // Bounds the wait for the next request; also fires when the server starts draining, closing idle connections.
+    private readonly CancellationTokenSource _idleTimeout;
+
+    public Http1ProxyLoop(ProxyContext context, PipeReader input, PipeWriter output, IPAddress clientAddress, bool isHttps)
+    {
+        _context = context;
+        _input = input;
+        _output = output;
+        _isHttps = isHttps;
+        // X-Forwarded-For carries IPv4 clients as IPv4 even when they arrive on a dual-stack socket.
+        IPAddress address = clientAddress.IsIPv4MappedToIPv6 ? clientAddress.MapToIPv4() : clientAddress;
+        address.TryFormat(_clientAddress, out _clientAddressLength);
+        _request = new HttpRequestHead(context.Limits);
+        _response = new HttpResponseHead(context.Limits);
+        _requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.Drain.Aborted);
+        _idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.Drain.Stopping, context.Drain.Aborted);
+    }
+
+    private ReadOnlySpan<byte> ClientAddress => _clientAddress.AsSpan(0, _clientAddressLength);
+
+    /// <summary>Serves requests until the connection should close. Never throws for network or peer failures.</summary>
+    public async Task RunAsync()
+    {
+        bool first = true;
+        while (!_context.Drain.Stopping.IsCancellationRequested)
+        {
+            // :: Step 1 — the next request head.
+            RequestHeadOutcome head = await ReadRequestHeadAsync(first).ConfigureAwait(false);
+            first = false;
+            if (head.Status == RequestHeadStatus.Closed)
+            {
+                return;
+            }
+
+            if (head.Status == RequestHeadStatus.TimedOut)
+            {
+                _context.Metrics.HeaderTimeout();
+                await SendErrorAsync(408).ConfigureAwait(false);
+                return;
+            }
+
+            if (head.Status == RequestHeadStatus.Rejected)
+            {
+                _context.Metrics.BadRequest();
+                await SendErrorAsync(head.Reason.ToStatusCode()).ConfigureAwait(false);
+                return;
+            }
+
+            // :: Steps 2-6.
+            _context.Metrics.Request();
+            if (!await ForwardAsync().ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    private async ValueTask<RequestHeadOutcome> ReadRequestHeadAsync(bool first)
+    {
+        _request.Reset();
+        bool sawBytes = false;
+        _idleTimeout.CancelAfter(first ? _context.HeaderTimeout : _context.IdleTimeout);
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync(sawBytes ? _requestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Idle keep-alive expiry or drain closes silently (nginx, Kestrel); a half-sent head gets a 408.
+                return sawBytes && !_context.Drain.Aborted.IsCancellationRequested ? new(RequestHeadStatus.TimedOut) : new(RequestHeadStatus.Closed);
+            }
+            catch (Exception ex) when (BodyCopier.IsTransportFailure(ex))
+            {
+                return new(RequestHeadStatus.Closed);
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (!sawBytes && !buffer.IsEmpty)
+            {
+                sawBytes = true;
+                _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                _requestTimeout.CancelAfter(_context.HeaderTimeout);
+            }
+
+            HttpParseResult parsed = Http1RequestParser.TryParse(buffer, _request, out SequencePosition consumed, out RequestRejectionReason reason);
+            if (parsed == HttpParseResult.Complete)
+            {
+                _input.AdvanceTo(consumed);
+                _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                return new(RequestHeadStatus.Complete);
+            }
+
+            if (parsed == HttpParseResult.Error)
+            {
+                _input.AdvanceTo(buffer.Start);
+                return new(RequestHeadStatus.Rejected, reason);
+            }
+
+            if (result.IsCompleted)
+            {
+                _input.AdvanceTo(buffer.End);
+                return new(RequestHeadStatus.Closed);
+            }
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private async ValueTask SendErrorAsync(int statusCode)
+    {
+        // Error path only: its own short timer, because the request timer may be the one that just fired.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_context.Drain.Aborted);
+        try
+        {
+            _output.Write(HttpErrorResponses.Get(statusCode).Span);
+            await BodyCopier.FlushAsync(_output, timeout, ErrorWriteTimeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (BodyCopier.IsTransportFailure(ex))
+        {
+            // The client is gone; nothing to tell it.
+        }
+    }
+
+    public void Dispose()
+    {
+        _request.Dispose();
+        _response.Dispose();
+        _requestTimeout.Dispose();
+        _idleTimeout.Dispose();
+    }
+
+    private enum RequestHeadStatus { Complete, Closed, TimedOut, Rejected }
+
+    private readonly record struct RequestHeadOutcome(RequestHeadStatus Status, RequestRejectionReason Reason = RequestRejectionReason.None);
+}

@@ -1,0 +1,44 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Terminator.Listener;
+
+namespace Terminator.Proxy;
+
+/// <summary>
+/// One connection on the plain-HTTP port: the same proxy loop with X-Forwarded-Proto: http, so old http:// tracking
+/// links keep working.
+/// </summary>
+public sealed class PlainHttpConnectionHandler : IConnectionHandler
+{
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true);
+    private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 4096, leaveOpen: true);
+
+    private readonly ProxyContext _context;
+
+    public PlainHttpConnectionHandler(ProxyContext context) => _context = context;
+
+    public async Task HandleAsync(Socket socket)
+    {
+        var network = new NetworkStream(socket, ownsSocket: true);
+        IPAddress clientAddress = ((IPEndPoint)socket.RemoteEndPoint!).Address;
+        _context.Drain.Enter();
+        try
+        {
+            PipeReader input = PipeReader.Create(network, s_readerOptions);
+            PipeWriter output = PipeWriter.Create(network, s_writerOptions);
+            using (var loop = new Http1ProxyLoop(_context, input, output, clientAddress, isHttps: false))
+            {
+                await loop.RunAsync().ConfigureAwait(false);
+            }
+
+            await input.CompleteAsync().ConfigureAwait(false);
+            await output.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await network.DisposeAsync().ConfigureAwait(false);
+            _context.Drain.Exit();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Terminator.Diagnostics;
+using Terminator.Hosting;
+using Terminator.Http;
+using Terminator.Upstream;
+
+namespace Terminator.Proxy;
+
+/// <summary>What every <see cref="Http1ProxyLoop"/> of a server shares: limits, timeouts, the upstream pool and telemetry.</summary>
+public sealed class ProxyContext
+{
+    public required UpstreamPool Upstream { get; init; }
+    public required HttpLimits Limits { get; init; }
+    public required ConnectionDrain Drain { get; init; }
+    public required TerminatorMetrics Metrics { get; init; }
+    public required TerminatorLog Log { get; init; }
+
+    /// <summary>Time allowed for a whole request head once its first byte arrived (and for the first request from connect).</summary>
+    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Keep-alive idle time between requests, and the longest pause allowed inside a request body.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Time to the upstream response head, and the longest pause allowed inside a response body.</summary>
+    public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Terminator.Certificates;
+using Terminator.Proxy;
+
+namespace Terminator.Tls;
+
+/// <summary>
+/// One connection on the TLS port: peek the ClientHello through a pipe (nothing consumed), pick the certificate from
+/// the SNI bytes with no string, handshake with that entry's prebuilt options, then hand the decrypted pipes to the
+/// HTTP/1.1 proxy loop.
+/// </summary>
+public sealed class TlsConnectionHandler : Listener.IConnectionHandler
+{
+    // The ClientHello is usually one 200-2,000 byte record; the parser caps it at 16 KiB.
+    private static readonly StreamPipeReaderOptions s_peekOptions = new(bufferSize: 4096, minimumReadSize: 2048, leaveOpen: true);
+    // Zero-byte reads: an idle keep-alive connection holds no read buffer (dotnet/runtime#49019).
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true);
+    private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 4096, leaveOpen: true);
+
+    private readonly ProxyContext _context;
+    private readonly CertificateMap _certificates;
+    private readonly TimeSpan _handshakeTimeout;
+    private CertificateEntry? _defaultCertificate;
+
+    public TlsConnectionHandler(ProxyContext context, CertificateMap certificates, TimeSpan handshakeTimeout, CertificateEntry? defaultCertificate)
+    {
+        _context = context;
+        _certificates = certificates;
+        _handshakeTimeout = handshakeTimeout;
+        _defaultCertificate = defaultCertificate;
+    }
+
+    /// <summary>Served when the SNI is missing or unknown; null means refuse such handshakes with unrecognized_name.</summary>
+    public CertificateEntry? DefaultCertificate
+    {
+        get => Volatile.Read(ref _defaultCertificate);
+        set => Volatile.Write(ref _defaultCertificate, value);
+    }
+
+    public async Task HandleAsync(Socket socket)
+    {
+        var network = new NetworkStream(socket, ownsSocket: true);
+        IPAddress clientAddress = ((IPEndPoint)socket.RemoteEndPoint!).Address;
+        _context.Drain.Enter();
+        try
+        {
+            using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_context.Drain.Aborted);
+            handshakeTimeout.CancelAfter(_handshakeTimeout);
+
+            SslStream? tls = await HandshakeAsync(network, handshakeTimeout.Token).ConfigureAwait(false);
+            if (tls is null)
+            {
+                return;
+            }
+
+            await using (tls.ConfigureAwait(false))
+            {
+                PipeReader input = PipeReader.Create(tls, s_readerOptions);
+                PipeWriter output = PipeWriter.Create(tls, s_writerOptions);
+                using (var loop = new Http1ProxyLoop(_context, input, output, clientAddress, isHttps: true))
+                {
+                    await loop.RunAsync().ConfigureAwait(false);
+                }
+
+                await input.CompleteAsync().ConfigureAwait(false);
+                await output.CompleteAsync().ConfigureAwait(false);
+                await CloseNotifyAsync(tls).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await network.DisposeAsync().ConfigureAwait(false);
+            _context.Drain.Exit();
+        }
+    }
+
+    /// <summary>Returns an authenticated stream, or null when the connection was refused or failed (already counted).</summary>
+    private async ValueTask<SslStream?> HandshakeAsync(NetworkStream network, CancellationToken cancellationToken)
+    {
+        PipeReader peek = PipeReader.Create(network, s_peekOptions);
+        byte[]? prefix = null;
+        int prefixLength = 0;
+        CertificateEntry? entry = null;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await peek.ReadAsync(cancellationToken).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                PeekOutcome outcome = Inspect(buffer, out entry);
+                if (outcome == PeekOutcome.NeedMoreData)
+                {
+                    if (result.IsCompleted)
+                    {
+                        return null;
+                    }
+
+                    peek.AdvanceTo(buffer.Start, buffer.End);
+                    continue;
+                }
+
+                if (outcome != PeekOutcome.Selected)
+                {
+                    peek.AdvanceTo(buffer.End);
+                    await RefuseAsync(network, outcome, cancellationToken).ConfigureAwait(false);
+                    return null;
+                }
+
+                // Everything read so far (the hello, maybe more) is replayed to SslStream ahead of the socket.
+                prefixLength = checked((int)buffer.Length);
+                prefix = ArrayPool<byte>.Shared.Rent(prefixLength);
+                buffer.CopyTo(prefix);
+                peek.AdvanceTo(buffer.End);
+                break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            _context.Metrics.HandshakeTimedOut();
+            return null;
+        }
+        catch (Exception ex) when (BodyCopier.IsTransportFailure(ex))
+        {
+            _context.Metrics.HandshakeFailed();
+            return null;
+        }
+        finally
+        {
+            await peek.CompleteAsync().ConfigureAwait(false);
+        }
+
+        var tls = new SslStream(new PrefixedStream(prefix, prefixLength, network), leaveInnerStreamOpen: false);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(entry!.ServerOptions, cancellationToken).ConfigureAwait(false);
+            _context.Metrics.HandshakeCompleted();
+            return tls;
+        }
+        catch (OperationCanceledException)
+        {
+            _context.Metrics.HandshakeTimedOut();
+        }
+        catch (Exception ex) when (ex is AuthenticationException || BodyCopier.IsTransportFailure(ex))
+        {
+            _context.Metrics.HandshakeFailed();
+            if (_context.Log.IsEnabled(Diagnostics.LogSeverity.Debug))
+            {
+                _context.Log.Debug($"TLS handshake failed: {ex.Message}");
+            }
+        }
+
+        await tls.DisposeAsync().ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Parses the buffered ClientHello and picks the certificate; synchronous so the SNI can live on the stack.</summary>
+    private PeekOutcome Inspect(in ReadOnlySequence<byte> buffer, out CertificateEntry? entry)
+    {
+        entry = null;
+        Span<byte> serverName = stackalloc byte[ClientHelloParser.MaxServerNameLength];
+        ClientHelloParseStatus status = ClientHelloParser.TryParse(buffer, serverName, out ClientHelloInfo hello);
+        switch (status)
+        {
+            case ClientHelloParseStatus.Success:
+                break;
+            case ClientHelloParseStatus.NeedMoreData:
+                return PeekOutcome.NeedMoreData;
+            case ClientHelloParseStatus.NotTls:
+                _context.Metrics.NonTlsConnection();
+                return PeekOutcome.NotTls;
+            case ClientHelloParseStatus.InvalidServerName:
+                _context.Metrics.MalformedClientHello();
+                return PeekOutcome.IllegalParameter;
+            default:
+                _context.Metrics.MalformedClientHello();
+                return PeekOutcome.Malformed;
+        }
+
+        if ((hello.OfferedVersions & (TlsVersionFlags.Tls12 | TlsVersionFlags.Tls13)) == 0)
+        {
+            _context.Metrics.HandshakeFailed();
+            return PeekOutcome.OldProtocol;
+        }
+
+        if (hello.ServerNameLength > 0 && _certificates.TryGet(serverName[..hello.ServerNameLength], out CertificateEntry? found))
+        {
+            entry = found;
+            return PeekOutcome.Selected;
+        }
+
+        entry = DefaultCertificate;
+        if (entry is not null)
+        {
+            return PeekOutcome.Selected;
+        }
+
+        _context.Metrics.UnknownServerName();
+        return PeekOutcome.UnknownName;
+    }
+
+    private static async ValueTask RefuseAsync(NetworkStream network, PeekOutcome outcome, CancellationToken cancellationToken)
+    {
+        ReadOnlyMemory<byte> alert = outcome switch
+        {
+            PeekOutcome.UnknownName => TlsAlert.UnrecognizedName,
+            PeekOutcome.IllegalParameter => TlsAlert.IllegalParameter,
+            PeekOutcome.OldProtocol => TlsAlert.ProtocolVersion,
+            PeekOutcome.Malformed => TlsAlert.DecodeError,
+            // Not TLS at all (a plain "GET /" on 443): no alert a non-TLS client could read; just close.
+            _ => ReadOnlyMemory<byte>.Empty,
+        };
+
+        if (alert.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            await network.WriteAsync(alert, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || BodyCopier.IsTransportFailure(ex))
+        {
+            // The client left first.
+        }
+    }
+
+    private static async ValueTask CloseNotifyAsync(SslStream tls)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await tls.ShutdownAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || ex is TimeoutException || BodyCopier.IsTransportFailure(ex))
+        {
+            // close_notify is a courtesy; the TCP close follows regardless.
+        }
+    }
+
+    private enum PeekOutcome { NeedMoreData, Selected, UnknownName, NotTls, Malformed, IllegalParameter, OldProtocol }
+}

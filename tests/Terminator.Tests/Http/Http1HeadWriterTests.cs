@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.Text;
+using Terminator.Http;
+
+namespace Terminator.Tests.Http;
+
+public class Http1HeadWriterTests
+{
+    private static HttpRequestHead ParseRequest(string raw)
+    {
+        var head = new HttpRequestHead(HttpLimits.Default);
+        Assert.Equal(HttpParseResult.Complete,
+            Http1RequestParser.TryParse(new ReadOnlySequence<byte>(SegmentedBuffer.Ascii(raw)), head, out _, out RequestRejectionReason reason));
+        Assert.Equal(RequestRejectionReason.None, reason);
+        return head;
+    }
+
+    private static HttpResponseHead ParseResponse(string raw)
+    {
+        var head = new HttpResponseHead(HttpLimits.Default);
+        Assert.Equal(HttpParseResult.Complete,
+            Http1ResponseParser.TryParse(new ReadOnlySequence<byte>(SegmentedBuffer.Ascii(raw)), head, false, out _, out _));
+        return head;
+    }
+
+    private static string WriteRequest(HttpRequestHead head, string client = "203.0.113.7", string proto = "https")
+    {
+        var output = new ArrayBufferWriter<byte>(16); // small on purpose: the writer must ask for what it needs
+        Http1HeadWriter.WriteRequest(output, head, SegmentedBuffer.Ascii(client), SegmentedBuffer.Ascii(proto));
+        return Encoding.Latin1.GetString(output.WrittenSpan);
+    }
+
+    private static string WriteResponse(HttpResponseHead head, bool close)
+    {
+        var output = new ArrayBufferWriter<byte>(16);
+        Http1HeadWriter.WriteResponse(output, head, close);
+        return Encoding.Latin1.GetString(output.WrittenSpan);
+    }
+
+    [Fact]
+    public void WriteRequest_ClickRequest_ExactBytes()
+    {
+        using HttpRequestHead head = ParseRequest(HttpSamples.ClickRequest);
+        string expected = HttpSamples.ClickRequest
+            .Replace("Connection: keep-alive\r\n", "", StringComparison.Ordinal)
+            .Replace("\r\n\r\n", "\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n", StringComparison.Ordinal);
+        string written = WriteRequest(head);
+        Assert.Equal(expected, written);
+        Assert.Contains("\r\nHost: Click.Example-Customer.com\r\n", written, StringComparison.Ordinal);
+        Assert.Contains("\r\nUser-Agent: " + HttpSamples.ClickUserAgent + "\r\n", written, StringComparison.Ordinal);
+        Assert.Contains("\r\nUpgrade-Insecure-Requests: 1\r\n", written, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WriteRequest_HopByHopAndForwardedFields_RewrittenExactly()
+    {
+        using HttpRequestHead head = ParseRequest(
+            "GET /f/x?a=%20b HTTP/1.0\r\n" +
+            "Host: A.Example:443\r\n" +
+            "Connection: Keep-Alive, X-Secret, content-length, HOST\r\n" +
+            "X-Secret: s\r\n" +
+            "Keep-Alive: timeout=5\r\n" +
+            "Proxy-Connection: keep-alive\r\n" +
+            "TE: trailers\r\n" +
+            "Trailer: X-Sum\r\n" +
+            "Upgrade: h2c\r\n" +
+            "X-Forwarded-For: 10.0.0.1\r\n" +
+            "X-Forwarded-Proto: http\r\n" +
+            "x-forwarded-for: 10.0.0.2 , 2001:db8::1\r\n" +
+            "X-Forwarded-For:\r\n" +
+            "Content-Length: 0\r\n" +
+            "connection: x-other\r\n" +
+            "X-Other: o\r\n" +
+            "User-Agent:   Weird UA\t(1.0)  \r\n" +
+            "\r\n");
+        Assert.Equal(
+            "GET /f/x?a=%20b HTTP/1.1\r\n" +
+            "Host: A.Example:443\r\n" +
+            "Content-Length: 0\r\n" +
+            "User-Agent: Weird UA\t(1.0)\r\n" +
+            "X-Forwarded-For: 10.0.0.1, 10.0.0.2 , 2001:db8::1, 198.51.100.9\r\n" +
+            "X-Forwarded-Proto: https\r\n" +
+            "\r\n",
+            WriteRequest(head, "198.51.100.9"));
+    }
+
+    [Fact]
+    public void WriteRequest_ChunkedBody_TransferEncodingKept()
+    {
+        using HttpRequestHead head = ParseRequest("POST /f/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
+        Assert.Equal(
+            "POST /f/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\nX-Forwarded-For: ::1\r\nX-Forwarded-Proto: https\r\n\r\n",
+            WriteRequest(head, "::1"));
+    }
+
+    [Fact]
+    public void WriteRequest_AppendsToExistingOutput()
+    {
+        using HttpRequestHead head = ParseRequest("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        var output = new ArrayBufferWriter<byte>();
+        output.Write("prefix"u8);
+        Http1HeadWriter.WriteRequest(output, head, "1.2.3.4"u8, "https"u8);
+        Assert.Equal("prefixGET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\nX-Forwarded-Proto: https\r\n\r\n",
+            Encoding.Latin1.GetString(output.WrittenSpan));
+    }
+
+    [Fact]
+    public void WriteResponse_HopByHopRemoved_FieldsVerbatim()
+    {
+        using HttpResponseHead head = ParseResponse(
+            "HTTP/1.0 302 Moved Temporarily\r\nLocation: https://x.example/a?b=c\r\nConnection: keep-alive, X-Internal\r\n" +
+            "Keep-Alive: timeout=5\r\nX-Internal: 1\r\nContent-Length: 0\r\nSet-Cookie: a=b\r\n\r\n");
+        Assert.Equal(
+            "HTTP/1.1 302 Moved Temporarily\r\nLocation: https://x.example/a?b=c\r\nContent-Length: 0\r\nSet-Cookie: a=b\r\n\r\n",
+            WriteResponse(head, close: false));
+    }
+
+    [Fact]
+    public void WriteResponse_CloseConnection_AddsConnectionClose()
+    {
+        using HttpResponseHead head = ParseResponse("HTTP/1.1 200\r\nContent-Type: image/gif\r\nContent-Length: 43\r\nConnection: close\r\n\r\n");
+        Assert.Equal("HTTP/1.1 200 \r\nContent-Type: image/gif\r\nContent-Length: 43\r\nConnection: close\r\n\r\n",
+            WriteResponse(head, close: true));
+    }
+
+    [Fact]
+    public void WriteResponse_TransferEncodingWithContentLength_ContentLengthDropped()
+    {
+        using HttpResponseHead head = ParseResponse("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n");
+        Assert.Equal("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", WriteResponse(head, close: false));
+    }
+}

@@ -1,0 +1,60 @@
+using System.Buffers;
+using Terminator.Http;
+
+namespace Terminator.Tests.Http;
+
+public class HttpAllocationTests
+{
+    private static readonly byte[] s_response = SegmentedBuffer.Ascii(
+        "HTTP/1.1 302 Found\r\nLocation: https://shop.example/landing?utm_source=mail\r\nContent-Length: 0\r\n" +
+        "Cache-Control: no-store\r\nConnection: keep-alive\r\n\r\n");
+
+    private static readonly byte[] s_chunked = SegmentedBuffer.Ascii("1a;x=y\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX: 1\r\n\r\n");
+
+    [Fact]
+    public void ParseAndWrite_ClickRequestRepeated_AllocatesZeroBytes()
+    {
+        using var request = new HttpRequestHead(HttpLimits.Default);
+        using var response = new HttpResponseHead(HttpLimits.Default);
+        var output = new ArrayBufferWriter<byte>(4096);
+        ReadOnlySequence<byte> split = SegmentedBuffer.Create(HttpSamples.ClickRequestBytes, 100, 333);
+        for (int i = 0; i < 200; i++)
+        {
+            RunOnce(request, response, output, split);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            RunOnce(request, response, output, split);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+
+    private static void RunOnce(HttpRequestHead request, HttpResponseHead response, ArrayBufferWriter<byte> output,
+        in ReadOnlySequence<byte> split)
+    {
+        output.ResetWrittenCount();
+        var buffer = new ReadOnlySequence<byte>(HttpSamples.ClickRequestBytes);
+        if (Http1RequestParser.TryParse(buffer, request, out _, out _) != HttpParseResult.Complete
+            || Http1RequestParser.TryParse(split, request, out _, out _) != HttpParseResult.Complete)
+        {
+            throw new InvalidOperationException("request parse failed");
+        }
+
+        Http1HeadWriter.WriteRequest(output, request, "203.0.113.7"u8, "https"u8);
+        if (Http1ResponseParser.TryParse(new ReadOnlySequence<byte>(s_response), response, request.IsHead, out _, out _) != HttpParseResult.Complete)
+        {
+            throw new InvalidOperationException("response parse failed");
+        }
+
+        Http1HeadWriter.WriteResponse(output, response, closeConnection: !request.KeepAlive);
+        ChunkedBodyParser chunked = default;
+        if (chunked.Parse(new ReadOnlySequence<byte>(s_chunked), out _) != HttpParseResult.Complete)
+        {
+            throw new InvalidOperationException("chunked parse failed");
+        }
+    }
+}

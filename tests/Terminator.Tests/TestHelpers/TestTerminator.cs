@@ -1,0 +1,36 @@
+using System.Net;
+using Terminator.Certificates;
+using Terminator.Configuration;
+using Terminator.Diagnostics;
+using Terminator.Hosting;
+
+namespace Terminator.Tests.TestHelpers;
+
+/// <summary>An in-process terminator on ephemeral loopback ports, for end-to-end tests over real sockets.</summary>
+public sealed class TestTerminator : IAsyncDisposable
+{
+    private TestTerminator(TerminatorServer server) => Server = server;
+
+    public TerminatorServer Server { get; }
+    public IPEndPoint Https => Server.HttpsEndPoints[0];
+    public IPEndPoint Http => Server.HttpEndPoints[0];
+
+    public static TestTerminator Start(IPEndPoint upstream, CertificateMap certificates, Func<TerminatorOptions, TerminatorOptions>? configure = null, CertificateEntry? defaultCertificate = null)
+    {
+        TerminatorOptions options = TerminatorOptions.Default with
+        {
+            HttpsListen = [new IPEndPoint(IPAddress.Loopback, 0)],
+            HttpListen = [new IPEndPoint(IPAddress.Loopback, 0)],
+            UpstreamHost = upstream.Address.ToString(),
+            UpstreamPort = upstream.Port,
+            UpstreamTimeout = TimeSpan.FromSeconds(5),
+            HeaderTimeout = TimeSpan.FromSeconds(5),
+        };
+        options = configure?.Invoke(options) ?? options;
+        var server = new TerminatorServer(options, certificates, defaultCertificate, TerminatorLog.Silent);
+        server.Start();
+        return new TestTerminator(server);
+    }
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}
