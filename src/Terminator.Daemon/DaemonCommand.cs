@@ -75,10 +75,12 @@ internal static class DaemonCommand
             log.Warn($"certificate skipped: {failure.Path}: {failure.Reason}");
         }
 
-        foreach (CertificateEntry entry in result.Entries)
+        foreach (CertificateLoadError warning in result.Warnings)
         {
-            certificates.Set(entry);
+            log.Warn($"certificate: {warning.Path}: {warning.Reason}");
         }
+
+        certificates.SetAll(result.Entries);
 
         return result.Entries.Count;
     }

@@ -1,41 +1,43 @@
 namespace Terminator.Certificates;
 
-/// <summary>A certificate file that cannot be served; the message is the reason, never key material.</summary>
+/// <summary>A certificate file could not be turned into a <see cref="CertificateEntry"/>. The message is the reason
+/// (for example "private key does not match the certificate"); it never contains key material.</summary>
 public sealed class CertificateLoadException : Exception
 {
-    public CertificateLoadException()
-        : this(string.Empty, "cannot load certificate")
+    /// <summary>Creates an exception for <paramref name="path"/> with a human-readable <paramref name="reason"/>.</summary>
+    public CertificateLoadException(string path, string reason)
+        : base(reason)
     {
+        Path = path;
     }
 
-    public CertificateLoadException(string message)
-        : this(string.Empty, message)
-    {
-    }
-
-    public CertificateLoadException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Path = string.Empty;
-    }
-
-    public CertificateLoadException(string path, string reason, Exception? innerException = null)
+    /// <summary>Creates an exception for <paramref name="path"/> caused by <paramref name="innerException"/>.</summary>
+    public CertificateLoadException(string path, string reason, Exception? innerException)
         : base(reason, innerException)
     {
         Path = path;
     }
 
+    /// <summary>Standard constructor; <see cref="Path"/> is empty.</summary>
+    public CertificateLoadException()
+    {
+        Path = string.Empty;
+    }
+
+    /// <summary>Standard constructor; <see cref="Path"/> is empty.</summary>
+    public CertificateLoadException(string message)
+        : base(message)
+    {
+        Path = string.Empty;
+    }
+
+    /// <summary>Standard constructor; <see cref="Path"/> is empty.</summary>
+    public CertificateLoadException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+        Path = string.Empty;
+    }
+
+    /// <summary>The file (or source label) that failed to load.</summary>
     public string Path { get; }
-}
-
-/// <summary>A file that was skipped (in <see cref="CertificateDirectoryLoadResult.Errors"/>) or loaded with a caveat (in Warnings).</summary>
-public sealed record CertificateLoadError(string Path, string Reason);
-
-/// <summary>What a directory scan produced: the servable entries, the files skipped and why, and caveats on loaded ones.</summary>
-public sealed class CertificateDirectoryLoadResult(IReadOnlyList<CertificateEntry> entries, IReadOnlyList<CertificateLoadError> errors, IReadOnlyList<CertificateLoadError> warnings)
-{
-    /// <summary>Entries ordered by NotAfter (oldest first), so applying them in order lets the latest certificate win a shared name.</summary>
-    public IReadOnlyList<CertificateEntry> Entries { get; } = entries;
-    public IReadOnlyList<CertificateLoadError> Errors { get; } = errors;
-    public IReadOnlyList<CertificateLoadError> Warnings { get; } = warnings;
 }

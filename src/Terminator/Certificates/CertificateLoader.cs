@@ -5,230 +5,193 @@ using System.Security.Cryptography.X509Certificates;
 namespace Terminator.Certificates;
 
 /// <summary>
-/// Loads PEM certificates into <see cref="CertificateEntry"/>s: certbot folders (<c>live/&lt;name&gt;/fullchain.pem</c> +
-/// <c>privkey.pem</c>), flat pairs (<c>&lt;name&gt;.crt|.pem</c> + <c>&lt;name&gt;.key</c>) and combined PEMs holding chain and
-/// key (HAProxy style). Served names always come from the SAN DNS entries, never from file names.
+/// Loads certificates with their private keys from PEM files.
+/// <para>Policy decisions (documented here because operators will ask):</para>
+/// <list type="bullet">
+/// <item>Names come only from the leaf's SAN dNSName entries, never from the file name or the subject CN. A
+/// certificate without usable SAN DNS names is an error.</item>
+/// <item>Expired (or not yet valid) certificates are still loaded, and reported in
+/// <see cref="CertificateDirectoryLoadResult.Warnings"/>: if nothing better exists, a client gets a precise
+/// "certificate expired" error instead of a confusing handshake failure, and a renewed certificate for the same name
+/// wins anyway because of the next rule.</item>
+/// <item>When several files claim the same name, the entry with the latest NotAfter wins (ties: greater source path,
+/// ordinal), independent of file system order; see <see cref="CertificateMap.SetAll"/>.</item>
+/// <item>Reasons never contain key material; PEM is read with <see cref="File.ReadAllText(string)"/> and parsed in memory.</item>
+/// </list>
 /// </summary>
 public static class CertificateLoader
 {
-    // certbot keeps history, account keys and CSRs next to live/; none of them is a servable pair.
-    private static readonly HashSet<string> s_ignoredDirectories = new(StringComparer.Ordinal) { "archive", "accounts", "renewal", "renewal-hooks", "keys", "csr" };
-
     /// <summary>
-    /// Scans <paramref name="directory"/> recursively. Broken files land in Errors with their path and reason and are
-    /// skipped; expired certificates are still served (a stale certificate beats a failed handshake while renewal
-    /// catches up) and reported in Warnings. Loading runs in parallel: building contexts is CPU-bound.
+    /// Scans <paramref name="directory"/> (see <see cref="CertificateDirectoryScanner"/> for the layouts: certbot
+    /// <c>live/&lt;name&gt;/fullchain.pem</c> + <c>privkey.pem</c>, <c>&lt;name&gt;/fullchain.pem</c>, flat
+    /// <c>&lt;name&gt;.crt|.pem</c> + <c>&lt;name&gt;.key</c>, combined chain+key <c>.pem</c>) and loads every
+    /// certificate in parallel across cores (building chain contexts is CPU-bound). Broken files are reported in
+    /// <see cref="CertificateDirectoryLoadResult.Errors"/> and skipped; this method does not throw for bad files or a
+    /// missing directory.
     /// </summary>
     public static CertificateDirectoryLoadResult LoadDirectory(string directory)
     {
-        var candidates = new List<(string Chain, string Key)>();
-        var errors = new ConcurrentBag<CertificateLoadError>();
-        Collect(directory, candidates, errors);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var scanErrors = new List<CertificateLoadError>();
+        if (!Directory.Exists(directory))
+        {
+            scanErrors.Add(new CertificateLoadError(directory, "directory does not exist"));
+            return new CertificateDirectoryLoadResult([], scanErrors, []);
+        }
 
+        var candidates = CertificateDirectoryScanner.FindCertificateFiles(directory, scanErrors);
         var entries = new ConcurrentBag<CertificateEntry>();
+        var errors = new ConcurrentBag<CertificateLoadError>(scanErrors);
         var warnings = new ConcurrentBag<CertificateLoadError>();
-        Parallel.ForEach(candidates, candidate =>
-        {
-            try
-            {
-                CertificateEntry entry = LoadFiles(candidate.Chain, candidate.Key);
-                entries.Add(entry);
-                if (entry.NotAfter < DateTimeOffset.UtcNow)
-                {
-                    warnings.Add(new CertificateLoadError(candidate.Chain, $"expired on {entry.NotAfter:yyyy-MM-dd}"));
-                }
+        var now = DateTimeOffset.UtcNow;
 
-                if ((File.GetUnixFileMode(candidate.Key) & (UnixFileMode.OtherRead | UnixFileMode.GroupRead)) != 0)
-                {
-                    warnings.Add(new CertificateLoadError(candidate.Key, "private key is readable by group or others (chmod 600)"));
-                }
-            }
-            catch (CertificateLoadException ex)
+        Parallel.ForEach(
+            candidates,
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            path =>
             {
-                errors.Add(new CertificateLoadError(ex.Path, ex.Message));
-            }
-        });
+                try
+                {
+                    var entry = LoadFile(path, out var keyPath);
+                    entries.Add(entry);
+                    if (entry.IsExpiredAt(now))
+                    {
+                        var reason = now > entry.NotAfter
+                            ? $"certificate expired on {entry.NotAfter:u} (loaded anyway)"
+                            : $"certificate is not valid before {entry.NotBefore:u} (loaded anyway)";
+                        warnings.Add(new CertificateLoadError(path, reason));
+                    }
 
-        List<CertificateEntry> ordered = [.. entries];
-        ordered.Sort(static (a, b) =>
-        {
-            int byExpiry = a.NotAfter.CompareTo(b.NotAfter);
-            return byExpiry != 0 ? byExpiry : string.CompareOrdinal(a.Source, b.Source);
-        });
-        List<CertificateLoadError> sortedErrors = [.. errors.OrderBy(e => e.Path, StringComparer.Ordinal)];
-        return new CertificateDirectoryLoadResult(ordered, sortedErrors, [.. warnings.OrderBy(e => e.Path, StringComparer.Ordinal)]);
+                    var permissionWarning = DescribeKeyPermissionProblem(keyPath);
+                    if (permissionWarning is not null)
+                    {
+                        warnings.Add(new CertificateLoadError(keyPath, permissionWarning));
+                    }
+                }
+                catch (CertificateLoadException ex)
+                {
+                    errors.Add(new CertificateLoadError(ex.Path, ex.Message));
+                }
+            });
+
+        var entryList = entries.ToList();
+        entryList.Sort(CertificateMap.CompareByExpiry);
+        return new CertificateDirectoryLoadResult(entryList, SortByPath(errors), SortByPath(warnings));
     }
 
-    /// <summary>A combined PEM (chain + key), or a certificate file with its key beside it (<c>&lt;name&gt;.key</c>).</summary>
-    public static CertificateEntry LoadFile(string path)
-    {
-        string sibling = Path.ChangeExtension(path, ".key");
-        return File.Exists(sibling) && !string.Equals(sibling, path, StringComparison.Ordinal) ? LoadFiles(path, sibling) : LoadFiles(path, path);
-    }
+    /// <summary>
+    /// Loads one file: a combined PEM (chain and key in one file), or a certificate file whose key lies beside it
+    /// (<c>&lt;name&gt;.key</c>, or <c>privkey.pem</c> next to certbot's <c>fullchain.pem</c>/<c>cert.pem</c>).
+    /// </summary>
+    /// <exception cref="CertificateLoadException">The file cannot be used; the message says why.</exception>
+    public static CertificateEntry LoadFile(string path) => LoadFile(path, out _);
 
-    /// <summary>Builds an entry from PEM text: the chain (leaf first, then intermediates) and the private key.</summary>
+    /// <summary>Loads an entry from PEM text: a certificate chain (leaf first by convention; the leaf is the certificate
+    /// matching the key) and a private key (PKCS#8, SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY").</summary>
+    /// <param name="certificateChainPem">One or more CERTIFICATE blocks.</param>
+    /// <param name="privateKeyPem">Text containing an unencrypted private key block (other blocks are ignored).</param>
+    /// <param name="source">Where the PEM came from; used as <see cref="CertificateEntry.Source"/> and in errors.</param>
+    /// <exception cref="CertificateLoadException">The PEM cannot be used; the message says why.</exception>
     public static CertificateEntry LoadPem(string certificateChainPem, string privateKeyPem, string source)
     {
         ArgumentNullException.ThrowIfNull(certificateChainPem);
         ArgumentNullException.ThrowIfNull(privateKeyPem);
-        var chain = new X509Certificate2Collection();
-        try
-        {
-            chain.ImportFromPem(certificateChainPem);
-        }
-        catch (CryptographicException)
-        {
-            throw new CertificateLoadException(source, "certificate PEM is malformed");
-        }
-
-        if (chain.Count == 0)
-        {
-            throw new CertificateLoadException(source, "no PEM certificate found");
-        }
-
-        if (!privateKeyPem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
-        {
-            throw new CertificateLoadException(source, "no PEM private key found");
-        }
-
-        X509Certificate2 leaf;
-        try
-        {
-            leaf = X509Certificate2.CreateFromPem(certificateChainPem, privateKeyPem);
-        }
-        catch (CryptographicException ex) when (ex.Message.Contains("match", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new CertificateLoadException(source, "private key does not match the certificate");
-        }
-        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
-        {
-            // The exception text of a key parse can echo input; keep only a fixed reason.
-            throw new CertificateLoadException(source, "private key is malformed, encrypted or of an unsupported type");
-        }
-
-        List<string> names = DnsNames(leaf);
-        if (names.Count == 0)
-        {
-            leaf.Dispose();
-            throw new CertificateLoadException(source, "certificate has no DNS subjectAltName (names are never taken from the CN or file name)");
-        }
-
-        var intermediates = new X509Certificate2Collection();
-        for (int i = 1; i < chain.Count; i++)
-        {
-            intermediates.Add(chain[i]);
-        }
-
-        try
-        {
-            return new CertificateEntry(leaf, intermediates, names, source);
-        }
-        catch (Exception ex) when (ex is CryptographicException or NotSupportedException or ArgumentException)
-        {
-            throw new CertificateLoadException(source, $"cannot be used for TLS: {ex.GetType().Name}");
-        }
+        ArgumentNullException.ThrowIfNull(source);
+        return PemCertificateReader.CreateEntry(certificateChainPem, privateKeyPem, source);
     }
 
-    private static CertificateEntry LoadFiles(string chainPath, string keyPath)
+    /// <summary>Same as <see cref="LoadFile(string)"/>, also returning which file held the private key.</summary>
+    internal static CertificateEntry LoadFile(string path, out string keyPath)
     {
-        string chain, key;
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var text = ReadText(path, path, "file");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new CertificateLoadException(path, "empty file");
+        }
+
+        if (PemCertificateReader.ContainsPrivateKey(text))
+        {
+            keyPath = path;
+            return PemCertificateReader.CreateEntry(text, text, path);
+        }
+
+        if (!PemCertificateReader.ContainsCertificate(text))
+        {
+            throw new CertificateLoadException(path, "no certificate (no PEM CERTIFICATE block found)");
+        }
+
+        keyPath = FindKeyBeside(path)
+            ?? throw new CertificateLoadException(
+                path,
+                $"no private key (none in the file and no '{Path.GetFileNameWithoutExtension(path)}.key' beside it)");
+        var keyText = ReadText(keyPath, path, "private key file '" + Path.GetFileName(keyPath) + "'");
+        return PemCertificateReader.CreateEntry(text, keyText, path);
+    }
+
+    private static string? FindKeyBeside(string certificatePath)
+    {
+        var fileName = Path.GetFileName(certificatePath);
+        var directory = Path.GetDirectoryName(certificatePath) ?? ".";
+        if (fileName is "fullchain.pem" or "cert.pem")
+        {
+            var certbotKey = Path.Combine(directory, "privkey.pem");
+            if (File.Exists(certbotKey))
+            {
+                return certbotKey;
+            }
+        }
+
+        var keyPath = Path.ChangeExtension(certificatePath, ".key");
+        return File.Exists(keyPath) ? keyPath : null;
+    }
+
+    private static string ReadText(string path, string reportedPath, string what)
+    {
         try
         {
-            chain = File.ReadAllText(chainPath);
-            key = string.Equals(chainPath, keyPath, StringComparison.Ordinal) ? chain : File.ReadAllText(keyPath);
+            return File.ReadAllText(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CertificateLoadException(chainPath, $"cannot read: {ex.Message}");
+            // IO messages name the path and the OS error, never file contents.
+            throw new CertificateLoadException(reportedPath, $"{what} is unreadable: {ex.Message}", ex);
         }
-
-        return LoadPem(chain, key, chainPath);
     }
 
-    internal static List<string> DnsNames(X509Certificate2 certificate)
+    /// <summary>A private key readable by "other" users can be copied by any local account.</summary>
+    private static string? DescribeKeyPermissionProblem(string keyPath)
     {
-        var names = new List<string>();
-        foreach (X509Extension extension in certificate.Extensions)
+        if (OperatingSystem.IsWindows())
         {
-            if (extension is X509SubjectAlternativeNameExtension san)
-            {
-                foreach (string name in san.EnumerateDnsNames())
-                {
-                    string normalized = name.TrimEnd('.').ToLowerInvariant();
-                    if (normalized.Length > 0 && !names.Contains(normalized))
-                    {
-                        names.Add(normalized);
-                    }
-                }
-            }
+            return null;
         }
 
-        return names;
-    }
-
-    /// <summary>Pairs up files per directory: certbot folders first, then flat pairs, then combined PEMs.</summary>
-    private static void Collect(string directory, List<(string Chain, string Key)> candidates, ConcurrentBag<CertificateLoadError> errors)
-    {
-        string[] files;
         try
         {
-            files = Directory.GetFiles(directory);
+            var mode = File.GetUnixFileMode(keyPath);
+            if ((mode & UnixFileMode.OtherRead) != 0)
+            {
+                var octal = Convert.ToString((int)mode & 0x1FF, 8);
+                return $"private key file is readable by all users (mode {octal}); restrict it (chmod 600)";
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            errors.Add(new CertificateLoadError(directory, $"cannot list: {ex.Message}"));
-            return;
+            // Already loaded successfully; a failed stat is not worth a second report.
         }
 
-        Array.Sort(files, StringComparer.Ordinal);
-        string fullchain = Path.Combine(directory, "fullchain.pem");
-        string privkey = Path.Combine(directory, "privkey.pem");
-        if (File.Exists(fullchain) && File.Exists(privkey))
+        return null;
+    }
+
+    private static List<CertificateLoadError> SortByPath(IEnumerable<CertificateLoadError> items)
+    {
+        var list = items.ToList();
+        list.Sort(static (x, y) =>
         {
-            // certbot: cert.pem and chain.pem beside them are parts of fullchain.pem.
-            candidates.Add((fullchain, privkey));
-        }
-        else
-        {
-            var used = new HashSet<string>(StringComparer.Ordinal);
-            foreach (string key in files)
-            {
-                if (!key.EndsWith(".key", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                string crt = Path.ChangeExtension(key, ".crt");
-                string pem = Path.ChangeExtension(key, ".pem");
-                string? chain = File.Exists(crt) ? crt : File.Exists(pem) ? pem : null;
-                used.Add(key);
-                if (chain is null)
-                {
-                    errors.Add(new CertificateLoadError(key, "private key without a certificate (expected a .crt or .pem beside it)"));
-                    continue;
-                }
-
-                used.Add(chain);
-                candidates.Add((chain, key));
-            }
-
-            foreach (string file in files)
-            {
-                if (used.Contains(file) || !(file.EndsWith(".pem", StringComparison.Ordinal) || file.EndsWith(".crt", StringComparison.Ordinal)))
-                {
-                    continue;
-                }
-
-                candidates.Add((file, file)); // combined PEM; a lone certificate is reported as "no PEM private key found"
-            }
-        }
-
-        foreach (string sub in Directory.EnumerateDirectories(directory))
-        {
-            if (!s_ignoredDirectories.Contains(Path.GetFileName(sub)))
-            {
-                Collect(sub, candidates, errors);
-            }
-        }
+            var byPath = string.CompareOrdinal(x.Path, y.Path);
+            return byPath != 0 ? byPath : string.CompareOrdinal(x.Reason, y.Reason);
+        });
+        return list;
     }
 }

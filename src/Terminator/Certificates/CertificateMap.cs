@@ -4,127 +4,187 @@ using System.Diagnostics.CodeAnalysis;
 namespace Terminator.Certificates;
 
 /// <summary>
-/// Host name → certificate, for thousands to millions of names. Reads are lock-free (ConcurrentDictionary reads take
-/// no lock) and allocation-free (a span-keyed alternate lookup over a stack buffer); each name is replaced atomically,
-/// so a renewal never leaves a moment where the name is unknown, and a single change costs one dictionary write
-/// instead of a rebuilt snapshot.
+/// Host name → <see cref="CertificateEntry"/> map for SNI selection, sized for thousands to millions of names.
+/// Holds exact names ("click.shop.com") and single-label wildcards ("*.shop.com"). Reads are lock-free and allocate
+/// nothing; writes replace names one by one with atomic swaps, so a concurrent reader sees either the old or the
+/// new entry for a name, never a gap.
 /// </summary>
 public sealed class CertificateMap
 {
+    /// <summary>Host names longer than this cannot be DNS names (RFC 1035 §2.3.4) and are treated as misses.</summary>
     private const int MaxHostNameLength = 255;
 
-    private readonly ConcurrentDictionary<string, CertificateEntry> _exact = new(StringComparer.Ordinal);
-    // Keyed by the part after "*." — "*.example.com" is stored as "example.com".
-    private readonly ConcurrentDictionary<string, CertificateEntry> _wildcard = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, CertificateEntry>.AlternateLookup<ReadOnlySpan<char>> _exactBySpan;
-    private readonly ConcurrentDictionary<string, CertificateEntry>.AlternateLookup<ReadOnlySpan<char>> _wildcardBySpan;
+    private readonly ConcurrentDictionary<string, CertificateEntry> _entries;
+    private readonly ConcurrentDictionary<string, CertificateEntry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
+    /// <summary>Creates an empty map.</summary>
     public CertificateMap()
     {
-        _exactBySpan = _exact.GetAlternateLookup<ReadOnlySpan<char>>();
-        _wildcardBySpan = _wildcard.GetAlternateLookup<ReadOnlySpan<char>>();
+        _entries = new ConcurrentDictionary<string, CertificateEntry>(StringComparer.Ordinal);
+        _lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    /// <summary>Number of names (exact + wildcard).</summary>
-    public int Count => _exact.Count + _wildcard.Count;
+    /// <summary>Number of names (exact and wildcard) in the map. Takes the dictionary's locks: not for hot paths.</summary>
+    public int Count => _entries.Count;
 
     /// <summary>
-    /// Finds the certificate for a host name given as ASCII bytes (the ClientHello parser's output; upper case is
-    /// tolerated). Exact match first, then the wildcard one label up: "*.example.com" serves "a.example.com", never
-    /// "a.b.example.com" or "example.com" (RFC 6125 §6.4.3). Allocates nothing.
+    /// Finds the entry for an SNI host name given as ASCII bytes (lower-case, no trailing dot, as normalised by the
+    /// ClientHello parser; upper-case letters and one trailing dot are tolerated anyway). Exact match first, then the
+    /// wildcard for everything after the first label (RFC 6125 §6.4.3: "*" covers exactly one whole label), so
+    /// "*.example.com" matches "a.example.com" but neither "a.b.example.com" nor "example.com".
+    /// Allocates nothing.
     /// </summary>
     public bool TryGet(ReadOnlySpan<byte> hostName, [MaybeNullWhen(false)] out CertificateEntry entry)
     {
-        entry = null;
-        if (hostName.IsEmpty || hostName.Length > MaxHostNameLength)
+        if (hostName.Length is 0 or > MaxHostNameLength)
         {
+            entry = null;
             return false;
         }
 
-        Span<char> name = stackalloc char[hostName.Length];
-        for (int i = 0; i < hostName.Length; i++)
+        Span<char> buffer = stackalloc char[MaxHostNameLength];
+        for (var i = 0; i < hostName.Length; i++)
         {
-            byte b = hostName[i];
+            var b = hostName[i];
             if (b >= 0x80)
             {
-                return false; // SNI is ASCII (IDNs arrive as A-labels, RFC 6066 §3)
+                // Non-ASCII: SNI carries A-labels (RFC 6066 §3), so this cannot match any certificate name.
+                entry = null;
+                return false;
             }
 
-            name[i] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b);
+            buffer[i] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b);
         }
 
-        return TryGetNormalized(name, out entry);
+        return TryGetNormalized(buffer[..hostName.Length], out entry);
     }
 
-    /// <summary>Convenience lookup by string (case-insensitive, trailing dot ignored).</summary>
+    /// <summary>Case-insensitive convenience overload of <see cref="TryGet(ReadOnlySpan{byte}, out CertificateEntry)"/>.</summary>
     public bool TryGet(string hostName, [MaybeNullWhen(false)] out CertificateEntry entry)
     {
         ArgumentNullException.ThrowIfNull(hostName);
-        string normalized = hostName.TrimEnd('.').ToLowerInvariant();
-        entry = null;
-        return normalized.Length is > 0 and <= MaxHostNameLength && TryGetNormalized(normalized, out entry);
+        if (hostName.Length is 0 or > MaxHostNameLength)
+        {
+            entry = null;
+            return false;
+        }
+
+        Span<char> buffer = stackalloc char[MaxHostNameLength];
+        for (var i = 0; i < hostName.Length; i++)
+        {
+            var c = hostName[i];
+            if (c >= 0x80)
+            {
+                entry = null;
+                return false;
+            }
+
+            buffer[i] = c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c;
+        }
+
+        return TryGetNormalized(buffer[..hostName.Length], out entry);
     }
 
-    private bool TryGetNormalized(ReadOnlySpan<char> name, [MaybeNullWhen(false)] out CertificateEntry entry)
+    /// <summary>Adds or replaces every name of <paramref name="entry"/>. Each name is swapped atomically, so a reader
+    /// never finds a name missing while its certificate is being replaced. Last writer wins; see
+    /// <see cref="SetAll"/> for the "latest NotAfter wins" rule.</summary>
+    public void Set(CertificateEntry entry)
     {
-        if (_exactBySpan.TryGetValue(name, out entry))
+        ArgumentNullException.ThrowIfNull(entry);
+        foreach (var name in entry.Names)
+        {
+            _entries[name] = entry;
+        }
+    }
+
+    /// <summary>Points one lower-case name (exact, or "*.suffix") at an entry.</summary>
+    /// <remarks>Internal for benchmarks: fills the map with a million names without a million certificates.</remarks>
+    internal void SetName(string name, CertificateEntry entry) => _entries[name] = entry;
+
+    /// <summary>
+    /// Applies <paramref name="entries"/> so that, for names claimed by several entries, the one with the latest
+    /// <see cref="CertificateEntry.NotAfter"/> wins (ties: the greater <see cref="CertificateEntry.Source"/>, ordinal),
+    /// independent of the order given. Names already in the map are replaced unconditionally, as with <see cref="Set"/>.
+    /// </summary>
+    public void SetAll(IEnumerable<CertificateEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var ordered = new List<CertificateEntry>(entries);
+        ordered.Sort(CompareByExpiry);
+        foreach (var entry in ordered)
+        {
+            Set(entry);
+        }
+    }
+
+    /// <summary>Removes the names of <paramref name="entry"/> that still point at it (names since taken over by another
+    /// entry are left alone).</summary>
+    public void Remove(CertificateEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        foreach (var name in entry.Names)
+        {
+            // Compare-and-remove: CertificateEntry has reference equality, so only this entry's mapping goes.
+            _entries.TryRemove(new KeyValuePair<string, CertificateEntry>(name, entry));
+        }
+    }
+
+    /// <summary>Orders entries by NotAfter, then Source: applying them in this order makes the latest expiry win.</summary>
+    internal static int CompareByExpiry(CertificateEntry? x, CertificateEntry? y)
+    {
+        if (ReferenceEquals(x, y))
+        {
+            return 0;
+        }
+
+        if (x is null)
+        {
+            return -1;
+        }
+
+        if (y is null)
+        {
+            return 1;
+        }
+
+        var byExpiry = x.NotAfter.CompareTo(y.NotAfter);
+        return byExpiry != 0 ? byExpiry : string.CompareOrdinal(x.Source, y.Source);
+    }
+
+    private bool TryGetNormalized(Span<char> name, [MaybeNullWhen(false)] out CertificateEntry entry)
+    {
+        if (name[^1] == '.')
+        {
+            name = name[..^1];
+            if (name.IsEmpty)
+            {
+                entry = null;
+                return false;
+            }
+        }
+
+        // A literal "*" in a client's SNI is not a host name; refusing it keeps "*.example.com" from matching itself.
+        if (name.Contains('*'))
+        {
+            entry = null;
+            return false;
+        }
+
+        if (_lookup.TryGetValue(name, out entry))
         {
             return true;
         }
 
-        int dot = name.IndexOf('.');
-        return dot > 0 && _wildcardBySpan.TryGetValue(name[(dot + 1)..], out entry);
-    }
-
-    /// <summary>Serves each of <paramref name="entry"/>'s names from it, replacing whatever served them before.</summary>
-    public void Set(CertificateEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        foreach (string name in entry.Names)
+        var firstDot = name.IndexOf('.');
+        if (firstDot <= 0 || firstDot == name.Length - 1)
         {
-            SetName(name, entry);
+            // No dot ("localhost"), empty first label (".example.com") or nothing after it: no wildcard applies.
+            return false;
         }
-    }
 
-    /// <summary>Points one lower-case name at an entry.</summary>
-    /// <remarks>Internal for benchmarks: fills the map with a million names without a million certificates.</remarks>
-    internal void SetName(string name, CertificateEntry entry)
-    {
-        if (IsWildcard(name))
-        {
-            _wildcard[name[2..]] = entry;
-        }
-        else
-        {
-            _exact[name] = entry;
-        }
+        // Reuse the buffer: overwrite the last character of the first label with '*' and look up from there,
+        // turning "a.example.com" into "*.example.com" without copying.
+        name[firstDot - 1] = '*';
+        return _lookup.TryGetValue(name[(firstDot - 1)..], out entry);
     }
-
-    /// <summary>Removes the names that still point at <paramref name="entry"/> (a newer entry for a name stays).</summary>
-    public void Remove(CertificateEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        foreach (string name in entry.Names)
-        {
-            if (IsWildcard(name))
-            {
-                _wildcard.TryRemove(new KeyValuePair<string, CertificateEntry>(name[2..], entry));
-            }
-            else
-            {
-                _exact.TryRemove(new KeyValuePair<string, CertificateEntry>(name, entry));
-            }
-        }
-    }
-
-    /// <summary>Every distinct entry currently served (a snapshot; for listings and reload diffs, not the hot path).</summary>
-    public IReadOnlyCollection<CertificateEntry> Entries()
-    {
-        var set = new HashSet<CertificateEntry>(ReferenceEqualityComparer.Instance);
-        foreach (KeyValuePair<string, CertificateEntry> pair in _exact) set.Add(pair.Value);
-        foreach (KeyValuePair<string, CertificateEntry> pair in _wildcard) set.Add(pair.Value);
-        return set;
-    }
-
-    private static bool IsWildcard(string name) => name.Length > 2 && name[0] == '*' && name[1] == '.';
 }

@@ -4,92 +4,146 @@ using System.Security.Cryptography.X509Certificates;
 namespace Terminator.Certificates;
 
 /// <summary>
-/// A throwaway certificate authority for the demo mode, tests and benchmarks: an ECDSA P-256 root that issues leaf
-/// certificates with SAN DNS names, serverAuth, and key identifiers, as a public CA would.
+/// A throwaway certificate authority for demo mode and tests: an ECDSA P-256 self-signed root that issues
+/// server certificates. Not for production: the key lives in process memory (and wherever the caller persists it).
 /// </summary>
 public sealed class LocalCertificateAuthority : IDisposable
 {
-    private readonly X509Certificate2 _certificate;
+    private static readonly TimeSpan DefaultLeafValidity = TimeSpan.FromDays(90);
+
+    // Backdating covers clock skew between this host and the client (common in VMs and containers).
+    private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
+
     private readonly ECDsa _key;
+
+    // Issue may be called from several threads (tests generate in parallel); serialise use of the CA key, whose
+    // thread safety .NET does not document. Leaf key generation, the expensive part, stays outside the lock.
+    private readonly Lock _signLock = new();
 
     private LocalCertificateAuthority(X509Certificate2 certificate, ECDsa key)
     {
-        _certificate = certificate;
+        Certificate = certificate;
         _key = key;
-        CertificatePem = certificate.ExportCertificatePem() + "\n";
+        CertificatePem = IssuedCertificate.WithFinalNewline(certificate.ExportCertificatePem());
     }
 
-    /// <summary>The root (with its private key: dispose it when done).</summary>
-    public X509Certificate2 Certificate => _certificate;
+    /// <summary>The root certificate (with its private key).</summary>
+    public X509Certificate2 Certificate { get; }
 
+    /// <summary>The root certificate as PEM (what clients must trust).</summary>
     public string CertificatePem { get; }
 
+    /// <summary>Creates a new root: ECDSA P-256, CN = <paramref name="commonName"/>, valid for one year.</summary>
     public static LocalCertificateAuthority Create(string commonName)
     {
+        ArgumentException.ThrowIfNullOrEmpty(commonName);
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(new X500DistinguishedName($"CN={commonName}"), key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        X509Certificate2 root = request.CreateSelfSigned(now.AddHours(-1), now.AddYears(1));
-        return new LocalCertificateAuthority(root, key);
-    }
-
-    public static LocalCertificateAuthority Load(string certificatePem, string privateKeyPem)
-    {
-        X509Certificate2 certificate = X509Certificate2.CreateFromPem(certificatePem, privateKeyPem);
-        ECDsa key = certificate.GetECDsaPrivateKey() ?? throw new CryptographicException("the CA key must be ECDSA");
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(commonName);
+        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var now = DateTimeOffset.UtcNow;
+        var certificate = request.CreateSelfSigned(now - ClockSkewAllowance, now.AddYears(1));
         return new LocalCertificateAuthority(certificate, key);
     }
 
-    /// <summary>PKCS#8 PEM of the CA key. Never log it.</summary>
-    public string ExportPrivateKeyPem() => _key.ExportPkcs8PrivateKeyPem();
+    /// <summary>Loads a root persisted with <see cref="CertificatePem"/> and <see cref="ExportPrivateKeyPem"/>.</summary>
+    /// <exception cref="CryptographicException">The PEM is malformed, the key is not ECDSA, or it does not match.</exception>
+    public static LocalCertificateAuthority Load(string certificatePem, string privateKeyPem)
+    {
+        ArgumentNullException.ThrowIfNull(certificatePem);
+        ArgumentNullException.ThrowIfNull(privateKeyPem);
+        var certificate = X509Certificate2.CreateFromPem(certificatePem, privateKeyPem);
+        var key = certificate.GetECDsaPrivateKey();
+        if (key is null)
+        {
+            certificate.Dispose();
+            throw new CryptographicException("The local CA key must be ECDSA.");
+        }
 
-    /// <summary>Issues a leaf for <paramref name="dnsNames"/> (CN = the first name, SAN = all of them).</summary>
-    public IssuedCertificate Issue(IReadOnlyList<string> dnsNames, CertificateKeyType keyType = CertificateKeyType.EcdsaP256, TimeSpan? validity = null)
+        return new LocalCertificateAuthority(certificate, key);
+    }
+
+    /// <summary>The root's private key as PKCS#8 PEM ("PRIVATE KEY"), for persisting next to <see cref="CertificatePem"/>.</summary>
+    public string ExportPrivateKeyPem() => IssuedCertificate.WithFinalNewline(_key.ExportPkcs8PrivateKeyPem());
+
+    /// <summary>
+    /// Issues a server certificate (thread-safe): CN = first name, SAN = all names, EKU serverAuth, KU digitalSignature, valid from
+    /// five minutes ago for <paramref name="validity"/> (default 90 days; clamped to the root's own expiry).
+    /// </summary>
+    public IssuedCertificate Issue(
+        IReadOnlyList<string> dnsNames,
+        CertificateKeyType keyType = CertificateKeyType.EcdsaP256,
+        TimeSpan? validity = null)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return Issue(dnsNames, keyType, now - ClockSkewAllowance, now + (validity ?? DefaultLeafValidity));
+    }
+
+    /// <summary>Issues a server certificate with an explicit validity window (tests use this for expired certificates).
+    /// <paramref name="notAfter"/> is clamped to the root's expiry, which X.509 issuers must not outlive.</summary>
+    public IssuedCertificate Issue(
+        IReadOnlyList<string> dnsNames,
+        CertificateKeyType keyType,
+        DateTimeOffset notBefore,
+        DateTimeOffset notAfter)
     {
         ArgumentNullException.ThrowIfNull(dnsNames);
-        ArgumentOutOfRangeException.ThrowIfZero(dnsNames.Count);
-        using AsymmetricAlgorithm key = keyType == CertificateKeyType.Rsa2048 ? RSA.Create(2048) : ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var subject = new X500DistinguishedName($"CN={dnsNames[0]}");
-        CertificateRequest request = key is RSA rsa
-            ? new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-            : new CertificateRequest(subject, (ECDsa)key, HashAlgorithmName.SHA256);
+        if (dnsNames.Count == 0)
+        {
+            throw new ArgumentException("At least one DNS name is required.", nameof(dnsNames));
+        }
+
+        var rootNotAfter = new DateTimeOffset(Certificate.NotAfter.ToUniversalTime());
+        if (notAfter > rootNotAfter)
+        {
+            notAfter = rootNotAfter;
+        }
+
+        using AsymmetricAlgorithm key = keyType == CertificateKeyType.Rsa2048
+            ? RSA.Create(2048)
+            : ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(dnsNames[0]);
+        var request = key is RSA rsa
+            ? new CertificateRequest(subject.Build(), rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            : new CertificateRequest(subject.Build(), (ECDsa)key, HashAlgorithmName.SHA256);
 
         var san = new SubjectAlternativeNameBuilder();
-        foreach (string name in dnsNames)
+        foreach (var name in dnsNames)
         {
             san.AddDnsName(name);
         }
 
         request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(
-            key is RSA ? X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment : X509KeyUsageFlags.DigitalSignature, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication")], false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
 
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        DateTimeOffset notAfter = now + (validity ?? TimeSpan.FromDays(90));
-        if (notAfter > _certificate.NotAfter)
+        // RFC 5280 §4.1.2.2: positive, unique, at most 20 octets; 16 random bytes with the top bit cleared.
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F;
+        X509Certificate2 certificate;
+        lock (_signLock)
         {
-            notAfter = _certificate.NotAfter;
+            certificate = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), notBefore, notAfter, serial);
         }
 
-        byte[] serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7F; // positive INTEGER (RFC 5280 §4.1.2.2)
-        using X509Certificate2 leaf = request.Create(_certificate, now.AddMinutes(-5), notAfter, serial);
-        // Exported PEM has no final newline; files are concatenated (chain + key), so every block ends its line.
-        string leafPem = leaf.ExportCertificatePem() + "\n";
-        string keyPem = (key is RSA r ? r.ExportPkcs8PrivateKeyPem() : ((ECDsa)key).ExportPkcs8PrivateKeyPem()) + "\n";
-        return new IssuedCertificate(leafPem, keyPem, leafPem);
+        using var issued = certificate;
+        var privateKeyPem = key.ExportPkcs8PrivateKeyPem();
+        return new IssuedCertificate(issued.ExportCertificatePem(), privateKeyPem, chainPem: issued.ExportCertificatePem());
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
-        _certificate.Dispose();
         _key.Dispose();
+        Certificate.Dispose();
     }
 }
