@@ -36,6 +36,7 @@ internal sealed class HaproxyContender : Contender
                 default_backend tracking
             backend tracking
                 server origin 127.0.0.1:{upstreamPort}
+
             """);
         return Launch(layout, "haproxy", "haproxy", ["-W", "-f", config]);
     }

@@ -31,38 +31,49 @@ public static class TlsServerOptions
         TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ];
 
-    // One immutable policy shared by every entry: with 100k+ entries a per-entry copy would be wasted memory.
-    private static readonly CipherSuitesPolicy? SharedPolicy = CreatePolicy();
+    /// <summary>True for a suite in <see cref="AllowedCipherSuites"/>; checked on every completed handshake.</summary>
+    public static bool IsAllowed(TlsCipherSuite suite)
+    {
+        foreach (TlsCipherSuite allowed in AllowedCipherSuites)
+        {
+            if (allowed == suite)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
-    /// Creates server options for <paramref name="context"/>: TLS 1.2 + 1.3, forward-secret AEAD suites (where the
-    /// platform supports a cipher-suite policy: everywhere but Windows), ALPN <c>http/1.1</c> only, no client
+    /// Creates server options for <paramref name="context"/>: TLS 1.2 + 1.3, ALPN <c>http/1.1</c> only, no client
     /// certificates, no renegotiation, no revocation checks (there is no client certificate to check).
     /// </summary>
+    /// <remarks>
+    /// The suite policy is enforced around the handshake rather than with a <see cref="CipherSuitesPolicy"/>: on Linux a
+    /// policy disables SslStream's SSL_CTX cache (dotnet/runtime Interop.OpenSsl AllocateSslHandle: "cacheSslContext =
+    /// ... CipherSuitesPolicy == null"), which costs a new SSL_CTX per handshake and all session resumption. Instead the
+    /// ClientHello peek refuses clients offering no allowed suite (<see cref="Tls.ClientHelloInfo.OffersForwardSecretAead"/>),
+    /// OpenSSL's default order prefers AEAD suites, and a handshake that still lands on a suite outside the list is
+    /// closed (<see cref="IsAllowed"/>).
+    /// </remarks>
     public static SslServerAuthenticationOptions Create(SslStreamCertificateContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var options = new SslServerAuthenticationOptions
+        return new SslServerAuthenticationOptions
         {
             ServerCertificateContext = context,
             EnabledSslProtocols = Protocols,
             // Only HTTP/1.1 is proxied; advertising h2 would make clients speak a protocol we do not parse.
-            ApplicationProtocols = [SslApplicationProtocol.Http11],
+            ApplicationProtocols = s_applicationProtocols,
             ClientCertificateRequired = false,
             EncryptionPolicy = EncryptionPolicy.RequireEncryption,
             // Renegotiation is a DoS and injection vector (RFC 5746 background); TLS 1.3 removed it entirely.
             AllowRenegotiation = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
-        if (SharedPolicy is not null && !OperatingSystem.IsWindows())
-        {
-            options.CipherSuitesPolicy = SharedPolicy;
-        }
-
-        return options;
     }
 
-    // Windows (SChannel) has no per-connection suite policy; there the OS-wide configuration applies.
-    private static CipherSuitesPolicy? CreatePolicy() =>
-        OperatingSystem.IsWindows() ? null : new CipherSuitesPolicy(AllowedCipherSuites);
+    // Shared by every entry: with 100k+ entries a per-entry list would be wasted memory.
+    private static readonly List<SslApplicationProtocol> s_applicationProtocols = [SslApplicationProtocol.Http11];
 }

@@ -3,8 +3,9 @@ namespace Terminator.Tls;
 /// <summary>What <see cref="ClientHelloParser"/> learned from a ClientHello. Only meaningful after <see cref="ClientHelloParseStatus.Success"/>.</summary>
 public readonly struct ClientHelloInfo
 {
-    internal ClientHelloInfo(int serverNameLength, TlsVersionFlags offeredVersions, AlpnFlags alpn, int recordBytes)
+    internal ClientHelloInfo(int serverNameLength, TlsVersionFlags offeredVersions, AlpnFlags alpn, int recordBytes, bool offersForwardSecretAead = false)
     {
+        OffersForwardSecretAead = offersForwardSecretAead;
         ServerNameLength = serverNameLength;
         OfferedVersions = offeredVersions;
         Alpn = alpn;
@@ -22,6 +23,14 @@ public readonly struct ClientHelloInfo
 
     /// <summary>Protocols offered via ALPN (RFC 7301 §3.1).</summary>
     public AlpnFlags Alpn { get; }
+
+    /// <summary>
+    /// True when the client offers at least one suite our policy allows: a TLS 1.3 suite (all are AEAD with (EC)DHE)
+    /// together with TLS 1.3, or a TLS 1.2 ECDHE suite with AES-GCM or ChaCha20-Poly1305. Lets the terminator refuse a
+    /// CBC-or-static-RSA-only client before the handshake while SslStream keeps OpenSSL's cached SSL_CTX (setting a
+    /// CipherSuitesPolicy turns that cache, and with it session resumption, off).
+    /// </summary>
+    public bool OffersForwardSecretAead { get; }
 
     /// <summary>Total bytes, including every 5-byte record header, of the TLS records that carry the whole ClientHello.</summary>
     public int RecordBytes { get; }

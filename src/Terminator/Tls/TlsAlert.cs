@@ -15,6 +15,9 @@ internal static class TlsAlert
     /// <summary>illegal_parameter (47): a field was syntactically valid but its value is not (e.g. a bad host name).</summary>
     public static ReadOnlyMemory<byte> IllegalParameter { get; } = new byte[] { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 47 };
 
+    /// <summary>handshake_failure (40): no acceptable cipher suite on offer.</summary>
+    public static ReadOnlyMemory<byte> HandshakeFailure { get; } = new byte[] { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40 };
+
     /// <summary>protocol_version (70): the client offers nothing newer than TLS 1.1.</summary>
     public static ReadOnlyMemory<byte> ProtocolVersion { get; } = new byte[] { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70 };
 }

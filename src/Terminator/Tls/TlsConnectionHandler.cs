@@ -138,8 +138,14 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
         try
         {
             await tls.AuthenticateAsServerAsync(entry!.ServerOptions, cancellationToken).ConfigureAwait(false);
-            _context.Metrics.HandshakeCompleted();
-            return tls;
+            if (TlsServerOptions.IsAllowed(tls.NegotiatedCipherSuite))
+            {
+                _context.Metrics.HandshakeCompleted();
+                return tls;
+            }
+
+            // The client offered an allowed suite but OpenSSL chose another (client order): refuse to carry data on it.
+            _context.Metrics.HandshakeFailed();
         }
         catch (OperationCanceledException)
         {
@@ -187,6 +193,13 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             return PeekOutcome.OldProtocol;
         }
 
+        if (!hello.OffersForwardSecretAead)
+        {
+            // Only CBC / static-RSA / non-AEAD suites on offer: policy says no (see TlsServerOptions remarks).
+            _context.Metrics.HandshakeFailed();
+            return PeekOutcome.NoAcceptableSuite;
+        }
+
         if (hello.ServerNameLength > 0 && _certificates.TryGet(serverName[..hello.ServerNameLength], out CertificateEntry? found))
         {
             entry = found;
@@ -210,6 +223,7 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             PeekOutcome.UnknownName => TlsAlert.UnrecognizedName,
             PeekOutcome.IllegalParameter => TlsAlert.IllegalParameter,
             PeekOutcome.OldProtocol => TlsAlert.ProtocolVersion,
+            PeekOutcome.NoAcceptableSuite => TlsAlert.HandshakeFailure,
             PeekOutcome.Malformed => TlsAlert.DecodeError,
             // Not TLS at all (a plain "GET /" on 443): no alert a non-TLS client could read; just close.
             _ => ReadOnlyMemory<byte>.Empty,
@@ -243,5 +257,5 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
         }
     }
 
-    private enum PeekOutcome { NeedMoreData, Selected, UnknownName, NotTls, Malformed, IllegalParameter, OldProtocol }
+    private enum PeekOutcome { NeedMoreData, Selected, UnknownName, NotTls, Malformed, IllegalParameter, OldProtocol, NoAcceptableSuite }
 }

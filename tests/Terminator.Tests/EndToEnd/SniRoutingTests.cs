@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Terminator.Configuration;
@@ -56,6 +57,27 @@ public sealed class SniRoutingTests(CertificateAuthorityFixture ca)
         string suite = client.Tls.NegotiatedCipherSuite.ToString();
         Assert.StartsWith("TLS_ECDHE_", suite, StringComparison.Ordinal);
         Assert.True(suite.Contains("GCM", StringComparison.Ordinal) || suite.Contains("CHACHA20", StringComparison.Ordinal), suite);
+    }
+
+    [Fact]
+    public async Task Handshake_ClientOfferingOnlyCbcSuites_RefusedBeforeHandshake()
+    {
+        await using var upstream = new RecordingUpstream();
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(terminator.Https);
+        await using var tls = new SslStream(tcp.GetStream());
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = "site0003.tracking.test",
+            EnabledSslProtocols = SslProtocols.Tls12,
+            CipherSuitesPolicy = new CipherSuitesPolicy([TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA]),
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        };
+
+        await Assert.ThrowsAnyAsync<Exception>(() => tls.AuthenticateAsClientAsync(options));
+        Assert.Equal(1, terminator.Server.Metrics.HandshakesFailed);
+        Assert.Equal(0, terminator.Server.Metrics.HandshakesCompleted);
     }
 
     [Theory]

@@ -82,6 +82,15 @@ public sealed partial class DaemonInteropTests
             ["s_client", "-connect", $"127.0.0.1:{httpsPort}", "-servername", "click.customer-one.test", "-tls1_1"], standardInput: "");
         Assert.NotEqual(0, oldExit);
 
+        // CBC-only TLS 1.2 clients are refused; an ECDHE-AEAD one gets through.
+        (int cbcExit, _) = await DaemonProcess.RunToolAsync("openssl",
+            ["s_client", "-connect", $"127.0.0.1:{httpsPort}", "-servername", "click.customer-one.test", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"], standardInput: "");
+        Assert.NotEqual(0, cbcExit);
+        (int gcmExit, string gcmOutput) = await DaemonProcess.RunToolAsync("openssl",
+            ["s_client", "-connect", $"127.0.0.1:{httpsPort}", "-servername", "click.customer-one.test", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-GCM-SHA384", "-brief"], standardInput: "");
+        Assert.Equal(0, gcmExit);
+        Assert.Contains("ECDHE-ECDSA-AES256-GCM-SHA384", gcmOutput, StringComparison.Ordinal);
+
         daemon.Signal(DaemonProcess.SIGTERM);
         Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(15)));
     }
