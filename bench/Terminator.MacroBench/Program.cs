@@ -35,7 +35,7 @@ internal static class Program
             {
                 contenders.Add(name switch
                 {
-                    "terminator" => new TerminatorContender(options.TerminatorDll),
+                    "terminator" => new TerminatorContender(options.TerminatorDll, options.TerminatorEnvironment),
                     "nginx" => new NginxContender(),
                     "haproxy" => new HaproxyContender(),
                     _ => throw new ArgumentException($"unknown contender {name}"),
@@ -181,6 +181,8 @@ internal sealed class BenchOptions
     public string Output { get; private set; } = "";
     public string[] Only { get; private set; } = ["terminator", "nginx", "haproxy"];
     public string CommandLine { get; private set; } = "";
+    /// <summary>Extra environment for the Terminator process only (--terminator-env NAME=VALUE, repeatable).</summary>
+    public Dictionary<string, string> TerminatorEnvironment { get; } = [];
 
     public static BenchOptions Parse(string[] args)
     {
@@ -199,6 +201,7 @@ internal sealed class BenchOptions
                 case "--terminator": o.TerminatorDll = value; break;
                 case "--out": o.Output = value; break;
                 case "--only": o.Only = value.Split(','); break;
+                case "--terminator-env": o.TerminatorEnvironment[value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }

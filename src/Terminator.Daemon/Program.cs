@@ -11,6 +11,15 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // Run socket continuations on the epoll thread instead of hopping to the thread pool: a proxy does little work
+        // per event, and the hop was measured at ~25% of keep-alive CPU per request (217 → 166 µs on one pinned core).
+        // Read once, when the first socket is created, so it must be set before anything touches a socket. An operator
+        // can still override it in the environment.
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+        {
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        }
+
         if (args.Length == 0)
         {
             return await DaemonCommand.RunAsync().ConfigureAwait(false);
