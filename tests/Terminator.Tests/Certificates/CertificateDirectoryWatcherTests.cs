@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Terminator.Certificates;
+using Terminator.Diagnostics;
+
+namespace Terminator.Tests.Certificates;
+
+public sealed class CertificateDirectoryWatcherTests : IDisposable
+{
+    private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Watcher Test CA");
+    private readonly string _directory = Directory.CreateTempSubdirectory("terminator-watch-").FullName;
+    private readonly CertificateMap _map = new();
+
+    [Fact]
+    public async Task NewFile_ServedWithinOneSecond_WithoutExplicitRescan()
+    {
+        using var watcher = new CertificateDirectoryWatcher(_directory, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
+        await watcher.RescanAsync();
+        watcher.StartWatching();
+
+        var clock = Stopwatch.StartNew();
+        _authority.Issue(["fresh.watch.test"]).WriteFlat(_directory, "fresh");
+        while (!_map.TryGet("fresh.watch.test", out _) && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(_map.TryGet("fresh.watch.test", out _));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"served after {clock.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task Replace_NameNeverMissing_AndNewCertificateServed()
+    {
+        _authority.Issue(["renew.watch.test"]).WriteFlat(_directory, "renew");
+        using var watcher = new CertificateDirectoryWatcher(_directory, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
+        await watcher.RescanAsync();
+        Assert.True(_map.TryGet("renew.watch.test", out CertificateEntry? first));
+
+        int misses = 0;
+        using var stop = new CancellationTokenSource();
+        Task reader = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (!_map.TryGet("renew.watch.test"u8, out _)) Interlocked.Increment(ref misses);
+            }
+        });
+        for (int i = 0; i < 10; i++)
+        {
+            _authority.Issue(["renew.watch.test"]).WriteFlat(_directory, "renew");
+            CertificateReloadResult result = await watcher.RescanAsync();
+            Assert.Equal(1, result.Replaced);
+        }
+
+        await stop.CancelAsync();
+        await reader;
+
+        Assert.Equal(0, misses);
+        Assert.True(_map.TryGet("renew.watch.test", out CertificateEntry? last));
+        Assert.NotEqual(first!.Certificate.SerialNumber, last!.Certificate.SerialNumber);
+        Assert.Equal(1, watcher.Count);
+    }
+
+    [Fact]
+    public async Task Unchanged_Files_AreNotReloaded()
+    {
+        for (int i = 0; i < 5; i++) _authority.Issue([$"s{i}.watch.test"]).WriteFlat(_directory, $"s{i}");
+        using var watcher = new CertificateDirectoryWatcher(_directory, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
+        Assert.Equal(5, (await watcher.RescanAsync()).Added);
+
+        CertificateReloadResult again = await watcher.RescanAsync();
+
+        Assert.Equal((0, 0, 0), (again.Added, again.Replaced, again.Removed));
+    }
+
+    [Fact]
+    public async Task RemovedFile_NameGone_BrokenReplacement_KeepsOldCertificate()
+    {
+        _authority.Issue(["gone.watch.test"]).WriteFlat(_directory, "gone");
+        _authority.Issue(["keep.watch.test"]).WriteFlat(_directory, "keep");
+        using var watcher = new CertificateDirectoryWatcher(_directory, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
+        await watcher.RescanAsync();
+
+        File.Delete(Path.Combine(_directory, "gone.crt"));
+        File.Delete(Path.Combine(_directory, "gone.key"));
+        await File.WriteAllTextAsync(Path.Combine(_directory, "keep.crt"), "-----BEGIN CERTIFICATE-----\ntruncated");
+        CertificateReloadResult result = await watcher.RescanAsync();
+
+        Assert.Equal(1, result.Removed);
+        Assert.False(_map.TryGet("gone.watch.test", out _));
+        Assert.True(_map.TryGet("keep.watch.test", out _));
+        Assert.Contains(result.Errors, e => e.Path.EndsWith("keep.crt", StringComparison.Ordinal));
+    }
+
+    public void Dispose()
+    {
+        _authority.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
