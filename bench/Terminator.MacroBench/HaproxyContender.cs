@@ -16,7 +16,7 @@ internal sealed class HaproxyContender : Contender
         File.WriteAllText(config, $"""
             global
                 nbthread 1
-                maxconn 20000
+                maxconn 8000
                 tune.ssl.cachesize 100000
                 ssl-default-bind-options ssl-min-ver TLSv1.2
                 ssl-default-bind-ciphers {NginxContender.Ciphers}

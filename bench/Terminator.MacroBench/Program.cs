@@ -47,9 +47,17 @@ internal static class Program
                 foreach (Contender contender in contenders)
                 {
                     Console.WriteLine($"run {run}: {contender.Name}");
-                    Measurement row = await MeasureAsync(contender, layout, options);
-                    Console.WriteLine("  " + row);
-                    results.Add((run, row));
+                    try
+                    {
+                        Measurement row = await MeasureAsync(contender, layout, options);
+                        Console.WriteLine("  " + row);
+                        results.Add((run, row));
+                    }
+                    catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or IOException)
+                    {
+                        // One peer failing (a missing package, a config it rejects) must not lose the others' figures.
+                        Console.WriteLine($"  {contender.Name} failed: {ex.Message}");
+                    }
                 }
             }
         }

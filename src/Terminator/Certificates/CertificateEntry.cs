@@ -24,12 +24,35 @@ public sealed class CertificateEntry
         NotAfter = new DateTimeOffset(leafWithKey.NotAfter.ToUniversalTime());
         KeyAlgorithm = CertificateNames.DescribeKey(leafWithKey);
 
-        // offline: true — never fetch missing intermediates (AIA) or OCSP responses from the network while loading;
-        // the operator supplies the full chain (certbot's fullchain.pem). Built once: chain building is the
-        // expensive part and must not happen per handshake.
-        Context = SslStreamCertificateContext.Create(leafWithKey, intermediates, offline: true);
-        ServerOptions = TlsServerOptions.Create(Context);
     }
+
+    private TlsState? _tls;
+
+    /// <summary>
+    /// The chain context, built on first use and then kept: with 10,000 certificates, building every context at
+    /// start-up was ~60% of a 23 s start (bench/macro.sh), while most names see no handshake for minutes.
+    /// </summary>
+    public SslStreamCertificateContext Context => Tls.Context;
+
+    /// <summary>Server options over <see cref="Context"/>, built with it, never per handshake.</summary>
+    public SslServerAuthenticationOptions ServerOptions => Tls.Options;
+
+    /// <summary>True once the context exists (for tests and memory accounting).</summary>
+    public bool IsMaterialized => Volatile.Read(ref _tls) is not null;
+
+    private TlsState Tls => Volatile.Read(ref _tls) ?? Materialize();
+
+    private TlsState Materialize()
+    {
+        // offline: true — never fetch missing intermediates (AIA) or OCSP responses from the network;
+        // the operator supplies the full chain (certbot's fullchain.pem). Pure CPU (~1-2 ms), once per entry;
+        // two first handshakes racing may both build one, and the first published wins.
+        var context = SslStreamCertificateContext.Create(Certificate, Intermediates, offline: true);
+        var state = new TlsState(context, TlsServerOptions.Create(context));
+        return Interlocked.CompareExchange(ref _tls, state, null) ?? state;
+    }
+
+    private sealed record TlsState(SslStreamCertificateContext Context, SslServerAuthenticationOptions Options);
 
     /// <summary>Lower-case SAN DNS names ("click.shop.com", "*.shop.com"). Never taken from the file name or CN.</summary>
     public IReadOnlyList<string> Names { get; }
@@ -40,12 +63,6 @@ public sealed class CertificateEntry
     /// <summary>Intermediate certificates sent after the leaf (the root, if present in the file, is kept here too;
     /// the context decides what goes on the wire).</summary>
     public X509Certificate2Collection Intermediates { get; }
-
-    /// <summary>Chain context built once by <see cref="SslStreamCertificateContext.Create(X509Certificate2, X509Certificate2Collection?, bool, SslCertificateTrust?)"/> (offline).</summary>
-    public SslStreamCertificateContext Context { get; }
-
-    /// <summary>Server options built once by <see cref="TlsServerOptions.Create"/>; hand these to the handshake as is.</summary>
-    public SslServerAuthenticationOptions ServerOptions { get; }
 
     /// <summary>Start of the leaf's validity period (UTC).</summary>
     public DateTimeOffset NotBefore { get; }

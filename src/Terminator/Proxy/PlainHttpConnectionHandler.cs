@@ -11,7 +11,9 @@ namespace Terminator.Proxy;
 /// </summary>
 public sealed class PlainHttpConnectionHandler : IConnectionHandler
 {
-    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true);
+    // No zero-byte reads: they cost an extra receive (and through SslStream an extra async hop) per request; the price
+    // is one 4 KiB pooled segment held by each idle keep-alive connection (40 MiB per 10,000 idle connections).
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 4096, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: false);
     private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 4096, leaveOpen: true);
 
     private readonly ProxyContext _context;

@@ -18,8 +18,9 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
 {
     // The ClientHello is usually one 200-2,000 byte record; the parser caps it at 16 KiB.
     private static readonly StreamPipeReaderOptions s_peekOptions = new(bufferSize: 4096, minimumReadSize: 2048, leaveOpen: true);
-    // Zero-byte reads: an idle keep-alive connection holds no read buffer (dotnet/runtime#49019).
-    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true);
+    // No zero-byte reads: they cost an extra receive (and through SslStream an extra async hop) per request; the price
+    // is one 4 KiB pooled segment held by each idle keep-alive connection (40 MiB per 10,000 idle connections).
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 4096, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: false);
     private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 4096, leaveOpen: true);
 
     private readonly ProxyContext _context;
