@@ -6,7 +6,8 @@ using Terminator.Hosting;
 
 namespace Terminator.Daemon;
 
-/// <summary>The production mode: configuration from the environment, certificates from TERMINATOR_CERT_DIR.</summary>
+/// <summary>The production mode: configuration from the environment, certificates from the encrypted store
+/// (TERMINATOR_STORE_*) and/or TERMINATOR_CERT_DIR.</summary>
 internal static class DaemonCommand
 {
     public static async Task<int> RunAsync()
@@ -19,7 +20,12 @@ internal static class DaemonCommand
 
         var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
         var certificates = new CertificateMap();
-        int loaded = LoadCertificates(options.CertDirectory, certificates, log);
+        (int loaded, string? fatal) = await CertificateSources.LoadAsync(options, certificates, log).ConfigureAwait(false);
+        if (fatal is not null)
+        {
+            await Console.Error.WriteLineAsync($"terminator: {fatal}").ConfigureAwait(false);
+            return 2;
+        }
 
         CertificateEntry? defaultCertificate = null;
         if (options.UnknownSni == UnknownSniPolicy.Default && options.DefaultCertificatePath is not null)
@@ -37,7 +43,8 @@ internal static class DaemonCommand
 
         if (loaded == 0 && defaultCertificate is null)
         {
-            await Console.Error.WriteLineAsync($"terminator: TERMINATOR_CERT_DIR: no usable certificate in {options.CertDirectory}").ConfigureAwait(false);
+            string variable = options.CertDirectory is null ? "TERMINATOR_STORE_DIR" : "TERMINATOR_CERT_DIR";
+            await Console.Error.WriteLineAsync($"terminator: {variable}: no usable certificate in {CertificateSources.Describe(options)}").ConfigureAwait(false);
             return 2;
         }
 
@@ -56,7 +63,13 @@ internal static class DaemonCommand
 
         using var signal = new ShutdownSignal(reload: () =>
         {
-            int count = LoadCertificates(options.CertDirectory, certificates, log);
+            (int count, string? problem) = CertificateSources.LoadAsync(options, certificates, log).GetAwaiter().GetResult();
+            if (problem is not null)
+            {
+                log.Error($"reload failed, keeping the loaded certificates: {problem}");
+                return;
+            }
+
             log.Info($"reload: {count} certificates, {certificates.Count} names");
         });
         string name = await signal.Stopped.ConfigureAwait(false);
@@ -64,24 +77,5 @@ internal static class DaemonCommand
         bool clean = await server.StopAsync(options.DrainTimeout).ConfigureAwait(false);
         log.Info(clean ? "stopped" : "stopped; connections still open at the drain timeout were closed");
         return 0;
-    }
-
-    /// <summary>Loads (or reloads) the directory into the map; broken files are logged with their path and skipped.</summary>
-    internal static int LoadCertificates(string directory, CertificateMap certificates, TerminatorLog log)
-    {
-        CertificateDirectoryLoadResult result = CertificateLoader.LoadDirectory(directory);
-        foreach (CertificateLoadError failure in result.Errors)
-        {
-            log.Warn($"certificate skipped: {failure.Path}: {failure.Reason}");
-        }
-
-        foreach (CertificateLoadError warning in result.Warnings)
-        {
-            log.Warn($"certificate: {warning.Path}: {warning.Reason}");
-        }
-
-        certificates.SetAll(result.Entries);
-
-        return result.Entries.Count;
     }
 }

@@ -30,6 +30,8 @@ internal static class Program
             case "--help" or "-h" or "help":
                 TerminatorEnvironment.WriteHelp(Console.Out);
                 return 0;
+            case "certs":
+                return await CertsCommand.RunAsync(args[1..], Console.Out, Console.Error).ConfigureAwait(false);
             case "demo" when args.Length == 1:
                 return await DemoCommand.RunAsync().ConfigureAwait(false);
             default:

@@ -8,7 +8,7 @@ namespace Terminator.Certificates;
 /// key as the leaf, and turns every failure into a clear reason. Error reasons are fixed strings: cryptographic
 /// exception messages are not echoed, so nothing derived from key material can reach a log.
 /// </summary>
-internal static class PemCertificateReader
+internal static partial class PemCertificateReader
 {
     private const string CertificateLabel = "CERTIFICATE";
     private const string Pkcs8Label = "PRIVATE KEY";
@@ -61,53 +61,7 @@ internal static class PemCertificateReader
         }
 
         using var key = importedKey;
-        var leafIndex = FindCertificateForKey(certificates, key);
-        if (leafIndex < 0)
-        {
-            DisposeAll(certificates);
-            throw new CertificateLoadException(source, "private key does not match the certificate");
-        }
-
-        var leaf = certificates[leafIndex];
-        X509Certificate2 leafWithKey;
-        try
-        {
-            leafWithKey = key is ECDsa ecdsa ? leaf.CopyWithPrivateKey(ecdsa) : leaf.CopyWithPrivateKey((RSA)key);
-        }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-        {
-            DisposeAll(certificates);
-            throw new CertificateLoadException(source, "private key does not match the certificate", ex);
-        }
-
-        var intermediates = new X509Certificate2Collection();
-        for (var i = 0; i < certificates.Count; i++)
-        {
-            if (i != leafIndex)
-            {
-                intermediates.Add(certificates[i]);
-            }
-        }
-
-        leaf.Dispose();
-        var names = CertificateNames.Read(leafWithKey);
-        if (names.Count == 0)
-        {
-            leafWithKey.Dispose();
-            DisposeAll(intermediates);
-            throw new CertificateLoadException(source, "no SAN DNS names (the subject CN is not used for matching)");
-        }
-
-        try
-        {
-            return new CertificateEntry(leafWithKey, intermediates, names, source);
-        }
-        catch (CryptographicException ex)
-        {
-            leafWithKey.Dispose();
-            DisposeAll(intermediates);
-            throw new CertificateLoadException(source, "could not build the TLS certificate context", ex);
-        }
+        return CreateEntry(certificates, key, source);
     }
 
     private static AsymmetricAlgorithm ImportPrivateKey(string keyPem, string source)

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Text;
+using Terminator.Storage;
 using static Terminator.Configuration.EnvironmentValueParser;
 
 namespace Terminator.Configuration;
@@ -41,11 +42,37 @@ public static class TerminatorEnvironment
                 return e;
             },
             EmptyIsValue: true),
-        new(new("TERMINATOR_CERT_DIR", "/etc/terminator/certs", "Directory with the per-domain certificates; must exist."),
+        new(new("TERMINATOR_CERT_DIR", "/etc/terminator/certs", "Directory of PEM certificates (certbot, flat pairs, combined), read-only; must exist. Optional when a store key is set."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {
-                u = o with { CertDirectory = v };
-                return Directory.Exists(v) ? null : $"directory '{v}' does not exist";
+                u = o with { CertDirectory = v }; // existence is checked with the store settings (TerminatorOptionsValidator)
+                return null;
+            }),
+        new(new("TERMINATOR_STORE_DIR", DirectoryCertificateStore.DefaultDirectory, "Encrypted certificate store (terminator certs import); created with mode 700 when missing and a key is set."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o with { StoreDirectory = v };
+                return File.Exists(v) ? $"'{v}' is a file, expected a directory" : null;
+            }),
+        new(new("TERMINATOR_STORE_KEY", "", "Store key: base64 of exactly 32 random bytes (openssl rand -base64 32); encrypts private keys with AES-256-GCM."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                string? e = StoreKey.TryParse(v, "TERMINATOR_STORE_KEY", out StoreKey? key);
+                u = e is null ? o with { StoreKey = key } : o;
+                return e;
+            }),
+        new(new("TERMINATOR_STORE_KEY_FILE", "", "File holding the store key (same base64, mode 600); instead of TERMINATOR_STORE_KEY, never both."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                if (o.StoreKey is not null)
+                {
+                    return "set together with TERMINATOR_STORE_KEY; set only one";
+                }
+
+                string? e = TerminatorOptionsValidator.ReadStoreKeyFile(v, out StoreKey? key);
+                u = e is null ? o with { StoreKey = key, StoreKeyFile = v } : o;
+                return e;
             }),
         new(new("TERMINATOR_UNKNOWN_SNI", "reject", "Unknown or missing SNI: 'reject' aborts the handshake, 'default' serves TERMINATOR_DEFAULT_CERT."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
@@ -136,8 +163,9 @@ public static class TerminatorEnvironment
             }
         }
 
-        bool requestTargetSet = environment.TryGetValue("TERMINATOR_MAX_REQUEST_TARGET", out string? target) && !string.IsNullOrWhiteSpace(target);
-        error = TerminatorOptionsValidator.CrossValidate(ref current, requestTargetSet);
+        bool requestTargetSet = IsSet(environment, "TERMINATOR_MAX_REQUEST_TARGET");
+        error = TerminatorOptionsValidator.ValidateCertificateSources(ref current, IsSet(environment, "TERMINATOR_CERT_DIR"), IsSet(environment, "TERMINATOR_STORE_DIR"))
+            ?? TerminatorOptionsValidator.CrossValidate(ref current, requestTargetSet);
         if (error is not null)
         {
             return false;
@@ -146,6 +174,9 @@ public static class TerminatorEnvironment
         options = current;
         return true;
     }
+
+    private static bool IsSet(IReadOnlyDictionary<string, string?> environment, string name) =>
+        environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value);
 
     /// <summary>The process environment filtered to names starting with <c>TERMINATOR_</c> (any case, so typos are caught).</summary>
     public static IReadOnlyDictionary<string, string?> ReadProcessEnvironment()
@@ -171,6 +202,7 @@ public static class TerminatorEnvironment
         writer.WriteLine("Usage:");
         writer.WriteLine("  terminator            run the daemon from TERMINATOR_* variables");
         writer.WriteLine("  terminator demo       run the embedded default (throwaway CA, sample origin, 127.0.0.1 ports)");
+        writer.WriteLine("  terminator certs ...  manage the encrypted certificate store (terminator certs --help)");
         writer.WriteLine("  terminator --help     show this text");
         writer.WriteLine();
         writer.WriteLine("Configuration errors are reported as one line naming the variable; the exit code is then 2.");

@@ -1,4 +1,5 @@
 using System.Net;
+using Terminator.Storage;
 
 namespace Terminator.Configuration;
 
@@ -14,8 +15,19 @@ public sealed record TerminatorOptions
     /// <summary>Plain-HTTP listeners (<c>TERMINATOR_HTTP_LISTEN</c>); empty when disabled with <c>off</c>.</summary>
     public IReadOnlyList<IPEndPoint> HttpListen { get; init; } = [new IPEndPoint(IPAddress.Any, 80)];
 
-    /// <summary>Directory holding the per-domain certificates (<c>TERMINATOR_CERT_DIR</c>); validated to exist.</summary>
-    public string CertDirectory { get; init; } = "/etc/terminator/certs";
+    /// <summary>Directory of plain PEM certificates, read-only (<c>TERMINATOR_CERT_DIR</c>); validated to exist. Null when
+    /// a store key is configured, the variable is unset and the default directory does not exist (store only).</summary>
+    public string? CertDirectory { get; init; } = "/etc/terminator/certs";
+
+    /// <summary>Encrypted certificate store directory (<c>TERMINATOR_STORE_DIR</c>).</summary>
+    public string StoreDirectory { get; init; } = DirectoryCertificateStore.DefaultDirectory;
+
+    /// <summary>Key of the encrypted store (<c>TERMINATOR_STORE_KEY</c> or the file named by <c>TERMINATOR_STORE_KEY_FILE</c>);
+    /// null when neither is set, in which case the store is not used.</summary>
+    public StoreKey? StoreKey { get; init; }
+
+    /// <summary>The key file (<c>TERMINATOR_STORE_KEY_FILE</c>), when the key came from one; its permissions are checked at start-up.</summary>
+    public string? StoreKeyFile { get; init; }
 
     /// <summary>Handling of unknown or missing SNI (<c>TERMINATOR_UNKNOWN_SNI</c>).</summary>
     public UnknownSniPolicy UnknownSni { get; init; } = UnknownSniPolicy.Reject;

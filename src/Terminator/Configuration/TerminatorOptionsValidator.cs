@@ -1,4 +1,5 @@
 using System.Net;
+using Terminator.Storage;
 
 namespace Terminator.Configuration;
 
@@ -26,6 +27,48 @@ internal static class TerminatorOptionsValidator
         }
 
         return $"'{path}' contains no private key and has no sibling '{Path.ChangeExtension(path, ".key")}'";
+    }
+
+    /// <summary>Reads <c>TERMINATOR_STORE_KEY_FILE</c>; the error never repeats the file's contents.</summary>
+    public static string? ReadStoreKeyFile(string path, out StoreKey? key)
+    {
+        key = null;
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot read '{path}': {ex.Message}";
+        }
+
+        string? problem = StoreKey.TryParse(text, "TERMINATOR_STORE_KEY_FILE", out key);
+        return problem is null ? null : $"'{path}' {problem}";
+    }
+
+    /// <summary>
+    /// The certificate sources: <c>TERMINATOR_CERT_DIR</c> must exist, except that with a store key an unset variable
+    /// whose default directory is missing just means "store only"; an explicit <c>TERMINATOR_STORE_DIR</c> needs a key.
+    /// </summary>
+    public static string? ValidateCertificateSources(ref TerminatorOptions options, bool certDirSet, bool storeDirSet)
+    {
+        if (options.CertDirectory is not null && !Directory.Exists(options.CertDirectory))
+        {
+            if (options.StoreKey is null || certDirSet)
+            {
+                return $"TERMINATOR_CERT_DIR: directory '{options.CertDirectory}' does not exist";
+            }
+
+            options = options with { CertDirectory = null };
+        }
+
+        if (storeDirSet && options.StoreKey is null)
+        {
+            return "TERMINATOR_STORE_KEY: required when TERMINATOR_STORE_DIR is set (or set TERMINATOR_STORE_KEY_FILE)";
+        }
+
+        return null;
     }
 
     /// <summary>Rules that involve more than one variable; returns one <c>NAME: problem</c> line or null.</summary>

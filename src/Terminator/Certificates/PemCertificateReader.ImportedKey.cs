@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Terminator.Certificates;
+
+/// <summary>The half of <see cref="PemCertificateReader"/> that starts from an already-imported private key: the
+/// encrypted store decrypts PKCS#8 bytes straight into a key object, so key material never becomes a PEM string.</summary>
+internal static partial class PemCertificateReader
+{
+    /// <summary>Builds an entry from chain PEM and <paramref name="key"/>; the caller keeps ownership of the key.</summary>
+    public static CertificateEntry CreateEntry(string chainPem, AsymmetricAlgorithm key, string source)
+    {
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPem(SplitGluedBlocks(chainPem));
+        }
+        catch (CryptographicException ex)
+        {
+            throw new CertificateLoadException(source, "malformed certificate PEM (a CERTIFICATE block does not decode)", ex);
+        }
+
+        if (certificates.Count == 0)
+        {
+            throw new CertificateLoadException(source, "no certificate (no PEM CERTIFICATE block found)");
+        }
+
+        return CreateEntry(certificates, key, source);
+    }
+
+    /// <summary>Picks the leaf matching <paramref name="key"/>, attaches the key and builds the entry. Takes ownership
+    /// of <paramref name="certificates"/> (disposed on failure), not of <paramref name="key"/>.</summary>
+    private static CertificateEntry CreateEntry(X509Certificate2Collection certificates, AsymmetricAlgorithm key, string source)
+    {
+        var leafIndex = FindCertificateForKey(certificates, key);
+        if (leafIndex < 0)
+        {
+            DisposeAll(certificates);
+            throw new CertificateLoadException(source, "private key does not match the certificate");
+        }
+
+        var leaf = certificates[leafIndex];
+        X509Certificate2 leafWithKey;
+        try
+        {
+            leafWithKey = key switch
+            {
+                ECDsa ecdsa => leaf.CopyWithPrivateKey(ecdsa),
+                RSA rsa => leaf.CopyWithPrivateKey(rsa),
+                _ => throw new CryptographicException("unsupported key type"),
+            };
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            DisposeAll(certificates);
+            throw new CertificateLoadException(source, "private key does not match the certificate", ex);
+        }
+
+        var intermediates = new X509Certificate2Collection();
+        for (var i = 0; i < certificates.Count; i++)
+        {
+            if (i != leafIndex)
+            {
+                intermediates.Add(certificates[i]);
+            }
+        }
+
+        leaf.Dispose();
+        var names = CertificateNames.Read(leafWithKey);
+        if (names.Count == 0)
+        {
+            leafWithKey.Dispose();
+            DisposeAll(intermediates);
+            throw new CertificateLoadException(source, "no SAN DNS names (the subject CN is not used for matching)");
+        }
+
+        try
+        {
+            return new CertificateEntry(leafWithKey, intermediates, names, source);
+        }
+        catch (CryptographicException ex)
+        {
+            leafWithKey.Dispose();
+            DisposeAll(intermediates);
+            throw new CertificateLoadException(source, "could not build the TLS certificate context", ex);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Terminator.Certificates;
+
+namespace Terminator.Storage;
+
+/// <summary>
+/// Store ids: <c>&lt;first name&gt;.&lt;ecdsa|rsa&gt;.&lt;8 hex&gt;</c>, e.g. <c>click.shop.example.ecdsa.3f2a91c0</c>. The same
+/// set of names with the same key family always gets the same id, so a renewed certificate replaces the old one,
+/// while an ECDSA and an RSA certificate for one name live side by side. The hash covers the whole sorted name set;
+/// the readable prefix is for operators.
+/// </summary>
+public static class CertificateStoreId
+{
+    private const int MaxPrefixLength = 200; // keeps "<id>.tcert" under the 255-byte file name limit
+
+    /// <summary>The id <paramref name="certificate"/> is stored under.</summary>
+    public static string For(CertificateEntry certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return For(certificate.Names, KeyFamily(certificate.Certificate));
+    }
+
+    /// <summary>The id for a name set and key family ("ecdsa" or "rsa").</summary>
+    public static string For(IReadOnlyList<string> names, string keyFamily)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentException.ThrowIfNullOrEmpty(keyFamily);
+        var sorted = names.Select(n => n.ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (sorted.Count == 0)
+        {
+            throw new ArgumentException("At least one name is required.", nameof(names));
+        }
+
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', sorted)));
+        string first = sorted[0].Replace('*', '_');
+        if (first.Length > MaxPrefixLength)
+        {
+            first = first[..MaxPrefixLength];
+        }
+
+        return $"{first}.{keyFamily}.{Convert.ToHexStringLower(hash.AsSpan(0, 4))}";
+    }
+
+    /// <summary>True for strings that can be ids: 1..240 characters of <c>[a-z0-9._-]</c>, not starting with '.'.
+    /// Rejects anything that could escape a directory or name a hidden temp file.</summary>
+    public static bool IsValid(string id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= 240 && id[0] != '.'
+        && id.All(static c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-');
+
+    private static string KeyFamily(X509Certificate2 certificate)
+    {
+        using (ECDsa? ecdsa = certificate.GetECDsaPublicKey())
+        {
+            if (ecdsa is not null)
+            {
+                return "ecdsa";
+            }
+        }
+
+        using (RSA? rsa = certificate.GetRSAPublicKey())
+        {
+            if (rsa is not null)
+            {
+                return "rsa";
+            }
+        }
+
+        return "key";
+    }
+}

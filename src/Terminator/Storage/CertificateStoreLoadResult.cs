@@ -1,0 +1,13 @@
+using Terminator.Certificates;
+
+namespace Terminator.Storage;
+
+/// <summary>Outcome of <see cref="ICertificateStore.LoadAllAsync"/>: servable entries, plus skipped ones.</summary>
+/// <param name="Entries">Ready-to-serve entries (ordered by not-after, as <see cref="CertificateMap.SetAll"/> wants).</param>
+/// <param name="Problems">Entries skipped, ordered by location.</param>
+/// <param name="Authenticated">How many entries passed authentication (servable or not).</param>
+public sealed record CertificateStoreLoadResult(IReadOnlyList<CertificateEntry> Entries, IReadOnlyList<CertificateStoreProblem> Problems, int Authenticated)
+{
+    /// <summary>True when entries exist but not one authenticates: the configured key is almost certainly wrong.</summary>
+    public bool KeyDecryptsNothing => Authenticated == 0 && Problems.Any(p => p.AuthenticationFailed);
+}

@@ -1,0 +1,167 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+using Terminator.Certificates;
+
+namespace Terminator.Tests.Storage;
+
+/// <summary><c>terminator certs</c> as an operator runs it: the real executable, real files, exit codes.</summary>
+public sealed class CertsCommandTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("terminator-certs-cli-").FullName;
+    private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("CLI Test CA");
+    private readonly string _key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private readonly List<string> _privateKeyPems = [];
+    private readonly List<string> _outputs = [];
+
+    public void Dispose()
+    {
+        _authority.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    private string StoreDir => Path.Combine(_root, "store");
+
+    private Dictionary<string, string> Env(string? key = null) => new()
+    {
+        ["TERMINATOR_STORE_KEY"] = key ?? _key,
+        ["TERMINATOR_STORE_DIR"] = StoreDir,
+    };
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> Certs(params string[] args) => await CertsWith(Env(), args);
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> CertsWith(Dictionary<string, string> env, params string[] args)
+    {
+        var result = await StoreCli.RunAsync(env, args);
+        _outputs.Add(result.Stdout + result.Stderr);
+        return result;
+    }
+
+    private IssuedCertificate Issue(string name, TimeSpan? validity = null)
+    {
+        IssuedCertificate issued = _authority.Issue([name], CertificateKeyType.EcdsaP256, validity);
+        _privateKeyPems.Add(issued.PrivateKeyPem);
+        return issued;
+    }
+
+    [Fact]
+    public async Task ImportListShowRemove_EndToEnd_WithScriptableExitCodes()
+    {
+        string input = Directory.CreateDirectory(Path.Combine(_root, "input")).FullName;
+        Issue("click.one.test").WriteFlat(input, "one");
+        Issue("email.two.test", TimeSpan.FromDays(10)).WriteCertbot(Path.Combine(input, "live"), "two");
+        Issue("*.three.test").WriteCombined(Path.Combine(input, "three.pem"));
+        await File.WriteAllTextAsync(Path.Combine(input, "broken.pem"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
+        string single = Path.Combine(_root, "four.pem");
+        Issue("four.test", TimeSpan.FromDays(200)).WriteCombined(single);
+
+        // A folder with a broken file: everything good is imported, the broken file is named, exit 1.
+        var import = await Certs("import", input);
+        Assert.Equal(1, import.ExitCode);
+        Assert.Equal(3, Regex.Count(import.Stdout, "^imported ", RegexOptions.Multiline));
+        Assert.Matches(@"(?m)^skipped .*broken\.pem: \S", import.Stdout);
+        Assert.True(File.GetUnixFileMode(StoreDir) == (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+
+        var importOne = await Certs("import", single);
+        Assert.Equal(0, importOne.ExitCode);
+        Assert.Matches(@"(?m)^imported four\.test\.ecdsa\.[0-9a-f]{8} \[four\.test\] ECDSA P-256, not after ", importOne.Stdout);
+
+        var missing = await Certs("import", Path.Combine(_root, "nope.pem"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("no such file or directory", missing.Stdout, StringComparison.Ordinal);
+
+        // list: header, one row per entry, sorted by not-after (10 days, 90, 90, 200).
+        var list = await Certs("list");
+        Assert.Equal(0, list.ExitCode);
+        string[] rows = list.Stdout.TrimEnd().Split('\n');
+        Assert.Matches(@"^NAMES\s+KEY\s+NOT AFTER \(UTC\)\s+DAYS LEFT$", rows[0]);
+        Assert.Equal(5, rows.Length);
+        Assert.StartsWith("email.two.test ", rows[1], StringComparison.Ordinal);
+        Assert.Matches(@"ECDSA P-256\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+9$", rows[1]);
+        Assert.StartsWith("four.test ", rows[4], StringComparison.Ordinal);
+
+        var expiring = await Certs("list", "--expiring-within", "14d");
+        Assert.Equal(0, expiring.ExitCode);
+        Assert.Equal(2, expiring.Stdout.TrimEnd().Split('\n').Length);
+        Assert.Contains("email.two.test", expiring.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, (await Certs("list", "--expiring-within=1d")).ExitCode);
+
+        // show: public facts only, matching the certificate itself.
+        var show = await Certs("show", "X.three.test".Replace("X", "*", StringComparison.Ordinal));
+        Assert.Equal(0, show.ExitCode);
+        using X509Certificate2 three = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(input, "three.pem")));
+        Assert.Contains($"sha256:      {three.GetCertHashString(HashAlgorithmName.SHA256)}", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"serial:      {three.SerialNumber}", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("issuer:      CN=CLI Test CA", show.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"id:\s+_\.three\.test\.ecdsa\.[0-9a-f]{8}", show.Stdout);
+        Assert.Equal(1, (await Certs("show", "unknown.test")).ExitCode);
+
+        // remove: by name, then it is gone (exit 1 the second time).
+        var remove = await Certs("remove", "click.one.test");
+        Assert.Equal(0, remove.ExitCode);
+        Assert.Matches(@"(?m)^removed click\.one\.test\.ecdsa\.[0-9a-f]{8} \[click\.one\.test\]", remove.Stdout);
+        Assert.Equal(1, (await Certs("remove", "click.one.test")).ExitCode);
+        Assert.Equal(1, (await Certs("show", "click.one.test")).ExitCode);
+        Assert.Equal(4, (await Certs("list")).Stdout.TrimEnd().Split('\n').Length);
+
+        AssertNoKeyMaterial();
+    }
+
+    [Fact]
+    public async Task UsageAndConfigurationErrors_Exit2WithOneClearLine()
+    {
+        Issue("k.test").WriteCombined(Path.Combine(_root, "k.pem"));
+        Assert.Equal(0, (await Certs("import", Path.Combine(_root, "k.pem"))).ExitCode);
+
+        Assert.Equal(2, (await Certs()).ExitCode);
+        Assert.Equal(2, (await Certs("bogus")).ExitCode);
+        Assert.Equal(2, (await Certs("list", "--soon")).ExitCode);
+        Assert.Equal(2, (await Certs("list", "--expiring-within", "fortnight")).ExitCode);
+        Assert.Equal(2, (await Certs("show")).ExitCode);
+        Assert.Equal(2, (await Certs("import")).ExitCode);
+
+        var help = await Certs("--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("1  not found / nothing matched", help.Stdout, StringComparison.Ordinal);
+
+        var noKey = await CertsWith(new Dictionary<string, string> { ["TERMINATOR_CERT_DIR"] = _root }, "list");
+        Assert.Equal(2, noKey.ExitCode);
+        Assert.StartsWith("terminator certs: TERMINATOR_STORE_KEY: not set", noKey.Stderr, StringComparison.Ordinal);
+
+        var badKey = await CertsWith(Env("c2hvcnQ="), "list");
+        Assert.Equal(2, badKey.ExitCode);
+        Assert.Equal("terminator certs: TERMINATOR_STORE_KEY: decodes to 5 bytes, expected exactly 32 (e.g. 'openssl rand -base64 32')", badKey.Stderr.Trim());
+
+        string otherKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var wrongKey = await CertsWith(Env(otherKey), "import", Path.Combine(_root, "k.pem"));
+        Assert.Equal(2, wrongKey.ExitCode);
+        Assert.Contains($"TERMINATOR_STORE_KEY does not decrypt the store at {StoreDir}", wrongKey.Stderr, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(StoreDir)); // nothing written under the wrong key
+
+        AssertNoKeyMaterial(otherKey);
+    }
+
+    private void AssertNoKeyMaterial(params string[] moreSecrets)
+    {
+        string all = string.Join('\n', _outputs);
+        Assert.DoesNotContain("PRIVATE KEY", all, StringComparison.Ordinal);
+        Assert.DoesNotContain(_key, all, StringComparison.Ordinal);
+        foreach (string secret in moreSecrets)
+        {
+            Assert.DoesNotContain(secret, all, StringComparison.Ordinal);
+        }
+
+        foreach (string pem in _privateKeyPems)
+        {
+            foreach (string line in pem.Split('\n').Where(l => l.Length >= 16 && !l.StartsWith("-----", StringComparison.Ordinal)))
+            {
+                Assert.DoesNotContain(line, all, StringComparison.Ordinal);
+            }
+        }
+
+        foreach (string file in Directory.Exists(StoreDir) ? Directory.GetFiles(StoreDir) : [])
+        {
+            Assert.DoesNotContain("PRIVATE KEY", File.ReadAllText(file), StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Buffers.Binary;
+using Terminator.Certificates;
+using Terminator.Storage;
+
+namespace Terminator.Tests.Storage;
+
+/// <summary>A temp store directory, a random key and a throwaway CA; deleted on dispose.</summary>
+public sealed class StoreTestContext : IDisposable
+{
+    public StoreTestContext()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("terminator-store-").FullName;
+        StoreDirectory = Path.Combine(Directory, "store");
+        Key = StoreKey.Generate();
+        Store = new DirectoryCertificateStore(StoreDirectory, Key);
+        Authority = LocalCertificateAuthority.Create("Store Test CA");
+    }
+
+    public string Directory { get; }
+    public string StoreDirectory { get; }
+    public StoreKey Key { get; }
+    public DirectoryCertificateStore Store { get; }
+    public LocalCertificateAuthority Authority { get; }
+
+    public (CertificateEntry Entry, IssuedCertificate Issued) Issue(string[] names, CertificateKeyType keyType = CertificateKeyType.EcdsaP256)
+    {
+        IssuedCertificate issued = Authority.Issue(names, keyType);
+        return (CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, "test:" + names[0]), issued);
+    }
+
+    public async Task<(StoredCertificateInfo Info, IssuedCertificate Issued)> PutAsync(params string[] names)
+    {
+        (CertificateEntry entry, IssuedCertificate issued) = Issue(names);
+        return (await Store.PutAsync(entry), issued);
+    }
+
+    /// <summary>Offsets in a v1 entry file: (header start, header length, nonce, tag, ciphertext).</summary>
+    public static (int Header, int HeaderLength, int Nonce, int Tag, int Ciphertext) Layout(byte[] file)
+    {
+        int headerLength = BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(10));
+        int nonce = 14 + headerLength;
+        return (14, headerLength, nonce, nonce + 12, nonce + 12 + 16 + 4);
+    }
+
+    public void Dispose()
+    {
+        Authority.Dispose();
+        Key.Dispose();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
