@@ -13,7 +13,7 @@ internal static class CertificateSources
 {
     /// <summary>Loads (or reloads) both sources. Returns the number of certificates loaded, or a fatal configuration
     /// error (one line, naming the variable) when the store cannot be used at all.</summary>
-    public static async Task<(int Loaded, string? Fatal)> LoadAsync(TerminatorOptions options, CertificateMap certificates, TerminatorLog log)
+    public static async Task<(int Loaded, string? Fatal)> LoadAsync(TerminatorOptions options, CertificateMap certificates, CertificateDirectoryWatcher? directory, TerminatorLog log)
     {
         var entries = new List<CertificateEntry>();
         string? fatal = options.StoreKey is null
@@ -24,24 +24,15 @@ internal static class CertificateSources
             return (0, fatal);
         }
 
-        if (options.CertDirectory is not null)
+        certificates.SetAll(entries);
+        if (directory is null)
         {
-            CertificateDirectoryLoadResult result = CertificateLoader.LoadDirectory(options.CertDirectory);
-            foreach (CertificateLoadError failure in result.Errors)
-            {
-                log.Warn($"certificate skipped: {failure.Path}: {failure.Reason}");
-            }
-
-            foreach (CertificateLoadError warning in result.Warnings)
-            {
-                log.Warn($"certificate: {warning.Path}: {warning.Reason}");
-            }
-
-            entries.AddRange(result.Entries);
+            return (entries.Count, null);
         }
 
-        certificates.SetAll(entries);
-        return (entries.Count, null);
+        // Incremental: only changed files are reloaded; the watcher logs skipped files with their path and reason.
+        await directory.RescanAsync().ConfigureAwait(false);
+        return (entries.Count + directory.Count, null);
     }
 
     /// <summary>Where certificates come from, for the "nothing usable" message.</summary>

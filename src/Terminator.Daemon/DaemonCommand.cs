@@ -10,6 +10,9 @@ namespace Terminator.Daemon;
 /// (TERMINATOR_STORE_*) and/or TERMINATOR_CERT_DIR.</summary>
 internal static class DaemonCommand
 {
+    /// <summary>Safety net behind file-system notifications (which can overflow or be unsupported on the mount).</summary>
+    private static readonly TimeSpan DirectoryRescanInterval = TimeSpan.FromSeconds(30);
+
     public static async Task<int> RunAsync()
     {
         if (!TerminatorEnvironment.TryLoad(TerminatorEnvironment.ReadProcessEnvironment(), out TerminatorOptions? options, out string? error))
@@ -20,7 +23,11 @@ internal static class DaemonCommand
 
         var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
         var certificates = new CertificateMap();
-        (int loaded, string? fatal) = await CertificateSources.LoadAsync(options, certificates, log).ConfigureAwait(false);
+        // The PEM folder is followed live (notifications + a periodic rescan); the store is re-read on SIGHUP.
+        using CertificateDirectoryWatcher? watcher = options.CertDirectory is null
+            ? null
+            : new CertificateDirectoryWatcher(options.CertDirectory, certificates, log, DirectoryRescanInterval);
+        (int loaded, string? fatal) = await CertificateSources.LoadAsync(options, certificates, watcher, log).ConfigureAwait(false);
         if (fatal is not null)
         {
             await Console.Error.WriteLineAsync($"terminator: {fatal}").ConfigureAwait(false);
@@ -59,11 +66,12 @@ internal static class DaemonCommand
             return 1;
         }
 
+        watcher?.StartWatching();
         log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {string.Join(',', server.HttpEndPoints)}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}");
 
-        using var signal = new ShutdownSignal(reload: () =>
+        using var signal = new ShutdownSignal(reload: async () =>
         {
-            (int count, string? problem) = CertificateSources.LoadAsync(options, certificates, log).GetAwaiter().GetResult();
+            (int count, string? problem) = await CertificateSources.LoadAsync(options, certificates, watcher, log).ConfigureAwait(false);
             if (problem is not null)
             {
                 log.Error($"reload failed, keeping the loaded certificates: {problem}");

@@ -8,7 +8,7 @@ internal sealed class ShutdownSignal : IDisposable
     private readonly TaskCompletionSource<string> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PosixSignalRegistration[] _registrations;
 
-    public ShutdownSignal(Action? reload = null)
+    public ShutdownSignal(Func<Task>? reload = null)
     {
         _registrations =
         [
@@ -19,7 +19,7 @@ internal sealed class ShutdownSignal : IDisposable
                 context.Cancel = true;
                 if (reload is not null)
                 {
-                    ThreadPool.QueueUserWorkItem(static r => r(), reload, preferLocal: false);
+                    ThreadPool.QueueUserWorkItem(static r => _ = r(), reload, preferLocal: false);
                 }
             }),
         ];

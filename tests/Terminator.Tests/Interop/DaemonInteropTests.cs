@@ -91,6 +91,18 @@ public sealed partial class DaemonInteropTests
         Assert.Equal(0, gcmExit);
         Assert.Contains("ECDHE-ECDSA-AES256-GCM-SHA384", gcmOutput, StringComparison.Ordinal);
 
+        // Hot reload: a certificate dropped into the folder is served without a restart or a signal.
+        authority.Issue(["late.customer-four.test"]).WriteFlat(dir, "four");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int lateExit;
+        do
+        {
+            (lateExit, _) = await DaemonProcess.RunToolAsync("curl",
+                ["-sS", "-o", "/dev/null", "--cacert", caPath, "--resolve", $"late.customer-four.test:{httpsPort}:127.0.0.1", $"https://late.customer-four.test:{httpsPort}/q/abc"]);
+        }
+        while (lateExit != 0 && clock.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Equal(0, lateExit);
+
         daemon.Signal(DaemonProcess.SIGTERM);
         Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(15)));
     }
