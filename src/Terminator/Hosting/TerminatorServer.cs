@@ -66,6 +66,9 @@ public sealed class TerminatorServer : IAsyncDisposable
     public TerminatorLog Log { get; }
     public int ActiveConnections => _drain.ActiveConnections;
 
+    /// <summary>The shared total / per-IP connection limiter (tests check it returns to empty).</summary>
+    internal ConnectionLimiter Limiter => _limiter;
+
     /// <summary>Bound TLS addresses (real ports when 0 was configured).</summary>
     public IReadOnlyList<IPEndPoint> HttpsEndPoints { get; private set; } = [];
 

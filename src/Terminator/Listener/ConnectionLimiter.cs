@@ -24,6 +24,9 @@ public sealed class ConnectionLimiter
 
     public int Total => Volatile.Read(ref _total);
 
+    /// <summary>Client addresses with at least one open connection; 0 once every connection has been released.</summary>
+    internal int TrackedAddresses => _perAddress.Count;
+
     public bool TryAcquire(IPAddress address)
     {
         if (Interlocked.Increment(ref _total) > _maxTotal)

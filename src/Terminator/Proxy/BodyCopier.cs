@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Terminator.Http;
 
@@ -11,17 +12,25 @@ namespace Terminator.Proxy;
 /// </summary>
 internal static class BodyCopier
 {
-    public static async ValueTask<CopyOutcome> CopyExactAsync(PipeReader source, PipeWriter destination, long length, CancellationTokenSource timeout, TimeSpan readTimeout)
+    public static async ValueTask<CopyOutcome> CopyExactAsync(PipeReader source, PipeWriter destination, long length, CancellationTokenSource timeout, TimeSpan readTimeout, MinDataRate minRate = default)
     {
         long remaining = length;
+        TimeSpan waited = TimeSpan.Zero;
         while (remaining > 0)
         {
             ReadResult result;
             try
             {
-                timeout.CancelAfter(readTimeout);
+                if (!minRate.TryGetReadTimeout(readTimeout, length - remaining, waited, out TimeSpan wait))
+                {
+                    return CopyOutcome.SourceTimedOut;
+                }
+
+                long started = Stopwatch.GetTimestamp();
+                timeout.CancelAfter(wait);
                 result = await source.ReadAsync(timeout.Token).ConfigureAwait(false);
                 timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                waited += Stopwatch.GetElapsedTime(started);
             }
             catch (OperationCanceledException)
             {
@@ -53,18 +62,27 @@ internal static class BodyCopier
         return CopyOutcome.Completed;
     }
 
-    public static async ValueTask<CopyOutcome> CopyChunkedAsync(PipeReader source, PipeWriter destination, CancellationTokenSource timeout, TimeSpan readTimeout)
+    public static async ValueTask<CopyOutcome> CopyChunkedAsync(PipeReader source, PipeWriter destination, CancellationTokenSource timeout, TimeSpan readTimeout, MinDataRate minRate = default)
     {
         var parser = new ChunkedBodyParser();
         parser.Reset();
+        long copied = 0;
+        TimeSpan waited = TimeSpan.Zero;
         while (true)
         {
             ReadResult result;
             try
             {
-                timeout.CancelAfter(readTimeout);
+                if (!minRate.TryGetReadTimeout(readTimeout, copied, waited, out TimeSpan wait))
+                {
+                    return CopyOutcome.SourceTimedOut;
+                }
+
+                long started = Stopwatch.GetTimestamp();
+                timeout.CancelAfter(wait);
                 result = await source.ReadAsync(timeout.Token).ConfigureAwait(false);
                 timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                waited += Stopwatch.GetElapsedTime(started);
             }
             catch (OperationCanceledException)
             {
@@ -85,6 +103,7 @@ internal static class BodyCopier
 
             ReadOnlySequence<byte> slice = buffer.Slice(0, consumed);
             Write(destination, slice);
+            copied += consumed;
             if (parsed == HttpParseResult.Complete)
             {
                 source.AdvanceTo(slice.End);

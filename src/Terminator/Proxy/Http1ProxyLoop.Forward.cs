@@ -75,6 +75,7 @@ public sealed partial class Http1ProxyLoop
                     _output.Write(Continue100);
                     if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
                     {
+                        EndedCleanly = false;
                         await pool.RetireAsync(upstream).ConfigureAwait(false);
                         return false;
                     }
@@ -83,8 +84,8 @@ public sealed partial class Http1ProxyLoop
                 }
 
                 CopyOutcome sent = _request.Framing == BodyFraming.ContentLength
-                    ? await BodyCopier.CopyExactAsync(_input, upstream.Output, _request.ContentLength, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false)
-                    : await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false);
+                    ? await BodyCopier.CopyExactAsync(_input, upstream.Output, _request.ContentLength, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false)
+                    : await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false);
                 if (sent != CopyOutcome.Completed)
                 {
                     await pool.RetireAsync(upstream).ConfigureAwait(false);
@@ -150,6 +151,7 @@ public sealed partial class Http1ProxyLoop
 
             if (relayed != CopyOutcome.Completed)
             {
+                EndedCleanly = false;
                 if (relayed != CopyOutcome.DestinationFailed)
                 {
                     // The response head is already out, so the only honest signal left is closing mid-body.
@@ -214,6 +216,7 @@ public sealed partial class Http1ProxyLoop
                         Http1HeadWriter.WriteResponse(_output, _response, closeConnection: false);
                         if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
                         {
+                            EndedCleanly = false;
                             return ResponseHeadStatus.ClientGone;
                         }
 

@@ -30,6 +30,7 @@ public sealed partial class Http1ProxyLoop : IDisposable
     private static ReadOnlySpan<byte> ProtoHttp => "http"u8;
 
     private static readonly TimeSpan ErrorWriteTimeout = TimeSpan.FromSeconds(5);
+    private static readonly OperationCanceledException s_abandoned = new("The response could not be delivered; unsent bytes discarded.");
 
     private readonly ProxyContext _context;
     private readonly PipeReader _input;
@@ -58,6 +59,14 @@ public sealed partial class Http1ProxyLoop : IDisposable
         _requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.Drain.Aborted);
         _idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.Drain.Stopping, context.Drain.Aborted);
     }
+
+    /// <summary>
+    /// False once something meant for the client could not be delivered whole: a flush that failed or stayed stuck past its
+    /// timeout, or a response body cut short. The transport must then be closed without writing anything more: no retry of
+    /// the stuck bytes (a peer that never reads would pin the connection) and no TLS close_notify, which would make a
+    /// truncated close-delimited body look complete (RFC 8446 §6.1, RFC 9112 §9.8).
+    /// </summary>
+    public bool EndedCleanly { get; private set; } = true;
 
     private ReadOnlySpan<byte> ClientAddress => _clientAddress.AsSpan(0, _clientAddressLength);
 
@@ -159,13 +168,25 @@ public sealed partial class Http1ProxyLoop : IDisposable
         try
         {
             _output.Write(HttpErrorResponses.Get(statusCode).Span);
-            await BodyCopier.FlushAsync(_output, timeout, ErrorWriteTimeout).ConfigureAwait(false);
+            if (!await BodyCopier.FlushAsync(_output, timeout, ErrorWriteTimeout).ConfigureAwait(false))
+            {
+                EndedCleanly = false;
+            }
         }
         catch (Exception ex) when (BodyCopier.IsTransportFailure(ex))
         {
             // The client is gone; nothing to tell it.
+            EndedCleanly = false;
         }
     }
+
+    /// <summary>
+    /// Completes the client-side writer when the connection ends. Every byte the loop meant to send was flushed explicitly,
+    /// so after an unclean end whatever is still buffered is the remains of a flush that timed out: it is discarded rather
+    /// than written again, because StreamPipeWriter.CompleteAsync would otherwise flush it with no timeout at all.
+    /// </summary>
+    internal static ValueTask CompleteOutputAsync(PipeWriter output, bool endedCleanly) =>
+        output.CompleteAsync(endedCleanly ? null : s_abandoned);
 
     public void Dispose()
     {

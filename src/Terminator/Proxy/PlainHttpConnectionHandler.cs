@@ -29,13 +29,15 @@ public sealed class PlainHttpConnectionHandler : IConnectionHandler
         {
             PipeReader input = PipeReader.Create(network, s_readerOptions);
             PipeWriter output = PipeWriter.Create(network, s_writerOptions);
+            bool endedCleanly;
             using (var loop = new Http1ProxyLoop(_context, input, output, clientAddress, isHttps: false))
             {
                 await loop.RunAsync().ConfigureAwait(false);
+                endedCleanly = loop.EndedCleanly;
             }
 
             await input.CompleteAsync().ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
+            await Http1ProxyLoop.CompleteOutputAsync(output, endedCleanly).ConfigureAwait(false);
         }
         finally
         {

@@ -20,6 +20,14 @@ public sealed class ProxyContext
     /// <summary>Keep-alive idle time between requests, and the longest pause allowed inside a request body.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Minimum average rate (bytes/s) of a request body once <see cref="HeaderTimeout"/> has passed as a grace period
+    /// (Kestrel's default, 240 B/s); a slower body gets 408 and frees its upstream connection. 0 disables the check.
+    /// </summary>
+    public int MinRequestBodyBytesPerSecond { get; init; } = 240;
+
+    internal MinDataRate RequestBodyRate => new(MinRequestBodyBytesPerSecond, HeaderTimeout);
+
     /// <summary>Time to the upstream response head, and the longest pause allowed inside a response body.</summary>
     public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -63,14 +63,21 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             {
                 PipeReader input = PipeReader.Create(tls, s_readerOptions);
                 PipeWriter output = PipeWriter.Create(tls, s_writerOptions);
+                bool endedCleanly;
                 using (var loop = new Http1ProxyLoop(_context, input, output, clientAddress, isHttps: true))
                 {
                     await loop.RunAsync().ConfigureAwait(false);
+                    endedCleanly = loop.EndedCleanly;
                 }
 
                 await input.CompleteAsync().ConfigureAwait(false);
-                await output.CompleteAsync().ConfigureAwait(false);
-                await CloseNotifyAsync(tls).ConfigureAwait(false);
+                await Http1ProxyLoop.CompleteOutputAsync(output, endedCleanly).ConfigureAwait(false);
+                if (endedCleanly)
+                {
+                    // close_notify only after a clean end: after a cut-off response its absence is the client's only
+                    // signal that the body is incomplete (RFC 8446 §6.1 truncation; RFC 9112 §9.8 incomplete close).
+                    await CloseNotifyAsync(tls).ConfigureAwait(false);
+                }
             }
         }
         finally
