@@ -30,7 +30,7 @@ internal static class Report
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# Macro benchmark {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Machine()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {Tool("nginx", "-v")}, {Tool("haproxy", "-v").Split('\n')[0]}, {Tool("openssl", "version")}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {HostCores()} cores, {Machine()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {Tool("nginx", "-v")}, {Tool("haproxy", "-v").Split('\n')[0]}, {Tool("openssl", "version")}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"Certificates: {layout.Names.Length:N0} ECDSA P-256. Terminator under test pinned to CPU 0 (one worker), load client and upstream (nginx, empty_gif / return 302) on CPU 1. Keep-alive: {options.KeepAliveConnections} connections; handshakes: {options.HandshakeConcurrency} concurrent, one request per connection; {options.Duration.TotalSeconds:0} s per step; TLS 1.3.");
         md.AppendLine(CultureInfo.InvariantCulture, $"Command: `bench/macro.sh {options.CommandLine.Replace(options.TerminatorDll, "…", StringComparison.Ordinal)}`");
         md.AppendLine();
@@ -67,6 +67,11 @@ internal static class Report
             string.Join("; ", results.Select(r => $"run {r.Run} {r.Row.Name} {r.Row.KeepAlive.Errors}/{r.Row.Full.Errors}/{r.Row.Resumed.Errors}")) + ".");
         return md.ToString();
     }
+
+    /// <summary>Cores of the host, not of this process: the tool itself runs under taskset, which
+    /// <see cref="Environment.ProcessorCount"/> reflects.</summary>
+    private static int HostCores() =>
+        File.ReadLines("/proc/cpuinfo").Count(line => line.StartsWith("processor", StringComparison.Ordinal));
 
     private static string Machine()
     {

@@ -21,7 +21,7 @@ public sealed class DesyncReviewTests
         await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n");
 
         Assert.Equal(400, (await client.ReadResponseAsync())!.Status);
-        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(2)));   // no second response: closed right after
+        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(10)));   // no second response: closed right after
         Assert.Empty(upstream.Requests);
         Assert.Equal(0L, terminator.Server.Metrics.Requests);
     }
@@ -41,7 +41,7 @@ public sealed class DesyncReviewTests
         await client.SendAsync("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
 
         Assert.Equal(502, (await client.ReadResponseAsync())!.Status);
-        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(2)));
+        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
         Assert.Single(upstream.Heads);
     }
 
@@ -196,6 +196,6 @@ public sealed class DesyncReviewTests
         await client.SendAsync("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n");
 
         Assert.Equal(502, (await client.ReadResponseAsync())!.Status);
-        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(2)));
+        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
     }
 }

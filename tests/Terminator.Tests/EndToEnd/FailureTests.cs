@@ -157,7 +157,7 @@ public sealed class FailureTests(CertificateAuthorityFixture ca)
 
         Task<bool> stop = terminator.Server.StopAsync(TimeSpan.FromSeconds(5));
 
-        Assert.True(await idle.WaitForCloseAsync(TimeSpan.FromSeconds(3)));
+        Assert.True(await idle.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
         RawResponse? response = await busy.ReadResponseAsync();
         Assert.Equal(504, response!.Status);           // the in-flight request ran to its own end
         Assert.True(await stop);

@@ -54,7 +54,7 @@ public sealed class ForwardedForReviewTests
 
         await client.SendAsync("GET /q/1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
         Assert.Equal(200, (await client.ReadResponseAsync())!.Status);
-        await connection.WaitAsync(TimeSpan.FromSeconds(3));
+        await connection.WaitAsync(TimeSpan.FromSeconds(10));
 
         RecordedRequest forwarded = Assert.Single(upstream.Requests);
         Assert.Equal(["127.0.0.1"], forwarded.Values("X-Forwarded-For"));

@@ -126,7 +126,7 @@ public sealed class ForwardingTests(CertificateAuthorityFixture ca)
         await using RawHttpClient client = await RawHttpClient.ConnectTlsAsync(terminator.Https, Site, ca.Root);
 
         await client.SendAsync($"POST /f/x HTTP/1.1\r\nHost: {Site}\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
-        RawResponse? interim = await client.ReadResponseAsync(timeout: TimeSpan.FromSeconds(3));
+        RawResponse? interim = await client.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10));
         Assert.Equal(100, interim!.Status);
         await client.SendAsync("data");
         Assert.Equal(200, (await client.ReadResponseAsync())!.Status);

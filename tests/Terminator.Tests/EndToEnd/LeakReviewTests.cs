@@ -98,7 +98,7 @@ public sealed class LeakReviewTests(CertificateAuthorityFixture ca)
         await using (RawHttpClient client = await RawHttpClient.ConnectTlsAsync(terminator.Https, Site, ca.Root))
         {
             await client.SendAsync($"GET /q/1 HTTP/1.1\r\nHost: {Site}\r\n\r\n");
-            await bodyStarted.Task.WaitAsync(TimeSpan.FromSeconds(3));
+            await bodyStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }
 
         // The half-relayed upstream connection is out of sync: it must be closed, never parked for the next request.
@@ -130,7 +130,7 @@ public sealed class LeakReviewTests(CertificateAuthorityFixture ca)
         await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /big HTTP/1.1\r\nHost: {Site}\r\n\r\n"));
 
         // The relay must give up once a flush has been stuck for the send timeout, not block the connection task forever.
-        Assert.True(await Eventually.TrueAsync(() => terminator.Server.ActiveConnections == 0, TimeSpan.FromSeconds(3)), "connection task still running");
+        Assert.True(await Eventually.TrueAsync(() => terminator.Server.ActiveConnections == 0, TimeSpan.FromSeconds(10)), "connection task still running");
         Assert.True(await Eventually.TrueAsync(() => terminator.Server.Upstream.ActiveCount == 0));
         Assert.Equal(0, terminator.Server.Limiter.Total);
     }
@@ -151,7 +151,7 @@ public sealed class LeakReviewTests(CertificateAuthorityFixture ca)
                 Assert.Equal(200, (await client.ReadResponseAsync())!.Status);
             }
 
-            bool[] closed = await Task.WhenAll(clients.Select(c => c.WaitForCloseAsync(TimeSpan.FromSeconds(2))));
+            bool[] closed = await Task.WhenAll(clients.Select(c => c.WaitForCloseAsync(TimeSpan.FromSeconds(10))));
             Assert.All(closed, Assert.True);
             Assert.True(await Eventually.TrueAsync(() => terminator.Server.ActiveConnections == 0 && terminator.Server.Limiter.TrackedAddresses == 0));
         }

@@ -77,7 +77,7 @@ public sealed class RetryReviewTests
         await client.SendAsync(request);
 
         Assert.Equal(502, (await client.ReadResponseAsync())!.Status);
-        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(2)));
+        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(1, upstream.ConnectionCount);
         Assert.Equal(2, upstream.Heads.Count);
         Assert.Equal(0, terminator.Server.Metrics.UpstreamRetries);

@@ -158,7 +158,7 @@ public sealed class TlsReviewTests(CertificateAuthorityFixture ca)
     private static async Task<string> RequestToEndAsync(Stream stream, string request)
     {
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var received = new MemoryStream();
         var buffer = new byte[4096];
         try
@@ -177,13 +177,13 @@ public sealed class TlsReviewTests(CertificateAuthorityFixture ca)
         return Encoding.ASCII.GetString(received.ToArray());
     }
 
-    /// <summary>Raw socket: sends <paramref name="hello"/>, returns every byte received until the server closes (3 s cap).</summary>
+    /// <summary>Raw socket: sends <paramref name="hello"/>, returns every byte received until the server closes (10 s cap; only reached on failure).</summary>
     private static async Task<byte[]> SendHelloAndReadToEndAsync(IPEndPoint endPoint, byte[] hello)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(endPoint);
         await socket.SendAsync(hello, SocketFlags.None);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var received = new List<byte>();
         var buffer = new byte[4096];
         int n;
