@@ -6,33 +6,77 @@ using Terminator.Storage;
 namespace Terminator.Daemon;
 
 /// <summary>
-/// Loads every configured certificate source into the map: the encrypted store (when a key is configured) and the
-/// read-only PEM folder TERMINATOR_CERT_DIR (when set). Broken entries are logged with their path and skipped.
+/// Every configured certificate source, each followed live by a <see cref="CertificateDirectoryWatcher"/>: the
+/// encrypted store (when a key is configured) and the read-only PEM folder TERMINATOR_CERT_DIR (when set). Broken
+/// entries are logged with their path and reason and skipped; SIGHUP rescans both.
 /// </summary>
-internal static class CertificateSources
+internal sealed class CertificateSources : IDisposable
 {
-    /// <summary>Loads (or reloads) both sources. Returns the number of certificates loaded, or a fatal configuration
-    /// error (one line, naming the variable) when the store cannot be used at all.</summary>
-    public static async Task<(int Loaded, string? Fatal)> LoadAsync(TerminatorOptions options, CertificateMap certificates, CertificateDirectoryWatcher? directory, TerminatorLog log)
+    /// <summary>Safety net behind file-system notifications (which can overflow or be unsupported on the mount).</summary>
+    private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(30);
+
+    private readonly CertificateDirectoryWatcher? _store;
+    private readonly CertificateDirectoryWatcher? _folder;
+
+    private CertificateSources(CertificateDirectoryWatcher? store, CertificateDirectoryWatcher? folder)
     {
-        var entries = new List<CertificateEntry>();
-        string? fatal = options.StoreKey is null
-            ? CheckUnkeyedStore(options.StoreDirectory)
-            : await LoadStoreAsync(options, entries, log).ConfigureAwait(false);
-        if (fatal is not null)
+        _store = store;
+        _folder = folder;
+    }
+
+    /// <summary>Certificates currently loaded from both sources.</summary>
+    public int Count => (_store?.Count ?? 0) + (_folder?.Count ?? 0);
+
+    /// <summary>Loads both sources into <paramref name="certificates"/>. Returns the sources, or a fatal configuration
+    /// error (one line, naming the variable) when the store cannot be used at all.</summary>
+    public static async Task<(CertificateSources? Sources, string? Fatal)> OpenAsync(TerminatorOptions options, CertificateMap certificates, TerminatorLog log)
+    {
+        CertificateDirectoryWatcher? store = null;
+        if (options.StoreKey is null)
         {
-            return (0, fatal);
+            if (CheckUnkeyedStore(options.StoreDirectory) is { } unkeyed)
+            {
+                return (null, unkeyed);
+            }
+        }
+        else
+        {
+            (store, string? fatal) = await OpenStoreAsync(options, certificates, log).ConfigureAwait(false);
+            if (fatal is not null)
+            {
+                return (null, fatal);
+            }
         }
 
-        certificates.SetAll(entries);
-        if (directory is null)
+        CertificateDirectoryWatcher? folder = null;
+        if (options.CertDirectory is not null)
         {
-            return (entries.Count, null);
+            folder = new CertificateDirectoryWatcher(options.CertDirectory, certificates, log, RescanInterval);
+            await folder.RescanAsync().ConfigureAwait(false);
         }
 
-        // Incremental: only changed files are reloaded; the watcher logs skipped files with their path and reason.
-        await directory.RescanAsync().ConfigureAwait(false);
-        return (entries.Count + directory.Count, null);
+        return (new CertificateSources(store, folder), null);
+    }
+
+    /// <summary>Starts file-system notifications (after the server listens).</summary>
+    public void StartWatching()
+    {
+        _store?.StartWatching();
+        _folder?.StartWatching();
+    }
+
+    /// <summary>SIGHUP: rescans both sources now (each only reloads what changed).</summary>
+    public async Task ReloadAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.RescanAsync().ConfigureAwait(false);
+        }
+
+        if (_folder is not null)
+        {
+            await _folder.RescanAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Where certificates come from, for the "nothing usable" message.</summary>
@@ -41,7 +85,13 @@ internal static class CertificateSources
         + (options.StoreKey is not null && options.CertDirectory is not null ? " or " : string.Empty)
         + (options.CertDirectory is null ? string.Empty : $"TERMINATOR_CERT_DIR {options.CertDirectory}");
 
-    private static async Task<string?> LoadStoreAsync(TerminatorOptions options, List<CertificateEntry> entries, TerminatorLog log)
+    public void Dispose()
+    {
+        _store?.Dispose();
+        _folder?.Dispose();
+    }
+
+    private static async Task<(CertificateDirectoryWatcher? Watcher, string? Fatal)> OpenStoreAsync(TerminatorOptions options, CertificateMap certificates, TerminatorLog log)
     {
         StoreKey key = options.StoreKey!;
         if (options.StoreKeyFile is not null && StoreKey.DescribeKeyFilePermissionProblem(options.StoreKeyFile) is { } permission)
@@ -56,37 +106,23 @@ internal static class CertificateSources
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return $"TERMINATOR_STORE_DIR: cannot create '{options.StoreDirectory}': {ex.Message}";
+            return (null, $"TERMINATOR_STORE_DIR: cannot create '{options.StoreDirectory}': {ex.Message}");
         }
 
-        CertificateStoreLoadResult result;
-        try
+        var watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(store), certificates, log, RescanInterval);
+        CertificateReloadResult result = await watcher.RescanAsync(logFailures: false).ConfigureAwait(false);
+        if (result.Added == 0 && result.Errors.Any(e => e.AuthenticationFailed))
         {
-            result = await store.LoadAllAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return $"TERMINATOR_STORE_DIR: cannot read '{store.Directory}': {ex.Message}";
+            watcher.Dispose();
+            return (null, $"{key.Origin} does not decrypt the store at {store.Directory} ({result.Errors.Count(e => e.AuthenticationFailed)} entries fail authentication; wrong key?)");
         }
 
-        if (result.KeyDecryptsNothing)
+        foreach (CertificateLoadError problem in result.Errors)
         {
-            return $"{key.Origin} does not decrypt the store at {store.Directory} ({result.Problems.Count(p => p.AuthenticationFailed)} entries fail authentication; wrong key?)";
+            log.Warn($"store entry skipped: {problem.Path}: {problem.Reason}");
         }
 
-        foreach (CertificateStoreProblem problem in result.Problems)
-        {
-            log.Warn($"store entry skipped: {problem.Location}: {problem.Reason}");
-        }
-
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        foreach (CertificateEntry entry in result.Entries.Where(e => e.IsExpiredAt(now)))
-        {
-            log.Warn($"certificate: {entry.Source}: outside its validity period ({entry.NotBefore:u} .. {entry.NotAfter:u}); loaded anyway");
-        }
-
-        entries.AddRange(result.Entries);
-        return null;
+        return (watcher, null);
     }
 
     /// <summary>A store with entries but no key configured would silently serve nothing from it: refuse to start.</summary>

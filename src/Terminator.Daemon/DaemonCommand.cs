@@ -10,9 +10,6 @@ namespace Terminator.Daemon;
 /// (TERMINATOR_STORE_*) and/or TERMINATOR_CERT_DIR.</summary>
 internal static class DaemonCommand
 {
-    /// <summary>Safety net behind file-system notifications (which can overflow or be unsupported on the mount).</summary>
-    private static readonly TimeSpan DirectoryRescanInterval = TimeSpan.FromSeconds(30);
-
     public static async Task<int> RunAsync()
     {
         if (!TerminatorEnvironment.TryLoad(TerminatorEnvironment.ReadProcessEnvironment(), out TerminatorOptions? options, out string? error))
@@ -23,16 +20,16 @@ internal static class DaemonCommand
 
         var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
         var certificates = new CertificateMap();
-        // The PEM folder is followed live (notifications + a periodic rescan); the store is re-read on SIGHUP.
-        using CertificateDirectoryWatcher? watcher = options.CertDirectory is null
-            ? null
-            : new CertificateDirectoryWatcher(options.CertDirectory, certificates, log, DirectoryRescanInterval);
-        (int loaded, string? fatal) = await CertificateSources.LoadAsync(options, certificates, watcher, log).ConfigureAwait(false);
-        if (fatal is not null)
+        // Both the store and the PEM folder are followed live (notifications + a periodic rescan, and SIGHUP).
+        (CertificateSources? opened, string? fatal) = await CertificateSources.OpenAsync(options, certificates, log).ConfigureAwait(false);
+        if (opened is null)
         {
             await Console.Error.WriteLineAsync($"terminator: {fatal}").ConfigureAwait(false);
             return 2;
         }
+
+        using CertificateSources sources = opened;
+        int loaded = sources.Count;
 
         CertificateEntry? defaultCertificate = null;
         if (options.UnknownSni == UnknownSniPolicy.Default && options.DefaultCertificatePath is not null)
@@ -66,19 +63,13 @@ internal static class DaemonCommand
             return 1;
         }
 
-        watcher?.StartWatching();
+        sources.StartWatching();
         log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {string.Join(',', server.HttpEndPoints)}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}");
 
         using var signal = new ShutdownSignal(reload: async () =>
         {
-            (int count, string? problem) = await CertificateSources.LoadAsync(options, certificates, watcher, log).ConfigureAwait(false);
-            if (problem is not null)
-            {
-                log.Error($"reload failed, keeping the loaded certificates: {problem}");
-                return;
-            }
-
-            log.Info($"reload: {count} certificates, {certificates.Count} names");
+            await sources.ReloadAsync().ConfigureAwait(false);
+            log.Info($"reload: {sources.Count} certificates, {certificates.Count} names");
         });
         string name = await signal.Stopped.ConfigureAwait(false);
         log.Info($"{name}: draining {server.ActiveConnections} connections (up to {options.DrainTimeout.TotalSeconds:0.#} s)");

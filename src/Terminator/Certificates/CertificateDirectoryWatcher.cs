@@ -4,7 +4,8 @@ using Terminator.Diagnostics;
 namespace Terminator.Certificates;
 
 /// <summary>
-/// Keeps a <see cref="CertificateMap"/> in step with a certificate directory while the server runs: file-system
+/// Keeps a <see cref="CertificateMap"/> in step with a certificate folder (<see cref="ICertificateFileSet"/>: a PEM
+/// folder or the encrypted store) while the server runs: file-system
 /// notifications (debounced), a periodic rescan as the safety net (notifications can be lost: inotify queue overflow,
 /// network file systems), and <see cref="RescanAsync"/> for SIGHUP. Each rescan only reloads files whose fingerprint
 /// (resolved path, size, modification time of the certificate and of its key) changed, so a renewal among 10,000
@@ -17,8 +18,7 @@ namespace Terminator.Certificates;
 /// </remarks>
 public sealed class CertificateDirectoryWatcher : IDisposable
 {
-    private static readonly TimeSpan s_debounce = TimeSpan.FromMilliseconds(100);
-
+    private readonly ICertificateFileSet _files;
     private readonly string _directory;
     private readonly CertificateMap _map;
     private readonly TerminatorLog _log;
@@ -26,15 +26,27 @@ public sealed class CertificateDirectoryWatcher : IDisposable
     private readonly Dictionary<string, Loaded> _loaded = new(StringComparer.Ordinal);
     private readonly Timer _debounceTimer;
     private readonly Timer _periodicTimer;
+    private readonly Lock _pendingLock = new();
+    private HashSet<string> _pendingPaths = new(StringComparer.Ordinal);
+    private bool _pendingFullRescan;
     private FileSystemWatcher? _watcher;
     private int _disposed;
 
+    /// <summary>Follows a read-only PEM folder.</summary>
     public CertificateDirectoryWatcher(string directory, CertificateMap map, TerminatorLog log, TimeSpan rescanInterval)
+        : this(new PemCertificateFileSet(directory), map, log, rescanInterval)
     {
-        _directory = directory;
+    }
+
+    /// <summary>Follows <paramref name="files"/>.</summary>
+    public CertificateDirectoryWatcher(ICertificateFileSet files, CertificateMap map, TerminatorLog log, TimeSpan rescanInterval)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        _files = files;
+        _directory = files.Directory;
         _map = map;
         _log = log;
-        _debounceTimer = new Timer(static s => _ = ((CertificateDirectoryWatcher)s!).RescanAsync(), this, Timeout.Infinite, Timeout.Infinite);
+        _debounceTimer = new Timer(static s => _ = ((CertificateDirectoryWatcher)s!).ProcessPendingAsync(), this, Timeout.Infinite, Timeout.Infinite);
         _periodicTimer = new Timer(static s => _ = ((CertificateDirectoryWatcher)s!).RescanAsync(), this, rescanInterval, rescanInterval);
     }
 
@@ -55,7 +67,7 @@ public sealed class CertificateDirectoryWatcher : IDisposable
     {
         var watcher = new FileSystemWatcher(_directory)
         {
-            IncludeSubdirectories = true,
+            IncludeSubdirectories = _files.IncludeSubdirectories,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             InternalBufferSize = 64 * 1024,
         };
@@ -63,16 +75,78 @@ public sealed class CertificateDirectoryWatcher : IDisposable
         watcher.Changed += OnChanged;
         watcher.Deleted += OnChanged;
         watcher.Renamed += OnChanged;
-        watcher.Error += (_, e) => { _log.Warn($"certificate watcher on {_directory}: {e.GetException().Message}; rescanning"); OnChanged(null, null!); };
+        watcher.Error += (_, e) =>
+        {
+            _log.Warn($"certificate watcher on {_directory}: {e.GetException().Message}; rescanning");
+            MarkPending(null);
+        };
         watcher.EnableRaisingEvents = true;
         _watcher = watcher;
     }
 
-    // Bursts (certbot writes four files, an import writes hundreds) collapse into one rescan.
-    private void OnChanged(object? sender, FileSystemEventArgs e) => _debounceTimer.Change(s_debounce, Timeout.InfiniteTimeSpan);
+    private void OnChanged(object? sender, FileSystemEventArgs e)
+    {
+        if (e is RenamedEventArgs renamed)
+        {
+            MarkPending(renamed.OldFullPath);
+        }
+
+        MarkPending(e.FullPath);
+    }
+
+    /// <summary>Records what a notification touched: one entry file when the file set can tell (the store: a change
+    /// costs one load, not a scan of a million files), else a full rescan. Bursts (certbot writes four files, an
+    /// import writes hundreds) collapse into one pass after the file set's debounce.</summary>
+    private void MarkPending(string? changedPath)
+    {
+        lock (_pendingLock)
+        {
+            if (changedPath is null || !_files.TryMapChange(changedPath, out string? candidate))
+            {
+                _pendingFullRescan = true;
+            }
+            else if (candidate is not null)
+            {
+                _pendingPaths.Add(candidate);
+            }
+            else
+            {
+                return; // not a certificate file (a temp file of an atomic write, say)
+            }
+        }
+
+        _debounceTimer.Change(_files.Debounce, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task ProcessPendingAsync()
+    {
+        HashSet<string> paths;
+        bool full;
+        lock (_pendingLock)
+        {
+            paths = _pendingPaths;
+            full = _pendingFullRescan;
+            _pendingPaths = new HashSet<string>(StringComparer.Ordinal);
+            _pendingFullRescan = false;
+        }
+
+        if (full)
+        {
+            await RescanAsync().ConfigureAwait(false);
+        }
+        else if (paths.Count > 0)
+        {
+            await RescanAsync(logFailures: true, paths).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Brings the map in line with the directory; returns what changed. Concurrent calls queue.</summary>
-    public async Task<CertificateReloadResult> RescanAsync()
+    /// <param name="logFailures">False when the caller reports the failures itself (the store's first load decides
+    /// first whether they mean a wrong key, which is one start-up error rather than a line per entry).</param>
+    public Task<CertificateReloadResult> RescanAsync(bool logFailures = true) => RescanAsync(logFailures, onlyThese: null);
+
+    /// <param name="onlyThese">Files to re-check (present: load if changed; gone: remove); null checks everything.</param>
+    private async Task<CertificateReloadResult> RescanAsync(bool logFailures, IReadOnlyCollection<string>? onlyThese)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -82,7 +156,7 @@ public sealed class CertificateDirectoryWatcher : IDisposable
         await _rescanGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            return Rescan();
+            return Rescan(logFailures, onlyThese);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -95,12 +169,10 @@ public sealed class CertificateDirectoryWatcher : IDisposable
         }
     }
 
-    private CertificateReloadResult Rescan()
+    private CertificateReloadResult Rescan(bool logFailures, IReadOnlyCollection<string>? onlyThese)
     {
         var errors = new List<CertificateLoadError>();
-        List<string> candidates = Directory.Exists(_directory)
-            ? CertificateDirectoryScanner.FindCertificateFiles(_directory, errors)
-            : [];
+        List<string> candidates = onlyThese is null ? _files.FindFiles(errors) : onlyThese.Where(File.Exists).ToList();
         var present = new HashSet<string>(candidates, StringComparer.Ordinal);
         var changed = new List<(string Path, Fingerprint Fingerprint)>();
         lock (_loaded)
@@ -122,12 +194,12 @@ public sealed class CertificateDirectoryWatcher : IDisposable
         {
             try
             {
-                CertificateEntry entry = CertificateLoader.LoadFile(item.Path, out string keyPath);
+                CertificateEntry entry = _files.Load(item.Path, out string? keyPath);
                 fresh.Add((item.Path, new Loaded(entry, keyPath, Fingerprint.Of(item.Path, keyPath))));
             }
             catch (CertificateLoadException ex)
             {
-                failures.Add(new CertificateLoadError(ex.Path, ex.Message));
+                failures.Add(new CertificateLoadError(ex.Path, ex.Message, ex.AuthenticationFailed));
             }
         });
 
@@ -152,7 +224,8 @@ public sealed class CertificateDirectoryWatcher : IDisposable
                 _loaded[path] = loaded;
             }
 
-            foreach (string path in _loaded.Keys.Where(p => !present.Contains(p)).ToList())
+            IEnumerable<string> checkedPaths = onlyThese ?? (IEnumerable<string>)_loaded.Keys;
+            foreach (string path in checkedPaths.Where(p => !present.Contains(p) && _loaded.ContainsKey(p)).ToList())
             {
                 _map.Remove(_loaded[path].Entry);
                 _loaded.Remove(path);
@@ -160,9 +233,19 @@ public sealed class CertificateDirectoryWatcher : IDisposable
             }
         }
 
-        foreach (CertificateLoadError failure in failures.OrderBy(f => f.Path, StringComparer.Ordinal))
+        DateTimeOffset loadedAt = DateTimeOffset.UtcNow;
+        foreach ((string path, Loaded loaded) in ordered)
         {
-            _log.Warn($"certificate skipped: {failure.Path}: {failure.Reason}");
+            if (loaded.Entry.IsExpiredAt(loadedAt))
+            {
+                _log.Warn($"certificate: {path}: outside its validity period ({loaded.Entry.NotBefore:u} .. {loaded.Entry.NotAfter:u}); loaded anyway");
+            }
+        }
+
+        CertificateLoadError[] sortedFailures = [.. failures.OrderBy(f => f.Path, StringComparer.Ordinal)];
+        for (int i = 0; logFailures && i < sortedFailures.Length; i++)
+        {
+            _log.Warn($"certificate skipped: {sortedFailures[i].Path}: {sortedFailures[i].Reason}");
         }
 
         if (added + replaced + removed > 0)
@@ -170,7 +253,7 @@ public sealed class CertificateDirectoryWatcher : IDisposable
             _log.Info($"certificates: {added} added, {replaced} replaced, {removed} removed; {_map.Count} names");
         }
 
-        return new CertificateReloadResult(added, replaced, removed, [.. failures]);
+        return new CertificateReloadResult(added, replaced, removed, sortedFailures);
     }
 
     public void Dispose()
@@ -185,7 +268,7 @@ public sealed class CertificateDirectoryWatcher : IDisposable
         _periodicTimer.Dispose();
     }
 
-    private sealed record Loaded(CertificateEntry Entry, string KeyPath, Fingerprint Fingerprint);
+    private sealed record Loaded(CertificateEntry Entry, string? KeyPath, Fingerprint Fingerprint);
 
     /// <summary>What identifies a file version: symlink targets too (certbot renews by repointing live/ links).</summary>
     private readonly record struct Fingerprint(string Target, long Length, DateTime Modified, string KeyTarget, long KeyLength, DateTime KeyModified)

@@ -40,4 +40,7 @@ public sealed class CertificateLoadException : Exception
 
     /// <summary>The file (or source label) that failed to load.</summary>
     public string Path { get; }
+
+    /// <summary>True for a store entry whose AES-GCM tag did not verify: tampering, or a different store key.</summary>
+    public bool AuthenticationFailed { get; init; }
 }

@@ -78,6 +78,23 @@ public sealed partial class DirectoryCertificateStore : ICertificateStore
         return ValueTask.FromResult(new CertificateStoreListing(entries, problems));
     }
 
+    /// <summary>Entry files present now (sorted; hidden temp files of interrupted writes excluded).</summary>
+    public List<string> ListEntryFiles() =>
+        System.IO.Directory.Exists(Directory) ? EnumerateEntryFiles(Directory).ToList() : [];
+
+    /// <summary>Loads and authenticates the entry at <paramref name="path"/>.</summary>
+    /// <exception cref="CertificateLoadException">The entry is broken, tampered with or sealed with another key
+    /// (<see cref="CertificateLoadException.AuthenticationFailed"/>); the message says why.</exception>
+    public CertificateEntry LoadFile(string path)
+    {
+        if (!TryLoadEntry(path, out CertificateEntry? entry, out CertificateStoreProblem? problem, out _))
+        {
+            throw new CertificateLoadException(path, problem.Reason) { AuthenticationFailed = problem.AuthenticationFailed };
+        }
+
+        return entry;
+    }
+
     /// <inheritdoc />
     public ValueTask<CertificateEntry?> LoadAsync(string id, CancellationToken cancellationToken = default)
     {

@@ -11,7 +11,7 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
     private readonly CertificateMap _map = new();
 
     [Fact]
-    public async Task NewFile_ServedWithinOneSecond_WithoutExplicitRescan()
+    public async Task NewFile_Served_WithoutExplicitRescan()
     {
         using var watcher = new CertificateDirectoryWatcher(_directory, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
         await watcher.RescanAsync();
@@ -19,13 +19,14 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
 
         var clock = Stopwatch.StartNew();
         _authority.Issue(["fresh.watch.test"]).WriteFlat(_directory, "fresh");
-        while (!_map.TryGet("fresh.watch.test", out _) && clock.Elapsed < TimeSpan.FromSeconds(5))
+        while (!_map.TryGet("fresh.watch.test", out _) && clock.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(10);
         }
 
-        Assert.True(_map.TryGet("fresh.watch.test", out _));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"served after {clock.Elapsed.TotalMilliseconds:0} ms");
+        // The periodic rescan is 10 minutes away: only the notification can have done it. (The one-second deadline is
+        // checked by StoreHotReloadScaleTests, which runs alone; this test shares the CPU with the parallel suite.)
+        Assert.True(_map.TryGet("fresh.watch.test", out _), $"not served {clock.Elapsed.TotalMilliseconds:0} ms after the write");
     }
 
     [Fact]

@@ -1,0 +1,29 @@
+namespace Terminator.Certificates;
+
+/// <summary>
+/// The files one <see cref="CertificateDirectoryWatcher"/> follows and how each becomes an entry: the read-only PEM
+/// folder (<see cref="PemCertificateFileSet"/>) or the encrypted store's entry files.
+/// </summary>
+public interface ICertificateFileSet
+{
+    /// <summary>The folder to watch.</summary>
+    string Directory { get; }
+
+    /// <summary>Whether changes below sub-folders matter (certbot's <c>live/&lt;name&gt;/</c>).</summary>
+    bool IncludeSubdirectories { get; }
+
+    /// <summary>How long notifications are collected before they are acted on.</summary>
+    TimeSpan Debounce { get; }
+
+    /// <summary>Maps a file-system notification to the one file to re-check: true with a path, true with null when
+    /// the change does not concern certificates, false when only a full rescan can tell.</summary>
+    bool TryMapChange(string changedPath, out string? candidate);
+
+    /// <summary>Every file that should be loaded now, sorted; files that cannot even be listed go to <paramref name="errors"/>.</summary>
+    List<string> FindFiles(List<CertificateLoadError> errors);
+
+    /// <summary>Loads one file. <paramref name="companionPath"/> is a second file whose changes count as changes of this
+    /// one (the private key of a PEM pair), or null.</summary>
+    /// <exception cref="CertificateLoadException">The file cannot be served; the message says why.</exception>
+    CertificateEntry Load(string path, out string? companionPath);
+}

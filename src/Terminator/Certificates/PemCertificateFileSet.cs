@@ -1,0 +1,35 @@
+namespace Terminator.Certificates;
+
+/// <summary>A read-only PEM folder in any of the layouts <see cref="CertificateDirectoryScanner"/> recognises
+/// (certbot, flat pairs, combined files) — what operators migrating from nginx or HAProxy already have.</summary>
+public sealed class PemCertificateFileSet(string directory) : ICertificateFileSet
+{
+    /// <inheritdoc />
+    public string Directory { get; } = directory;
+
+    /// <inheritdoc />
+    public bool IncludeSubdirectories => true;
+
+    /// <summary>certbot writes several files per renewal and repoints symlinks: wait for the burst to settle.</summary>
+    public TimeSpan Debounce => TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A key file, a symlink target or a renamed folder can change which files pair up: always rescan
+    /// (PEM folders are what operators migrate from, thousands of files at most; the store is the scalable path).</summary>
+    public bool TryMapChange(string changedPath, out string? candidate)
+    {
+        candidate = null;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public List<string> FindFiles(List<CertificateLoadError> errors) =>
+        System.IO.Directory.Exists(Directory) ? CertificateDirectoryScanner.FindCertificateFiles(Directory, errors) : [];
+
+    /// <inheritdoc />
+    public CertificateEntry Load(string path, out string? companionPath)
+    {
+        CertificateEntry entry = CertificateLoader.LoadFile(path, out string keyPath);
+        companionPath = keyPath;
+        return entry;
+    }
+}
