@@ -15,6 +15,7 @@ public static class Http1HeadWriter
     private static ReadOnlySpan<byte> CommaSpace => ", "u8;
     private static ReadOnlySpan<byte> CrLf => "\r\n"u8;
     private static ReadOnlySpan<byte> ConnectionClose => "Connection: close\r\n"u8;
+    private static ReadOnlySpan<byte> ConnectionKeepAlive => "Connection: keep-alive\r\n"u8;
 
     /// <summary>
     /// Writes the upstream request head: "&lt;method&gt; &lt;target&gt; HTTP/1.1", every field as received except hop-by-hop
@@ -87,14 +88,20 @@ public static class Http1HeadWriter
     /// (and minus Content-Length when Transfer-Encoding is present, RFC 9112 §6.3 item 3), plus "Connection: close" when
     /// <paramref name="closeConnection"/>.
     /// </summary>
-    public static void WriteResponse(IBufferWriter<byte> output, HttpResponseHead head, bool closeConnection)
+    public static void WriteResponse(IBufferWriter<byte> output, HttpResponseHead head, bool closeConnection) =>
+        WriteResponse(output, head, closeConnection, announceKeepAlive: false);
+
+    /// <summary>As above; <paramref name="announceKeepAlive"/> adds <c>Connection: keep-alive</c>, which an HTTP/1.0
+    /// client needs to see before it keeps the connection open (RFC 9112 §C.2.2; 1.1 is persistent by default).</summary>
+    public static void WriteResponse(IBufferWriter<byte> output, HttpResponseHead head, bool closeConnection, bool announceKeepAlive)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(head);
         HttpHeadStorage fields = head.Storage;
+        announceKeepAlive &= !closeConnection;
 
         int size = Http11Prefix.Length + 4 + head.ReasonPhrase.Length + CrLf.Length
-            + (closeConnection ? ConnectionClose.Length : 0) + CrLf.Length;
+            + (closeConnection ? ConnectionClose.Length : 0) + (announceKeepAlive ? ConnectionKeepAlive.Length : 0) + CrLf.Length;
         for (int i = 0; i < fields.Count; i++)
         {
             if (ShouldCopyResponseField(head, i))
@@ -124,6 +131,10 @@ public static class Http1HeadWriter
         if (closeConnection)
         {
             Append(span, ref position, ConnectionClose);
+        }
+        else if (announceKeepAlive)
+        {
+            Append(span, ref position, ConnectionKeepAlive);
         }
 
         Append(span, ref position, CrLf);

@@ -125,7 +125,7 @@ public sealed partial class Http1ProxyLoop
                 || _response.Framing == BodyFraming.CloseDelimited
                 || (_response.Framing == BodyFraming.Chunked && _request.VersionMinor == 0)
                 || _context.Drain.Stopping.IsCancellationRequested;
-            Http1HeadWriter.WriteResponse(_output, _response, closeClient);
+            Http1HeadWriter.WriteResponse(_output, _response, closeClient, announceKeepAlive: _request.VersionMinor == 0);
             CopyOutcome relayed = _response.Framing switch
             {
                 BodyFraming.ContentLength when _response.ContentLength > 0 =>

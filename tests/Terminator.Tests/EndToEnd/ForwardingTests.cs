@@ -195,4 +195,21 @@ public sealed class ForwardingTests(CertificateAuthorityFixture ca)
         Assert.Equal(200, response!.Status);
         Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(5)));
     }
+
+    [Fact]
+    public async Task Http10ClientAskingKeepAlive_ToldKeepAlive_AndSecondRequestOnSameConnection()
+    {
+        await using var upstream = new RecordingUpstream();
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates);
+        await using RawHttpClient client = await RawHttpClient.ConnectPlainAsync(terminator.Http);
+
+        for (int i = 0; i < 2; i++)
+        {
+            await client.SendAsync($"GET /q/{i} HTTP/1.0\r\nHost: a.test\r\nConnection: keep-alive\r\n\r\n");
+            RawResponse? response = await client.ReadResponseAsync();
+            Assert.Equal(200, response!.Status);
+            // Without this an HTTP/1.0 client must assume the server closes, and waits for it (RFC 9112 §C.2.2).
+            Assert.Equal("keep-alive", response.Header("Connection"));
+        }
+    }
 }
