@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Terminator.Http;
 
 namespace Terminator.Proxy;
@@ -12,6 +13,7 @@ namespace Terminator.Proxy;
 /// </summary>
 internal static class BodyCopier
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<CopyOutcome> CopyExactAsync(PipeReader source, PipeWriter destination, long length, CancellationTokenSource timeout, TimeSpan readTimeout, MinDataRate minRate = default)
     {
         long remaining = length;
@@ -62,6 +64,7 @@ internal static class BodyCopier
         return CopyOutcome.Completed;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<CopyOutcome> CopyChunkedAsync(PipeReader source, PipeWriter destination, CancellationTokenSource timeout, TimeSpan readTimeout, MinDataRate minRate = default)
     {
         var parser = new ChunkedBodyParser();
@@ -184,6 +187,7 @@ internal static class BodyCopier
     }
 
     /// <summary>Flushes with a bound on how long a peer that does not read may hold us (send-side timeout).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal static async ValueTask<bool> FlushAsync(PipeWriter destination, CancellationTokenSource timeout, TimeSpan writeTimeout)
     {
         try

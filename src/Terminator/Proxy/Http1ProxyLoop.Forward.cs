@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Terminator.Http;
 using Terminator.Upstream;
 
@@ -8,6 +9,7 @@ namespace Terminator.Proxy;
 public sealed partial class Http1ProxyLoop
 {
     /// <summary>Steps 2-6 for the request in <see cref="_request"/>. Returns whether the client connection stays open.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ForwardAsync()
     {
         UpstreamPool pool = _context.Upstream;
@@ -176,6 +178,7 @@ public sealed partial class Http1ProxyLoop
         return false;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ResponseHeadStatus> ReadResponseHeadAsync(UpstreamConnection upstream, bool sentContinue)
     {
         _response.Reset();

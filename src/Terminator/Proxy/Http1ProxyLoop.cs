@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Terminator.Http;
 using Terminator.Upstream;
 
@@ -107,6 +108,7 @@ public sealed partial class Http1ProxyLoop : IDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RequestHeadOutcome> ReadRequestHeadAsync(bool first)
     {
         _request.Reset();

@@ -1,0 +1,162 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using BenchmarkDotNet.Attributes;
+using Terminator.Diagnostics;
+using Terminator.Hosting;
+using Terminator.Http;
+using Terminator.Proxy;
+using Terminator.Upstream;
+
+namespace Terminator.Benchmarks;
+
+/// <summary>
+/// One whole keep-alive request through <see cref="Http1ProxyLoop"/>: the click request arrives on the client pipe,
+/// is parsed, rewritten and sent to a pooled upstream connection over loopback, and the tracking server's 302 is
+/// parsed and relayed back. No TLS (SslStream's cost is OpenSSL's and is measured by bench/macro.sh); the upstream is
+/// a raw-socket responder that itself allocates nothing, so Allocated is the proxy's own per-request cost.
+/// </summary>
+[MemoryDiagnoser]
+public class ProxyLoopBenchmark
+{
+    private static readonly byte[] s_redirect =
+        "HTTP/1.1 302 Found\r\nLocation: https://shop.example/sale?utm_source=email\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n"u8.ToArray();
+
+    private readonly Pipe _toProxy = new(new PipeOptions(useSynchronizationContext: false));
+    private readonly Pipe _fromProxy = new(new PipeOptions(useSynchronizationContext: false));
+    private Socket _listener = null!;
+    private UpstreamPool _pool = null!;
+    private ConnectionDrain _drain = null!;
+    private Http1ProxyLoop _loop = null!;
+    private Task _loopTask = null!;
+    private Task _responderTask = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(16);
+        _responderTask = RespondAsync(_listener);
+        int port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        _pool = new UpstreamPool(new UpstreamPoolOptions { Host = "127.0.0.1", Port = port });
+        _drain = new ConnectionDrain();
+        var context = new ProxyContext
+        {
+            Upstream = _pool,
+            Limits = HttpLimits.Default,
+            Drain = _drain,
+            Metrics = new TerminatorMetrics(),
+            Log = TerminatorLog.Silent,
+        };
+        _loop = new Http1ProxyLoop(context, _toProxy.Reader, _fromProxy.Writer, IPAddress.Parse("198.51.100.23"), isHttps: true);
+        _loopTask = _loop.RunAsync();
+    }
+
+    [Benchmark]
+    public async ValueTask<long> ClickThroughProxy()
+    {
+        await _toProxy.Writer.WriteAsync(HttpHeadBenchmark.ClickRequest);
+        while (true)
+        {
+            ReadResult result = await _fromProxy.Reader.ReadAsync();
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            // The relayed 302 has an empty body: the response ends with its head.
+            SequencePosition? end = EndOfHead(buffer);
+            if (end is { } position)
+            {
+                long length = buffer.Slice(0, position).Length;
+                _fromProxy.Reader.AdvanceTo(position);
+                return length;
+            }
+
+            if (result.IsCompleted)
+            {
+                throw new InvalidOperationException("the proxy closed the connection");
+            }
+
+            _fromProxy.Reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _toProxy.Writer.Complete();
+        _loopTask.Wait(TimeSpan.FromSeconds(5));
+        _loop.Dispose();
+        _pool.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        _listener.Dispose();
+        _responderTask.Wait(TimeSpan.FromSeconds(5));
+        _drain.Dispose();
+    }
+
+    private static SequencePosition? EndOfHead(in ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        return reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8) ? reader.Position : null;
+    }
+
+    /// <summary>Accepts upstream connections and answers every request head (GET, no body) with the 302.</summary>
+    private static async Task RespondAsync(Socket listener)
+    {
+        while (true)
+        {
+            Socket connection;
+            try
+            {
+                connection = await listener.AcceptAsync();
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = ServeAsync(connection);
+        }
+    }
+
+    private static async Task ServeAsync(Socket connection)
+    {
+        using (connection)
+        {
+            var buffer = new byte[8192];
+            int matched = 0; // how much of "\r\n\r\n" the bytes so far end with, across reads
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await connection.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
+                }
+                catch (SocketException)
+                {
+                    return;
+                }
+
+                if (read == 0)
+                {
+                    return;
+                }
+
+                int heads = 0;
+                for (int i = 0; i < read; i++)
+                {
+                    byte expected = (matched & 1) == 0 ? (byte)'\r' : (byte)'\n';
+                    matched = buffer[i] == expected ? matched + 1 : buffer[i] == '\r' ? 1 : 0;
+                    if (matched == 4)
+                    {
+                        heads++;
+                        matched = 0;
+                    }
+                }
+
+                for (int i = 0; i < heads; i++)
+                {
+                    await connection.SendAsync(s_redirect.AsMemory(), SocketFlags.None);
+                }
+            }
+        }
+    }
+}
