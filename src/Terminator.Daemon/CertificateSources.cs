@@ -25,6 +25,14 @@ internal static class CertificateSources
         }
 
         certificates.SetAll(entries);
+        foreach (CertificateEntry entry in entries)
+        {
+            if (entry.OcspStaplingProblem is { } problem)
+            {
+                log.Warn($"certificate {entry.Source}: {problem}");
+            }
+        }
+
         if (directory is null)
         {
             return (entries.Count, null);

@@ -22,7 +22,8 @@ internal static class DaemonCommand
         }
 
         var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
-        var certificates = new CertificateMap();
+        // With stapling on, certificates naming an OCSP responder get their context (and first OCSP fetch) at load.
+        var certificates = new CertificateMap(options.OcspStapling);
         // The PEM folder is followed live (notifications + a periodic rescan); the store is re-read on SIGHUP.
         using CertificateDirectoryWatcher? watcher = options.CertDirectory is null
             ? null
@@ -40,6 +41,10 @@ internal static class DaemonCommand
             try
             {
                 defaultCertificate = CertificateLoader.LoadFile(options.DefaultCertificatePath);
+                if (options.OcspStapling && defaultCertificate.EnableOcspStapling() == OcspStaplingState.IncompleteChain)
+                {
+                    log.Warn($"TERMINATOR_DEFAULT_CERT: {defaultCertificate.OcspStaplingProblem}");
+                }
             }
             catch (CertificateLoadException ex)
             {

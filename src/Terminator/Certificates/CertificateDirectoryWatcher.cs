@@ -123,6 +123,12 @@ public sealed class CertificateDirectoryWatcher : IDisposable
             try
             {
                 CertificateEntry entry = CertificateLoader.LoadFile(item.Path, out string keyPath);
+                if (_map.OcspStapling)
+                {
+                    // Here rather than in the map's Set: chain builds run in parallel and outside the lock below.
+                    entry.EnableOcspStapling();
+                }
+
                 fresh.Add((item.Path, new Loaded(entry, keyPath, Fingerprint.Of(item.Path, keyPath))));
             }
             catch (CertificateLoadException ex)
@@ -163,6 +169,14 @@ public sealed class CertificateDirectoryWatcher : IDisposable
         foreach (CertificateLoadError failure in failures.OrderBy(f => f.Path, StringComparer.Ordinal))
         {
             _log.Warn($"certificate skipped: {failure.Path}: {failure.Reason}");
+        }
+
+        foreach ((string path, Loaded loaded) in ordered)
+        {
+            if (loaded.Entry.OcspStaplingProblem is { } problem)
+            {
+                _log.Warn($"certificate {path}: {problem}");
+            }
         }
 
         if (added + replaced + removed > 0)
