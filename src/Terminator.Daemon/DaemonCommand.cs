@@ -19,7 +19,8 @@ internal static class DaemonCommand
         }
 
         var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
-        var certificates = new CertificateMap();
+        // With stapling on, certificates naming an OCSP responder get their context (and first OCSP fetch) at load.
+        var certificates = new CertificateMap(options.OcspStapling);
         // Both the store and the PEM folder are followed live (notifications + a periodic rescan, and SIGHUP).
         (CertificateSources? opened, string? fatal) = await CertificateSources.OpenAsync(options, certificates, log).ConfigureAwait(false);
         if (opened is null)
@@ -37,6 +38,10 @@ internal static class DaemonCommand
             try
             {
                 defaultCertificate = CertificateLoader.LoadFile(options.DefaultCertificatePath);
+                if (options.OcspStapling && defaultCertificate.EnableOcspStapling() == OcspStaplingState.IncompleteChain)
+                {
+                    log.Warn($"TERMINATOR_DEFAULT_CERT: {defaultCertificate.OcspStaplingProblem}");
+                }
             }
             catch (CertificateLoadException ex)
             {

@@ -195,6 +195,12 @@ public sealed class CertificateDirectoryWatcher : IDisposable
             try
             {
                 CertificateEntry entry = _files.Load(item.Path, out string? keyPath);
+                if (_map.OcspStapling)
+                {
+                    // Here rather than in the map's Set: chain builds run in parallel and outside the lock below.
+                    entry.EnableOcspStapling();
+                }
+
                 fresh.Add((item.Path, new Loaded(entry, keyPath, Fingerprint.Of(item.Path, keyPath))));
             }
             catch (CertificateLoadException ex)
@@ -246,6 +252,14 @@ public sealed class CertificateDirectoryWatcher : IDisposable
         for (int i = 0; logFailures && i < sortedFailures.Length; i++)
         {
             _log.Warn($"certificate skipped: {sortedFailures[i].Path}: {sortedFailures[i].Reason}");
+        }
+
+        foreach ((string path, Loaded loaded) in ordered)
+        {
+            if (loaded.Entry.OcspStaplingProblem is { } problem)
+            {
+                _log.Warn($"certificate {path}: {problem}");
+            }
         }
 
         if (added + replaced + removed > 0)

@@ -16,13 +16,22 @@ public sealed class CertificateMap
 
     private readonly ConcurrentDictionary<string, CertificateEntry> _entries;
     private readonly ConcurrentDictionary<string, CertificateEntry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly bool _ocspStapling;
 
     /// <summary>Creates an empty map.</summary>
-    public CertificateMap()
+    /// <param name="ocspStapling">When true, <see cref="Set"/> calls <see cref="CertificateEntry.EnableOcspStapling"/>
+    /// on every entry before publishing it, so certificates naming an OCSP responder get their context (and the first
+    /// OCSP fetch) at load, off the handshake path. When false (the default) no responder is ever contacted.</param>
+    public CertificateMap(bool ocspStapling = false)
     {
+        _ocspStapling = ocspStapling;
         _entries = new ConcurrentDictionary<string, CertificateEntry>(StringComparer.Ordinal);
         _lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
     }
+
+    /// <summary>True when entries are published with OCSP stapling (see the constructor). Loaders may call
+    /// <see cref="CertificateEntry.EnableOcspStapling"/> themselves, in parallel, before <see cref="Set"/>.</summary>
+    public bool OcspStapling => _ocspStapling;
 
     /// <summary>Number of names (exact and wildcard) in the map. Takes the dictionary's locks: not for hot paths.</summary>
     public int Count => _entries.Count;
@@ -91,6 +100,11 @@ public sealed class CertificateMap
     public void Set(CertificateEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        if (_ocspStapling)
+        {
+            entry.EnableOcspStapling();
+        }
+
         foreach (var name in entry.Names)
         {
             _entries[name] = entry;

@@ -73,14 +73,17 @@ public sealed class LocalCertificateAuthority : IDisposable
     /// <summary>
     /// Issues a server certificate (thread-safe): CN = first name, SAN = all names, EKU serverAuth, KU digitalSignature, valid from
     /// five minutes ago for <paramref name="validity"/> (default 90 days; clamped to the root's own expiry).
+    /// <paramref name="ocspResponder"/>, when given, goes into an Authority Information Access extension as the OCSP
+    /// responder (id-ad-ocsp, RFC 5280 §4.2.2.1).
     /// </summary>
     public IssuedCertificate Issue(
         IReadOnlyList<string> dnsNames,
         CertificateKeyType keyType = CertificateKeyType.EcdsaP256,
-        TimeSpan? validity = null)
+        TimeSpan? validity = null,
+        Uri? ocspResponder = null)
     {
         var now = DateTimeOffset.UtcNow;
-        return Issue(dnsNames, keyType, now - ClockSkewAllowance, now + (validity ?? DefaultLeafValidity));
+        return Issue(dnsNames, keyType, now - ClockSkewAllowance, now + (validity ?? DefaultLeafValidity), ocspResponder);
     }
 
     /// <summary>Issues a server certificate with an explicit validity window (tests use this for expired certificates).
@@ -89,7 +92,8 @@ public sealed class LocalCertificateAuthority : IDisposable
         IReadOnlyList<string> dnsNames,
         CertificateKeyType keyType,
         DateTimeOffset notBefore,
-        DateTimeOffset notAfter)
+        DateTimeOffset notAfter,
+        Uri? ocspResponder = null)
     {
         ArgumentNullException.ThrowIfNull(dnsNames);
         if (dnsNames.Count == 0)
@@ -125,6 +129,10 @@ public sealed class LocalCertificateAuthority : IDisposable
             [new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication")], false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        if (ocspResponder is not null)
+        {
+            request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension([ocspResponder.AbsoluteUri], null));
+        }
 
         // RFC 5280 §4.1.2.2: positive, unique, at most 20 octets; 16 random bytes with the top bit cleared.
         var serial = RandomNumberGenerator.GetBytes(16);

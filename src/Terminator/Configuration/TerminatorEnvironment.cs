@@ -88,6 +88,14 @@ public static class TerminatorEnvironment
                 u = o with { DefaultCertificatePath = v };
                 return TerminatorOptionsValidator.ValidateDefaultCertificate(v);
             }),
+        new(new("TERMINATOR_OCSP_STAPLING", "on", "Staple OCSP responses for certificates that name an http:// OCSP responder and chain to a root: 'on' fetches them from this host (in the background, refreshed by SslStream), 'off' never contacts a responder."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                if (v.Equals("on", StringComparison.OrdinalIgnoreCase)) { u = o with { OcspStapling = true }; return null; }
+                if (v.Equals("off", StringComparison.OrdinalIgnoreCase)) { u = o with { OcspStapling = false }; return null; }
+                return $"'{v}' is not a setting (expected on or off)";
+            }),
         new(new("TERMINATOR_UPSTREAM", "http://127.0.0.1:8080", "Tracking server to proxy to: http://host[:port] (plain http only, port defaults to 80, no path)."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {

@@ -38,6 +38,13 @@ public sealed record TerminatorOptions
     /// </summary>
     public string? DefaultCertificatePath { get; init; }
 
+    /// <summary>
+    /// Staple OCSP responses for certificates whose leaf names an <c>http://</c> OCSP responder and whose chain reaches
+    /// a root (<c>TERMINATOR_OCSP_STAPLING</c>); their contexts are built at load and SslStream fetches the responses
+    /// from this host. False: no responder is ever contacted.
+    /// </summary>
+    public bool OcspStapling { get; init; } = true;
+
     /// <summary>Upstream host name or IP literal (IPv6 without brackets), from <c>TERMINATOR_UPSTREAM</c>.</summary>
     public string UpstreamHost { get; init; } = "127.0.0.1";
 

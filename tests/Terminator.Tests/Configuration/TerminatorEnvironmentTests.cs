@@ -66,6 +66,7 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(30), d.DrainTimeout);
         Assert.Equal(4096, d.ListenBacklog);
         Assert.Equal("info", d.LogLevel);
+        Assert.True(d.OcspStapling);
     }
 
     [Fact]
@@ -90,6 +91,10 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_HTTP_LISTEN", "", "HttpListen", "")]
     [InlineData("TERMINATOR_HTTP_LISTEN", "[::]:8080", "HttpListen", "[::]:8080")]
     [InlineData("TERMINATOR_UNKNOWN_SNI", "reject", "UnknownSni", "Reject")]
+    [InlineData("TERMINATOR_OCSP_STAPLING", "off", "OcspStapling", "False")]
+    [InlineData("TERMINATOR_OCSP_STAPLING", "OFF", "OcspStapling", "False")]
+    [InlineData("TERMINATOR_OCSP_STAPLING", "on", "OcspStapling", "True")]
+    [InlineData("TERMINATOR_OCSP_STAPLING", "", "OcspStapling", "True")]
     [InlineData("TERMINATOR_UPSTREAM", "http://origin.internal:9000", "UpstreamHost", "origin.internal")]
     [InlineData("TERMINATOR_UPSTREAM", "http://origin.internal:9000/", "UpstreamPort", "9000")]
     [InlineData("TERMINATOR_UPSTREAM", "http://origin.internal", "UpstreamPort", "80")]
@@ -164,6 +169,7 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_UPSTREAM", "http://user:pw@origin:8080", "must not contain user information")]
     [InlineData("TERMINATOR_UPSTREAM", "http://origin:0", "invalid port")]
     [InlineData("TERMINATOR_UPSTREAM", "http://origin:99999", "is not an absolute URL")]
+    [InlineData("TERMINATOR_OCSP_STAPLING", "yes", "'yes' is not a setting (expected on or off)")]
     [InlineData("TERMINATOR_LOG_LEVEL", "verbose", "'verbose' is not a log level (expected debug, info, warn or error)")]
     [InlineData("TERMINATOR_MAX_REQUEST_TARGET", "65536", "65536 exceeds TERMINATOR_MAX_HEADER_BYTES (32768)")]
     public void TryLoad_InvalidValue_OneLineNamingTheVariable(string name, string value, string expectedFragment)
