@@ -75,6 +75,10 @@ public sealed record TerminatorOptions
     /// <summary>Keep-alive idle time allowed between client requests (<c>TERMINATOR_IDLE_TIMEOUT</c>).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Minimum average request-body rate in bytes/s after a grace of <see cref="HeaderTimeout"/>; 0 turns the
+    /// check off (<c>TERMINATOR_MIN_BODY_RATE</c>).</summary>
+    public int MinRequestBodyBytesPerSecond { get; init; } = 240;
+
     /// <summary>Maximum request head size in bytes (<c>TERMINATOR_MAX_HEADER_BYTES</c>).</summary>
     public int MaxHeaderBytes { get; init; } = 32768;
 

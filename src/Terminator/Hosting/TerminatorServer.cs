@@ -52,6 +52,7 @@ public sealed class TerminatorServer : IAsyncDisposable
             Log = log,
             HeaderTimeout = options.HeaderTimeout,
             IdleTimeout = options.IdleTimeout,
+            MinRequestBodyBytesPerSecond = options.MinRequestBodyBytesPerSecond,
             UpstreamTimeout = options.UpstreamTimeout,
         };
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp);

@@ -58,6 +58,7 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(10), d.HandshakeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), d.HeaderTimeout);
         Assert.Equal(TimeSpan.FromSeconds(60), d.IdleTimeout);
+        Assert.Equal(240, d.MinRequestBodyBytesPerSecond);
         Assert.Equal(32768, d.MaxHeaderBytes);
         Assert.Equal(100, d.MaxHeaderCount);
         Assert.Equal(8192, d.MaxRequestTargetLength);
@@ -108,6 +109,9 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "3S", "HandshakeTimeout", "3000ms")]
     [InlineData("TERMINATOR_HEADER_TIMEOUT", " 7s ", "HeaderTimeout", "7000ms")]
     [InlineData("TERMINATOR_IDLE_TIMEOUT", "2m", "IdleTimeout", "120000ms")]
+    [InlineData("TERMINATOR_MIN_BODY_RATE", "0", "MinRequestBodyBytesPerSecond", "0")]
+    [InlineData("TERMINATOR_MIN_BODY_RATE", "1000", "MinRequestBodyBytesPerSecond", "1000")]
+    [InlineData("TERMINATOR_MIN_BODY_RATE", "", "MinRequestBodyBytesPerSecond", "240")]
     [InlineData("TERMINATOR_MAX_HEADER_BYTES", "1024", "MaxHeaderBytes", "1024")]
     [InlineData("TERMINATOR_MAX_HEADER_BYTES", "4096", "MaxRequestTargetLength", "4096")]
     [InlineData("TERMINATOR_MAX_HEADER_BYTES", "1048576", "MaxHeaderBytes", "1048576")]
@@ -139,6 +143,8 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_MAX_HEADER_BYTES", "1023", "1023 is out of range (expected 1024..1048576)")]
     [InlineData("TERMINATOR_MAX_HEADER_BYTES", "32k", "'32k' is not a whole number")]
     [InlineData("TERMINATOR_MAX_HEADER_COUNT", "0", "out of range (expected 1..1000)")]
+    [InlineData("TERMINATOR_MIN_BODY_RATE", "-1", "is not a whole number")]
+    [InlineData("TERMINATOR_MIN_BODY_RATE", "240B", "is not a whole number")]
     [InlineData("TERMINATOR_MAX_HEADER_COUNT", "1001", "out of range")]
     [InlineData("TERMINATOR_UPSTREAM_MAX_CONNECTIONS", "100001", "out of range (expected 1..100000)")]
     [InlineData("TERMINATOR_MAX_CONNECTIONS", "-1", "is not a whole number")]
