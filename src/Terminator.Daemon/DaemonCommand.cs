@@ -22,7 +22,7 @@ internal static class DaemonCommand
         }
 
         var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
-        var certificates = new CertificateMap();
+        var certificates = new CertificateMap(log);
         // The PEM folder is followed live (notifications + a periodic rescan); the store is re-read on SIGHUP.
         using CertificateDirectoryWatcher? watcher = options.CertDirectory is null
             ? null

@@ -1,40 +1,60 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Terminator.Diagnostics;
 
 namespace Terminator.Certificates;
 
 /// <summary>
-/// Host name → <see cref="CertificateEntry"/> map for SNI selection, sized for thousands to millions of names.
-/// Holds exact names ("click.shop.com") and single-label wildcards ("*.shop.com"). Reads are lock-free and allocate
-/// nothing; writes replace names one by one with atomic swaps, so a concurrent reader sees either the old or the
-/// new entry for a name, never a gap.
+/// Host name → certificates map for SNI selection, sized for thousands to millions of names. Holds exact names
+/// ("click.shop.com") and single-label wildcards ("*.shop.com"); each name can hold several certificates (typically an
+/// ECDSA and an RSA one) as an immutable <see cref="CertificateChoice"/>. Reads are lock-free and allocate nothing;
+/// writes replace one name's choice at a time with compare-and-swap, so a concurrent reader sees either the old or the
+/// new choice for a name, never a gap, and concurrent writers to one name never lose each other's update.
 /// </summary>
+/// <remarks>
+/// Selection per handshake (<see cref="TryGet(ReadOnlySpan{byte}, bool, out CertificateEntry)"/>): within a key family
+/// the newest valid certificate wins (valid now, latest NotBefore: the most recent issuance is the operator's latest
+/// intent, e.g. a re-issue after a key compromise with a shorter lifetime); across families ECDSA if the client offers
+/// it and one is valid, else RSA if valid. Only when nothing valid that the client can use exists is an expired or
+/// not-yet-valid certificate served, and that is logged once per certificate. See <see cref="CertificateChoice.Select"/>.
+/// </remarks>
 public sealed class CertificateMap
 {
     /// <summary>Host names longer than this cannot be DNS names (RFC 1035 §2.3.4) and are treated as misses.</summary>
     private const int MaxHostNameLength = 255;
 
-    private readonly ConcurrentDictionary<string, CertificateEntry> _entries;
-    private readonly ConcurrentDictionary<string, CertificateEntry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly ConcurrentDictionary<string, CertificateChoice> _entries;
+    private readonly ConcurrentDictionary<string, CertificateChoice>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly TerminatorLog _log;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates an empty map.</summary>
-    public CertificateMap()
+    /// <param name="log">Where "served outside its validity period" warnings go; silent when null.</param>
+    /// <param name="timeProvider">The clock validity is judged by; the system clock when null.</param>
+    public CertificateMap(TerminatorLog? log = null, TimeProvider? timeProvider = null)
     {
-        _entries = new ConcurrentDictionary<string, CertificateEntry>(StringComparer.Ordinal);
+        _entries = new ConcurrentDictionary<string, CertificateChoice>(StringComparer.Ordinal);
         _lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        _log = log ?? TerminatorLog.Silent;
+        _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>Number of names (exact and wildcard) in the map. Takes the dictionary's locks: not for hot paths.</summary>
     public int Count => _entries.Count;
 
     /// <summary>
-    /// Finds the entry for an SNI host name given as ASCII bytes (lower-case, no trailing dot, as normalised by the
-    /// ClientHello parser; upper-case letters and one trailing dot are tolerated anyway). Exact match first, then the
-    /// wildcard for everything after the first label (RFC 6125 §6.4.3: "*" covers exactly one whole label), so
-    /// "*.example.com" matches "a.example.com" but neither "a.b.example.com" nor "example.com".
-    /// Allocates nothing.
+    /// Finds the certificate for an SNI host name given as ASCII bytes (lower-case, no trailing dot, as normalised by
+    /// the ClientHello parser; upper-case letters and one trailing dot are tolerated anyway). Exact match first, then
+    /// the wildcard for everything after the first label (RFC 6125 §6.4.3: "*" covers exactly one whole label), so
+    /// "*.example.com" matches "a.example.com" but neither "a.b.example.com" nor "example.com". The exact name wins
+    /// unless it has nothing valid the client can use and the wildcard has. Among a name's certificates, see the
+    /// class remarks. Allocates nothing (except the first warning about a certificate served outside its validity).
     /// </summary>
-    public bool TryGet(ReadOnlySpan<byte> hostName, [MaybeNullWhen(false)] out CertificateEntry entry)
+    /// <param name="hostName">SNI host name bytes.</param>
+    /// <param name="clientAcceptsEcdsa">From <see cref="Tls.ClientHelloInfo.OffersEcdsa"/>: prefer the ECDSA certificate.</param>
+    /// <param name="entry">The certificate to serve.</param>
+    public bool TryGet(ReadOnlySpan<byte> hostName, bool clientAcceptsEcdsa, [MaybeNullWhen(false)] out CertificateEntry entry)
     {
         if (hostName.Length is 0 or > MaxHostNameLength)
         {
@@ -56,11 +76,16 @@ public sealed class CertificateMap
             buffer[i] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b);
         }
 
-        return TryGetNormalized(buffer[..hostName.Length], out entry);
+        return TryGetNormalized(buffer[..hostName.Length], clientAcceptsEcdsa, out entry);
     }
 
-    /// <summary>Case-insensitive convenience overload of <see cref="TryGet(ReadOnlySpan{byte}, out CertificateEntry)"/>.</summary>
-    public bool TryGet(string hostName, [MaybeNullWhen(false)] out CertificateEntry entry)
+    /// <summary><see cref="TryGet(ReadOnlySpan{byte}, bool, out CertificateEntry)"/> for a client that accepts ECDSA
+    /// (every current browser and TLS library does).</summary>
+    public bool TryGet(ReadOnlySpan<byte> hostName, [MaybeNullWhen(false)] out CertificateEntry entry) =>
+        TryGet(hostName, clientAcceptsEcdsa: true, out entry);
+
+    /// <summary>Case-insensitive string overload of <see cref="TryGet(ReadOnlySpan{byte}, bool, out CertificateEntry)"/>.</summary>
+    public bool TryGet(string hostName, bool clientAcceptsEcdsa, [MaybeNullWhen(false)] out CertificateEntry entry)
     {
         ArgumentNullException.ThrowIfNull(hostName);
         if (hostName.Length is 0 or > MaxHostNameLength)
@@ -82,54 +107,77 @@ public sealed class CertificateMap
             buffer[i] = c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c;
         }
 
-        return TryGetNormalized(buffer[..hostName.Length], out entry);
+        return TryGetNormalized(buffer[..hostName.Length], clientAcceptsEcdsa, out entry);
     }
 
-    /// <summary>Adds or replaces every name of <paramref name="entry"/>. Each name is swapped atomically, so a reader
-    /// never finds a name missing while its certificate is being replaced. Last writer wins; see
-    /// <see cref="SetAll"/> for the "latest NotAfter wins" rule.</summary>
+    /// <summary>Case-insensitive convenience overload for a client that accepts ECDSA.</summary>
+    public bool TryGet(string hostName, [MaybeNullWhen(false)] out CertificateEntry entry) =>
+        TryGet(hostName, clientAcceptsEcdsa: true, out entry);
+
+    /// <summary>
+    /// Adds <paramref name="entry"/> as a candidate for every one of its names, replacing a candidate with the same
+    /// <see cref="CertificateEntry.Source"/> (a reloaded file or store entry supersedes its previous version). Each name
+    /// is swapped atomically, so a reader never finds a name missing while its certificate is being replaced. Which
+    /// candidate is served is decided per handshake (class remarks), so the order of <see cref="Set"/> calls does not
+    /// matter.
+    /// </summary>
     public void Set(CertificateEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        var candidate = new CertificateCandidate(entry);
         foreach (var name in entry.Names)
         {
-            _entries[name] = entry;
+            Add(name, candidate);
         }
     }
 
-    /// <summary>Points one lower-case name (exact, or "*.suffix") at an entry.</summary>
+    /// <summary>Points one lower-case name (exact, or "*.suffix") at a prepared choice.</summary>
     /// <remarks>Internal for benchmarks: fills the map with a million names without a million certificates.</remarks>
-    internal void SetName(string name, CertificateEntry entry) => _entries[name] = entry;
+    internal void SetName(string name, CertificateChoice choice) => _entries[name] = choice;
+
+    /// <summary>The candidates held for one lower-case name, newest first (empty when unknown).</summary>
+    /// <remarks>Internal for testing.</remarks>
+    internal CertificateEntry[] CandidatesOf(string name)
+    {
+        if (!_entries.TryGetValue(name, out CertificateChoice? choice))
+        {
+            return [];
+        }
+
+        var entries = new CertificateEntry[choice.Candidates.Length];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            entries[i] = choice.Candidates[i].Entry;
+        }
+
+        return entries;
+    }
 
     /// <summary>
-    /// Applies <paramref name="entries"/> so that, for names claimed by several entries, the one with the latest
-    /// <see cref="CertificateEntry.NotAfter"/> wins (ties: the greater <see cref="CertificateEntry.Source"/>, ordinal),
-    /// independent of the order given. Names already in the map are replaced unconditionally, as with <see cref="Set"/>.
+    /// <see cref="Set"/> for each of <paramref name="entries"/>. Because selection happens per handshake, the result does
+    /// not depend on the order given: for names claimed by several entries the newest valid one of each family is served.
     /// </summary>
     public void SetAll(IEnumerable<CertificateEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var ordered = new List<CertificateEntry>(entries);
-        ordered.Sort(CompareByExpiry);
-        foreach (var entry in ordered)
+        foreach (var entry in entries)
         {
             Set(entry);
         }
     }
 
-    /// <summary>Removes the names of <paramref name="entry"/> that still point at it (names since taken over by another
-    /// entry are left alone).</summary>
+    /// <summary>Removes <paramref name="entry"/> from each of its names (compare-and-swap per name: candidates added by
+    /// others meanwhile stay); a name left with no candidate is removed.</summary>
     public void Remove(CertificateEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         foreach (var name in entry.Names)
         {
-            // Compare-and-remove: CertificateEntry has reference equality, so only this entry's mapping goes.
-            _entries.TryRemove(new KeyValuePair<string, CertificateEntry>(name, entry));
+            RemoveFrom(name, entry);
         }
     }
 
-    /// <summary>Orders entries by NotAfter, then Source: applying them in this order makes the latest expiry win.</summary>
+    /// <summary>Orders entries by NotAfter, then Source: a deterministic order for load results and logs.</summary>
     internal static int CompareByExpiry(CertificateEntry? x, CertificateEntry? y)
     {
         if (ReferenceEquals(x, y))
@@ -151,14 +199,55 @@ public sealed class CertificateMap
         return byExpiry != 0 ? byExpiry : string.CompareOrdinal(x.Source, y.Source);
     }
 
-    private bool TryGetNormalized(Span<char> name, [MaybeNullWhen(false)] out CertificateEntry entry)
+    // Compare-and-swap loops: TryUpdate/TryRemove(pair) succeed only if the name still holds the choice we read (choices
+    // compare by reference), so two writers racing on one name retry instead of overwriting each other.
+    private void Add(string name, CertificateCandidate candidate)
     {
+        while (true)
+        {
+            if (_entries.TryGetValue(name, out CertificateChoice? current))
+            {
+                CertificateChoice next = current.With(candidate);
+                if (ReferenceEquals(next, current) || _entries.TryUpdate(name, next, current))
+                {
+                    return;
+                }
+            }
+            else if (_entries.TryAdd(name, CertificateChoice.Create(candidate)))
+            {
+                return;
+            }
+        }
+    }
+
+    private void RemoveFrom(string name, CertificateEntry entry)
+    {
+        while (_entries.TryGetValue(name, out CertificateChoice? current))
+        {
+            CertificateChoice? next = current.Without(entry);
+            if (ReferenceEquals(next, current))
+            {
+                return;
+            }
+
+            bool swapped = next is null
+                ? _entries.TryRemove(new KeyValuePair<string, CertificateChoice>(name, current))
+                : _entries.TryUpdate(name, next, current);
+            if (swapped)
+            {
+                return;
+            }
+        }
+    }
+
+    private bool TryGetNormalized(Span<char> name, bool clientAcceptsEcdsa, [MaybeNullWhen(false)] out CertificateEntry entry)
+    {
+        entry = null;
         if (name[^1] == '.')
         {
             name = name[..^1];
             if (name.IsEmpty)
             {
-                entry = null;
                 return false;
             }
         }
@@ -166,25 +255,66 @@ public sealed class CertificateMap
         // A literal "*" in a client's SNI is not a host name; refusing it keeps "*.example.com" from matching itself.
         if (name.Contains('*'))
         {
-            entry = null;
             return false;
         }
 
-        if (_lookup.TryGetValue(name, out entry))
+        long now = _time.GetUtcNow().UtcTicks;
+        CertificateCandidate? exact = null;
+        if (_lookup.TryGetValue(name, out CertificateChoice? choice))
         {
-            return true;
+            exact = choice.Select(clientAcceptsEcdsa, now, out bool usable);
+            if (usable)
+            {
+                entry = exact.Entry;
+                return true;
+            }
         }
 
+        CertificateCandidate? chosen = exact;
         var firstDot = name.IndexOf('.');
-        if (firstDot <= 0 || firstDot == name.Length - 1)
+        if (firstDot > 0 && firstDot < name.Length - 1)
         {
-            // No dot ("localhost"), empty first label (".example.com") or nothing after it: no wildcard applies.
+            // Reuse the buffer: overwrite the last character of the first label with '*' and look up from there,
+            // turning "a.example.com" into "*.example.com" without copying. (No dot, an empty first label or nothing
+            // after it: no wildcard applies.)
+            char replaced = name[firstDot - 1];
+            name[firstDot - 1] = '*';
+            if (_lookup.TryGetValue(name[(firstDot - 1)..], out choice))
+            {
+                CertificateCandidate wildcard = choice.Select(clientAcceptsEcdsa, now, out bool usable);
+                if (usable || exact is null)
+                {
+                    chosen = wildcard;
+                }
+            }
+
+            name[firstDot - 1] = replaced;
+        }
+
+        if (chosen is null)
+        {
             return false;
         }
 
-        // Reuse the buffer: overwrite the last character of the first label with '*' and look up from there,
-        // turning "a.example.com" into "*.example.com" without copying.
-        name[firstDot - 1] = '*';
-        return _lookup.TryGetValue(name[(firstDot - 1)..], out entry);
+        if (!chosen.IsValidAt(now))
+        {
+            WarnOutsideValidity(chosen, name, now);
+        }
+
+        entry = chosen.Entry;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WarnOutsideValidity(CertificateCandidate candidate, ReadOnlySpan<char> name, long now)
+    {
+        if (!_log.IsEnabled(LogSeverity.Warn) || !candidate.TryMarkWarned(now))
+        {
+            return;
+        }
+
+        CertificateEntry entry = candidate.Entry;
+        string state = now > candidate.NotAfterTicks ? $"expired {entry.NotAfter:u}" : $"not valid before {entry.NotBefore:u}";
+        _log.Warn($"certificate served outside its validity period ({state}) for {name}: {entry.Source} {entry.KeyAlgorithm}; nothing valid for this name and client (warned once per certificate)");
     }
 }
