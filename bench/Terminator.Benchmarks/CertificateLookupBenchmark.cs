@@ -6,7 +6,8 @@ namespace Terminator.Benchmarks;
 
 /// <summary>
 /// SNI → certificate lookup from the ClientHello's ASCII bytes at 1k, 100k and 1M names (10% of them wildcards):
-/// exact hit, wildcard hit, miss.
+/// exact hit, wildcard hit, miss. Every name holds an ECDSA and an RSA certificate (the two-family case the selection
+/// is for); <see cref="ClientAcceptsEcdsa"/> false is the RSA-only client, which walks past the ECDSA candidate.
 /// </summary>
 [MemoryDiagnoser]
 public class CertificateLookupBenchmark
@@ -20,15 +21,21 @@ public class CertificateLookupBenchmark
     [Params(1_000, 100_000, 1_000_000)]
     public int Names { get; set; }
 
+    [Params(true, false)]
+    public bool ClientAcceptsEcdsa { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         _authority = LocalCertificateAuthority.Create("bench");
-        IssuedCertificate issued = _authority.Issue(["bench.example"]);
-        CertificateEntry entry = CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, "bench");
+        IssuedCertificate ecdsa = _authority.Issue(["bench.example"]);
+        IssuedCertificate rsa = _authority.Issue(["bench.example"], CertificateKeyType.Rsa2048);
+        CertificateChoice choice = CertificateChoice
+            .Create(new CertificateCandidate(CertificateLoader.LoadPem(ecdsa.ChainPem, ecdsa.PrivateKeyPem, "bench:ecdsa")))
+            .With(new CertificateCandidate(CertificateLoader.LoadPem(rsa.ChainPem, rsa.PrivateKeyPem, "bench:rsa")));
         for (int i = 0; i < Names; i++)
         {
-            _map.SetName(i % 10 == 0 ? $"*.customer{i}.example" : $"click.customer{i}.example", entry);
+            _map.SetName(i % 10 == 0 ? $"*.customer{i}.example" : $"click.customer{i}.example", choice);
         }
 
         _exact = Encoding.ASCII.GetBytes($"click.customer{Names - 1}.example");
@@ -37,13 +44,13 @@ public class CertificateLookupBenchmark
     }
 
     [Benchmark]
-    public bool ExactHit() => _map.TryGet(_exact, out _);
+    public bool ExactHit() => _map.TryGet(_exact, ClientAcceptsEcdsa, out _);
 
     [Benchmark]
-    public bool WildcardHit() => _map.TryGet(_wildcard, out _);
+    public bool WildcardHit() => _map.TryGet(_wildcard, ClientAcceptsEcdsa, out _);
 
     [Benchmark]
-    public bool Miss() => _map.TryGet(_miss, out _);
+    public bool Miss() => _map.TryGet(_miss, ClientAcceptsEcdsa, out _);
 
     [GlobalCleanup]
     public void Cleanup() => _authority.Dispose();

@@ -16,9 +16,9 @@ public sealed class CertificateDirectoryLoadResult
 
     /// <summary>
     /// Loaded entries, ordered by <see cref="CertificateEntry.NotAfter"/> ascending, then by
-    /// <see cref="CertificateEntry.Source"/> (ordinal). Applying them to a <see cref="CertificateMap"/> with
-    /// <see cref="CertificateMap.Set"/> in this order makes the entry with the latest NotAfter own every name that
-    /// several files claim (deterministic regardless of load order); <see cref="CertificateMap.SetAll"/> does exactly that.
+    /// <see cref="CertificateEntry.Source"/> (ordinal), so results and logs do not depend on load order. Which entry a
+    /// name claimed by several files serves is decided per handshake by <see cref="CertificateMap"/> (newest valid
+    /// certificate of the family the client accepts), whatever order they are added in.
     /// </summary>
     public IReadOnlyList<CertificateEntry> Entries { get; }
 

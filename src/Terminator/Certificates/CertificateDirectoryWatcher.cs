@@ -12,8 +12,10 @@ namespace Terminator.Certificates;
 /// certificates costs one load, not 10,000.
 /// </summary>
 /// <remarks>
-/// Replacement order is Set(new) then Remove(old): every name the new certificate carries is swapped atomically and
-/// names only the old one carried are dropped after, so no name is ever briefly unknown. A changed file that fails to
+/// Replacement order is Set(new) then Remove(old): Set swaps the new certificate in for the old one (same source path)
+/// on every name it carries, atomically per name, and Remove then drops the old one from names only it carried, so no
+/// name is ever briefly unknown. Other files' certificates for the same names (say the RSA twin of an ECDSA
+/// certificate) are untouched by either step. A changed file that fails to
 /// load leaves the previous certificate serving (logged). A file that disappears from the directory is removed.
 /// </remarks>
 public sealed class CertificateDirectoryWatcher : IDisposable

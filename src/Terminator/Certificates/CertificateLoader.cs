@@ -14,8 +14,8 @@ namespace Terminator.Certificates;
 /// <see cref="CertificateDirectoryLoadResult.Warnings"/>: if nothing better exists, a client gets a precise
 /// "certificate expired" error instead of a confusing handshake failure, and a renewed certificate for the same name
 /// wins anyway because of the next rule.</item>
-/// <item>When several files claim the same name, the entry with the latest NotAfter wins (ties: greater source path,
-/// ordinal), independent of file system order; see <see cref="CertificateMap.SetAll"/>.</item>
+/// <item>When several files claim the same name, all are kept and each handshake gets the newest valid one (latest
+/// NotBefore) of the key family the client accepts, independent of file system order; see <see cref="CertificateMap"/>.</item>
 /// <item>Reasons never contain key material; PEM is read with <see cref="File.ReadAllText(string)"/> and parsed in memory.</item>
 /// </list>
 /// </summary>

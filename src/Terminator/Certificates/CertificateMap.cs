@@ -1,32 +1,48 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Terminator.Diagnostics;
 
 namespace Terminator.Certificates;
 
 /// <summary>
-/// Host name → <see cref="CertificateEntry"/> map for SNI selection, sized for thousands to millions of names.
-/// Holds exact names ("click.shop.com") and single-label wildcards ("*.shop.com"). Reads are lock-free and allocate
-/// nothing; writes replace names one by one with atomic swaps, so a concurrent reader sees either the old or the
-/// new entry for a name, never a gap.
+/// Host name → certificates map for SNI selection, sized for thousands to millions of names. Holds exact names
+/// ("click.shop.com") and single-label wildcards ("*.shop.com"); each name can hold several certificates (typically an
+/// ECDSA and an RSA one) as an immutable <see cref="CertificateChoice"/>. Reads are lock-free and allocate nothing;
+/// writes replace one name's choice at a time with compare-and-swap, so a concurrent reader sees either the old or the
+/// new choice for a name, never a gap, and concurrent writers to one name never lose each other's update.
 /// </summary>
-public sealed class CertificateMap
+/// <remarks>
+/// Selection per handshake (<see cref="TryGet(ReadOnlySpan{byte}, bool, out CertificateEntry)"/>): within a key family
+/// the newest valid certificate wins (valid now, latest NotBefore: the most recent issuance is the operator's latest
+/// intent, e.g. a re-issue after a key compromise with a shorter lifetime); across families ECDSA if the client offers
+/// it and one is valid, else RSA if valid. Only when nothing valid that the client can use exists is an expired or
+/// not-yet-valid certificate served, and that is logged once per certificate. See <see cref="CertificateChoice.Select"/>.
+/// </remarks>
+public sealed partial class CertificateMap
 {
     /// <summary>Host names longer than this cannot be DNS names (RFC 1035 §2.3.4) and are treated as misses.</summary>
     private const int MaxHostNameLength = 255;
 
-    private readonly ConcurrentDictionary<string, CertificateEntry> _entries;
-    private readonly ConcurrentDictionary<string, CertificateEntry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly ConcurrentDictionary<string, CertificateChoice> _entries;
+    private readonly ConcurrentDictionary<string, CertificateChoice>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly TerminatorLog _log;
+    private readonly TimeProvider _time;
     private readonly bool _ocspStapling;
 
     /// <summary>Creates an empty map.</summary>
+    /// <param name="log">Where "served outside its validity period" warnings go; silent when null.</param>
+    /// <param name="timeProvider">The clock validity is judged by; the system clock when null.</param>
     /// <param name="ocspStapling">When true, <see cref="Set"/> calls <see cref="CertificateEntry.EnableOcspStapling"/>
     /// on every entry before publishing it, so certificates naming an OCSP responder get their context (and the first
     /// OCSP fetch) at load, off the handshake path. When false (the default) no responder is ever contacted.</param>
-    public CertificateMap(bool ocspStapling = false)
+    public CertificateMap(TerminatorLog? log = null, TimeProvider? timeProvider = null, bool ocspStapling = false)
     {
         _ocspStapling = ocspStapling;
-        _entries = new ConcurrentDictionary<string, CertificateEntry>(StringComparer.Ordinal);
+        _entries = new ConcurrentDictionary<string, CertificateChoice>(StringComparer.Ordinal);
         _lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        _log = log ?? TerminatorLog.Silent;
+        _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>True when entries are published with OCSP stapling (see the constructor). Loaders may call
@@ -37,13 +53,17 @@ public sealed class CertificateMap
     public int Count => _entries.Count;
 
     /// <summary>
-    /// Finds the entry for an SNI host name given as ASCII bytes (lower-case, no trailing dot, as normalised by the
-    /// ClientHello parser; upper-case letters and one trailing dot are tolerated anyway). Exact match first, then the
-    /// wildcard for everything after the first label (RFC 6125 §6.4.3: "*" covers exactly one whole label), so
-    /// "*.example.com" matches "a.example.com" but neither "a.b.example.com" nor "example.com".
-    /// Allocates nothing.
+    /// Finds the certificate for an SNI host name given as ASCII bytes (lower-case, no trailing dot, as normalised by
+    /// the ClientHello parser; upper-case letters and one trailing dot are tolerated anyway). Exact match first, then
+    /// the wildcard for everything after the first label (RFC 6125 §6.4.3: "*" covers exactly one whole label), so
+    /// "*.example.com" matches "a.example.com" but neither "a.b.example.com" nor "example.com". The exact name wins
+    /// unless it has nothing valid the client can use and the wildcard has. Among a name's certificates, see the
+    /// class remarks. Allocates nothing (except the first warning about a certificate served outside its validity).
     /// </summary>
-    public bool TryGet(ReadOnlySpan<byte> hostName, [MaybeNullWhen(false)] out CertificateEntry entry)
+    /// <param name="hostName">SNI host name bytes.</param>
+    /// <param name="clientAcceptsEcdsa">From <see cref="Tls.ClientHelloInfo.OffersEcdsa"/>: prefer the ECDSA certificate.</param>
+    /// <param name="entry">The certificate to serve.</param>
+    public bool TryGet(ReadOnlySpan<byte> hostName, bool clientAcceptsEcdsa, [MaybeNullWhen(false)] out CertificateEntry entry)
     {
         if (hostName.Length is 0 or > MaxHostNameLength)
         {
@@ -65,11 +85,16 @@ public sealed class CertificateMap
             buffer[i] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b);
         }
 
-        return TryGetNormalized(buffer[..hostName.Length], out entry);
+        return TryGetNormalized(buffer[..hostName.Length], clientAcceptsEcdsa, out entry);
     }
 
-    /// <summary>Case-insensitive convenience overload of <see cref="TryGet(ReadOnlySpan{byte}, out CertificateEntry)"/>.</summary>
-    public bool TryGet(string hostName, [MaybeNullWhen(false)] out CertificateEntry entry)
+    /// <summary><see cref="TryGet(ReadOnlySpan{byte}, bool, out CertificateEntry)"/> for a client that accepts ECDSA
+    /// (every current browser and TLS library does).</summary>
+    public bool TryGet(ReadOnlySpan<byte> hostName, [MaybeNullWhen(false)] out CertificateEntry entry) =>
+        TryGet(hostName, clientAcceptsEcdsa: true, out entry);
+
+    /// <summary>Case-insensitive string overload of <see cref="TryGet(ReadOnlySpan{byte}, bool, out CertificateEntry)"/>.</summary>
+    public bool TryGet(string hostName, bool clientAcceptsEcdsa, [MaybeNullWhen(false)] out CertificateEntry entry)
     {
         ArgumentNullException.ThrowIfNull(hostName);
         if (hostName.Length is 0 or > MaxHostNameLength)
@@ -91,59 +116,14 @@ public sealed class CertificateMap
             buffer[i] = c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c;
         }
 
-        return TryGetNormalized(buffer[..hostName.Length], out entry);
+        return TryGetNormalized(buffer[..hostName.Length], clientAcceptsEcdsa, out entry);
     }
 
-    /// <summary>Adds or replaces every name of <paramref name="entry"/>. Each name is swapped atomically, so a reader
-    /// never finds a name missing while its certificate is being replaced. Last writer wins; see
-    /// <see cref="SetAll"/> for the "latest NotAfter wins" rule.</summary>
-    public void Set(CertificateEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        if (_ocspStapling)
-        {
-            entry.EnableOcspStapling();
-        }
+    /// <summary>Case-insensitive convenience overload for a client that accepts ECDSA.</summary>
+    public bool TryGet(string hostName, [MaybeNullWhen(false)] out CertificateEntry entry) =>
+        TryGet(hostName, clientAcceptsEcdsa: true, out entry);
 
-        foreach (var name in entry.Names)
-        {
-            _entries[name] = entry;
-        }
-    }
-
-    /// <summary>Points one lower-case name (exact, or "*.suffix") at an entry.</summary>
-    /// <remarks>Internal for benchmarks: fills the map with a million names without a million certificates.</remarks>
-    internal void SetName(string name, CertificateEntry entry) => _entries[name] = entry;
-
-    /// <summary>
-    /// Applies <paramref name="entries"/> so that, for names claimed by several entries, the one with the latest
-    /// <see cref="CertificateEntry.NotAfter"/> wins (ties: the greater <see cref="CertificateEntry.Source"/>, ordinal),
-    /// independent of the order given. Names already in the map are replaced unconditionally, as with <see cref="Set"/>.
-    /// </summary>
-    public void SetAll(IEnumerable<CertificateEntry> entries)
-    {
-        ArgumentNullException.ThrowIfNull(entries);
-        var ordered = new List<CertificateEntry>(entries);
-        ordered.Sort(CompareByExpiry);
-        foreach (var entry in ordered)
-        {
-            Set(entry);
-        }
-    }
-
-    /// <summary>Removes the names of <paramref name="entry"/> that still point at it (names since taken over by another
-    /// entry are left alone).</summary>
-    public void Remove(CertificateEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        foreach (var name in entry.Names)
-        {
-            // Compare-and-remove: CertificateEntry has reference equality, so only this entry's mapping goes.
-            _entries.TryRemove(new KeyValuePair<string, CertificateEntry>(name, entry));
-        }
-    }
-
-    /// <summary>Orders entries by NotAfter, then Source: applying them in this order makes the latest expiry win.</summary>
+    /// <summary>Orders entries by NotAfter, then Source: a deterministic order for load results and logs.</summary>
     internal static int CompareByExpiry(CertificateEntry? x, CertificateEntry? y)
     {
         if (ReferenceEquals(x, y))
@@ -165,14 +145,14 @@ public sealed class CertificateMap
         return byExpiry != 0 ? byExpiry : string.CompareOrdinal(x.Source, y.Source);
     }
 
-    private bool TryGetNormalized(Span<char> name, [MaybeNullWhen(false)] out CertificateEntry entry)
+    private bool TryGetNormalized(Span<char> name, bool clientAcceptsEcdsa, [MaybeNullWhen(false)] out CertificateEntry entry)
     {
+        entry = null;
         if (name[^1] == '.')
         {
             name = name[..^1];
             if (name.IsEmpty)
             {
-                entry = null;
                 return false;
             }
         }
@@ -180,25 +160,69 @@ public sealed class CertificateMap
         // A literal "*" in a client's SNI is not a host name; refusing it keeps "*.example.com" from matching itself.
         if (name.Contains('*'))
         {
-            entry = null;
             return false;
         }
 
-        if (_lookup.TryGetValue(name, out entry))
+        // The clock is read only once a name is found: misses (scanners, stale DNS) stay a pure dictionary probe.
+        long now = 0;
+        CertificateCandidate? exact = null;
+        if (_lookup.TryGetValue(name, out CertificateChoice? choice))
         {
-            return true;
+            now = _time.GetUtcNow().UtcTicks;
+            exact = choice.Select(clientAcceptsEcdsa, now, out bool usable);
+            if (usable)
+            {
+                entry = exact.Entry;
+                return true;
+            }
         }
 
+        CertificateCandidate? chosen = exact;
         var firstDot = name.IndexOf('.');
-        if (firstDot <= 0 || firstDot == name.Length - 1)
+        if (firstDot > 0 && firstDot < name.Length - 1)
         {
-            // No dot ("localhost"), empty first label (".example.com") or nothing after it: no wildcard applies.
+            // Reuse the buffer: overwrite the last character of the first label with '*' and look up from there,
+            // turning "a.example.com" into "*.example.com" without copying. (No dot, an empty first label or nothing
+            // after it: no wildcard applies.)
+            char replaced = name[firstDot - 1];
+            name[firstDot - 1] = '*';
+            if (_lookup.TryGetValue(name[(firstDot - 1)..], out choice))
+            {
+                now = exact is null ? _time.GetUtcNow().UtcTicks : now;
+                CertificateCandidate wildcard = choice.Select(clientAcceptsEcdsa, now, out bool usable);
+                if (usable || exact is null)
+                {
+                    chosen = wildcard;
+                }
+            }
+
+            name[firstDot - 1] = replaced;
+        }
+
+        if (chosen is null)
+        {
             return false;
         }
 
-        // Reuse the buffer: overwrite the last character of the first label with '*' and look up from there,
-        // turning "a.example.com" into "*.example.com" without copying.
-        name[firstDot - 1] = '*';
-        return _lookup.TryGetValue(name[(firstDot - 1)..], out entry);
+        if (!chosen.IsValidAt(now))
+        {
+            WarnOutsideValidity(chosen, name, now);
+        }
+
+        entry = chosen.Entry;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WarnOutsideValidity(CertificateCandidate candidate, ReadOnlySpan<char> name, long now)
+    {
+        if (!_log.IsEnabled(LogSeverity.Warn) || !candidate.TryMarkWarned(now))
+        {
+            return;
+        }
+
+        CertificateEntry entry = candidate.Entry;
+        string state = now > candidate.NotAfterTicks ? $"expired {entry.NotAfter:u}" : $"not valid before {entry.NotBefore:u}";
+        _log.Warn($"certificate served outside its validity period ({state}) for {name}: {entry.Source} {entry.KeyAlgorithm}; nothing valid for this name and client (warned once per certificate)");
     }
 }

@@ -12,7 +12,8 @@ internal static class ClientHelloBodyParser
     private const int RandomLength = 32;
     private const int MaxSessionIdLength = 32;
     private const ushort ExtensionServerName = 0;          // RFC 6066 §3
-    private const ushort ExtensionAlpn = 16;               // RFC 7301 §3.1
+    private const ushort ExtensionSignatureAlgorithms = 13; // RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1
+    private const ushort ExtensionAlpn = 16;                // RFC 7301 §3.1
     private const ushort ExtensionPreSharedKey = 41;       // RFC 8446 §4.2.11
     private const ushort ExtensionSupportedVersions = 43;  // RFC 8446 §4.2.1
     private const byte NameTypeHostName = 0;               // RFC 6066 §3
@@ -69,6 +70,7 @@ internal static class ClientHelloBodyParser
         }
 
         var alpn = AlpnFlags.None;
+        var signatures = SignatureAlgorithmsOffer.NoExtension;
         int serverNameLength = 0;
         bool invalidServerName = false;
 
@@ -113,6 +115,12 @@ internal static class ClientHelloBodyParser
                     {
                         ExtensionServerName => ParseServerName(data, serverName, out serverNameLength, out invalidServerName),
                         ExtensionAlpn => ParseAlpn(data, out alpn),
+                        ExtensionSignatureAlgorithms => ClientHelloSignatureAlgorithms.Parse(data, out signatures),
+
+                        // signature_algorithms_cert (50, RFC 8446 §4.2.3) is deliberately left opaque: it constrains the
+                        // signatures *inside* the chain (the CA's key), not the CertificateVerify made with the leaf key,
+                        // and both of a name's candidates normally chain to the same or equally trusted CAs. OpenSSL, which
+                        // does the handshake, still validates it. So only signature_algorithms picks the leaf family.
                         ExtensionSupportedVersions => ParseSupportedVersions(data, out versions),
 
                         // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension in the ClientHello.
@@ -137,7 +145,13 @@ internal static class ClientHelloBodyParser
             return ClientHelloParseStatus.InvalidServerName;
         }
 
-        info = new ClientHelloInfo(serverNameLength, versions, alpn, recordBytes, OffersForwardSecretAead(cipherSuites, versions));
+        info = new ClientHelloInfo(
+            serverNameLength,
+            versions,
+            alpn,
+            recordBytes,
+            OffersForwardSecretAead(cipherSuites, versions),
+            ClientHelloSignatureAlgorithms.AcceptsEcdsa(cipherSuites, versions, signatures));
         return ClientHelloParseStatus.Success;
     }
 
@@ -262,7 +276,7 @@ internal static class ClientHelloBodyParser
     }
 
     /// <summary>Reads an opaque vector with a 2-byte length prefix (RFC 8446 §3.4).</summary>
-    private static bool TryReadVector16(ref ReadOnlySpan<byte> source, out ReadOnlySpan<byte> vector)
+    internal static bool TryReadVector16(ref ReadOnlySpan<byte> source, out ReadOnlySpan<byte> vector)
     {
         if (source.Length < 2)
         {

@@ -3,8 +3,9 @@ namespace Terminator.Tls;
 /// <summary>What <see cref="ClientHelloParser"/> learned from a ClientHello. Only meaningful after <see cref="ClientHelloParseStatus.Success"/>.</summary>
 public readonly struct ClientHelloInfo
 {
-    internal ClientHelloInfo(int serverNameLength, TlsVersionFlags offeredVersions, AlpnFlags alpn, int recordBytes, bool offersForwardSecretAead = false)
+    internal ClientHelloInfo(int serverNameLength, TlsVersionFlags offeredVersions, AlpnFlags alpn, int recordBytes, bool offersForwardSecretAead = false, bool offersEcdsa = false)
     {
+        OffersEcdsa = offersEcdsa;
         OffersForwardSecretAead = offersForwardSecretAead;
         ServerNameLength = serverNameLength;
         OfferedVersions = offeredVersions;
@@ -31,6 +32,20 @@ public readonly struct ClientHelloInfo
     /// CipherSuitesPolicy turns that cache, and with it session resumption, off).
     /// </summary>
     public bool OffersForwardSecretAead { get; }
+
+    /// <summary>
+    /// True when an ECDSA certificate can complete this client's handshake, so a name with both an ECDSA and an RSA
+    /// certificate serves the (smaller, faster) ECDSA one. The rule:
+    /// <list type="bullet">
+    /// <item>TLS 1.3 offered with a TLS 1.3 suite: signature_algorithms lists ecdsa_secp256r1_sha256,
+    /// ecdsa_secp384r1_sha384 or ecdsa_secp521r1_sha512 (RFC 8446 §4.2.3; signature_algorithms_cert only constrains
+    /// the chain and is not consulted).</item>
+    /// <item>Otherwise TLS 1.2 with an allowed ECDHE_ECDSA suite, and either the same schemes in signature_algorithms
+    /// or no such extension at all (RFC 5246 §7.4.1.4.1: the default for ECDHE_ECDSA is {sha1, ecdsa}).</item>
+    /// </list>
+    /// False means the RSA certificate is the one that can work.
+    /// </summary>
+    public bool OffersEcdsa { get; }
 
     /// <summary>Total bytes, including every 5-byte record header, of the TLS records that carry the whole ClientHello.</summary>
     public int RecordBytes { get; }

@@ -4,7 +4,7 @@ namespace Terminator.Tls;
 
 /// <summary>
 /// Allocation-free peek at a TLS ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2) to learn the SNI host name, offered
-/// versions and ALPN protocols before <c>SslStream</c> runs. Nothing is consumed: the caller replays the same bytes.
+/// versions, ALPN protocols and whether ECDSA signatures are accepted before <c>SslStream</c> runs. Nothing is consumed: the caller replays the same bytes.
 /// </summary>
 public static class ClientHelloParser
 {

@@ -208,7 +208,10 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             return PeekOutcome.NoAcceptableSuite;
         }
 
-        if (hello.ServerNameLength > 0 && _certificates.TryGet(serverName[..hello.ServerNameLength], out CertificateEntry? found))
+        // A name may hold an ECDSA and an RSA certificate: the parsed signature_algorithms decide which one this client
+        // can verify (ClientHelloInfo.OffersEcdsa), and the map picks the newest valid one of that family.
+        if (hello.ServerNameLength > 0
+            && _certificates.TryGet(serverName[..hello.ServerNameLength], hello.OffersEcdsa, out CertificateEntry? found))
         {
             entry = found;
             return PeekOutcome.Selected;

@@ -143,17 +143,19 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
     }
 
     [Fact]
-    public void LoadDirectory_DuplicateNames_LatestNotAfterWinsRegardlessOfFileOrder()
+    public void LoadDirectory_DuplicateNames_NewestValidWinsRegardlessOfFileOrder()
     {
-        // "a-long" sorts first, so plain file order would let "z-short" overwrite it.
-        _corpus.Authority.Issue(["dup.test", "long-only.test"], validity: TimeSpan.FromDays(60)).WriteFlat(_scratch, "a-long");
-        _corpus.Authority.Issue(["dup.test"], validity: TimeSpan.FromDays(10)).WriteFlat(_scratch, "z-short");
+        // "a-new" sorts first, so plain file order would let "z-old" overwrite it; "z-old" also expires later, so this
+        // pins the rule to "latest NotBefore" (newest issuance), not "latest NotAfter".
+        var now = DateTimeOffset.UtcNow;
+        _corpus.Authority.Issue(["dup.test", "new-only.test"], CertificateKeyType.EcdsaP256, now.AddDays(-1), now.AddDays(30)).WriteFlat(_scratch, "a-new");
+        _corpus.Authority.Issue(["dup.test"], CertificateKeyType.EcdsaP256, now.AddDays(-2), now.AddDays(60)).WriteFlat(_scratch, "z-old");
         var result = CertificateLoader.LoadDirectory(_scratch);
         var map = new CertificateMap();
 
         map.SetAll([result.Entries[1], result.Entries[0]]);
         Assert.True(map.TryGet("dup.test", out var winner));
-        Assert.EndsWith("a-long.crt", winner.Source, StringComparison.Ordinal);
+        Assert.EndsWith("a-new.crt", winner.Source, StringComparison.Ordinal);
 
         // Applying Entries in their documented order gives the same winner.
         var inOrder = new CertificateMap();

@@ -32,6 +32,10 @@ internal sealed class ClientHelloBuilder
     public ClientHelloBuilder WithAlpn(params string[] protocols) =>
         AddExtension(16, Vector16(Concat(protocols.Select(p => Vector8(Encoding.ASCII.GetBytes(p))))));
 
+    /// <summary>signature_algorithms (13, RFC 8446 §4.2.3), or signature_algorithms_cert (50) with <paramref name="type"/>.</summary>
+    public ClientHelloBuilder WithSignatureAlgorithms(ushort[] schemes, ushort type = 13) =>
+        AddExtension(type, Vector16(Concat(schemes.Select(U16))));
+
     public ClientHelloBuilder WithSupportedVersions(params ushort[] versions) =>
         AddExtension(43, Vector8(Concat(versions.Select(U16))));
 

@@ -42,6 +42,9 @@ internal static class ClientHelloLengthFields
                     }
 
                     break;
+                case 13: // RFC 8446 §4.2.3: supported_signature_algorithms<2..2^16-2>
+                    fields.Add((data, 2, "signature_algorithms"));
+                    break;
                 case 43: // RFC 8446 §4.2.1
                     fields.Add((data, 1, "supported_versions"));
                     break;

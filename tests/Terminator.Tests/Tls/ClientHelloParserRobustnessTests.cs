@@ -216,7 +216,7 @@ public class ClientHelloParserRobustnessTests
     }
 
     private static bool IsOpaqueExtensionLength(string field) =>
-        field.StartsWith("extension ", StringComparison.Ordinal) && field is not ("extension 0000" or "extension 0010" or "extension 002b");
+        field.StartsWith("extension ", StringComparison.Ordinal) && field is not ("extension 0000" or "extension 000d" or "extension 0010" or "extension 002b");
 
     private static ClientHelloParseStatus Parse(byte[] bytes) =>
         ClientHelloParser.TryParse(bytes, new byte[ClientHelloParser.MaxServerNameLength], out _);

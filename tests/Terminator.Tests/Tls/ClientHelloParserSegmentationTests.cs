@@ -76,7 +76,7 @@ public class ClientHelloParserSegmentationTests
             int recordCount = (message.Length + fragmentSize - 1) / fragmentSize;
 
             var contiguous = ParseSpan(records);
-            Assert.Equal((ClientHelloParseStatus.Success, host, alpn, versions, records.Length), contiguous);
+            Assert.Equal((ClientHelloParseStatus.Success, host, alpn, versions, true, records.Length), contiguous);
             Assert.Equal(message.Length + (5 * recordCount), contiguous.RecordBytes);
             Assert.Equal(contiguous, ParseSequence(SegmentedSequence.Split(records, records.Length / 3, records.Length / 2)));
 
@@ -114,17 +114,17 @@ public class ClientHelloParserSegmentationTests
         Assert.Equal(result, ParseSequence(SegmentedSequence.Split(records, 3, 16000, 16390)));
     }
 
-    internal static (ClientHelloParseStatus Status, string Host, AlpnFlags Alpn, TlsVersionFlags Versions, int RecordBytes) ParseSpan(byte[] bytes)
+    internal static (ClientHelloParseStatus Status, string Host, AlpnFlags Alpn, TlsVersionFlags Versions, bool OffersEcdsa, int RecordBytes) ParseSpan(byte[] bytes)
     {
         var serverName = new byte[ClientHelloParser.MaxServerNameLength];
         var status = ClientHelloParser.TryParse(bytes, serverName, out var info);
-        return (status, Encoding.ASCII.GetString(serverName, 0, info.ServerNameLength), info.Alpn, info.OfferedVersions, info.RecordBytes);
+        return (status, Encoding.ASCII.GetString(serverName, 0, info.ServerNameLength), info.Alpn, info.OfferedVersions, info.OffersEcdsa, info.RecordBytes);
     }
 
-    internal static (ClientHelloParseStatus Status, string Host, AlpnFlags Alpn, TlsVersionFlags Versions, int RecordBytes) ParseSequence(ReadOnlySequence<byte> bytes)
+    internal static (ClientHelloParseStatus Status, string Host, AlpnFlags Alpn, TlsVersionFlags Versions, bool OffersEcdsa, int RecordBytes) ParseSequence(ReadOnlySequence<byte> bytes)
     {
         var serverName = new byte[ClientHelloParser.MaxServerNameLength];
         var status = ClientHelloParser.TryParse(bytes, serverName, out var info);
-        return (status, Encoding.ASCII.GetString(serverName, 0, info.ServerNameLength), info.Alpn, info.OfferedVersions, info.RecordBytes);
+        return (status, Encoding.ASCII.GetString(serverName, 0, info.ServerNameLength), info.Alpn, info.OfferedVersions, info.OffersEcdsa, info.RecordBytes);
     }
 }

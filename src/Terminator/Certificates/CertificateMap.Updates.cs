@@ -1,0 +1,114 @@
+namespace Terminator.Certificates;
+
+/// <summary>The write side: per-name compare-and-swap of immutable <see cref="CertificateChoice"/> objects.</summary>
+public sealed partial class CertificateMap
+{
+    /// <summary>
+    /// Adds <paramref name="entry"/> as a candidate for every one of its names, replacing a candidate with the same
+    /// <see cref="CertificateEntry.Source"/> (a reloaded file or store entry supersedes its previous version). Each name
+    /// is swapped atomically, so a reader never finds a name missing while its certificate is being replaced. Which
+    /// candidate is served is decided per handshake (class remarks), so the order of <see cref="Set"/> calls does not
+    /// matter.
+    /// </summary>
+    public void Set(CertificateEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (_ocspStapling)
+        {
+            entry.EnableOcspStapling();
+        }
+
+        var candidate = new CertificateCandidate(entry);
+        foreach (var name in entry.Names)
+        {
+            Add(name, candidate);
+        }
+    }
+
+    /// <summary>Points one lower-case name (exact, or "*.suffix") at a prepared choice.</summary>
+    /// <remarks>Internal for benchmarks: fills the map with a million names without a million certificates.</remarks>
+    internal void SetName(string name, CertificateChoice choice) => _entries[name] = choice;
+
+    /// <summary>The candidates held for one lower-case name, newest first (empty when unknown).</summary>
+    /// <remarks>Internal for testing.</remarks>
+    internal CertificateEntry[] CandidatesOf(string name)
+    {
+        if (!_entries.TryGetValue(name, out CertificateChoice? choice))
+        {
+            return [];
+        }
+
+        var entries = new CertificateEntry[choice.Candidates.Length];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            entries[i] = choice.Candidates[i].Entry;
+        }
+
+        return entries;
+    }
+
+    /// <summary>
+    /// <see cref="Set"/> for each of <paramref name="entries"/>. Because selection happens per handshake, the result does
+    /// not depend on the order given: for names claimed by several entries the newest valid one of each family is served.
+    /// </summary>
+    public void SetAll(IEnumerable<CertificateEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var entry in entries)
+        {
+            Set(entry);
+        }
+    }
+
+    /// <summary>Removes <paramref name="entry"/> from each of its names (compare-and-swap per name: candidates added by
+    /// others meanwhile stay); a name left with no candidate is removed.</summary>
+    public void Remove(CertificateEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        foreach (var name in entry.Names)
+        {
+            RemoveFrom(name, entry);
+        }
+    }
+
+    // Compare-and-swap loops: TryUpdate/TryRemove(pair) succeed only if the name still holds the choice we read (choices
+    // compare by reference), so two writers racing on one name retry instead of overwriting each other.
+    private void Add(string name, CertificateCandidate candidate)
+    {
+        while (true)
+        {
+            if (_entries.TryGetValue(name, out CertificateChoice? current))
+            {
+                CertificateChoice next = current.With(candidate);
+                if (ReferenceEquals(next, current) || _entries.TryUpdate(name, next, current))
+                {
+                    return;
+                }
+            }
+            else if (_entries.TryAdd(name, CertificateChoice.Create(candidate)))
+            {
+                return;
+            }
+        }
+    }
+
+    private void RemoveFrom(string name, CertificateEntry entry)
+    {
+        while (_entries.TryGetValue(name, out CertificateChoice? current))
+        {
+            CertificateChoice? next = current.Without(entry);
+            if (ReferenceEquals(next, current))
+            {
+                return;
+            }
+
+            bool swapped = next is null
+                ? _entries.TryRemove(new KeyValuePair<string, CertificateChoice>(name, current))
+                : _entries.TryUpdate(name, next, current);
+            if (swapped)
+            {
+                return;
+            }
+        }
+    }
+}
