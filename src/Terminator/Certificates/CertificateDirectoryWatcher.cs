@@ -122,7 +122,7 @@ public sealed class CertificateDirectoryWatcher : IDisposable
         {
             try
             {
-                CertificateEntry entry = CertificateLoader.LoadFile(item.Path, out string keyPath);
+                CertificateEntry entry = CertificateLoader.LoadFileCompact(item.Path, out string keyPath);
                 fresh.Add((item.Path, new Loaded(entry, keyPath, Fingerprint.Of(item.Path, keyPath))));
             }
             catch (CertificateLoadException ex)

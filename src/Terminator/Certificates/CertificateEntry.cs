@@ -4,65 +4,68 @@ using System.Security.Cryptography.X509Certificates;
 namespace Terminator.Certificates;
 
 /// <summary>
-/// One loaded certificate: the leaf with its private key, the names it serves and the TLS state built once from it
-/// (<see cref="Context"/> and <see cref="ServerOptions"/>), so a handshake only has to look the entry up.
-/// Create entries with <see cref="CertificateLoader"/>.
+/// One certificate as the SNI index sees it: the names it serves, its validity and where its material lives. The
+/// heavy part — the leaf with its private key, the <see cref="SslStreamCertificateContext"/> and the
+/// <see cref="SslServerAuthenticationOptions"/> — is materialised on the entry's first handshake
+/// (<see cref="GetServerOptionsAsync"/>) and kept in a bounded <see cref="CertificateContextCache"/>, so a million
+/// names cost a million small descriptors, not a million contexts. Create entries with <see cref="CertificateLoader"/>
+/// or the certificate store.
 /// </summary>
-public sealed class CertificateEntry
+/// <remarks>
+/// Two kinds: entries built from a loaded certificate (the CLI, the demo, <see cref="CertificateLoader.LoadPem"/>)
+/// keep that certificate and only cache the context; compact entries (the store, the PEM folder) reload from disk
+/// through their <see cref="ICertificateMaterialSource"/> after an eviction.
+/// </remarks>
+public sealed partial class CertificateEntry
 {
+    private readonly CertificateMaterial? _pinned;
+    private readonly ICertificateMaterialSource? _source;
+
+    /// <summary>An entry over an already-loaded certificate (kept for the entry's lifetime; only the context is cached).</summary>
     internal CertificateEntry(
         X509Certificate2 leafWithKey,
         X509Certificate2Collection intermediates,
         IReadOnlyList<string> names,
         string source)
     {
-        Certificate = leafWithKey;
-        Intermediates = intermediates;
+        _pinned = new CertificateMaterial(leafWithKey, intermediates, names);
+        _cache = CertificateContextCache.Shared;
         Names = names;
         Source = source;
         NotBefore = new DateTimeOffset(leafWithKey.NotBefore.ToUniversalTime());
         NotAfter = new DateTimeOffset(leafWithKey.NotAfter.ToUniversalTime());
         KeyAlgorithm = CertificateNames.DescribeKey(leafWithKey);
-
     }
 
-    private TlsState? _tls;
-
-    /// <summary>
-    /// The chain context, built on first use and then kept: with 10,000 certificates, building every context at
-    /// start-up was ~60% of a 23 s start (bench/macro.sh), while most names see no handshake for minutes.
-    /// </summary>
-    public SslStreamCertificateContext Context => Tls.Context;
-
-    /// <summary>Server options over <see cref="Context"/>, built with it, never per handshake.</summary>
-    public SslServerAuthenticationOptions ServerOptions => Tls.Options;
-
-    /// <summary>True once the context exists (for tests and memory accounting).</summary>
-    public bool IsMaterialized => Volatile.Read(ref _tls) is not null;
-
-    private TlsState Tls => Volatile.Read(ref _tls) ?? Materialize();
-
-    private TlsState Materialize()
+    /// <summary>A compact entry: metadata only; <paramref name="material"/> loads the certificate and key when needed.</summary>
+    internal CertificateEntry(
+        IReadOnlyList<string> names,
+        DateTimeOffset notBefore,
+        DateTimeOffset notAfter,
+        string keyAlgorithm,
+        string source,
+        ICertificateMaterialSource material,
+        CertificateContextCache? cache = null)
     {
-        // offline: true — never fetch missing intermediates (AIA) or OCSP responses from the network;
-        // the operator supplies the full chain (certbot's fullchain.pem). Pure CPU (~1-2 ms), once per entry;
-        // two first handshakes racing may both build one, and the first published wins.
-        var context = SslStreamCertificateContext.Create(Certificate, Intermediates, offline: true);
-        var state = new TlsState(context, TlsServerOptions.Create(context));
-        return Interlocked.CompareExchange(ref _tls, state, null) ?? state;
+        _source = material;
+        _cache = cache ?? CertificateContextCache.Shared;
+        Names = names;
+        Source = source;
+        NotBefore = notBefore;
+        NotAfter = notAfter;
+        KeyAlgorithm = keyAlgorithm;
     }
-
-    private sealed record TlsState(SslStreamCertificateContext Context, SslServerAuthenticationOptions Options);
 
     /// <summary>Lower-case SAN DNS names ("click.shop.com", "*.shop.com"). Never taken from the file name or CN.</summary>
     public IReadOnlyList<string> Names { get; }
 
-    /// <summary>The leaf certificate, with its private key.</summary>
-    public X509Certificate2 Certificate { get; }
+    /// <summary>The leaf certificate, with its private key. On a compact entry this loads it (synchronous file I/O):
+    /// for the CLI and tests, never for the handshake path.</summary>
+    public X509Certificate2 Certificate => (_pinned ?? MaterializeSync().Material).LeafWithKey;
 
     /// <summary>Intermediate certificates sent after the leaf (the root, if present in the file, is kept here too;
-    /// the context decides what goes on the wire).</summary>
-    public X509Certificate2Collection Intermediates { get; }
+    /// the context decides what goes on the wire). Loads like <see cref="Certificate"/>.</summary>
+    public X509Certificate2Collection Intermediates => (_pinned ?? MaterializeSync().Material).Intermediates;
 
     /// <summary>Start of the leaf's validity period (UTC).</summary>
     public DateTimeOffset NotBefore { get; }
