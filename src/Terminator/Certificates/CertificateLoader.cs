@@ -52,7 +52,7 @@ public static partial class CertificateLoader
             {
                 try
                 {
-                    var entry = LoadFile(path, out var keyPath);
+                    var entry = LoadFileCompact(path, out var keyPath);
                     entries.Add(entry);
                     if (entry.IsExpiredAt(now))
                     {
@@ -127,6 +127,27 @@ public static partial class CertificateLoader
                 $"no private key (none in the file and no '{Path.GetFileNameWithoutExtension(path)}.key' beside it)");
         var keyText = ReadText(keyPath, path, "private key file '" + Path.GetFileName(keyPath) + "'");
         return PemCertificateReader.CreateEntry(text, keyText, path);
+    }
+
+    /// <summary>
+    /// Loads and fully validates one file like <see cref="LoadFile(string, out string)"/> (key imported and matched, so a
+    /// broken or half-written pair is reported now and a failed replacement keeps the old certificate serving), then
+    /// keeps only a compact entry: names, dates and the two paths. The certificate and key are read again on the
+    /// entry's first handshake and kept in the bounded <see cref="CertificateContextCache"/>.
+    /// </summary>
+    internal static CertificateEntry LoadFileCompact(string path, out string keyPath)
+    {
+        CertificateEntry loaded = LoadFile(path, out keyPath);
+        var compact = new CertificateEntry(loaded.Names, loaded.NotBefore, loaded.NotAfter, loaded.KeyAlgorithm, loaded.Source,
+            new PemFileMaterialSource(keyPath), ocspResponder: loaded.OcspResponder);
+        // The validation copy is not kept: its key handle would otherwise live until a finalizer ran.
+        loaded.Certificate.Dispose();
+        foreach (var intermediate in loaded.Intermediates)
+        {
+            intermediate.Dispose();
+        }
+
+        return compact;
     }
 
     private static string? FindKeyBeside(string certificatePath)

@@ -28,7 +28,8 @@ public sealed class PemCertificateFileSet(string directory) : ICertificateFileSe
     /// <inheritdoc />
     public CertificateEntry Load(string path, out string? companionPath)
     {
-        CertificateEntry entry = CertificateLoader.LoadFile(path, out string keyPath);
+        // Validated in full (key imported and matched), kept compact: the key is read again on first handshake.
+        CertificateEntry entry = CertificateLoader.LoadFileCompact(path, out string keyPath);
         companionPath = keyPath;
         return entry;
     }

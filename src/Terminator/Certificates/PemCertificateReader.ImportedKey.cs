@@ -8,7 +8,12 @@ namespace Terminator.Certificates;
 internal static partial class PemCertificateReader
 {
     /// <summary>Builds an entry from chain PEM and <paramref name="key"/>; the caller keeps ownership of the key.</summary>
-    public static CertificateEntry CreateEntry(string chainPem, AsymmetricAlgorithm key, string source)
+    public static CertificateEntry CreateEntry(string chainPem, AsymmetricAlgorithm key, string source) =>
+        ToEntry(CreateMaterial(chainPem, key, source), source);
+
+    /// <summary>Same as <see cref="CreateEntry(string, AsymmetricAlgorithm, string)"/>, without the entry around it
+    /// (what a compact entry's material source returns).</summary>
+    public static CertificateMaterial CreateMaterial(string chainPem, AsymmetricAlgorithm key, string source)
     {
         var certificates = new X509Certificate2Collection();
         try
@@ -25,12 +30,27 @@ internal static partial class PemCertificateReader
             throw new CertificateLoadException(source, "no certificate (no PEM CERTIFICATE block found)");
         }
 
-        return CreateEntry(certificates, key, source);
+        return CreateMaterial(certificates, key, source);
+    }
+
+    /// <summary>Wraps loaded material into an entry that keeps it (the certificate is disposed if that fails).</summary>
+    internal static CertificateEntry ToEntry(CertificateMaterial material, string source)
+    {
+        try
+        {
+            return new CertificateEntry(material.LeafWithKey, material.Intermediates, material.Names, source);
+        }
+        catch (CryptographicException ex)
+        {
+            material.LeafWithKey.Dispose();
+            DisposeAll(material.Intermediates);
+            throw new CertificateLoadException(source, "could not read the certificate's key type", ex);
+        }
     }
 
     /// <summary>Picks the leaf matching <paramref name="key"/>, attaches the key and builds the entry. Takes ownership
     /// of <paramref name="certificates"/> (disposed on failure), not of <paramref name="key"/>.</summary>
-    private static CertificateEntry CreateEntry(X509Certificate2Collection certificates, AsymmetricAlgorithm key, string source)
+    private static CertificateMaterial CreateMaterial(X509Certificate2Collection certificates, AsymmetricAlgorithm key, string source)
     {
         var leafIndex = FindCertificateForKey(certificates, key);
         if (leafIndex < 0)
@@ -74,15 +94,6 @@ internal static partial class PemCertificateReader
             throw new CertificateLoadException(source, "no SAN DNS names (the subject CN is not used for matching)");
         }
 
-        try
-        {
-            return new CertificateEntry(leafWithKey, intermediates, names, source);
-        }
-        catch (CryptographicException ex)
-        {
-            leafWithKey.Dispose();
-            DisposeAll(intermediates);
-            throw new CertificateLoadException(source, "could not build the TLS certificate context", ex);
-        }
+        return new CertificateMaterial(leafWithKey, intermediates, names);
     }
 }

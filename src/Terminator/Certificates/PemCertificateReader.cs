@@ -30,7 +30,11 @@ internal static partial class PemCertificateReader
 
     public static bool ContainsPrivateKey(string text) => FindPrivateKeyBlock(SplitGluedBlocks(text)).Found;
 
-    public static CertificateEntry CreateEntry(string chainPem, string keyPem, string source)
+    public static CertificateEntry CreateEntry(string chainPem, string keyPem, string source) =>
+        ToEntry(CreateMaterial(chainPem, keyPem, source), source);
+
+    /// <summary>Parses chain and key PEM into material (leaf with key, intermediates, SAN names).</summary>
+    public static CertificateMaterial CreateMaterial(string chainPem, string keyPem, string source)
     {
         chainPem = SplitGluedBlocks(chainPem);
         keyPem = SplitGluedBlocks(keyPem);
@@ -61,7 +65,7 @@ internal static partial class PemCertificateReader
         }
 
         using var key = importedKey;
-        return CreateEntry(certificates, key, source);
+        return CreateMaterial(certificates, key, source);
     }
 
     private static AsymmetricAlgorithm ImportPrivateKey(string keyPem, string source)

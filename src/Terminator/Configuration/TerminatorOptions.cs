@@ -45,6 +45,10 @@ public sealed record TerminatorOptions
     /// </summary>
     public bool OcspStapling { get; init; } = true;
 
+    /// <summary>How many certificates keep a materialised TLS context (<c>TERMINATOR_CERT_CACHE_SIZE</c>); see
+    /// <see cref="Certificates.CertificateContextCache"/>.</summary>
+    public int CertCacheSize { get; init; } = Certificates.CertificateContextCache.DefaultCapacity;
+
     /// <summary>Upstream host name or IP literal (IPv6 without brackets), from <c>TERMINATOR_UPSTREAM</c>.</summary>
     public string UpstreamHost { get; init; } = "127.0.0.1";
 

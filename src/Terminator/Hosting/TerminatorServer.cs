@@ -29,6 +29,8 @@ public sealed class TerminatorServer : IAsyncDisposable
         _options = options;
         Certificates = certificates;
         Log = log;
+        // Process-wide: every loader's entries share it (see CertificateContextCache remarks).
+        CertificateContextCache.Shared.Resize(options.CertCacheSize);
         Upstream = new UpstreamPool(new UpstreamPoolOptions
         {
             Host = options.UpstreamHost,

@@ -35,6 +35,7 @@ internal static class StoreEntryFormat
     private const int PrefixSize = 14;
     private const int MaxHeaderSize = 1 << 20; // a chain of a few KB; 1 MB bounds a corrupt length field
     private const int MaxKeySize = 16 * 1024;   // PKCS#8 RSA-8192 is ~4.8 KB
+    private const int MaxStackKeySize = 2048;   // PKCS#8 P-256 ~138 B, RSA-2048 ~1.2 KB; larger keys use a pinned array
     private static ReadOnlySpan<byte> Magic => "TRMSTORE"u8;
 
     /// <summary>Builds the file bytes; <paramref name="pkcs8"/> is encrypted, everything else authenticated.</summary>
@@ -62,8 +63,11 @@ internal static class StoreEntryFormat
     /// <paramref name="wantKey"/>) the decrypted PKCS#8 in a pinned array the caller must wipe. On failure returns the
     /// reason; <paramref name="authenticationFailed"/> tells a bad tag (tampering or another key) from bad framing.
     /// </summary>
+    /// <param name="readChain">False skips decoding the chain PEM and re-hashing it (<see cref="StoredCertificateInfo.CertificateChainPem"/>
+    /// is then empty): the compact start-up index needs only names and dates, and the chain is read again, and checked,
+    /// when the entry is materialised.</param>
     public static string? TryOpen(ReadOnlySpan<byte> file, StoreKey key, string location, bool wantKey,
-        out StoredCertificateInfo? info, out byte[]? pkcs8, out bool authenticationFailed)
+        out StoredCertificateInfo? info, out byte[]? pkcs8, out bool authenticationFailed, bool readChain = true)
     {
         info = null;
         pkcs8 = null;
@@ -109,7 +113,11 @@ internal static class StoreEntryFormat
         }
 
         // Authenticate before interpreting the header: nothing from an unauthenticated file is trusted or shown.
-        byte[] plaintext = GC.AllocateArray<byte>(keyLength, pinned: true);
+        // Only authenticating (start-up index): decrypt onto the stack, wiped below, so loading a million entries
+        // allocates no key-sized arrays. The caller who wants the key gets a pinned array (no GC copies) to wipe.
+        byte[]? keyArray = wantKey || keyLength > MaxStackKeySize ? GC.AllocateArray<byte>(keyLength, pinned: true) : null;
+        Span<byte> plaintext = keyArray is null ? stackalloc byte[MaxStackKeySize] : keyArray;
+        plaintext = plaintext[..keyLength];
         try
         {
             using var aes = new AesGcm(key.Bytes, TagSize);
@@ -118,18 +126,19 @@ internal static class StoreEntryFormat
         }
         catch (AuthenticationTagMismatchException)
         {
+            CryptographicOperations.ZeroMemory(plaintext);
             authenticationFailed = true;
             return $"authentication failed: the entry was modified, or it is encrypted under a different key than {key.Origin}";
         }
 
-        string? problem = TryReadHeader(file.Slice(PrefixSize, headerLength), location, out info);
+        string? problem = TryReadHeader(file.Slice(PrefixSize, headerLength), location, readChain, out info);
         if (problem is not null || !wantKey)
         {
             CryptographicOperations.ZeroMemory(plaintext);
             return problem;
         }
 
-        pkcs8 = plaintext;
+        pkcs8 = keyArray;
         return null;
     }
 
@@ -160,7 +169,7 @@ internal static class StoreEntryFormat
         return stream.ToArray();
     }
 
-    private static string? TryReadHeader(ReadOnlySpan<byte> header, string location, out StoredCertificateInfo? info)
+    private static string? TryReadHeader(ReadOnlySpan<byte> header, string location, bool readChain, out StoredCertificateInfo? info)
     {
         info = null;
         var reader = new HeaderReader(header);
@@ -188,7 +197,7 @@ internal static class StoreEntryFormat
         }
 
         // Authenticated already; this catches a writer bug rather than an attacker.
-        if (!SHA256.HashData(chain).AsSpan().SequenceEqual(chainHash))
+        if (readChain && !SHA256.HashData(chain).AsSpan().SequenceEqual(chainHash))
         {
             return "chain does not match its recorded SHA-256";
         }
@@ -198,7 +207,7 @@ internal static class StoreEntryFormat
             info = new StoredCertificateInfo(id, names, keyType,
                 DateTimeOffset.FromUnixTimeMilliseconds(times[0]), DateTimeOffset.FromUnixTimeMilliseconds(times[1]),
                 DateTimeOffset.FromUnixTimeMilliseconds(times[2]), DateTimeOffset.FromUnixTimeMilliseconds(times[3]),
-                Encoding.UTF8.GetString(chain), location);
+                readChain ? Encoding.UTF8.GetString(chain) : string.Empty, location);
         }
         catch (ArgumentOutOfRangeException)
         {

@@ -145,7 +145,10 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
         var tls = new SslStream(new PrefixedStream(prefix, prefixLength, network), leaveInnerStreamOpen: false);
         try
         {
-            await tls.AuthenticateAsServerAsync(entry!.ServerOptions, cancellationToken).ConfigureAwait(false);
+            // Synchronous when the entry's context is cached; a cold entry loads its certificate here (async file
+            // read, key import, context build), shared with any handshake for the same entry racing this one.
+            SslServerAuthenticationOptions options = await entry!.GetServerOptionsAsync(cancellationToken).ConfigureAwait(false);
+            await tls.AuthenticateAsServerAsync(options, cancellationToken).ConfigureAwait(false);
             if (TlsServerOptions.IsAllowed(tls.NegotiatedCipherSuite))
             {
                 _context.Metrics.HandshakeCompleted();
@@ -158,6 +161,13 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
         catch (OperationCanceledException)
         {
             _context.Metrics.HandshakeTimedOut();
+        }
+        catch (CertificateLoadException ex)
+        {
+            // The index knew the name but its material no longer loads (file removed or tampered with since start-up).
+            // Path and a fixed reason only: never key material.
+            _context.Metrics.HandshakeFailed();
+            _context.Log.Warn($"certificate for a handshake could not be loaded: {ex.Path}: {ex.Message}");
         }
         catch (Exception ex) when (ex is AuthenticationException || BodyCopier.IsTransportFailure(ex))
         {

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Terminator.Certificates;
+using Terminator.ScaleBench;
+
+// Scale benchmark (issue 4): N store entries → daemon ready time, RSS, lookup cost, cold vs cached first handshake.
+// Run through bench/scale.sh, which publishes the daemon first. Not a test: nothing here asserts timing.
+var domains = new List<int> { 10_000, 100_000 };
+string? daemon = null;
+string work = Path.Combine(Path.GetTempPath(), "terminator-scale");
+int daemonCpu = 0, benchCpu = 1;
+int cacheSize = CertificateContextCache.DefaultCapacity;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--domains": domains = [.. args[++i].Split(',').Select(s => int.Parse(s.Replace("_", ""), CultureInfo.InvariantCulture))]; break;
+        case "--daemon": daemon = args[++i]; break;
+        case "--work": work = args[++i]; break;
+        case "--daemon-cpu": daemonCpu = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--bench-cpu": benchCpu = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--cache-size": cacheSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        default:
+            Console.Error.WriteLine($"unknown option {args[i]}; usage: --domains 10000,100000,1000000 --daemon PATH [--work DIR] [--daemon-cpu 0] [--bench-cpu 1] [--cache-size N]");
+            return 2;
+    }
+}
+
+if (daemon is null || !File.Exists(daemon))
+{
+    Console.Error.WriteLine("--daemon must name the published terminator binary (bench/scale.sh does this)");
+    return 2;
+}
+
+// A fixed store key per work directory, so generated stores can be reused across runs.
+Directory.CreateDirectory(work);
+string keyFile = Path.Combine(work, "store.key");
+if (!File.Exists(keyFile))
+{
+    File.WriteAllText(keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+}
+
+string keyBase64 = File.ReadAllText(keyFile).Trim();
+byte[] key = Convert.FromBase64String(keyBase64);
+string pem = Path.Combine(work, "pem");
+Directory.CreateDirectory(pem);
+
+Console.WriteLine($"# Terminator scale bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+Console.WriteLine($"daemon pinned to CPU {daemonCpu}, bench client to CPU {benchCpu} (after generation), TERMINATOR_CERT_CACHE_SIZE={cacheSize}");
+Console.WriteLine();
+await ClientWarmUp.RunAsync();
+var rows = new List<string>();
+foreach (int n in domains)
+{
+    string store = Path.Combine(work, $"store-{n}");
+    Console.Error.WriteLine($"[{n}] generating store entries (reused when present)...");
+    TimeSpan generation = StoreGenerator.Generate(store, n, key);
+    Console.Error.WriteLine($"[{n}] generated in {generation.TotalSeconds:F1} s");
+
+    // Everything measured from here runs on the bench CPU only, away from the daemon's.
+    System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)(1L << benchCpu);
+    LookupMeasurement.Result lookup = LookupMeasurement.Run(n);
+    Console.Error.WriteLine($"[{n}] lookups: exact {lookup.ExactNs:F0} ns, wildcard {lookup.WildcardNs:F0} ns, miss {lookup.MissNs:F0} ns, {lookup.BytesPerOp} B/op");
+    GC.Collect();
+
+    var run = new DaemonRun
+    {
+        DaemonPath = daemon,
+        StoreDirectory = store,
+        PemDirectory = pem,
+        StoreKeyBase64 = keyBase64,
+        Domains = n,
+        DaemonCpu = daemonCpu,
+        CacheSize = cacheSize,
+    };
+    DaemonRun.Result r = await run.RunAsync();
+    System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << Environment.ProcessorCount) - 1);
+    string row = string.Create(CultureInfo.InvariantCulture,
+        $"| {n:N0} | {r.ReadySeconds:F2} | {r.RssReadyKiB / 1024.0:F0} | {lookup.ManagedBytes / (double)n:F0} | {lookup.ExactNs:F0} / {lookup.WildcardNs:F0} / {lookup.MissNs:F0} | {lookup.BytesPerOp:0.##} | {r.ColdMedianMs:F2} / {r.ColdP90Ms:F2} | {r.CachedMedianMs:F2} / {r.CachedP90Ms:F2} | {r.KiBPerContext:F1} | {r.RssAfterKiB / 1024.0:F0} | {r.NewCertificateSeconds:F3} |");
+    Console.Error.WriteLine(row);
+    rows.Add(row);
+}
+
+Console.WriteLine("| domains | ready s | RSS ready MiB | index B/name (in-process) | lookup ns exact / wildcard / miss | lookup B/op | cold first handshake ms p50 / p90 | cached handshake ms p50 / p90 | KiB per materialised context | RSS after MiB | new cert served s |");
+Console.WriteLine("|---:|---:|---:|---:|---|---:|---|---|---:|---:|---:|");
+foreach (string row in rows)
+{
+    Console.WriteLine(row);
+}
+
+Console.WriteLine();
+Console.WriteLine($"Command: bench/scale.sh --domains {string.Join(',', domains)}" + (cacheSize != CertificateContextCache.DefaultCapacity ? $" --cache-size {cacheSize}" : ""));
+return 0;

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Scale benchmark: builds N-entry encrypted stores (10k / 100k / 1M domains), starts the published daemon on each
+# (pinned to CPU 0) and prints ready time, RSS, lookup ns and B/op, cold vs cached first handshake. See bench/README.md.
+#   bench/scale.sh                                   # 10,000 and 100,000 domains
+#   bench/scale.sh --domains 10000,100000,1000000    # and a million (~1M files, ~5 GB under $SCALE_WORK)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${SCALE_WORK:-/tmp/terminator-scale}
+mkdir -p "$work"
+dotnet publish "$root/src/Terminator.Daemon" -c Release -o "$work/daemon" -v quiet -nologo >/dev/null
+dotnet build "$root/bench/Terminator.ScaleBench" -c Release -v quiet -nologo >/dev/null
+exec dotnet "$root/bench/Terminator.ScaleBench/bin/Release/net10.0/Terminator.ScaleBench.dll" \
+  --daemon "$work/daemon/terminator" --work "$work" "$@"

@@ -1,0 +1,168 @@
+namespace Terminator.Certificates;
+
+/// <summary>
+/// Bounds how many <see cref="CertificateEntry"/> hold a materialised TLS state (leaf + key, chain context, server
+/// options) at once. Replacement is CLOCK (second chance): a cached hit only sets the entry's reference bit (one
+/// read, rarely a write, no lock); when a new entry needs a slot the hand sweeps the slots, clearing set bits and
+/// evicting the first entry whose bit is clear. Domains that see handshakes keep their bit set and survive a sweep;
+/// a burst of one-off handshakes to cold domains recycles the slots of entries admitted without a second hit
+/// (newcomers start with a clear bit), so a scan cannot flush the hot set.
+/// </summary>
+/// <remarks>
+/// Admission runs after a materialisation (file read, key import, ~1 ms of context building), so one lock around the
+/// slot array costs nothing measurable there; the hit path never touches it. Evicted entries are not disposed: an
+/// in-flight handshake may still hold their options, and the garbage collector reclaims them after it.
+/// <para>One process-wide instance (<see cref="Shared"/>) serves every loader: entries are created by static loaders
+/// and by the store, which do not know the server's configuration; the server sizes it once at start-up.</para>
+/// </remarks>
+public sealed class CertificateContextCache
+{
+    /// <summary>
+    /// Default capacity (<c>TERMINATOR_CERT_CACHE_SIZE</c>). A materialised ECDSA P-256 entry (leaf + key + chain
+    /// context + OpenSSL SSL_CTX) measured 17-40 KiB of RSS (bench/scale.sh, "KiB per materialised context"), so
+    /// 10,000 hold at most ~400 MiB, inside the 1.5 GB budget next to a million-name index (~270 B per name), and
+    /// cover the active domains of a typical sender; a domain outside the cache pays one ~3-8 ms load in its handshake.
+    /// </summary>
+    public const int DefaultCapacity = 10_000;
+
+    private readonly Lock _gate = new();
+    private CertificateEntry?[] _slots;
+    private int _used;
+    private int _hand;
+    private long _admitted;
+    private long _evicted;
+
+    /// <summary>Creates an empty cache holding at most <paramref name="capacity"/> materialised entries.</summary>
+    public CertificateContextCache(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _slots = new CertificateEntry?[capacity];
+    }
+
+    /// <summary>The cache every entry uses unless given another (tests and benchmarks make their own).</summary>
+    public static CertificateContextCache Shared { get; } = new(DefaultCapacity);
+
+    /// <summary>Maximum number of materialised entries.</summary>
+    public int Capacity
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _slots.Length;
+            }
+        }
+    }
+
+    /// <summary>Materialised entries currently held.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                int count = 0;
+                for (int i = 0; i < _used; i++)
+                {
+                    if (_slots[i] is not null)
+                    {
+                        count++;
+                    }
+                }
+
+                return count;
+            }
+        }
+    }
+
+    /// <summary>Entries admitted since start (each one a materialisation).</summary>
+    public long Admitted => Interlocked.Read(ref _admitted);
+
+    /// <summary>Entries evicted since start.</summary>
+    public long Evicted => Interlocked.Read(ref _evicted);
+
+    /// <summary>Changes the capacity; shrinking evicts (hand order) until the entries fit.</summary>
+    public void Resize(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        lock (_gate)
+        {
+            if (capacity == _slots.Length)
+            {
+                return;
+            }
+
+            var resized = new CertificateEntry?[capacity];
+            int kept = 0;
+            for (int i = 0; i < _used; i++)
+            {
+                CertificateEntry? entry = _slots[i];
+                if (entry is null)
+                {
+                    continue;
+                }
+
+                if (kept < capacity)
+                {
+                    entry.CacheSlot = kept;
+                    resized[kept++] = entry;
+                }
+                else
+                {
+                    EvictUnsynchronized(entry);
+                }
+            }
+
+            _slots = resized;
+            _used = kept;
+            _hand = 0;
+        }
+    }
+
+    /// <summary>Takes a slot for a freshly materialised entry, evicting another when full.</summary>
+    internal void Admit(CertificateEntry entry)
+    {
+        lock (_gate)
+        {
+            if (entry.CacheSlot >= 0 && ReferenceEquals(_slots[entry.CacheSlot], entry))
+            {
+                return;
+            }
+
+            int slot = _used < _slots.Length ? _used++ : FindVictimUnsynchronized();
+            _slots[slot] = entry;
+            entry.CacheSlot = slot;
+            _admitted++;
+        }
+    }
+
+    /// <summary>Advances the hand to the first slot whose entry has no reference bit, giving every set bit a second
+    /// chance on the way. Terminates within two sweeps: the first clears every bit it passes.</summary>
+    private int FindVictimUnsynchronized()
+    {
+        while (true)
+        {
+            int slot = _hand;
+            _hand = slot + 1 == _slots.Length ? 0 : slot + 1;
+            CertificateEntry? candidate = _slots[slot];
+            if (candidate is null)
+            {
+                return slot;
+            }
+
+            if (!candidate.TryClearReferenced())
+            {
+                EvictUnsynchronized(candidate);
+                return slot;
+            }
+        }
+    }
+
+    private void EvictUnsynchronized(CertificateEntry entry)
+    {
+        _slots[entry.CacheSlot] = null;
+        entry.CacheSlot = -1;
+        entry.Evict();
+        _evicted++;
+    }
+}

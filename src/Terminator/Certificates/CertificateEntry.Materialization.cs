@@ -1,0 +1,149 @@
+using System.Net.Security;
+
+namespace Terminator.Certificates;
+
+/// <summary>Materialisation: building the TLS state on first use, sharing it between racing handshakes, and dropping
+/// it when the <see cref="CertificateContextCache"/> evicts the entry.</summary>
+public sealed partial class CertificateEntry
+{
+    private readonly CertificateContextCache _cache;
+    private TlsState? _tls;
+    private Task<TlsState>? _pending;
+    private int _referenced;
+
+    /// <summary>Slot in <see cref="_cache"/>, or -1. Read and written only under the cache's lock.</summary>
+    internal int CacheSlot = -1;
+
+    /// <summary>
+    /// The options to hand <see cref="SslStream.AuthenticateAsServerAsync(SslServerAuthenticationOptions, CancellationToken)"/>.
+    /// Completes synchronously, allocation-free, when the entry is cached (the common case). Otherwise the certificate
+    /// is loaded with asynchronous file I/O and its context built, once: concurrent first handshakes await the same
+    /// materialisation, and a caller's cancellation abandons only its own wait.
+    /// </summary>
+    /// <exception cref="CertificateLoadException">The material could not be loaded (file gone, tampered, key mismatch).</exception>
+    public ValueTask<SslServerAuthenticationOptions> GetServerOptionsAsync(CancellationToken cancellationToken)
+    {
+        TlsState? state = Volatile.Read(ref _tls);
+        if (state is not null)
+        {
+            MarkReferenced();
+            return new ValueTask<SslServerAuthenticationOptions>(state.Options);
+        }
+
+        return AwaitMaterializationAsync(cancellationToken);
+    }
+
+    /// <summary>The chain context, built on first use and then cached (synchronously here: not for the handshake path).</summary>
+    /// <remarks>With 10,000 certificates, building every context at start-up was ~60% of a 23 s start
+    /// (bench/macro.sh), while most names see no handshake for minutes.</remarks>
+    public SslStreamCertificateContext Context => (Volatile.Read(ref _tls) ?? MaterializeSync()).Context;
+
+    /// <summary>Server options over <see cref="Context"/>, built with it, never per handshake (synchronous; tests and tools).</summary>
+    public SslServerAuthenticationOptions ServerOptions => (Volatile.Read(ref _tls) ?? MaterializeSync()).Options;
+
+    /// <summary>True while the context exists (built and not evicted); for tests and memory accounting.</summary>
+    public bool IsMaterialized => Volatile.Read(ref _tls) is not null;
+
+    /// <summary>CLOCK reference bit: set on every cached hit, cleared by the cache's hand.</summary>
+    internal bool Referenced => Volatile.Read(ref _referenced) != 0;
+
+    /// <summary>Clears the reference bit; true when it was set (the entry gets a second chance).</summary>
+    internal bool TryClearReferenced() => Interlocked.Exchange(ref _referenced, 0) != 0;
+
+    /// <summary>Drops the TLS state (called by the cache under its lock). Nothing is disposed: a handshake that already
+    /// holds the options keeps using them, and the garbage collector reclaims the rest.</summary>
+    internal void Evict() => Volatile.Write(ref _tls, null);
+
+    private void MarkReferenced()
+    {
+        // Read before write: a hot entry's bit is already set, so hits do not keep dirtying a shared cache line.
+        if (Volatile.Read(ref _referenced) == 0)
+        {
+            Volatile.Write(ref _referenced, 1);
+        }
+    }
+
+    private async ValueTask<SslServerAuthenticationOptions> AwaitMaterializationAsync(CancellationToken cancellationToken)
+    {
+        TlsState state = await GetOrStartMaterialization().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return state.Options;
+    }
+
+    private Task<TlsState> GetOrStartMaterialization()
+    {
+        Task<TlsState>? pending = Volatile.Read(ref _pending);
+        if (pending is not null)
+        {
+            return pending;
+        }
+
+        // Whoever installs the task runs the load; everyone else (racing first handshakes) awaits the same task.
+        var completion = new TaskCompletionSource<TlsState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pending = Interlocked.CompareExchange(ref _pending, completion.Task, null);
+        if (pending is not null)
+        {
+            return pending;
+        }
+
+        _ = RunMaterializationAsync(completion);
+        return completion.Task;
+    }
+
+    private async Task RunMaterializationAsync(TaskCompletionSource<TlsState> completion)
+    {
+        try
+        {
+            // Re-check: a materialisation that finished between the caller's read of _tls and our install is reused.
+            TlsState? state = Volatile.Read(ref _tls);
+            if (state is null)
+            {
+                // Not the caller's token: the load is shared, and one client giving up must not fail the others.
+                CertificateMaterial material = _pinned ?? await _source!.LoadAsync(this, CancellationToken.None).ConfigureAwait(false);
+                state = Publish(material);
+            }
+
+            completion.SetResult(state);
+        }
+        catch (Exception ex)
+        {
+            completion.SetException(ex);
+        }
+        finally
+        {
+            _ = Interlocked.CompareExchange(ref _pending, null, completion.Task);
+        }
+    }
+
+    private TlsState MaterializeSync() => Publish(_pinned ?? _source!.Load(this));
+
+    /// <summary>Builds the context (pure CPU, ~1 ms), publishes it unless another thread won, and admits the entry to
+    /// the cache (which may evict another entry).</summary>
+    private TlsState Publish(CertificateMaterial material)
+    {
+        // offline: true — never fetch missing intermediates (AIA) or OCSP responses from the network; the operator
+        // supplies the full chain (certbot's fullchain.pem). Only an entry that staples OCSP is built online, and only
+        // once its chain is known to be complete, so the build itself downloads nothing (see EnableOcspStapling).
+        SslStreamCertificateContext context;
+        try
+        {
+            bool staple = DecideOcspStapling(material) == OcspStaplingState.Enabled;
+            context = SslStreamCertificateContext.Create(material.LeafWithKey, material.Intermediates, offline: !staple);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new CertificateLoadException(Source, "could not build the TLS certificate context", ex);
+        }
+
+        var state = new TlsState(material, context, TlsServerOptions.Create(context));
+        TlsState? existing = Interlocked.CompareExchange(ref _tls, state, null);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        _cache.Admit(this);
+        return state;
+    }
+
+    private sealed record TlsState(CertificateMaterial Material, SslStreamCertificateContext Context, SslServerAuthenticationOptions Options);
+}

@@ -1,0 +1,117 @@
+using Terminator.Certificates;
+
+namespace Terminator.Tests.Certificates;
+
+/// <summary>The bounded context cache: never above capacity, and entries that keep seeing handshakes stay
+/// materialised while one-off entries cycle through. Deterministic: materialisation is driven synchronously.</summary>
+public sealed class CertificateContextCacheTests : IDisposable
+{
+    private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Cache Test CA");
+    private readonly CertificateMaterial _material;
+
+    public CertificateContextCacheTests()
+    {
+        IssuedCertificate issued = _authority.Issue(["cache.test"]);
+        _material = PemCertificateReader.CreateMaterial(issued.ChainPem, issued.PrivateKeyPem, "cache");
+    }
+
+    public void Dispose() => _authority.Dispose();
+
+    [Fact]
+    public async Task Admit_ManyColdEntries_CountNeverExceedsCapacityAndHotEntrySurvives()
+    {
+        var cache = new CertificateContextCache(4);
+        var source = new FixedMaterialSource(_material);
+        CertificateEntry hot = Entry("hot.cache.test", source, cache);
+        _ = hot.ServerOptions;
+
+        var cold = new List<CertificateEntry>();
+        for (int i = 0; i < 50; i++)
+        {
+            // A handshake for the hot domain between every cold one: its reference bit is always set when the hand arrives.
+            Assert.True((await hot.GetServerOptionsAsync(CancellationToken.None)).ServerCertificateContext is not null);
+            CertificateEntry entry = Entry($"c{i}.cache.test", source, cache);
+            _ = entry.ServerOptions;
+            cold.Add(entry);
+
+            Assert.True(cache.Count <= 4, $"cache holds {cache.Count} entries after {i + 1} admissions");
+            Assert.True(hot.IsMaterialized, $"hot entry evicted after {i + 1} cold admissions");
+        }
+
+        Assert.Equal(51, cache.Admitted);
+        Assert.Equal(51 - 4, cache.Evicted);
+        Assert.Equal(4, cache.Count);
+        Assert.Equal(3, cold.Count(e => e.IsMaterialized));
+        Assert.Equal(51, source.Loads);
+    }
+
+    [Fact]
+    public void Admit_NoHits_EvictsInAdmissionOrder()
+    {
+        var cache = new CertificateContextCache(3);
+        var source = new FixedMaterialSource(_material);
+        CertificateEntry[] entries = [.. Enumerable.Range(0, 5).Select(i => Entry($"e{i}.cache.test", source, cache))];
+
+        foreach (CertificateEntry entry in entries)
+        {
+            _ = entry.ServerOptions;
+        }
+
+        Assert.Equal([false, false, true, true, true], entries.Select(e => e.IsMaterialized));
+    }
+
+    [Fact]
+    public async Task EvictedEntry_NextHandshakeMaterialisesAgain()
+    {
+        var cache = new CertificateContextCache(1);
+        var source = new FixedMaterialSource(_material);
+        CertificateEntry a = Entry("a.cache.test", source, cache);
+        CertificateEntry b = Entry("b.cache.test", source, cache);
+
+        var first = await a.GetServerOptionsAsync(CancellationToken.None);
+        _ = await b.GetServerOptionsAsync(CancellationToken.None);
+        Assert.False(a.IsMaterialized);
+        var again = await a.GetServerOptionsAsync(CancellationToken.None);
+
+        Assert.NotSame(first, again);
+        Assert.True(a.IsMaterialized);
+        Assert.False(b.IsMaterialized);
+        Assert.Equal(3, source.Loads);
+    }
+
+    [Fact]
+    public void Resize_Shrink_EvictsDownToTheNewCapacity()
+    {
+        var cache = new CertificateContextCache(8);
+        var source = new FixedMaterialSource(_material);
+        CertificateEntry[] entries = [.. Enumerable.Range(0, 8).Select(i => Entry($"r{i}.cache.test", source, cache))];
+        foreach (CertificateEntry entry in entries)
+        {
+            _ = entry.ServerOptions;
+        }
+
+        cache.Resize(2);
+
+        Assert.Equal(2, cache.Count);
+        Assert.Equal(2, entries.Count(e => e.IsMaterialized));
+    }
+
+    internal static CertificateEntry Entry(string name, ICertificateMaterialSource source, CertificateContextCache cache) =>
+        new([name], DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), "ECDSA P-256", "test:" + name, source, cache);
+
+    /// <summary>Returns the same loaded certificate for every entry and counts loads.</summary>
+    internal sealed class FixedMaterialSource(CertificateMaterial material) : ICertificateMaterialSource
+    {
+        private int _loads;
+
+        public int Loads => Volatile.Read(ref _loads);
+
+        public ValueTask<CertificateMaterial> LoadAsync(CertificateEntry entry, CancellationToken cancellationToken) => ValueTask.FromResult(Load(entry));
+
+        public CertificateMaterial Load(CertificateEntry entry)
+        {
+            Interlocked.Increment(ref _loads);
+            return material;
+        }
+    }
+}
