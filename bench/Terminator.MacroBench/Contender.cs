@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Terminator.Certificates;
 
 namespace Terminator.MacroBench;
 
@@ -12,6 +13,14 @@ internal abstract partial class Contender
 
     /// <summary>The terminator's own way of picking up a new certificate file (reload signal, or nothing if it watches).</summary>
     public abstract void Reload(Process process);
+
+    /// <summary>Untimed preparation before start-up (Terminator: importing the PEM files into its store).</summary>
+    public virtual void Prepare(BenchLayout layout)
+    {
+    }
+
+    /// <summary>Puts a new certificate where this terminator reads certificates from (the PEM layout by default).</summary>
+    public virtual void Add(BenchLayout layout, string name, IssuedCertificate issued) => layout.Write(name, issued);
 
     protected static Process Launch(BenchLayout layout, string logName, string file, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
     {

@@ -44,6 +44,38 @@ internal static class LoadClient
         return recorder;
     }
 
+    /// <summary>One full handshake + request for every name, once, <paramref name="concurrency"/> at a time: the first
+    /// handshake per name (Terminator materialises a certificate's context then; the peers loaded everything at start-up).</summary>
+    public static async Task<LatencyRecorder> TouchEveryNameAsync(IPEndPoint target, IReadOnlyList<string> names, int concurrency, TimeSpan limit)
+    {
+        var recorder = new LatencyRecorder();
+        using var stop = new CancellationTokenSource(limit);
+        int next = -1;
+        var workers = new Task[concurrency];
+        for (int i = 0; i < concurrency; i++)
+        {
+            workers[i] = Task.Run(async () =>
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < names.Count && !stop.IsCancellationRequested)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    if (await ProbeAsync(target, names[index], stop.Token))
+                    {
+                        recorder.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                    }
+                    else
+                    {
+                        recorder.Error();
+                    }
+                }
+            });
+        }
+
+        await Task.WhenAll(workers);
+        return recorder;
+    }
+
     /// <summary>One full TLS handshake + request; true when the response status was 2xx/3xx.</summary>
     public static async Task<bool> ProbeAsync(IPEndPoint target, string name, CancellationToken cancellationToken)
     {

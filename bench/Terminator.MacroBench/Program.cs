@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Terminator.Certificates;
 
 namespace Terminator.MacroBench;
 
@@ -35,7 +36,7 @@ internal static class Program
             {
                 contenders.Add(name switch
                 {
-                    "terminator" => new TerminatorContender(options.TerminatorDll, options.TerminatorEnvironment),
+                    "terminator" => new TerminatorContender(options.TerminatorDll, options.TerminatorEnvironment, options.TerminatorSource == "store"),
                     "nginx" => new NginxContender(),
                     "haproxy" => new HaproxyContender(),
                     _ => throw new ArgumentException($"unknown contender {name}"),
@@ -79,6 +80,7 @@ internal static class Program
     {
         var target = new IPEndPoint(IPAddress.Loopback, TerminatorPort);
         var row = new Measurement { Name = contender.Name };
+        contender.Prepare(layout);
         var clock = Stopwatch.StartNew();
         Process process = contender.Start(layout, TerminatorPort, UpstreamPort);
         try
@@ -103,6 +105,11 @@ internal static class Program
             (row.KeepAlive, row.KeepAliveCpuMicros) = await Step(process, () =>
                 LoadClient.KeepAliveAsync(target, layout.Names, "/f/c1ick?target=https%3A%2F%2Fexample.org%2F", options.KeepAliveConnections, options.Duration));
 
+            // :: first handshake for every name, once (Terminator builds each context on first use, within its bounded
+            //    cache; the peers built all of them at start-up). Reported on its own, so the next step is steady state.
+            (row.FirstTouch, row.FirstTouchCpuMicros) = await Step(process, () =>
+                LoadClient.TouchEveryNameAsync(target, layout.Names, options.HandshakeConcurrency, TimeSpan.FromSeconds(300)));
+
             // :: full handshakes: one request per connection, SNI spread over all names, no resumption
             (row.Full, row.FullCpuMicros) = await Step(process, () =>
                 LoadClient.HandshakesAsync(target, layout.Names, options.HandshakeConcurrency, options.Duration, allowResume: false));
@@ -117,7 +124,10 @@ internal static class Program
 
             // :: a new certificate file until it is served (with the terminator's own reload mechanism)
             string added = $"new{Environment.TickCount64 % 100000:D5}.{contender.Name.ToLowerInvariant()}.bench.test";
-            layout.Write(added, layout.Authority!.Issue([added]));
+            IssuedCertificate issued = layout.Authority!.Issue([added]);
+            // The clock starts before the certificate lands: a terminator that watches its folder starts reacting at once.
+            var added_clock = Stopwatch.StartNew();
+            contender.Add(layout, added, issued);
             if (contender is NginxContender)
             {
                 // nginx reads server blocks from its assembled file, so the new block must be appended there.
@@ -125,7 +135,6 @@ internal static class Program
                     NginxContender.ServerBlock(layout, added).Replace("__PORT__", TerminatorPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
             }
 
-            var added_clock = Stopwatch.StartNew();
             contender.Reload(process);
             using (var reload = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
             {
@@ -166,6 +175,8 @@ internal sealed class Measurement
     public double RssAfterStartMiB { get; set; }
     public double RssAfterLoadMiB { get; set; }
     public StepResult KeepAlive { get; set; } = new(0, 0, 0, 0, 0);
+    public StepResult FirstTouch { get; set; } = new(0, 0, 0, 0, 0);
+    public double FirstTouchCpuMicros { get; set; }
     public double KeepAliveCpuMicros { get; set; }
     public StepResult Full { get; set; } = new(0, 0, 0, 0, 0);
     public double FullCpuMicros { get; set; }
@@ -174,7 +185,7 @@ internal sealed class Measurement
     public double NewCertificateSeconds { get; set; }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"ready {ReadySeconds:0.00}s rss {RssAfterStartMiB:0}/{RssAfterLoadMiB:0} MiB | keep-alive {KeepAlive.PerSecond:0}/s {KeepAliveCpuMicros:0.0}us p99 {KeepAlive.P99Ms:0.00}ms err {KeepAlive.Errors} | full {Full.PerSecond:0}/s {FullCpuMicros:0}us | resumed {Resumed.PerSecond:0}/s {ResumedCpuMicros:0}us | new cert {NewCertificateSeconds:0.000}s");
+        $"ready {ReadySeconds:0.00}s rss {RssAfterStartMiB:0}/{RssAfterLoadMiB:0} MiB | keep-alive {KeepAlive.PerSecond:0}/s {KeepAliveCpuMicros:0.0}us p99 {KeepAlive.P99Ms:0.00}ms err {KeepAlive.Errors} | first hs per name {FirstTouch.Count} in {FirstTouch.Count / Math.Max(FirstTouch.PerSecond, 1e-9):0.0}s {FirstTouchCpuMicros:0}us | full {Full.PerSecond:0}/s {FullCpuMicros:0}us | resumed {Resumed.PerSecond:0}/s {ResumedCpuMicros:0}us | new cert {NewCertificateSeconds:0.000}s");
 }
 
 internal sealed class BenchOptions
@@ -189,6 +200,10 @@ internal sealed class BenchOptions
     public string Output { get; private set; } = "";
     public string[] Only { get; private set; } = ["terminator", "nginx", "haproxy"];
     public string CommandLine { get; private set; } = "";
+    /// <summary>Where Terminator reads certificates: "store" (encrypted store, imported before start-up) or "pem"
+    /// (the peers' PEM folder) (--terminator-source).</summary>
+    public string TerminatorSource { get; private set; } = "store";
+
     /// <summary>Extra environment for the Terminator process only (--terminator-env NAME=VALUE, repeatable).</summary>
     public Dictionary<string, string> TerminatorEnvironment { get; } = [];
 
@@ -209,6 +224,7 @@ internal sealed class BenchOptions
                 case "--terminator": o.TerminatorDll = value; break;
                 case "--out": o.Output = value; break;
                 case "--only": o.Only = value.Split(','); break;
+                case "--terminator-source" when value is "store" or "pem": o.TerminatorSource = value; break;
                 case "--terminator-env": o.TerminatorEnvironment[value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }

@@ -1,23 +1,100 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using Terminator.Certificates;
 
 namespace Terminator.MacroBench;
 
-internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary<string, string> extraEnvironment) : Contender
+/// <summary>
+/// Terminator as an operator runs it. Default: the encrypted store (<c>--terminator-source store</c>), the production
+/// path; the certificates are imported once with <c>terminator certs import</c> before start-up (a migration, not
+/// timed), and a new certificate is added with <c>terminator certs import</c>, timed from the moment its PEM is written
+/// (so the CLI's own start-up counts). <c>--terminator-source pem</c> serves the same PEM folder as the peers.
+/// </summary>
+internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary<string, string> extraEnvironment, bool useStore) : Contender
 {
+    private readonly string _storeKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     public override string Name => "Terminator";
 
     public override Process Start(BenchLayout layout, int port, int upstreamPort)
     {
         var environment = new Dictionary<string, string>(extraEnvironment)
         {
-            ["TERMINATOR_CERT_DIR"] = layout.FlatDirectory,
             ["TERMINATOR_HTTPS_LISTEN"] = $"127.0.0.1:{port}",
             ["TERMINATOR_HTTP_LISTEN"] = "off",
             ["TERMINATOR_UPSTREAM"] = $"http://127.0.0.1:{upstreamPort}",
             ["TERMINATOR_LOG_LEVEL"] = "warn",
         };
+        if (useStore)
+        {
+            foreach ((string key, string value) in StoreEnvironment(layout)) environment[key] = value;
+        }
+        else
+        {
+            environment["TERMINATOR_CERT_DIR"] = layout.FlatDirectory;
+        }
+
         return Launch(layout, "terminator", "dotnet", [daemonPath], environment);
     }
 
-    public override void Reload(Process process) => Signal(process, 1); // SIGHUP
+    /// <summary>The one-time migration into a fresh store, before the start-up clock runs.</summary>
+    public override void Prepare(BenchLayout layout)
+    {
+        if (useStore)
+        {
+            string store = StoreEnvironment(layout)["TERMINATOR_STORE_DIR"];
+            if (Directory.Exists(store)) Directory.Delete(store, recursive: true);
+            ImportIntoStore(layout, layout.FlatDirectory);
+        }
+    }
+
+    public override void Reload(Process process)
+    {
+        if (!useStore)
+        {
+            Signal(process, 1); // SIGHUP: not needed (the folder is watched), but it is what an operator would send
+        }
+    }
+
+    public override void Add(BenchLayout layout, string name, IssuedCertificate issued)
+    {
+        if (!useStore)
+        {
+            base.Add(layout, name, issued);
+            return;
+        }
+
+        string staging = Path.Combine(layout.Root, "terminator-new");
+        Directory.CreateDirectory(staging);
+        string file = Path.Combine(staging, name + ".pem");
+        issued.WriteCombined(file);
+        ImportIntoStore(layout, file);
+    }
+
+    private Dictionary<string, string> StoreEnvironment(BenchLayout layout) => new()
+    {
+        ["TERMINATOR_STORE_DIR"] = Path.Combine(layout.Root, "terminator-store"),
+        ["TERMINATOR_STORE_KEY"] = _storeKey,
+    };
+
+    /// <summary>Runs <c>terminator certs import</c> (same pinning as the load: CPU 1) and waits for it.</summary>
+    private void ImportIntoStore(BenchLayout layout, string source)
+    {
+        var info = new ProcessStartInfo("taskset") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in new[] { "-c", "1", "dotnet", daemonPath, "certs", "import", source }) info.ArgumentList.Add(argument);
+        foreach ((string key, string value) in StoreEnvironment(layout)) info.Environment[key] = value;
+        using Process import = Process.Start(info)!;
+        Task<string> stderr = import.StandardError.ReadToEndAsync();
+        _ = import.StandardOutput.ReadToEndAsync();
+        if (!import.WaitForExit(600_000))
+        {
+            import.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("terminator certs import did not finish in 10 minutes");
+        }
+
+        if (import.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"terminator certs import failed ({import.ExitCode}): {stderr.Result}");
+        }
+    }
 }

@@ -10,8 +10,10 @@ public sealed class PemCertificateFileSet(string directory) : ICertificateFileSe
     /// <inheritdoc />
     public bool IncludeSubdirectories => true;
 
-    /// <summary>certbot writes several files per renewal and repoints symlinks: wait for the burst to settle.</summary>
-    public TimeSpan Debounce => TimeSpan.FromMilliseconds(100);
+    /// <summary>certbot writes several files per renewal and repoints symlinks within milliseconds: let the burst settle.
+    /// A rescan that still catches half a pair fails that load, keeps the old certificate serving, and the next
+    /// notification brings another rescan.</summary>
+    public TimeSpan Debounce => TimeSpan.FromMilliseconds(30);
 
     /// <summary>A key file, a symlink target or a renamed folder can change which files pair up: always rescan
     /// (PEM folders are what operators migrate from, thousands of files at most; the store is the scalable path).</summary>
