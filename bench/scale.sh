@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${SCALE_WORK:-/tmp/terminator-scale}
 mkdir -p "$work"
-dotnet publish "$root/src/Terminator.Daemon" -c Release -o "$work/daemon" -v quiet -nologo >/dev/null
+dotnet publish "$root/src/Terminator.Daemon" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/daemon" -v quiet -nologo >/dev/null
 dotnet build "$root/bench/Terminator.ScaleBench" -c Release -v quiet -nologo >/dev/null
 exec dotnet "$root/bench/Terminator.ScaleBench/bin/Release/net10.0/Terminator.ScaleBench.dll" \
   --daemon "$work/daemon/terminator" --work "$work" "$@"

@@ -182,8 +182,14 @@ public sealed class CertificateDirectoryWatcher : IDisposable
             foreach (string path in candidates)
             {
                 var known = _loaded.GetValueOrDefault(path);
-                Fingerprint now = Fingerprint.Of(path, known?.KeyPath);
-                if (known is null || known.Fingerprint != now)
+                if (known is null)
+                {
+                    changed.Add((path, default)); // new: no need to stat it twice (its fingerprint is taken at load)
+                    continue;
+                }
+
+                Fingerprint now = Fingerprint.Of(path, known.KeyPath);
+                if (known.Fingerprint != now)
                 {
                     changed.Add((path, now));
                 }
@@ -305,8 +311,21 @@ public sealed class CertificateDirectoryWatcher : IDisposable
         {
             try
             {
+                // One stat for a plain file (a store entry); symlinks (certbot's live/) are resolved so a repointed
+                // link counts as a change even when size and time happen to match.
+                var info = new FileInfo(path);
+                if (!info.Exists)
+                {
+                    return (path, -1, default);
+                }
+
+                if ((info.Attributes & FileAttributes.ReparsePoint) == 0)
+                {
+                    return (path, info.Length, info.LastWriteTimeUtc);
+                }
+
                 string target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
-                var info = new FileInfo(target);
+                info = new FileInfo(target);
                 return info.Exists ? (target, info.Length, info.LastWriteTimeUtc) : (target, -1, default);
             }
             catch (IOException)
