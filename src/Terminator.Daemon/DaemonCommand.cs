@@ -31,6 +31,7 @@ internal static class DaemonCommand
 
         using CertificateSources sources = opened;
         int loaded = sources.Count;
+        ReleaseLoaderMemory();
 
         CertificateEntry? defaultCertificate = null;
         if (options.UnknownSni == UnknownSniPolicy.Default && options.DefaultCertificatePath is not null)
@@ -81,5 +82,17 @@ internal static class DaemonCommand
         bool clean = await server.StopAsync(options.DrainTimeout).ConfigureAwait(false);
         log.Info(clean ? "stopped" : "stopped; connections still open at the drain timeout were closed");
         return 0;
+    }
+
+    /// <summary>
+    /// The bulk load leaves a large transient heap behind (lists of every file and entry: hundreds of MiB at a million
+    /// store entries) that a non-concurrent workstation GC would otherwise keep committed; one aggressive compacting
+    /// collection before serving returns it to the OS (measured with 1,000,000 store entries: RSS at ready 997 -> 731
+    /// MiB, ready 29.2 -> 26.6 s; 10,000 entries: 82 -> 50 MiB) at the cost of one pause before the listener opens.
+    /// </summary>
+    private static void ReleaseLoaderMemory()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 }
