@@ -167,7 +167,10 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             // The index knew the name but its material no longer loads (file removed or tampered with since start-up).
             // Path and a fixed reason only: never key material.
             _context.Metrics.HandshakeFailed();
-            _context.Log.Warn($"certificate for a handshake could not be loaded: {ex.Path}: {ex.Message}");
+            if (entry!.ShouldReportLoadFailure())
+            {
+                _context.Log.Warn($"certificate for a handshake could not be loaded: {ex.Path}: {ex.Message} (repeats for this certificate are logged at most every 10 s)");
+            }
         }
         catch (Exception ex) when (ex is AuthenticationException || BodyCopier.IsTransportFailure(ex))
         {
