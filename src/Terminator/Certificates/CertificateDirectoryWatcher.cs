@@ -254,19 +254,19 @@ public sealed class CertificateDirectoryWatcher : IDisposable
             {
                 _log.Warn($"certificate: {path}: outside its validity period ({loaded.Entry.NotBefore:u} .. {loaded.Entry.NotAfter:u}); loaded anyway");
             }
-        }
 
-        CertificateLoadError[] sortedFailures = [.. failures.OrderBy(f => f.Path, StringComparer.Ordinal)];
-        for (int i = 0; logFailures && i < sortedFailures.Length; i++)
-        {
-            _log.Warn($"certificate skipped: {sortedFailures[i].Path}: {sortedFailures[i].Reason}");
-        }
-
-        foreach ((string path, Loaded loaded) in ordered)
-        {
             if (loaded.Entry.OcspStaplingProblem is { } problem)
             {
                 _log.Warn($"certificate {path}: {problem}");
+            }
+        }
+
+        CertificateLoadError[] sortedFailures = [.. failures.OrderBy(f => f.Path, StringComparer.Ordinal)];
+        if (logFailures)
+        {
+            foreach (CertificateLoadError failure in sortedFailures)
+            {
+                _log.Warn($"certificate skipped: {failure.Path}: {failure.Reason}");
             }
         }
 

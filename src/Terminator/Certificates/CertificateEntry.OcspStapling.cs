@@ -49,20 +49,16 @@ public sealed partial class CertificateEntry
             return _ocspStapling;
         }
 
-        if (_pinned is null && OcspResponder is null)
+        if (_pinned is not null)
+        {
+            if (DecideOcspStapling(_pinned) != OcspStaplingState.Enabled)
+            {
+                return _ocspStapling; // nothing to staple: the context stays lazy and offline
+            }
+        }
+        else if (OcspResponder is null)
         {
             return OcspStaplingState.NotRequested; // a store entry: decided on first materialisation
-        }
-
-        if (OcspResponder is null)
-        {
-            _ocspStapling = OcspStaplingState.NoResponder;
-            return _ocspStapling;
-        }
-
-        if (_pinned is not null && DecideOcspStapling(_pinned) != OcspStaplingState.Enabled)
-        {
-            return _ocspStapling; // nothing to staple: the context stays lazy and offline
         }
 
         if (Volatile.Read(ref _tls) is null)

@@ -25,7 +25,7 @@ public static partial class CertificateLoader
     /// Scans <paramref name="directory"/> (see <see cref="CertificateDirectoryScanner"/> for the layouts: certbot
     /// <c>live/&lt;name&gt;/fullchain.pem</c> + <c>privkey.pem</c>, <c>&lt;name&gt;/fullchain.pem</c>, flat
     /// <c>&lt;name&gt;.crt|.pem</c> + <c>&lt;name&gt;.key</c>, combined chain+key <c>.pem</c>) and loads every
-    /// certificate in parallel across cores (building chain contexts is CPU-bound). Broken files are reported in
+    /// certificate in parallel across cores (parsing chains and importing keys is CPU-bound). Broken files are reported in
     /// <see cref="CertificateDirectoryLoadResult.Errors"/> and skipped; this method does not throw for bad files or a
     /// missing directory.
     /// </summary>
@@ -52,7 +52,9 @@ public static partial class CertificateLoader
             {
                 try
                 {
-                    var entry = LoadFileCompact(path, out var keyPath);
+                    // Full entries: the caller (certs import, tests) uses the certificate and key right away; a compact
+                    // entry would read both again and build a TLS context it never needs.
+                    var entry = LoadFile(path, out var keyPath);
                     entries.Add(entry);
                     if (entry.IsExpiredAt(now))
                     {
