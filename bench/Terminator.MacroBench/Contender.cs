@@ -14,6 +14,9 @@ internal abstract partial class Contender
     /// <summary>The terminator's own way of picking up a new certificate file (reload signal, or nothing if it watches).</summary>
     public abstract void Reload(Process process);
 
+    /// <summary>False for a yardstick that loads its certificates once: the new-certificate step is skipped.</summary>
+    public virtual bool ServesNewCertificates => true;
+
     /// <summary>Untimed preparation before start-up (Terminator: importing the PEM files into its store).</summary>
     public virtual void Prepare(BenchLayout layout)
     {

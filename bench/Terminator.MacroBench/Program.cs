@@ -19,6 +19,16 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length == 4 && args[0] == "floor-server")
+        {
+            return await SslStreamFloorServer.RunAsync(args);
+        }
+
+        if (args.Length == 5 && args[0] == "load")
+        {
+            return await LoadOnlyAsync(args);
+        }
+
         var options = BenchOptions.Parse(args);
         Directory.CreateDirectory(options.WorkDirectory);
         Console.WriteLine($"generating {options.Certificates:N0} ECDSA P-256 certificates in {options.WorkDirectory} ...");
@@ -39,6 +49,7 @@ internal static class Program
                     "terminator" => new TerminatorContender(options.TerminatorDll, options.TerminatorEnvironment, options.TerminatorSource == "store"),
                     "nginx" => new NginxContender(),
                     "haproxy" => new HaproxyContender(),
+                    "floor" => new SslStreamFloorContender(),
                     _ => throw new ArgumentException($"unknown contender {name}"),
                 });
             }
@@ -73,6 +84,28 @@ internal static class Program
         Console.WriteLine();
         Console.WriteLine(markdown);
         Console.WriteLine($"written to {options.Output}");
+        return 0;
+    }
+
+    /// <summary>
+    /// One load step against a terminator someone else started, for profiling it (perf, dotnet-trace):
+    /// <c>load keepalive|full|resumed PORT NAMES SECONDS</c>, names being the benchmark's first NAMES names.
+    /// </summary>
+    private static async Task<int> LoadOnlyAsync(string[] args)
+    {
+        var target = new IPEndPoint(IPAddress.Loopback, int.Parse(args[2], CultureInfo.InvariantCulture));
+        string[] names = Enumerable.Range(0, int.Parse(args[3], CultureInfo.InvariantCulture)).Select(BenchLayout.NameOf).ToArray();
+        var duration = TimeSpan.FromSeconds(double.Parse(args[4], CultureInfo.InvariantCulture));
+        var clock = Stopwatch.StartNew();
+        LatencyRecorder recorder = args[1] switch
+        {
+            "keepalive" => await LoadClient.KeepAliveAsync(target, names, "/f/c1ick?target=https%3A%2F%2Fexample.org%2F", 64, duration),
+            "full" => await LoadClient.HandshakesAsync(target, names, 16, duration, allowResume: false),
+            "resumed" => await LoadClient.HandshakesAsync(target, names[..Math.Min(64, names.Length)], 16, duration, allowResume: true),
+            _ => throw new ArgumentException("mode is keepalive, full or resumed"),
+        };
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{args[1]}: {recorder.Count} ok, {recorder.Errors} errors, {recorder.Count / clock.Elapsed.TotalSeconds:0}/s, p50 {recorder.Percentile(50) / 1000:0.00} ms"));
         return 0;
     }
 
@@ -121,6 +154,11 @@ internal static class Program
                 LoadClient.HandshakesAsync(target, few, options.HandshakeConcurrency, options.Duration, allowResume: true));
 
             row.RssAfterLoadMiB = ProcessStats.RssMiB(process.Id);
+            if (!contender.ServesNewCertificates)
+            {
+                row.NewCertificateSeconds = double.NaN;
+                return row;
+            }
 
             // :: a new certificate file until it is served (with the terminator's own reload mechanism)
             string added = $"new{Environment.TickCount64 % 100000:D5}.{contender.Name.ToLowerInvariant()}.bench.test";

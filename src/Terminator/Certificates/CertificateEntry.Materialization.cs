@@ -69,9 +69,27 @@ public sealed partial class CertificateEntry
     /// <summary>Clears the reference bit; true when it was set (the entry gets a second chance).</summary>
     internal bool TryClearReferenced() => Interlocked.Exchange(ref _referenced, 0) != 0;
 
-    /// <summary>Drops the TLS state (called by the cache under its lock). Nothing is disposed: a handshake that already
-    /// holds the options keeps using them, and the garbage collector reclaims the rest.</summary>
-    internal void Evict() => Volatile.Write(ref _tls, null);
+    /// <summary>Drops the TLS state (called by the cache under its lock) and releases its SSL_CTX pin. Nothing else is
+    /// disposed: a handshake that already holds the options keeps using them (and the SSL_CTX, which OpenSSL reference
+    /// counts), and the garbage collector reclaims the rest.</summary>
+    internal void Evict()
+    {
+        TlsState? evicted = Interlocked.Exchange(ref _tls, null);
+        if (evicted is not null)
+        {
+            Volatile.Read(ref evicted.Pin)?.Release();
+        }
+    }
+
+    /// <summary>The pin on the runtime's SSL_CTX for the current TLS state, if materialised (tests).</summary>
+    internal SslContextPin? SslContextPin
+    {
+        get
+        {
+            TlsState? state = Volatile.Read(ref _tls);
+            return state is null ? null : Volatile.Read(ref state.Pin);
+        }
+    }
 
     private void MarkReferenced()
     {
@@ -161,8 +179,22 @@ public sealed partial class CertificateEntry
         }
 
         _cache.Admit(this);
+        // After admission: a pin is released on eviction, so it must never outlive the cache's view of this state.
+        // Full fences on both sides (here and in Evict): one of the two always sees the other's write.
+        SslContextPin pin = SslContextPin.Start(state.Options);
+        Interlocked.Exchange(ref state.Pin, pin);
+        if (!ReferenceEquals(Volatile.Read(ref _tls), state))
+        {
+            // Evicted between admission and here (a tiny cache under a burst); Release is idempotent if Evict saw it too.
+            pin.Release();
+        }
+
         return state;
     }
 
-    private sealed record TlsState(CertificateMaterial Material, SslStreamCertificateContext Context, SslServerAuthenticationOptions Options);
+    private sealed record TlsState(CertificateMaterial Material, SslStreamCertificateContext Context, SslServerAuthenticationOptions Options)
+    {
+        /// <summary>Holds the runtime's SSL_CTX for <see cref="Options"/> while the entry is cached.</summary>
+        public SslContextPin? Pin;
+    }
 }

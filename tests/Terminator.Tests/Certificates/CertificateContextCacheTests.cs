@@ -1,4 +1,5 @@
 using Terminator.Certificates;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Certificates;
 
@@ -77,6 +78,25 @@ public sealed class CertificateContextCacheTests : IDisposable
         Assert.True(a.IsMaterialized);
         Assert.False(b.IsMaterialized);
         Assert.Equal(3, source.Loads);
+    }
+
+    [Fact]
+    public async Task MaterialisedEntry_PinsTheRuntimesSslContext_UntilEvicted()
+    {
+        var cache = new CertificateContextCache(1);
+        var source = new FixedMaterialSource(_material);
+        CertificateEntry a = Entry("a.cache.test", source, cache);
+        CertificateEntry b = Entry("b.cache.test", source, cache);
+
+        _ = await a.GetServerOptionsAsync(CancellationToken.None);
+        SslContextPin pin = Assert.IsType<SslContextPin>(a.SslContextPin);
+        Assert.True(await Eventually.TrueAsync(() => pin.IsHeld), "the in-memory pinning handshake did not complete");
+
+        _ = await b.GetServerOptionsAsync(CancellationToken.None);
+
+        Assert.False(a.IsMaterialized);
+        Assert.False(pin.IsHeld);
+        Assert.True(await Eventually.TrueAsync(() => b.SslContextPin?.IsHeld == true), "the new entry's context was not pinned");
     }
 
     [Fact]
