@@ -14,7 +14,8 @@ namespace Terminator.MacroBench;
 /// The floor for any SslStream-based terminator: the least a .NET process must do to serve the benchmark's traffic.
 /// SslStream picks the certificate itself (the BCL's own SNI callback over prebuilt per-name options), each request is
 /// read in one piece, written unchanged to a pooled upstream connection, and the response copied back. No header
-/// parsing or rewriting, no limits, no timeouts, no metrics: nothing a real terminator can skip. Terminator's CPU minus
+/// parsing or rewriting, no limits, no timeouts, no metrics: nothing a real terminator can skip. SSL_CTX are pinned
+/// the way Terminator pins them (see <c>s_pins</c>). Terminator's CPU minus
 /// this process's CPU for the same step is what Terminator itself adds; what remains is SslStream's and OpenSSL's.
 /// Started by the benchmark as <c>Terminator.MacroBench floor-server PORT UPSTREAM_PORT PEM_DIR</c>.
 /// </summary>
@@ -23,6 +24,10 @@ internal static class SslStreamFloorServer
     private static readonly ConcurrentBag<Socket> s_upstream = [];
     private static IPEndPoint s_upstreamEndPoint = null!;
     private static Dictionary<string, SslServerAuthenticationOptions> s_options = null!;
+    // Each name's first finished connection, kept undisposed: the same SSL_CTX pin as Terminator's (SslContextPin);
+    // without it SslStream's cache rebuilds an SSL_CTX per handshake once more than 32 names are in use, and a floor
+    // that skipped it would not be the least SslStream can cost.
+    private static readonly ConcurrentDictionary<string, SslStream> s_pins = new(StringComparer.OrdinalIgnoreCase);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -48,8 +53,7 @@ internal static class SslStreamFloorServer
         var options = new Dictionary<string, SslServerAuthenticationOptions>(StringComparer.OrdinalIgnoreCase);
         foreach (string crt in Directory.EnumerateFiles(directory, "*.crt"))
         {
-            using var certificate = X509Certificate2.CreateFromPemFile(crt, Path.ChangeExtension(crt, ".key"));
-            var context = SslStreamCertificateContext.Create(X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null), additionalCertificates: null, offline: true);
+            var context = SslStreamCertificateContext.Create(X509Certificate2.CreateFromPemFile(crt, Path.ChangeExtension(crt, ".key")), additionalCertificates: null, offline: true);
             options[Path.GetFileNameWithoutExtension(crt)] = new SslServerAuthenticationOptions
             {
                 ServerCertificateContext = context,
@@ -71,25 +75,28 @@ internal static class SslStreamFloorServer
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         Socket? upstream = null;
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        bool idle = false;
         try
         {
-            await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
             await tls.AuthenticateAsServerAsync(Select, null, CancellationToken.None);
             while (true)
             {
                 // The benchmark's requests are small GETs: one read holds a whole head (checked, not assumed).
                 int read = await tls.ReadAsync(buffer);
-                if (read == 0 || buffer.AsSpan(0, read).IndexOf("\r\n\r\n"u8) < 0) return;
+                if (read == 0 || buffer.AsSpan(0, read).IndexOf("\r\n\r\n"u8) < 0) break;
                 // The one header touched: a client's "Connection: close" must not close the pooled upstream connection.
                 int close = buffer.AsSpan(0, read).IndexOf("Connection: close"u8);
                 if (close >= 0) "other"u8.CopyTo(buffer.AsSpan(close + 12));
                 upstream ??= s_upstream.TryTake(out Socket? pooled) ? pooled : await ConnectAsync();
                 await upstream.SendAsync(buffer.AsMemory(0, read));
                 int length = await ReadResponseAsync(upstream, buffer);
-                if (length < 0) { upstream.Dispose(); upstream = null; return; }
+                if (length < 0) { upstream.Dispose(); upstream = null; break; }
                 await tls.WriteAsync(buffer.AsMemory(0, length));
-                if (close >= 0) return;
+                if (close >= 0) break;
             }
+
+            idle = true;
         }
         catch (Exception ex) when (ex is IOException or AuthenticationException or SocketException or ObjectDisposedException)
         {
@@ -99,6 +106,8 @@ internal static class SslStreamFloorServer
         {
             if (upstream is not null) s_upstream.Add(upstream);
             ArrayPool<byte>.Shared.Return(buffer);
+            socket.Dispose();
+            if (!idle || !s_pins.TryAdd(tls.TargetHostName, tls)) await tls.DisposeAsync();
         }
     }
 

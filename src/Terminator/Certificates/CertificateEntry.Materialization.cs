@@ -81,7 +81,37 @@ public sealed partial class CertificateEntry
         }
     }
 
-    /// <summary>The pin on the runtime's SSL_CTX for the current TLS state, if materialised (tests).</summary>
+    /// <summary>
+    /// Offers the <see cref="SslStream"/> of a connection that just ended (socket closed, no operation in flight) as
+    /// this entry's <see cref="Certificates.SslContextPin"/>. True when the entry took it (and will dispose it); false
+    /// when the caller must dispose it: the entry already has a pin, was evicted, or the handshake used options of an
+    /// earlier materialisation.
+    /// </summary>
+    internal bool TryPinSslContext(SslStream finished, SslServerAuthenticationOptions usedOptions)
+    {
+        TlsState? state = Volatile.Read(ref _tls);
+        if (state is null || !ReferenceEquals(state.Options, usedOptions) || Volatile.Read(ref state.Pin) is not null)
+        {
+            return false;
+        }
+
+        var pin = new SslContextPin(finished);
+        if (Interlocked.CompareExchange(ref state.Pin, pin, null) is not null)
+        {
+            return false;
+        }
+
+        // Full fences on both sides (the CAS here, the exchange in Evict): one of the two sees the other's write.
+        if (!ReferenceEquals(Volatile.Read(ref _tls), state))
+        {
+            // Evicted meanwhile; Release is idempotent if Evict saw the pin too.
+            pin.Release();
+        }
+
+        return true;
+    }
+
+    /// <summary>The pin on the runtime's SSL_CTX for the current TLS state, if any (tests).</summary>
     internal SslContextPin? SslContextPin
     {
         get
@@ -179,16 +209,6 @@ public sealed partial class CertificateEntry
         }
 
         _cache.Admit(this);
-        // After admission: a pin is released on eviction, so it must never outlive the cache's view of this state.
-        // Full fences on both sides (here and in Evict): one of the two always sees the other's write.
-        SslContextPin pin = SslContextPin.Start(state.Options);
-        Interlocked.Exchange(ref state.Pin, pin);
-        if (!ReferenceEquals(Volatile.Read(ref _tls), state))
-        {
-            // Evicted between admission and here (a tiny cache under a burst); Release is idempotent if Evict saw it too.
-            pin.Release();
-        }
-
         return state;
     }
 

@@ -53,13 +53,15 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_context.Drain.Aborted);
             handshakeTimeout.CancelAfter(_handshakeTimeout);
 
-            SslStream? tls = await HandshakeAsync(network, handshakeTimeout.Token).ConfigureAwait(false);
-            if (tls is null)
+            Authenticated? authenticated = await HandshakeAsync(network, handshakeTimeout.Token).ConfigureAwait(false);
+            if (authenticated is not { } connection)
             {
                 return;
             }
 
-            await using (tls.ConfigureAwait(false))
+            SslStream tls = connection.Tls;
+            bool idle = false;
+            try
             {
                 PipeReader input = PipeReader.Create(tls, s_readerOptions);
                 PipeWriter output = PipeWriter.Create(tls, s_writerOptions);
@@ -72,11 +74,17 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
 
                 await input.CompleteAsync().ConfigureAwait(false);
                 await Http1ProxyLoop.CompleteOutputAsync(output, endedCleanly).ConfigureAwait(false);
-                if (endedCleanly)
+                // close_notify only after a clean end: after a cut-off response its absence is the client's only
+                // signal that the body is incomplete (RFC 8446 §6.1 truncation; RFC 9112 §9.8 incomplete close).
+                idle = endedCleanly && await CloseNotifyAsync(tls).ConfigureAwait(false);
+            }
+            finally
+            {
+                // A stream with nothing in flight may become its certificate's SSL_CTX pin (see SslContextPin); the
+                // socket under it is closed below either way.
+                if (!idle || !connection.Entry.TryPinSslContext(tls, connection.Options))
                 {
-                    // close_notify only after a clean end: after a cut-off response its absence is the client's only
-                    // signal that the body is incomplete (RFC 8446 §6.1 truncation; RFC 9112 §9.8 incomplete close).
-                    await CloseNotifyAsync(tls).ConfigureAwait(false);
+                    await tls.DisposeAsync().ConfigureAwait(false);
                 }
             }
         }
@@ -87,8 +95,9 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
         }
     }
 
-    /// <summary>Returns an authenticated stream, or null when the connection was refused or failed (already counted).</summary>
-    private async ValueTask<SslStream?> HandshakeAsync(NetworkStream network, CancellationToken cancellationToken)
+    /// <summary>Returns the authenticated stream with the certificate entry and options it used, or null when the
+    /// connection was refused or failed (already counted).</summary>
+    private async ValueTask<Authenticated?> HandshakeAsync(NetworkStream network, CancellationToken cancellationToken)
     {
         PipeReader peek = PipeReader.Create(network, s_peekOptions);
         byte[]? prefix = null;
@@ -152,7 +161,7 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             if (TlsServerOptions.IsAllowed(tls.NegotiatedCipherSuite))
             {
                 _context.Metrics.HandshakeCompleted();
-                return tls;
+                return new Authenticated(tls, entry, options);
             }
 
             // The client offered an allowed suite but OpenSSL chose another (client order): refuse to carry data on it.
@@ -268,18 +277,32 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
         }
     }
 
-    private static async ValueTask CloseNotifyAsync(SslStream tls)
+    /// <summary>Sends close_notify; true when it went out (nothing left in flight on the stream).</summary>
+    private static async ValueTask<bool> CloseNotifyAsync(SslStream tls)
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await tls.ShutdownAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
+            Task shutdown = tls.ShutdownAsync();
+            if (!shutdown.IsCompleted)
+            {
+                // Almost always complete already (a 24-byte write into an empty socket buffer); the timer is only
+                // needed for a peer that stopped reading.
+                await shutdown.WaitAsync(CloseNotifyTimeout).ConfigureAwait(false);
+            }
+
+            await shutdown.ConfigureAwait(false);
+            return true;
         }
         catch (Exception ex) when (ex is OperationCanceledException || ex is TimeoutException || BodyCopier.IsTransportFailure(ex))
         {
             // close_notify is a courtesy; the TCP close follows regardless.
+            return false;
         }
     }
+
+    private static readonly TimeSpan CloseNotifyTimeout = TimeSpan.FromSeconds(1);
+
+    private readonly record struct Authenticated(SslStream Tls, CertificateEntry Entry, SslServerAuthenticationOptions Options);
 
     private enum PeekOutcome { NeedMoreData, Selected, UnknownName, NotTls, Malformed, IllegalParameter, OldProtocol, NoAcceptableSuite }
 }

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using Terminator.Certificates;
 using Terminator.Tests.TestHelpers;
 
@@ -81,22 +82,32 @@ public sealed class CertificateContextCacheTests : IDisposable
     }
 
     [Fact]
-    public async Task MaterialisedEntry_PinsTheRuntimesSslContext_UntilEvicted()
+    public async Task FinishedConnection_PinsTheEntry_UntilEvicted()
     {
         var cache = new CertificateContextCache(1);
         var source = new FixedMaterialSource(_material);
         CertificateEntry a = Entry("a.cache.test", source, cache);
         CertificateEntry b = Entry("b.cache.test", source, cache);
+        SslServerAuthenticationOptions options = await a.GetServerOptionsAsync(CancellationToken.None);
+        var firstSocket = new MemoryStream();
+        var secondSocket = new MemoryStream();
 
-        _ = await a.GetServerOptionsAsync(CancellationToken.None);
+        Assert.True(a.TryPinSslContext(new SslStream(firstSocket), options));
+        // One pin per materialisation: a later connection's stream stays the caller's to dispose.
+        Assert.False(a.TryPinSslContext(new SslStream(secondSocket), options));
         SslContextPin pin = Assert.IsType<SslContextPin>(a.SslContextPin);
-        Assert.True(await Eventually.TrueAsync(() => pin.IsHeld), "the in-memory pinning handshake did not complete");
+        Assert.True(pin.IsHeld);
+        Assert.True(firstSocket.CanRead);
 
         _ = await b.GetServerOptionsAsync(CancellationToken.None);
 
         Assert.False(a.IsMaterialized);
         Assert.False(pin.IsHeld);
-        Assert.True(await Eventually.TrueAsync(() => b.SslContextPin?.IsHeld == true), "the new entry's context was not pinned");
+        Assert.False(firstSocket.CanRead);
+        // A handshake that used the evicted state's options cannot pin the next materialisation.
+        _ = await a.GetServerOptionsAsync(CancellationToken.None);
+        Assert.False(a.TryPinSslContext(new SslStream(secondSocket), options));
+        Assert.Null(a.SslContextPin);
     }
 
     [Fact]
