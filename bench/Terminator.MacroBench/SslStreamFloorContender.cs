@@ -4,8 +4,8 @@ namespace Terminator.MacroBench;
 
 /// <summary>
 /// Not a peer but a yardstick (<c>--only floor</c>): <see cref="SslStreamFloorServer"/>, the least an SslStream-based
-/// terminator must spend, run with the daemon's runtime settings (no tiered PGO, no thread-pool spinning, non-concurrent
-/// workstation GC). It reads every certificate at start-up and never reloads, so the new-certificate step is skipped.
+/// terminator must spend, run with the daemon's runtime settings (its runtimeconfig's: no tiered PGO, no thread-pool
+/// spinning, non-concurrent workstation GC; and native/terminator.service's DOTNET_* lines). It reads every certificate at start-up and never reloads, so the new-certificate step is skipped.
 /// </summary>
 internal sealed class SslStreamFloorContender : Contender
 {
@@ -17,7 +17,7 @@ internal sealed class SslStreamFloorContender : Contender
         Launch(layout, "floor", "dotnet",
             [typeof(SslStreamFloorServer).Assembly.Location, "floor-server", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
              upstreamPort.ToString(System.Globalization.CultureInfo.InvariantCulture), layout.FlatDirectory],
-            new Dictionary<string, string>
+            new Dictionary<string, string>(TerminatorContender.DeployedRuntimeSettings())
             {
                 ["DOTNET_TieredPGO"] = "0",
                 ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",

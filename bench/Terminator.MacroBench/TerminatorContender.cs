@@ -18,13 +18,14 @@ internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary
 
     public override Process Start(BenchLayout layout, int port, int upstreamPort)
     {
-        var environment = new Dictionary<string, string>(extraEnvironment)
+        var environment = new Dictionary<string, string>(DeployedRuntimeSettings())
         {
             ["TERMINATOR_HTTPS_LISTEN"] = $"127.0.0.1:{port}",
             ["TERMINATOR_HTTP_LISTEN"] = "off",
             ["TERMINATOR_UPSTREAM"] = $"http://127.0.0.1:{upstreamPort}",
             ["TERMINATOR_LOG_LEVEL"] = "warn",
         };
+        foreach ((string key, string value) in extraEnvironment) environment[key] = value;
         if (useStore)
         {
             foreach ((string key, string value) in StoreEnvironment(layout)) environment[key] = value;
@@ -35,6 +36,21 @@ internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary
         }
 
         return Launch(layout, "terminator", "dotnet", [daemonPath], environment);
+    }
+
+    /// <summary>The <c>Environment=DOTNET_*</c> lines of native/terminator.service: Terminator is measured as deployed.</summary>
+    internal static Dictionary<string, string> DeployedRuntimeSettings()
+    {
+        var settings = new Dictionary<string, string>();
+        foreach (string line in File.ReadLines("native/terminator.service"))
+        {
+            if (!line.StartsWith("Environment=DOTNET_", StringComparison.Ordinal)) continue;
+            string assignment = line["Environment=".Length..];
+            int equals = assignment.IndexOf('=', StringComparison.Ordinal);
+            settings[assignment[..equals]] = assignment[(equals + 1)..];
+        }
+
+        return settings;
     }
 
     /// <summary>The one-time migration into a fresh store, before the start-up clock runs.</summary>

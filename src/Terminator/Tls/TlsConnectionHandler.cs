@@ -76,6 +76,7 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
                 await Http1ProxyLoop.CompleteOutputAsync(output, endedCleanly).ConfigureAwait(false);
                 // close_notify only after a clean end: after a cut-off response its absence is the client's only
                 // signal that the body is incomplete (RFC 8446 §6.1 truncation; RFC 9112 §9.8 incomplete close).
+                // After an unclean end a timed-out write may still be in flight, so that stream is never kept.
                 idle = endedCleanly && await CloseNotifyAsync(tls).ConfigureAwait(false);
             }
             finally
@@ -277,12 +278,22 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
         }
     }
 
-    /// <summary>Sends close_notify; true when it went out (nothing left in flight on the stream).</summary>
+    /// <summary>Sends close_notify; true when the attempt is over (sent, or failed because the client is gone), false
+    /// when it timed out and the write may still be in flight.</summary>
     private static async ValueTask<bool> CloseNotifyAsync(SslStream tls)
     {
+        Task shutdown;
         try
         {
-            Task shutdown = tls.ShutdownAsync();
+            shutdown = tls.ShutdownAsync();
+        }
+        catch (Exception ex) when (BodyCopier.IsTransportFailure(ex))
+        {
+            return true;
+        }
+
+        try
+        {
             if (!shutdown.IsCompleted)
             {
                 // Almost always complete already (a 24-byte write into an empty socket buffer); the timer is only
@@ -293,10 +304,15 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             await shutdown.ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is OperationCanceledException || ex is TimeoutException || BodyCopier.IsTransportFailure(ex))
+        catch (TimeoutException)
         {
             // close_notify is a courtesy; the TCP close follows regardless.
             return false;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || BodyCopier.IsTransportFailure(ex))
+        {
+            // The client left first (typically a reset after it read the response): nothing is in flight.
+            return true;
         }
     }
 
