@@ -121,6 +121,28 @@ public sealed partial class SessionResumptionTests(CertificateAuthorityFixture c
         }
     }
 
+    [Theory]
+    [InlineData(false)]   // the server ends the connection (Connection: close), close_notify goes out
+    [InlineData(true)]    // the client resets it after reading the response
+    public async Task FinishedConnection_BecomesTheCertificatesSslContextPin(bool clientResets)
+    {
+        string site = CertificateAuthorityFixture.SiteName(clientResets ? 961 : 960);
+        Assert.True(ca.Certificates.TryGet(site, clientAcceptsEcdsa: true, out CertificateEntry? entry));
+        await using var upstream = new RecordingUpstream();
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates);
+        await using (RawHttpClient client = await RawHttpClient.ConnectTlsAsync(terminator.Https, site, ca.Root))
+        {
+            await client.SendAsync($"GET /q/pin HTTP/1.1\r\nHost: {site}\r\n{(clientResets ? "" : "Connection: close\r\n")}\r\n");
+            Assert.Equal(200, (await client.ReadResponseAsync())?.Status);
+            if (clientResets)
+            {
+                client.Reset();
+            }
+        }
+
+        Assert.True(await Eventually.TrueAsync(() => entry.SslContextPin?.IsHeld == true), "the finished connection was not kept as the pin");
+    }
+
     /// <summary>One TLS 1.3 connection carrying one request; -ign_eof keeps s_client reading until the server closes
     /// after the response ("Connection: close"), so the post-handshake tickets are read too.</summary>
     private static async Task<string> RequestAsync(int port, IEnumerable<string> sessionArguments, string site = Site)
