@@ -10,8 +10,10 @@ namespace Terminator.Certificates;
 /// </summary>
 /// <remarks>
 /// Admission runs after a materialisation (file read, key import, ~1 ms of context building), so one lock around the
-/// slot array costs nothing measurable there; the hit path never touches it. Evicted entries are not disposed: an
-/// in-flight handshake may still hold their options, and the garbage collector reclaims them after it.
+/// slot array costs nothing measurable there; the hit path never touches it. An evicted entry's options and context are
+/// not disposed (an in-flight handshake may still hold them; the garbage collector reclaims them after it); only its
+/// <see cref="SslContextPin"/>, an idle stream, is disposed. Entries whose certificate leaves the map (renewed,
+/// removed) are evicted at once (<see cref="Remove"/>) rather than when the hand comes round.
 /// <para>One process-wide instance (<see cref="Shared"/>) serves every loader: entries are created by static loaders
 /// and by the store, which do not know the server's configuration; the server sizes it once at start-up.</para>
 /// </remarks>
@@ -22,9 +24,8 @@ public sealed class CertificateContextCache
     /// connection (leaf + key + chain context + OpenSSL SSL_CTX kept alive by its <see cref="SslContextPin"/>) measured
     /// 65-85 KiB of RSS (bench/macro.sh "RSS after load", bench/scale.sh "KiB per materialised context"; 17-48 KiB
     /// before the pin, when the runtime freed the SSL_CTX and rebuilt it per handshake), so 10,000 hold at most ~850 MiB
-    /// and cover the active domains of a
-    /// typical sender; a domain outside the cache pays one ~3-8 ms load in its handshake. A node with a million names
-    /// and little memory should lower it (the index itself is ~400 B per name).
+    /// and cover the active domains of a typical sender; a domain outside the cache pays one ~3-8 ms load in its
+    /// handshake. A node with a million names and little memory should lower it (the index itself is ~400 B per name).
     /// </summary>
     public const int DefaultCapacity = 10_000;
 
@@ -157,6 +158,18 @@ public sealed class CertificateContextCache
             {
                 EvictUnsynchronized(candidate);
                 return slot;
+            }
+        }
+    }
+
+    /// <summary>Evicts <paramref name="entry"/> if it holds a slot (its certificate left the map: renewed or removed).</summary>
+    internal void Remove(CertificateEntry entry)
+    {
+        lock (_gate)
+        {
+            if (entry.CacheSlot >= 0 && ReferenceEquals(_slots[entry.CacheSlot], entry))
+            {
+                EvictUnsynchronized(entry);
             }
         }
     }

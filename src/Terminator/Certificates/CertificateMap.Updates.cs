@@ -80,8 +80,14 @@ public sealed partial class CertificateMap
             if (_entries.TryGetValue(name, out CertificateChoice? current))
             {
                 CertificateChoice next = current.With(candidate);
-                if (ReferenceEquals(next, current) || _entries.TryUpdate(name, next, current))
+                if (ReferenceEquals(next, current))
                 {
+                    return;
+                }
+
+                if (_entries.TryUpdate(name, next, current))
+                {
+                    ReleaseSuperseded(current, next);
                     return;
                 }
             }
@@ -107,7 +113,25 @@ public sealed partial class CertificateMap
                 : _entries.TryUpdate(name, next, current);
             if (swapped)
             {
+                entry.ReleaseMaterialization();
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Frees the TLS state (key, context, SSL_CTX pin) of candidates a swap dropped: a renewed or removed certificate
+    /// would otherwise keep its slot in the <see cref="CertificateContextCache"/> until the CLOCK hand came round, which
+    /// on a node with fewer names than the cache's capacity is never. Harmless if the entry still serves another name
+    /// (a renewal that changed the SANs): it loads again on its next handshake.
+    /// </summary>
+    private static void ReleaseSuperseded(CertificateChoice before, CertificateChoice after)
+    {
+        foreach (CertificateCandidate old in before.Candidates)
+        {
+            if (!after.Candidates.Contains(old))
+            {
+                old.Entry.ReleaseMaterialization();
             }
         }
     }

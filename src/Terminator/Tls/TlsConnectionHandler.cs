@@ -76,7 +76,7 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
                 await Http1ProxyLoop.CompleteOutputAsync(output, endedCleanly).ConfigureAwait(false);
                 // close_notify only after a clean end: after a cut-off response its absence is the client's only
                 // signal that the body is incomplete (RFC 8446 §6.1 truncation; RFC 9112 §9.8 incomplete close).
-                // After an unclean end a timed-out write may still be in flight, so that stream is never kept.
+                // After an unclean end the stream's state is not known to be settled, so it is never kept.
                 idle = endedCleanly && await CloseNotifyAsync(tls).ConfigureAwait(false);
             }
             finally

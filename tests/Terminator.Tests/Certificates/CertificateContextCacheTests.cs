@@ -111,6 +111,32 @@ public sealed class CertificateContextCacheTests : IDisposable
     }
 
     [Fact]
+    public void CertificateLeavingTheMap_FreesItsSlotAtOnce()
+    {
+        var cache = new CertificateContextCache(8);
+        var source = new FixedMaterialSource(_material);
+        var map = new CertificateMap();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        // Same source: the second is the first one's renewal (a reloaded file or store entry).
+        var old = new CertificateEntry(["renew.cache.test"], now.AddDays(-60), now.AddDays(30), "ECDSA P-256", "test:renew", source, cache);
+        var renewed = new CertificateEntry(["renew.cache.test"], now.AddDays(-1), now.AddDays(89), "ECDSA P-256", "test:renew", source, cache);
+        CertificateEntry removed = Entry("gone.cache.test", source, cache);
+        map.Set(old);
+        map.Set(removed);
+        _ = old.ServerOptions;
+        _ = removed.ServerOptions;
+        Assert.Equal(2, cache.Count);
+
+        map.Set(renewed);
+        Assert.False(old.IsMaterialized);
+        map.Remove(removed);
+        Assert.False(removed.IsMaterialized);
+
+        Assert.Equal(0, cache.Count);
+        Assert.True(map.TryGet("renew.cache.test", out CertificateEntry? served) && ReferenceEquals(served, renewed));
+    }
+
+    [Fact]
     public void Resize_Shrink_EvictsDownToTheNewCapacity()
     {
         var cache = new CertificateContextCache(8);
