@@ -15,8 +15,8 @@ namespace Terminator.MacroBench;
 /// SslStream picks the certificate itself (the BCL's own SNI callback over prebuilt per-name options), each request is
 /// read in one piece, written unchanged to a pooled upstream connection, and the response copied back. No header
 /// parsing or rewriting, no limits, no timeouts, no metrics: nothing a real terminator can skip. SSL_CTX are pinned
-/// the way Terminator pins them (see <c>s_pins</c>). Terminator's CPU minus
-/// this process's CPU for the same step is what Terminator itself adds; what remains is SslStream's and OpenSSL's.
+/// the way Terminator pins them (see <c>s_pins</c>). Terminator's CPU minus this process's CPU for the same step is
+/// what Terminator itself adds; what remains is SslStream's and OpenSSL's.
 /// Started by the benchmark as <c>Terminator.MacroBench floor-server PORT UPSTREAM_PORT PEM_DIR</c>.
 /// </summary>
 internal static class SslStreamFloorServer

@@ -83,10 +83,9 @@ public sealed partial class CertificateEntry
 
     /// <summary>
     /// Offers the <see cref="SslStream"/> of a connection that just ended (no operation in flight; the handler closes
-    /// its socket right after) as
-    /// this entry's <see cref="Certificates.SslContextPin"/>. True when the entry took it (and will dispose it); false
-    /// when the caller must dispose it: the entry already has a pin, was evicted, or the handshake used options of an
-    /// earlier materialisation.
+    /// its socket right after) as this entry's <see cref="Certificates.SslContextPin"/>. True when the entry took it
+    /// (and will dispose it); false when the caller must dispose it: the entry already has a pin, was evicted, or the
+    /// handshake used options of an earlier materialisation.
     /// </summary>
     internal bool TryPinSslContext(SslStream finished, SslServerAuthenticationOptions usedOptions)
     {
@@ -112,7 +111,8 @@ public sealed partial class CertificateEntry
         return true;
     }
 
-    /// <summary>Drops this entry's TLS state now (it left the <see cref="CertificateMap"/>); see <see cref="CertificateContextCache.Remove"/>.</summary>
+    /// <summary>Drops this entry's TLS state now, because it left the <see cref="CertificateMap"/>
+    /// (<see cref="CertificateContextCache.Remove"/>).</summary>
     internal void ReleaseMaterialization() => _cache.Remove(this);
 
     /// <summary>The pin on the runtime's SSL_CTX for the current TLS state, if any (tests).</summary>

@@ -14,9 +14,10 @@ namespace Terminator.Certificates;
 /// handshake: measured with a uprobe on CryptoNative_SslCtxCreate, 2,250 SSL_CTX for 2,498 full handshakes over 200
 /// names, ~250 µs each (OpenSSL 3 fetches every cipher and digest in SSL_CTX_new), a fifth of the handshake's CPU; and
 /// the session cache and ticket keys die with each SSL_CTX, so resumption mostly fails.
-/// <para>The connection handler closes the pinned stream's socket; only its SSL handle matters (~37 KiB more per certificate than without
-/// the pin, bench/scale.sh). The entry releases its pin when the <see cref="CertificateContextCache"/> evicts it, so pinned
-/// contexts are bounded by <c>TERMINATOR_CERT_CACHE_SIZE</c>. An earlier version pinned with an in-memory handshake of
+/// <para>The connection handler closes the pinned stream's socket; only its SSL handle matters (~37 KiB more per
+/// certificate than without the pin, bench/scale.sh). The entry releases its pin when the
+/// <see cref="CertificateContextCache"/> evicts it or its certificate leaves the map, so pinned contexts are bounded by
+/// <c>TERMINATOR_CERT_CACHE_SIZE</c>. An earlier version pinned with an in-memory handshake of
 /// its own at materialisation: same effect, but ~3 ms of CPU per name (client SSL_CTX, both handshake sides, the
 /// client's chain build) where adopting a finished connection costs nothing.</para>
 /// </remarks>
