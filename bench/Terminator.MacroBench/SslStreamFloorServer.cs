@@ -15,7 +15,7 @@ namespace Terminator.MacroBench;
 /// SslStream picks the certificate itself (the BCL's own SNI callback over prebuilt per-name options), each request is
 /// read in one piece, written unchanged to a pooled upstream connection, and the response copied back. No header
 /// parsing or rewriting, no limits, no timeouts, no metrics: nothing a real terminator can skip. SSL_CTX are pinned
-/// the way Terminator pins them (see <c>s_pins</c>). Terminator's CPU minus this process's CPU for the same step is
+/// (see <c>s_pins</c>). Terminator's CPU minus this process's CPU for the same step is
 /// what Terminator itself adds; what remains is SslStream's and OpenSSL's.
 /// Started by the benchmark as <c>Terminator.MacroBench floor-server PORT UPSTREAM_PORT PEM_DIR</c>.
 /// </summary>
@@ -24,9 +24,10 @@ internal static class SslStreamFloorServer
     private static readonly ConcurrentBag<Socket> s_upstream = [];
     private static IPEndPoint s_upstreamEndPoint = null!;
     private static Dictionary<string, SslServerAuthenticationOptions> s_options = null!;
-    // Each name's first finished connection, kept undisposed: the same SSL_CTX pin as Terminator's (SslContextPin);
-    // without it SslStream's cache rebuilds an SSL_CTX per handshake once more than 32 names are in use, and a floor
-    // that skipped it would not be the least SslStream can cost.
+    // Each name's first finished connection, kept undisposed: an SSL_CTX pin (Terminator pins with a half-handshake of
+    // its own, SslContextPin, which costs the same CPU per handshake); without it SslStream's cache rebuilds an SSL_CTX
+    // per handshake once more than 32 names are in use, and a floor that skipped it would not be the least SslStream
+    // can cost.
     private static readonly ConcurrentDictionary<string, SslStream> s_pins = new(StringComparer.OrdinalIgnoreCase);
 
     public static async Task<int> RunAsync(string[] args)

@@ -20,12 +20,12 @@ namespace Terminator.Certificates;
 public sealed class CertificateContextCache
 {
     /// <summary>
-    /// Default capacity (<c>TERMINATOR_CERT_CACHE_SIZE</c>). A materialised ECDSA P-256 entry that has served a
-    /// connection (leaf + key + chain context + OpenSSL SSL_CTX kept alive by its <see cref="SslContextPin"/>) measured
-    /// 65-85 KiB of RSS (bench/macro.sh "RSS after load", bench/scale.sh "KiB per materialised context"; 17-48 KiB
-    /// before the pin, when the runtime freed the SSL_CTX and rebuilt it per handshake), so 10,000 hold at most ~850 MiB
-    /// and cover the active domains of a typical sender; a domain outside the cache pays one ~3-8 ms load in its
-    /// handshake. A node with a million names and little memory should lower it (the index itself is ~400 B per name).
+    /// Default capacity (<c>TERMINATOR_CERT_CACHE_SIZE</c>). A materialised ECDSA P-256 entry (leaf + key + chain
+    /// context + OpenSSL SSL_CTX and the <see cref="SslContextPin"/> that keeps it) measured ~120 KiB of RSS
+    /// (bench/scale.sh, "KiB per materialised context"; ~47 KiB without the pin, when the runtime freed the SSL_CTX and
+    /// rebuilt it per handshake), so 10,000 hold at most ~1.2 GiB and cover the active domains of a typical sender; a
+    /// domain outside the cache pays one ~3-8 ms load in its handshake. A node with a million names and little memory
+    /// should lower it (the index itself is ~400 B per name).
     /// </summary>
     public const int DefaultCapacity = 10_000;
 

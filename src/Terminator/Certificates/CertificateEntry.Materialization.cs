@@ -81,36 +81,6 @@ public sealed partial class CertificateEntry
         }
     }
 
-    /// <summary>
-    /// Offers the <see cref="SslStream"/> of a connection that just ended (no operation in flight; the handler closes
-    /// its socket right after) as this entry's <see cref="Certificates.SslContextPin"/>. True when the entry took it
-    /// (and will dispose it); false when the caller must dispose it: the entry already has a pin, was evicted, or the
-    /// handshake used options of an earlier materialisation.
-    /// </summary>
-    internal bool TryPinSslContext(SslStream finished, SslServerAuthenticationOptions usedOptions)
-    {
-        TlsState? state = Volatile.Read(ref _tls);
-        if (state is null || !ReferenceEquals(state.Options, usedOptions) || Volatile.Read(ref state.Pin) is not null)
-        {
-            return false;
-        }
-
-        var pin = new SslContextPin(finished);
-        if (Interlocked.CompareExchange(ref state.Pin, pin, null) is not null)
-        {
-            return false;
-        }
-
-        // Full fences on both sides (the CAS here, the exchange in Evict): one of the two sees the other's write.
-        if (!ReferenceEquals(Volatile.Read(ref _tls), state))
-        {
-            // Evicted meanwhile; Release is idempotent if Evict saw the pin too.
-            pin.Release();
-        }
-
-        return true;
-    }
-
     /// <summary>Drops this entry's TLS state now, because it left the <see cref="CertificateMap"/>
     /// (<see cref="CertificateContextCache.Remove"/>).</summary>
     internal void ReleaseMaterialization() => _cache.Remove(this);
@@ -213,6 +183,15 @@ public sealed partial class CertificateEntry
         }
 
         _cache.Admit(this);
+        // After admission, with full fences on both sides (here and in Evict): if an eviction slipped in between, one
+        // of the two sees the other's write and releases the pin (Release is idempotent).
+        SslContextPin pin = SslContextPin.Start(state.Options);
+        Interlocked.Exchange(ref state.Pin, pin);
+        if (!ReferenceEquals(Volatile.Read(ref _tls), state))
+        {
+            pin.Release();
+        }
+
         return state;
     }
 

@@ -1,11 +1,15 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Security;
+using System.Security.Authentication;
 
 namespace Terminator.Certificates;
 
 /// <summary>
 /// Keeps the runtime's OpenSSL SSL_CTX for one cached certificate alive, so handshakes reuse it (and its session cache)
-/// instead of building a new one each time: it holds the finished <see cref="SslStream"/> of the entry's first
-/// connection, whose SSL handle keeps a reference on that SSL_CTX.
+/// instead of building a new one each time: a server <see cref="SslStream"/> that has answered a fixed ClientHello
+/// (<see cref="SslContextPinHello"/>) and then waits, forever, for a client Finished that never comes. Its SSL handle
+/// holds a reference on the SSL_CTX the entry's options map to.
 /// </summary>
 /// <remarks>
 /// SslStream on Linux shares one SSL_CTX per certificate context through a process-wide cache, but each time that cache
@@ -14,20 +18,74 @@ namespace Terminator.Certificates;
 /// handshake: measured with a uprobe on CryptoNative_SslCtxCreate, 2,250 SSL_CTX for 2,498 full handshakes over 200
 /// names, ~250 µs each (OpenSSL 3 fetches every cipher and digest in SSL_CTX_new), a fifth of the handshake's CPU; and
 /// the session cache and ticket keys die with each SSL_CTX, so resumption mostly fails.
-/// <para>The connection handler closes the pinned stream's socket; only its SSL handle matters (~37 KiB more per
-/// certificate than without the pin, bench/scale.sh). The entry releases its pin when the
-/// <see cref="CertificateContextCache"/> evicts it or its certificate leaves the map, so pinned contexts are bounded by
-/// <c>TERMINATOR_CERT_CACHE_SIZE</c>. An earlier version pinned with an in-memory handshake of
-/// its own at materialisation: same effect, but ~3 ms of CPU per name (client SSL_CTX, both handshake sides, the
-/// client's chain build) where adopting a finished connection costs nothing.</para>
+/// <para>Why a half-handshake of its own and not, say, the entry's first real connection kept open: a finished
+/// connection's SSL still holds that client's traffic keys, and keeping them for as long as the certificate is cached
+/// would undo forward secrecy for that connection. The half-handshake costs the server side only (key share, one
+/// signature: ~0.3 ms once per materialisation, on the thread pool) and holds keys for a conversation with nobody.
+/// A full in-memory handshake with an SslStream client did the same for ~3 ms (client SSL_CTX, client chain build).</para>
+/// <para>Memory: ~73 KiB per cached certificate (the SSL_CTX, the pending SSL, SslStream's handshake buffer;
+/// bench/scale.sh). Released
+/// when the <see cref="CertificateContextCache"/> evicts the entry or its certificate leaves the map, so pinned contexts
+/// are bounded by <c>TERMINATOR_CERT_CACHE_SIZE</c>. Pinning is an optimisation only: if it fails, handshakes work as
+/// before.</para>
 /// </remarks>
-internal sealed class SslContextPin(SslStream finishedConnection)
+internal sealed class SslContextPin
 {
-    private SslStream? _stream = finishedConnection;
+    private readonly Pipe _toServer = new();
+    private readonly Pipe _toClient = new();
+    private Task? _handshake;
+    private int _released;
 
-    /// <summary>True until <see cref="Release"/>.</summary>
-    public bool IsHeld => Volatile.Read(ref _stream) is not null;
+    private SslContextPin()
+    {
+    }
 
-    /// <summary>Disposes the held stream, so the runtime's cache may free the SSL_CTX once no connection uses it. Idempotent.</summary>
-    public void Release() => Interlocked.Exchange(ref _stream, null)?.Dispose();
+    /// <summary>Starts pinning the SSL_CTX <paramref name="options"/> map to, on the thread pool; returns at once.</summary>
+    public static SslContextPin Start(SslServerAuthenticationOptions options)
+    {
+        var pin = new SslContextPin();
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.pin.PinAsync(state.options), (pin, options), preferLocal: false);
+        return pin;
+    }
+
+    /// <summary>True while the server stream waits for the client's Finished, i.e. holds its SSL_CTX (tests).</summary>
+    public bool IsHeld => Volatile.Read(ref _handshake) is { IsCompleted: false } && Volatile.Read(ref _released) == 0;
+
+    /// <summary>Ends the waiting handshake (end of stream), which disposes the stream and lets the runtime's cache free
+    /// the SSL_CTX once no connection uses it. Idempotent; safe before the pin has started.</summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _toServer.Writer.Complete();
+        }
+    }
+
+    private async Task PinAsync(SslServerAuthenticationOptions options)
+    {
+        // Nothing the server sends matters: completing this reader makes its writes succeed and go nowhere.
+        _toClient.Reader.Complete();
+        var server = new SslStream(new DuplexPipeStream(_toServer.Reader, _toClient.Writer), leaveInnerStreamOpen: false);
+        _toServer.Writer.Write(SslContextPinHello.Record.Span);
+        await _toServer.Writer.FlushAsync().ConfigureAwait(false);
+        // The hello is already buffered, so this runs synchronously until the server waits for the client's next
+        // flight: by the time it returns, the SSL handle (and its reference on the SSL_CTX) exists.
+        Task handshake = server.AuthenticateAsServerAsync(options, CancellationToken.None);
+        Volatile.Write(ref _handshake, handshake);
+        await EndAsync(server, handshake).ConfigureAwait(false);
+    }
+
+    private static async Task EndAsync(SslStream server, Task handshake)
+    {
+        try
+        {
+            await handshake.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        {
+            // Expected: Release ends the stream mid-handshake. Earlier: the hello was refused, so nothing is pinned.
+        }
+
+        await server.DisposeAsync().ConfigureAwait(false);
+    }
 }

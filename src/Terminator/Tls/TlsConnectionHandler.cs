@@ -53,15 +53,13 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_context.Drain.Aborted);
             handshakeTimeout.CancelAfter(_handshakeTimeout);
 
-            Authenticated? authenticated = await HandshakeAsync(network, handshakeTimeout.Token).ConfigureAwait(false);
-            if (authenticated is not { } connection)
+            SslStream? tls = await HandshakeAsync(network, handshakeTimeout.Token).ConfigureAwait(false);
+            if (tls is null)
             {
                 return;
             }
 
-            SslStream tls = connection.Tls;
-            bool idle = false;
-            try
+            await using (tls.ConfigureAwait(false))
             {
                 PipeReader input = PipeReader.Create(tls, s_readerOptions);
                 PipeWriter output = PipeWriter.Create(tls, s_writerOptions);
@@ -74,18 +72,11 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
 
                 await input.CompleteAsync().ConfigureAwait(false);
                 await Http1ProxyLoop.CompleteOutputAsync(output, endedCleanly).ConfigureAwait(false);
-                // close_notify only after a clean end: after a cut-off response its absence is the client's only
-                // signal that the body is incomplete (RFC 8446 §6.1 truncation; RFC 9112 §9.8 incomplete close).
-                // After an unclean end the stream's state is not known to be settled, so it is never kept.
-                idle = endedCleanly && await CloseNotifyAsync(tls).ConfigureAwait(false);
-            }
-            finally
-            {
-                // A stream with nothing in flight may become its certificate's SSL_CTX pin (see SslContextPin); the
-                // socket under it is closed below either way.
-                if (!idle || !connection.Entry.TryPinSslContext(tls, connection.Options))
+                if (endedCleanly)
                 {
-                    await tls.DisposeAsync().ConfigureAwait(false);
+                    // close_notify only after a clean end: after a cut-off response its absence is the client's only
+                    // signal that the body is incomplete (RFC 8446 §6.1 truncation; RFC 9112 §9.8 incomplete close).
+                    await CloseNotifyAsync(tls).ConfigureAwait(false);
                 }
             }
         }
@@ -96,9 +87,8 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
         }
     }
 
-    /// <summary>Returns the authenticated stream with the certificate entry and options it used, or null when the
-    /// connection was refused or failed (already counted).</summary>
-    private async ValueTask<Authenticated?> HandshakeAsync(NetworkStream network, CancellationToken cancellationToken)
+    /// <summary>Returns the authenticated stream, or null when the connection was refused or failed (already counted).</summary>
+    private async ValueTask<SslStream?> HandshakeAsync(NetworkStream network, CancellationToken cancellationToken)
     {
         PipeReader peek = PipeReader.Create(network, s_peekOptions);
         byte[]? prefix = null;
@@ -162,7 +152,7 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             if (TlsServerOptions.IsAllowed(tls.NegotiatedCipherSuite))
             {
                 _context.Metrics.HandshakeCompleted();
-                return new Authenticated(tls, entry, options);
+                return tls;
             }
 
             // The client offered an allowed suite but OpenSSL chose another (client order): refuse to carry data on it.
@@ -278,22 +268,11 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
         }
     }
 
-    /// <summary>Sends close_notify; true when the attempt is over (sent, or failed because the client is gone), false
-    /// when it timed out and the write may still be in flight.</summary>
-    private static async ValueTask<bool> CloseNotifyAsync(SslStream tls)
+    private static async ValueTask CloseNotifyAsync(SslStream tls)
     {
-        Task shutdown;
         try
         {
-            shutdown = tls.ShutdownAsync();
-        }
-        catch (Exception ex) when (BodyCopier.IsTransportFailure(ex))
-        {
-            return true;
-        }
-
-        try
-        {
+            Task shutdown = tls.ShutdownAsync();
             if (!shutdown.IsCompleted)
             {
                 // Almost always complete already (a 24-byte write into an empty socket buffer); the timer is only
@@ -302,23 +281,14 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             }
 
             await shutdown.ConfigureAwait(false);
-            return true;
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (ex is OperationCanceledException || ex is TimeoutException || BodyCopier.IsTransportFailure(ex))
         {
             // close_notify is a courtesy; the TCP close follows regardless.
-            return false;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException || BodyCopier.IsTransportFailure(ex))
-        {
-            // The client left first (typically a reset after it read the response): nothing is in flight.
-            return true;
         }
     }
 
     private static readonly TimeSpan CloseNotifyTimeout = TimeSpan.FromSeconds(1);
-
-    private readonly record struct Authenticated(SslStream Tls, CertificateEntry Entry, SslServerAuthenticationOptions Options);
 
     private enum PeekOutcome { NeedMoreData, Selected, UnknownName, NotTls, Malformed, IllegalParameter, OldProtocol, NoAcceptableSuite }
 }

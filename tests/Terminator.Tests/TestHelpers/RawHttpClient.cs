@@ -206,13 +206,6 @@ public sealed class RawHttpClient : IAsyncDisposable
         return i < 0 ? -1 : _start + i;
     }
 
-    /// <summary>Closes with a TCP reset (SO_LINGER 0), as a client that gives up on a connection does.</summary>
-    public void Reset()
-    {
-        _tcp.Client.LingerState = new LingerOption(true, 0);
-        _tcp.Client.Close();
-    }
-
     public async ValueTask DisposeAsync()
     {
         await Stream.DisposeAsync();
