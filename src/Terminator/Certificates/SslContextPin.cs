@@ -32,7 +32,6 @@ namespace Terminator.Certificates;
 internal sealed class SslContextPin
 {
     private readonly Pipe _toServer = new();
-    private readonly Pipe _toClient = new();
     private Task? _handshake;
     private int _released;
 
@@ -63,20 +62,14 @@ internal sealed class SslContextPin
 
     private async Task PinAsync(SslServerAuthenticationOptions options)
     {
-        // Nothing the server sends matters: completing this reader makes its writes succeed and go nowhere.
-        _toClient.Reader.Complete();
-        var server = new SslStream(new DuplexPipeStream(_toServer.Reader, _toClient.Writer), leaveInnerStreamOpen: false);
         _toServer.Writer.Write(SslContextPinHello.Record.Span);
         await _toServer.Writer.FlushAsync().ConfigureAwait(false);
+        // Nothing the server sends matters, so its answer goes to Stream.Null.
+        var server = new SslStream(new DuplexStream(_toServer.Reader.AsStream(), Stream.Null), leaveInnerStreamOpen: false);
         // The hello is already buffered, so this runs synchronously until the server waits for the client's next
         // flight: by the time it returns, the SSL handle (and its reference on the SSL_CTX) exists.
         Task handshake = server.AuthenticateAsServerAsync(options, CancellationToken.None);
         Volatile.Write(ref _handshake, handshake);
-        await EndAsync(server, handshake).ConfigureAwait(false);
-    }
-
-    private static async Task EndAsync(SslStream server, Task handshake)
-    {
         try
         {
             await handshake.ConfigureAwait(false);

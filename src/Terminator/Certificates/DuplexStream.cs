@@ -1,13 +1,9 @@
-using System.IO.Pipelines;
-
 namespace Terminator.Certificates;
 
-/// <summary>One end of an in-memory connection: reads from one pipe, writes to the other (used by <see cref="SslContextPin"/>).</summary>
-internal sealed class DuplexPipeStream(PipeReader input, PipeWriter output) : Stream
+/// <summary>One stream made of two: reads from one, writes to the other (used by <see cref="SslContextPin"/>: its
+/// server reads the in-memory ClientHello and writes its answer nowhere).</summary>
+internal sealed class DuplexStream(Stream input, Stream output) : Stream
 {
-    private readonly Stream _input = input.AsStream();
-    private readonly Stream _output = output.AsStream();
-
     public override bool CanRead => true;
     public override bool CanWrite => true;
     public override bool CanSeek => false;
@@ -15,24 +11,24 @@ internal sealed class DuplexPipeStream(PipeReader input, PipeWriter output) : St
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _input.ReadAsync(buffer, cancellationToken);
+        input.ReadAsync(buffer, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _input.ReadAsync(buffer, offset, count, cancellationToken);
+        input.ReadAsync(buffer, offset, count, cancellationToken);
 
-    public override int Read(byte[] buffer, int offset, int count) => _input.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _output.WriteAsync(buffer, cancellationToken);
+        output.WriteAsync(buffer, cancellationToken);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _output.WriteAsync(buffer, offset, count, cancellationToken);
+        output.WriteAsync(buffer, offset, count, cancellationToken);
 
-    public override void Write(byte[] buffer, int offset, int count) => _output.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer, offset, count);
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => _output.FlushAsync(cancellationToken);
+    public override Task FlushAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken);
 
-    public override void Flush() => _output.Flush();
+    public override void Flush() => output.Flush();
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -42,9 +38,8 @@ internal sealed class DuplexPipeStream(PipeReader input, PipeWriter output) : St
     {
         if (disposing)
         {
-            // Completing both ends: the peer's reads see end of stream, the pipes return their buffers.
-            _input.Dispose();
-            _output.Dispose();
+            input.Dispose();
+            output.Dispose();
         }
 
         base.Dispose(disposing);
