@@ -12,7 +12,7 @@ namespace Terminator.Certificates;
 /// Admission runs after a materialisation (file read, key import, ~1 ms of context building), so one lock around the
 /// slot array costs nothing measurable there; the hit path never touches it. An evicted entry's options and context are
 /// not disposed (an in-flight handshake may still hold them; the garbage collector reclaims them after it); only its
-/// <see cref="SslContextPin"/>, an idle stream, is disposed. Entries whose certificate leaves the map (renewed,
+/// <see cref="SslContextPin"/> (a waiting half-handshake) is released. Entries whose certificate leaves the map (renewed,
 /// removed) are evicted at once (<see cref="Remove"/>) rather than when the hand comes round.
 /// <para>One process-wide instance (<see cref="Shared"/>) serves every loader: entries are created by static loaders
 /// and by the store, which do not know the server's configuration; the server sizes it once at start-up.</para>
