@@ -1,6 +1,7 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Benchmarks;
 

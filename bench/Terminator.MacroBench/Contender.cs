@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.MacroBench;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.MacroBench;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.MacroBench;
 

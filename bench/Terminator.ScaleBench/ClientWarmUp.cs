@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.ScaleBench;
 

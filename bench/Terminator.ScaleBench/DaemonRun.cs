@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Terminator.Certificates;
+using Terminator.Configuration;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.ScaleBench;
 
@@ -19,7 +21,7 @@ internal sealed class DaemonRun
     public required string StoreKeyBase64 { get; init; }
     public required int Domains { get; init; }
     public required int DaemonCpu { get; init; }
-    public int CacheSize { get; init; } = CertificateContextCache.DefaultCapacity;
+    public int CacheSize { get; init; } = TerminatorOptions.DefaultCertCacheSize;
 
     public sealed record Result(double ReadySeconds, long RssReadyKiB, double ColdMedianMs, double ColdP90Ms,
         double CachedMedianMs, double CachedP90Ms, double KiBPerContext, long RssAfterKiB, double NewCertificateSeconds);

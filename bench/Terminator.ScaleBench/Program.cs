@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Terminator.Certificates;
+using Terminator.Configuration;
 using Terminator.ScaleBench;
 
 // Scale benchmark (issue 4): N store entries → daemon ready time, RSS, lookup cost, cold vs cached first handshake.
@@ -9,7 +10,7 @@ var domains = new List<int> { 10_000, 100_000 };
 string? daemon = null;
 string work = Path.Combine(Path.GetTempPath(), "terminator-scale");
 int daemonCpu = 0, benchCpu = 1;
-int cacheSize = CertificateContextCache.DefaultCapacity;
+int cacheSize = TerminatorOptions.DefaultCertCacheSize;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -89,5 +90,5 @@ foreach (string row in rows)
 }
 
 Console.WriteLine();
-Console.WriteLine($"Command: bench/scale.sh --domains {string.Join(',', domains)}" + (cacheSize != CertificateContextCache.DefaultCapacity ? $" --cache-size {cacheSize}" : ""));
+Console.WriteLine($"Command: bench/scale.sh --domains {string.Join(',', domains)}" + (cacheSize != TerminatorOptions.DefaultCertCacheSize ? $" --cache-size {cacheSize}" : ""));
 return 0;

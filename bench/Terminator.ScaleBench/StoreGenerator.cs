@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Formats.Asn1;
-using System.Text;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Terminator.Configuration;
 using Terminator.Storage;
 
 namespace Terminator.ScaleBench;

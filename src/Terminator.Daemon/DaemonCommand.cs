@@ -20,7 +20,7 @@ internal static class DaemonCommand
 
         var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
         // With stapling on, certificates naming an OCSP responder get their context (and first OCSP fetch) at load.
-        var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling);
+        var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling, contextCache: new CertificateContextCache(options.CertCacheSize));
         // Both the store and the PEM folder are followed live (notifications + a periodic rescan, and SIGHUP).
         (CertificateSources? opened, string? fatal) = await CertificateSources.OpenAsync(options, certificates, log).ConfigureAwait(false);
         if (opened is null)

@@ -4,7 +4,8 @@ using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Hosting;
-using Terminator.Origin;
+using Terminator.Samples.Certificates;
+using Terminator.Samples.Origin;
 
 namespace Terminator.Daemon;
 

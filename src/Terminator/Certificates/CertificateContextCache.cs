@@ -14,21 +14,12 @@ namespace Terminator.Certificates;
 /// not disposed (an in-flight handshake may still hold them; the garbage collector reclaims them after it); only its
 /// <see cref="SslContextPin"/> (a waiting half-handshake) is released. Entries whose certificate leaves the map (renewed,
 /// removed) are evicted at once (<see cref="Remove"/>) rather than when the hand comes round.
-/// <para>One process-wide instance (<see cref="Shared"/>) serves every loader: entries are created by static loaders
-/// and by the store, which do not know the server's configuration; the server sizes it once at start-up.</para>
+/// <para>One instance per <see cref="CertificateMap"/> (sized by <c>TERMINATOR_CERT_CACHE_SIZE</c>): an entry joins its
+/// map's cache when it is added to the map (<see cref="CertificateEntry.AttachCache"/>). An entry in no map (a
+/// certificate loaded for the CLI, the default certificate) keeps its TLS state for its lifetime.</para>
 /// </remarks>
-public sealed class CertificateContextCache
+internal sealed class CertificateContextCache
 {
-    /// <summary>
-    /// Default capacity (<c>TERMINATOR_CERT_CACHE_SIZE</c>). A materialised ECDSA P-256 entry (leaf + key + chain
-    /// context + OpenSSL SSL_CTX and the <see cref="SslContextPin"/> that keeps it) measured ~120 KiB of RSS
-    /// (bench/scale.sh, "KiB per materialised context"; ~47 KiB without the pin, when the runtime freed the SSL_CTX and
-    /// rebuilt it per handshake), so 10,000 hold at most ~1.2 GiB and cover the active domains of a typical sender; a
-    /// domain outside the cache pays one ~3-8 ms load in its handshake. A node with a million names and little memory
-    /// should lower it (the index itself is ~400 B per name).
-    /// </summary>
-    public const int DefaultCapacity = 10_000;
-
     private readonly Lock _gate = new();
     private CertificateEntry?[] _slots;
     private int _used;
@@ -42,9 +33,6 @@ public sealed class CertificateContextCache
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _slots = new CertificateEntry?[capacity];
     }
-
-    /// <summary>The cache every entry uses unless given another (tests and benchmarks make their own).</summary>
-    public static CertificateContextCache Shared { get; } = new(DefaultCapacity);
 
     /// <summary>Maximum number of materialised entries.</summary>
     public int Capacity
@@ -84,44 +72,6 @@ public sealed class CertificateContextCache
 
     /// <summary>Entries evicted since start.</summary>
     public long Evicted => Interlocked.Read(ref _evicted);
-
-    /// <summary>Changes the capacity; shrinking evicts (hand order) until the entries fit.</summary>
-    public void Resize(int capacity)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        lock (_gate)
-        {
-            if (capacity == _slots.Length)
-            {
-                return;
-            }
-
-            var resized = new CertificateEntry?[capacity];
-            int kept = 0;
-            for (int i = 0; i < _used; i++)
-            {
-                CertificateEntry? entry = _slots[i];
-                if (entry is null)
-                {
-                    continue;
-                }
-
-                if (kept < capacity)
-                {
-                    entry.CacheSlot = kept;
-                    resized[kept++] = entry;
-                }
-                else
-                {
-                    EvictUnsynchronized(entry);
-                }
-            }
-
-            _slots = resized;
-            _used = kept;
-            _hand = 0;
-        }
-    }
 
     /// <summary>Takes a slot for a freshly materialised entry, evicting another when full.</summary>
     internal void Admit(CertificateEntry entry)

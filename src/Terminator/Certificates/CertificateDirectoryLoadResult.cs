@@ -2,7 +2,7 @@ namespace Terminator.Certificates;
 
 /// <summary>Outcome of <see cref="CertificateLoader.LoadDirectory"/>: what loaded, what did not, and what loaded
 /// with a problem.</summary>
-public sealed class CertificateDirectoryLoadResult
+internal sealed class CertificateDirectoryLoadResult
 {
     internal CertificateDirectoryLoadResult(
         IReadOnlyList<CertificateEntry> entries,

@@ -18,7 +18,7 @@ namespace Terminator.Certificates;
 /// certificate) are untouched by either step. A changed file that fails to
 /// load leaves the previous certificate serving (logged). A file that disappears from the directory is removed.
 /// </remarks>
-public sealed class CertificateDirectoryWatcher : IDisposable
+internal sealed class CertificateDirectoryWatcher : IDisposable
 {
     private readonly ICertificateFileSet _files;
     private readonly string _directory;
@@ -337,7 +337,7 @@ public sealed class CertificateDirectoryWatcher : IDisposable
 }
 
 /// <summary>What one rescan changed.</summary>
-public sealed record CertificateReloadResult(int Added, int Replaced, int Removed, IReadOnlyList<CertificateLoadError> Errors)
+internal sealed record CertificateReloadResult(int Added, int Replaced, int Removed, IReadOnlyList<CertificateLoadError> Errors)
 {
     public static CertificateReloadResult Empty { get; } = new(0, 0, 0, []);
 }

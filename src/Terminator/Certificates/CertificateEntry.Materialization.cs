@@ -1,12 +1,14 @@
 using System.Net.Security;
+using Terminator.Tls;
 
 namespace Terminator.Certificates;
 
 /// <summary>Materialisation: building the TLS state on first use, sharing it between racing handshakes, and dropping
 /// it when the <see cref="CertificateContextCache"/> evicts the entry.</summary>
-public sealed partial class CertificateEntry
+internal sealed partial class CertificateEntry
 {
-    private readonly CertificateContextCache _cache;
+    // Set once, when the entry joins a map (AttachCache); null for an entry in no map.
+    private CertificateContextCache? _cache;
     private TlsState? _tls;
     private Task<TlsState>? _pending;
     private int _referenced;
@@ -83,7 +85,31 @@ public sealed partial class CertificateEntry
 
     /// <summary>Drops this entry's TLS state now, because it left the <see cref="CertificateMap"/>
     /// (<see cref="CertificateContextCache.Remove"/>).</summary>
-    internal void ReleaseMaterialization() => _cache.Remove(this);
+    internal void ReleaseMaterialization()
+    {
+        CertificateContextCache? cache = Volatile.Read(ref _cache);
+        if (cache is null)
+        {
+            Evict();
+        }
+        else
+        {
+            cache.Remove(this);
+        }
+    }
+
+    /// <summary>
+    /// Joins <paramref name="cache"/> (the map's), once; later calls with another cache are ignored. An entry that was
+    /// materialised before it joined is admitted now. Either this method or <see cref="Publish"/> sees the other's write
+    /// (both use full fences), and admission is idempotent, so a racing materialisation is admitted exactly once.
+    /// </summary>
+    internal void AttachCache(CertificateContextCache cache)
+    {
+        if (Interlocked.CompareExchange(ref _cache, cache, null) is null && Volatile.Read(ref _tls) is not null)
+        {
+            cache.Admit(this);
+        }
+    }
 
     /// <summary>The pin on the runtime's SSL_CTX for the current TLS state, if any (tests).</summary>
     internal SslContextPin? SslContextPin
@@ -175,14 +201,14 @@ public sealed partial class CertificateEntry
             throw new CertificateLoadException(Source, "could not build the TLS certificate context", ex);
         }
 
-        var state = new TlsState(material, context, TlsServerOptions.Create(context));
+        var state = new TlsState(material, context, TlsPolicy.CreateServerOptions(context));
         TlsState? existing = Interlocked.CompareExchange(ref _tls, state, null);
         if (existing is not null)
         {
             return existing;
         }
 
-        _cache.Admit(this);
+        Volatile.Read(ref _cache)?.Admit(this);
         // After admission, with full fences on both sides (here and in Evict): if an eviction slipped in between, one
         // of the two sees the other's write and releases the pin (Release is idempotent).
         SslContextPin pin = SslContextPin.Start(state.Options);

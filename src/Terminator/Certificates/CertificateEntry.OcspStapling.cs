@@ -14,7 +14,7 @@ namespace Terminator.Certificates;
 /// nothing is stapled until a fetch succeeds, and a failed fetch is retried no sooner than 5 s later. An entry evicted
 /// from the <see cref="CertificateContextCache"/> fetches again when it is next materialised.
 /// </remarks>
-public sealed partial class CertificateEntry
+internal sealed partial class CertificateEntry
 {
     private string? _ocspResponder;
     private volatile bool _ocspStaplingWanted;

@@ -16,7 +16,7 @@ namespace Terminator.Certificates;
 /// keep that certificate and only cache the context; compact entries (the store, the PEM folder) reload from disk
 /// through their <see cref="ICertificateMaterialSource"/> after an eviction.
 /// </remarks>
-public sealed partial class CertificateEntry
+internal sealed partial class CertificateEntry
 {
     private readonly CertificateMaterial? _pinned;
     private readonly ICertificateMaterialSource? _source;
@@ -29,7 +29,6 @@ public sealed partial class CertificateEntry
         string source)
     {
         _pinned = new CertificateMaterial(leafWithKey, intermediates, names);
-        _cache = CertificateContextCache.Shared;
         Names = names;
         Source = source;
         NotBefore = new DateTimeOffset(leafWithKey.NotBefore.ToUniversalTime());
@@ -39,6 +38,7 @@ public sealed partial class CertificateEntry
     }
 
     /// <summary>A compact entry: metadata only; <paramref name="material"/> loads the certificate and key when needed.</summary>
+    /// <param name="cache">The cache to join at once (tests); otherwise the entry joins its map's cache when added.</param>
     /// <param name="ocspResponder">The leaf's OCSP responder when the loader already parsed the leaf (the PEM folder),
     /// else null: the store's index does not parse certificates, so it is found on first materialisation.</param>
     internal CertificateEntry(
@@ -53,7 +53,7 @@ public sealed partial class CertificateEntry
     {
         _ocspResponder = ocspResponder;
         _source = material;
-        _cache = cache ?? CertificateContextCache.Shared;
+        _cache = cache;
         Names = names;
         Source = source;
         NotBefore = notBefore;

@@ -2,7 +2,7 @@ namespace Terminator.Certificates;
 
 /// <summary>A certificate file could not be turned into a <see cref="CertificateEntry"/>. The message is the reason
 /// (for example "private key does not match the certificate"); it never contains key material.</summary>
-public sealed class CertificateLoadException : Exception
+internal sealed class CertificateLoadException : Exception
 {
     /// <summary>Creates an exception for <paramref name="path"/> with a human-readable <paramref name="reason"/>.</summary>
     public CertificateLoadException(string path, string reason)

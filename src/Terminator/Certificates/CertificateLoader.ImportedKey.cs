@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Terminator.Certificates;
 
 /// <summary>Entry construction from a chain plus a key object (used by the encrypted certificate store).</summary>
-public static partial class CertificateLoader
+internal static partial class CertificateLoader
 {
     /// <summary>
     /// Loads an entry from a PEM certificate chain and an already-imported private key (<see cref="ECDsa"/> or

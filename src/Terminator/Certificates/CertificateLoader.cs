@@ -19,7 +19,7 @@ namespace Terminator.Certificates;
 /// <item>Reasons never contain key material; PEM is read with <see cref="File.ReadAllText(string)"/> and parsed in memory.</item>
 /// </list>
 /// </summary>
-public static partial class CertificateLoader
+internal static partial class CertificateLoader
 {
     /// <summary>
     /// Scans <paramref name="directory"/> (see <see cref="CertificateDirectoryScanner"/> for the layouts: certbot

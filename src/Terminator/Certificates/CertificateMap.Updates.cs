@@ -1,7 +1,7 @@
 namespace Terminator.Certificates;
 
 /// <summary>The write side: per-name compare-and-swap of immutable <see cref="CertificateChoice"/> objects.</summary>
-public sealed partial class CertificateMap
+internal sealed partial class CertificateMap
 {
     /// <summary>
     /// Adds <paramref name="entry"/> as a candidate for every one of its names, replacing a candidate with the same
@@ -18,6 +18,7 @@ public sealed partial class CertificateMap
             entry.EnableOcspStapling();
         }
 
+        entry.AttachCache(ContextCache);
         var candidate = new CertificateCandidate(entry);
         foreach (var name in entry.Names)
         {
@@ -45,19 +46,6 @@ public sealed partial class CertificateMap
         }
 
         return entries;
-    }
-
-    /// <summary>
-    /// <see cref="Set"/> for each of <paramref name="entries"/>. Because selection happens per handshake, the result does
-    /// not depend on the order given: for names claimed by several entries the newest valid one of each family is served.
-    /// </summary>
-    public void SetAll(IEnumerable<CertificateEntry> entries)
-    {
-        ArgumentNullException.ThrowIfNull(entries);
-        foreach (var entry in entries)
-        {
-            Set(entry);
-        }
     }
 
     /// <summary>Removes <paramref name="entry"/> from each of its names (compare-and-swap per name: candidates added by

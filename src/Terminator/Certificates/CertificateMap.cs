@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using Terminator.Configuration;
 using Terminator.Diagnostics;
 
 namespace Terminator.Certificates;
@@ -19,7 +20,7 @@ namespace Terminator.Certificates;
 /// it and one is valid, else RSA if valid. Only when nothing valid that the client can use exists is an expired or
 /// not-yet-valid certificate served, and that is logged once per certificate. See <see cref="CertificateChoice.Select"/>.
 /// </remarks>
-public sealed partial class CertificateMap
+internal sealed partial class CertificateMap
 {
     /// <summary>Host names longer than this cannot be DNS names (RFC 1035 §2.3.4) and are treated as misses.</summary>
     private const int MaxHostNameLength = 255;
@@ -36,14 +37,18 @@ public sealed partial class CertificateMap
     /// <param name="ocspStapling">When true, <see cref="Set"/> calls <see cref="CertificateEntry.EnableOcspStapling"/>
     /// on every entry before publishing it, so certificates naming an OCSP responder get their context (and the first
     /// OCSP fetch) at load, off the handshake path. When false (the default) no responder is ever contacted.</param>
-    public CertificateMap(TerminatorLog? log = null, TimeProvider? timeProvider = null, bool ocspStapling = false)
+    public CertificateMap(TerminatorLog? log = null, TimeProvider? timeProvider = null, bool ocspStapling = false, CertificateContextCache? contextCache = null)
     {
+        ContextCache = contextCache ?? new CertificateContextCache(TerminatorOptions.DefaultCertCacheSize);
         _ocspStapling = ocspStapling;
         _entries = new ConcurrentDictionary<string, CertificateChoice>(StringComparer.Ordinal);
         _lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
         _log = log ?? TerminatorLog.Silent;
         _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>Bounds how many of this map's entries hold a materialised TLS context (<c>TERMINATOR_CERT_CACHE_SIZE</c>).</summary>
+    public CertificateContextCache ContextCache { get; }
 
     /// <summary>True when entries are published with OCSP stapling (see the constructor). Loaders may call
     /// <see cref="CertificateEntry.EnableOcspStapling"/> themselves, in parallel, before <see cref="Set"/>.</summary>
@@ -91,36 +96,6 @@ public sealed partial class CertificateMap
     /// <summary><see cref="TryGet(ReadOnlySpan{byte}, bool, out CertificateEntry)"/> for a client that accepts ECDSA
     /// (every current browser and TLS library does).</summary>
     public bool TryGet(ReadOnlySpan<byte> hostName, [MaybeNullWhen(false)] out CertificateEntry entry) =>
-        TryGet(hostName, clientAcceptsEcdsa: true, out entry);
-
-    /// <summary>Case-insensitive string overload of <see cref="TryGet(ReadOnlySpan{byte}, bool, out CertificateEntry)"/>.</summary>
-    public bool TryGet(string hostName, bool clientAcceptsEcdsa, [MaybeNullWhen(false)] out CertificateEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(hostName);
-        if (hostName.Length is 0 or > MaxHostNameLength)
-        {
-            entry = null;
-            return false;
-        }
-
-        Span<char> buffer = stackalloc char[MaxHostNameLength];
-        for (var i = 0; i < hostName.Length; i++)
-        {
-            var c = hostName[i];
-            if (c >= 0x80)
-            {
-                entry = null;
-                return false;
-            }
-
-            buffer[i] = c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c;
-        }
-
-        return TryGetNormalized(buffer[..hostName.Length], clientAcceptsEcdsa, out entry);
-    }
-
-    /// <summary>Case-insensitive convenience overload for a client that accepts ECDSA.</summary>
-    public bool TryGet(string hostName, [MaybeNullWhen(false)] out CertificateEntry entry) =>
         TryGet(hostName, clientAcceptsEcdsa: true, out entry);
 
     /// <summary>Orders entries by NotAfter, then Source: a deterministic order for load results and logs.</summary>

@@ -4,7 +4,7 @@ namespace Terminator.Certificates;
 /// The files one <see cref="CertificateDirectoryWatcher"/> follows and how each becomes an entry: the read-only PEM
 /// folder (<see cref="PemCertificateFileSet"/>) or the encrypted store's entry files.
 /// </summary>
-public interface ICertificateFileSet
+internal interface ICertificateFileSet
 {
     /// <summary>The folder to watch.</summary>
     string Directory { get; }

@@ -1,7 +1,7 @@
 namespace Terminator.Certificates;
 
 /// <summary>Whether handshakes for a <see cref="CertificateEntry"/> carry a stapled OCSP response, and if not, why.</summary>
-public enum OcspStaplingState
+internal enum OcspStaplingState
 {
     /// <summary>Stapling was not asked for (<c>TERMINATOR_OCSP_STAPLING=off</c>, or a map built without it): the
     /// context is built offline, and no responder is ever contacted.</summary>

@@ -2,7 +2,7 @@ namespace Terminator.Certificates;
 
 /// <summary>A read-only PEM folder in any of the layouts <see cref="CertificateDirectoryScanner"/> recognises
 /// (certbot, flat pairs, combined files) — what operators migrating from nginx or HAProxy already have.</summary>
-public sealed class PemCertificateFileSet(string directory) : ICertificateFileSet
+internal sealed class PemCertificateFileSet(string directory) : ICertificateFileSet
 {
     /// <inheritdoc />
     public string Directory { get; } = directory;

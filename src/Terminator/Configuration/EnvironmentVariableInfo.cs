@@ -4,4 +4,4 @@ namespace Terminator.Configuration;
 /// <param name="Name">The exact (case-sensitive) variable name.</param>
 /// <param name="Default">The value used when the variable is unset or empty; empty when there is no default.</param>
 /// <param name="Description">One sentence on what the value means and which values are accepted.</param>
-public sealed record EnvironmentVariableInfo(string Name, string Default, string Description);
+internal sealed record EnvironmentVariableInfo(string Name, string Default, string Description);

@@ -2,7 +2,6 @@ using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Text;
-using Terminator.Storage;
 using static Terminator.Configuration.EnvironmentValueParser;
 
 namespace Terminator.Configuration;
@@ -11,7 +10,7 @@ namespace Terminator.Configuration;
 /// Loads <see cref="TerminatorOptions"/> from <c>TERMINATOR_*</c> environment variables and validates them up front,
 /// like <c>nginx -t</c>: the first problem becomes one line naming the variable, and the daemon exits with code 2.
 /// </summary>
-public static class TerminatorEnvironment
+internal static class TerminatorEnvironment
 {
     /// <summary>Every variable name starts with this prefix.</summary>
     public const string Prefix = "TERMINATOR_";
@@ -48,7 +47,7 @@ public static class TerminatorEnvironment
                 u = o with { CertDirectory = v }; // existence is checked with the store settings (TerminatorOptionsValidator)
                 return null;
             }),
-        new(new("TERMINATOR_STORE_DIR", DirectoryCertificateStore.DefaultDirectory, "Encrypted certificate store (terminator certs import); created with mode 700 when missing and a key is set."),
+        new(new("TERMINATOR_STORE_DIR", TerminatorOptions.DefaultStoreDirectory, "Encrypted certificate store (terminator certs import); created with mode 700 when missing and a key is set."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {
                 u = o with { StoreDirectory = v };

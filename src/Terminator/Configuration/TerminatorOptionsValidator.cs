@@ -1,5 +1,4 @@
 using System.Net;
-using Terminator.Storage;
 
 namespace Terminator.Configuration;
 

@@ -1,14 +1,14 @@
 namespace Terminator.Diagnostics;
 
 /// <summary>Severity of a log line; lines below the configured level are dropped before any formatting.</summary>
-public enum LogSeverity { Debug = 0, Info = 1, Warn = 2, Error = 3 }
+internal enum LogSeverity { Debug = 0, Info = 1, Warn = 2, Error = 3 }
 
 /// <summary>
 /// Minimal line logger for a daemon whose stderr goes to the journal: one line per event, "level message".
 /// Logging is never on a per-request success path; callers guard expensive messages with <see cref="IsEnabled"/>.
 /// Private keys and key material must never be passed here.
 /// </summary>
-public sealed class TerminatorLog
+internal sealed class TerminatorLog
 {
     private readonly TextWriter _writer;
     private readonly Lock _gate = new();

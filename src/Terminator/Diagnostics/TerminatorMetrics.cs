@@ -4,7 +4,7 @@ namespace Terminator.Diagnostics;
 /// Process-wide counters, incremented with <see cref="Interlocked"/> on the connection paths.
 /// One instance per server so tests running servers side by side see their own numbers.
 /// </summary>
-public sealed class TerminatorMetrics
+internal sealed class TerminatorMetrics
 {
     private long _connectionsAccepted;
     private long _connectionsRejectedByLimit;

@@ -5,7 +5,7 @@ namespace Terminator.Hosting;
 /// to close and busy ones to finish their current request with "Connection: close"; <see cref="Aborted"/> fires when the
 /// drain timeout has passed and cuts whatever is left.
 /// </summary>
-public sealed class ConnectionDrain : IDisposable
+internal sealed class ConnectionDrain : IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _aborted = new();

@@ -14,7 +14,7 @@ namespace Terminator.Hosting;
 /// The composed server: listeners on the HTTPS and HTTP addresses, the TLS and plain connection handlers, the shared
 /// upstream pool, and graceful drain. The daemon and the tests both start it through here.
 /// </summary>
-public sealed class TerminatorServer : IAsyncDisposable
+internal sealed class TerminatorServer : IAsyncDisposable
 {
     private readonly TerminatorOptions _options;
     private readonly List<SocketListener> _listeners = [];
@@ -29,8 +29,6 @@ public sealed class TerminatorServer : IAsyncDisposable
         _options = options;
         Certificates = certificates;
         Log = log;
-        // Process-wide: every loader's entries share it (see CertificateContextCache remarks).
-        CertificateContextCache.Shared.Resize(options.CertCacheSize);
         Upstream = new UpstreamPool(new UpstreamPoolOptions
         {
             Host = options.UpstreamHost,

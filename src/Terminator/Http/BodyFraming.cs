@@ -1,7 +1,7 @@
 namespace Terminator.Http;
 
 /// <summary>How the end of a message body is determined (RFC 9112 §6.3).</summary>
-public enum BodyFraming
+internal enum BodyFraming
 {
     /// <summary>No body.</summary>
     None,

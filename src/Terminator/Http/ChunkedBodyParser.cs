@@ -8,7 +8,7 @@ namespace Terminator.Http;
 /// Strict on line endings (CRLF only) so the upstream cannot see a different message boundary. Zero allocations; keep the
 /// struct in a mutable field, state carries across calls.
 /// </summary>
-public struct ChunkedBodyParser
+internal struct ChunkedBodyParser
 {
     /// <summary>Chunk sizes above 2^62 are rejected (no overflow arithmetic anywhere downstream).</summary>
     public const long MaxChunkSize = 1L << 62;

@@ -1,7 +1,7 @@
 namespace Terminator.Http;
 
 /// <summary>Header field names as UTF-8 literals (compare with <see cref="System.Text.Ascii.EqualsIgnoreCase(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>).</summary>
-public static class HeaderNames
+internal static class HeaderNames
 {
     /// <summary>Host.</summary>
     public static ReadOnlySpan<byte> Host => "Host"u8;

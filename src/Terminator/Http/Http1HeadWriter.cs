@@ -7,7 +7,7 @@ namespace Terminator.Http;
 /// around the colon is normalised to ": "); hop-by-hop fields (RFC 9110 §7.6.1) are removed. Sizes are computed first so
 /// each head is a single <see cref="IBufferWriter{T}.GetSpan"/> + <see cref="IBufferWriter{T}.Advance"/>.
 /// </summary>
-public static class Http1HeadWriter
+internal static class Http1HeadWriter
 {
     private static ReadOnlySpan<byte> Http11Suffix => " HTTP/1.1\r\n"u8;
     private static ReadOnlySpan<byte> Http11Prefix => "HTTP/1.1 "u8;

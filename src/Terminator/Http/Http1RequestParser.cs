@@ -7,7 +7,7 @@ namespace Terminator.Http;
 /// Strict HTTP/1.1 request head parser (RFC 9112). Strictness is deliberate: every ambiguity a lenient upstream might
 /// resolve differently (bare LF, obs-fold, CL+TE, odd Transfer-Encoding, duplicate Host) is rejected to prevent request smuggling.
 /// </summary>
-public static class Http1RequestParser
+internal static class Http1RequestParser
 {
     /// <summary>
     /// Parses a complete request head (request-line + field lines + empty line) from the start of <paramref name="buffer"/>.

@@ -4,7 +4,7 @@ using System.Text;
 namespace Terminator.Http;
 
 /// <summary>Parser for upstream HTTP/1.x response heads (RFC 9112 §4, framing per §6.3).</summary>
-public static class Http1ResponseParser
+internal static class Http1ResponseParser
 {
     /// <summary>
     /// Parses a complete response head from the start of <paramref name="buffer"/>. Framing (RFC 9112 §6.3): response to HEAD,

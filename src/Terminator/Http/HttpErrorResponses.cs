@@ -6,7 +6,7 @@ namespace Terminator.Http;
 /// Prebuilt, immutable error responses sent by the terminator itself (no Server/version banner, always
 /// "Connection: close" since after an error the connection state cannot be trusted).
 /// </summary>
-public static class HttpErrorResponses
+internal static class HttpErrorResponses
 {
     private static readonly ReadOnlyMemory<byte> s_400 = Build(400, "Bad Request");
     private static readonly ReadOnlyMemory<byte> s_404 = Build(404, "Not Found");

@@ -1,7 +1,7 @@
 namespace Terminator.Http;
 
 /// <summary>Size limits applied while parsing HTTP/1.1 heads and chunked framing (defences against memory exhaustion).</summary>
-public sealed record HttpLimits
+internal sealed record HttpLimits
 {
     /// <summary>Maximum size of a request/response head (start line + fields + empty line), bytes. Larger → 431.</summary>
     public int MaxHeaderBytes { get; init; } = 32 * 1024;

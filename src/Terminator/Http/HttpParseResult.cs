@@ -1,7 +1,7 @@
 namespace Terminator.Http;
 
 /// <summary>Outcome of an incremental parse step.</summary>
-public enum HttpParseResult
+internal enum HttpParseResult
 {
     /// <summary>A complete element was parsed.</summary>
     Complete,

@@ -5,7 +5,7 @@ namespace Terminator.Http;
 /// <see cref="HttpLimits.MaxHeaderBytes"/> holding a copy of the head, so the spans it returns stay valid until the next
 /// parse, <see cref="Reset"/> or <see cref="Dispose"/> — independent of the connection's receive buffer.
 /// </summary>
-public sealed class HttpRequestHead : IDisposable
+internal sealed class HttpRequestHead : IDisposable
 {
     private int _methodStart;
     private int _methodLength;

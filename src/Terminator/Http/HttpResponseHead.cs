@@ -4,7 +4,7 @@ namespace Terminator.Http;
 /// A parsed upstream HTTP/1.x response head; reusable per upstream connection like <see cref="HttpRequestHead"/>
 /// (owns a pooled copy of the head bytes).
 /// </summary>
-public sealed class HttpResponseHead : IDisposable
+internal sealed class HttpResponseHead : IDisposable
 {
     private int _reasonStart;
     private int _reasonLength;

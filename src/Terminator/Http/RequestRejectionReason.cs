@@ -1,7 +1,7 @@
 namespace Terminator.Http;
 
 /// <summary>Why a request (or upstream response) head was rejected.</summary>
-public enum RequestRejectionReason
+internal enum RequestRejectionReason
 {
     /// <summary>No error.</summary>
     None,

@@ -1,7 +1,7 @@
 namespace Terminator.Http;
 
 /// <summary>Maps rejection reasons to the status code sent to the client.</summary>
-public static class RequestRejectionReasonExtensions
+internal static class RequestRejectionReasonExtensions
 {
     /// <summary>
     /// 414 for <see cref="RequestRejectionReason.RequestTargetTooLong"/>, 431 for header size/count limits,

@@ -7,7 +7,7 @@ namespace Terminator.Listener;
 /// Caps open connections in total and per client IP (the slow-loris / single-abuser defence every edge proxy needs;
 /// nginx limit_conn, HAProxy maxconn + stick tables). Acquire on accept, release when the connection ends.
 /// </summary>
-public sealed class ConnectionLimiter
+internal sealed class ConnectionLimiter
 {
     private readonly int _maxTotal;
     private readonly int _maxPerAddress;

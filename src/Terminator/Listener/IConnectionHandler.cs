@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Terminator.Listener;
 
 /// <summary>Runs one accepted connection to its end. Owns the socket: it must close it.</summary>
-public interface IConnectionHandler
+internal interface IConnectionHandler
 {
     Task HandleAsync(Socket socket);
 }

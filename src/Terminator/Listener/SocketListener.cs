@@ -8,7 +8,7 @@ namespace Terminator.Listener;
 /// One bound listening socket and its accept loop. Each accepted socket gets TCP_NODELAY, a connection-limit check,
 /// and one task on the thread pool running <see cref="IConnectionHandler.HandleAsync"/>; nothing else happens per byte here.
 /// </summary>
-public sealed class SocketListener : IAsyncDisposable
+internal sealed class SocketListener : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly IConnectionHandler _handler;

@@ -6,7 +6,7 @@ using Terminator.Upstream;
 
 namespace Terminator.Proxy;
 
-public sealed partial class Http1ProxyLoop
+internal sealed partial class Http1ProxyLoop
 {
     /// <summary>Steps 2-6 for the request in <see cref="_request"/>. Returns whether the client connection stays open.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -24,7 +24,7 @@ namespace Terminator.Proxy;
 /// </code>
 /// Instances are per connection; the heads and their pooled buffers are reused for every request on it.
 /// </remarks>
-public sealed partial class Http1ProxyLoop : IDisposable
+internal sealed partial class Http1ProxyLoop : IDisposable
 {
     private static ReadOnlySpan<byte> Continue100 => "HTTP/1.1 100 Continue\r\n\r\n"u8;
     private static ReadOnlySpan<byte> ProtoHttps => "https"u8;

@@ -9,7 +9,7 @@ namespace Terminator.Proxy;
 /// One connection on the plain-HTTP port: the same proxy loop with X-Forwarded-Proto: http, so old http:// tracking
 /// links keep working.
 /// </summary>
-public sealed class PlainHttpConnectionHandler : IConnectionHandler
+internal sealed class PlainHttpConnectionHandler : IConnectionHandler
 {
     // No zero-byte reads: they cost an extra receive (and through SslStream an extra async hop) per request; the price
     // is one 4 KiB pooled segment held by each idle keep-alive connection (40 MiB per 10,000 idle connections).

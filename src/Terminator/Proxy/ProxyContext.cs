@@ -6,7 +6,7 @@ using Terminator.Upstream;
 namespace Terminator.Proxy;
 
 /// <summary>What every <see cref="Http1ProxyLoop"/> of a server shares: limits, timeouts, the upstream pool and telemetry.</summary>
-public sealed class ProxyContext
+internal sealed class ProxyContext
 {
     public required UpstreamPool Upstream { get; init; }
     public required HttpLimits Limits { get; init; }

@@ -11,7 +11,7 @@ namespace Terminator.Storage;
 /// while an ECDSA and an RSA certificate for one name live side by side. The hash covers the whole sorted name set;
 /// the readable prefix is for operators.
 /// </summary>
-public static class CertificateStoreId
+internal static class CertificateStoreId
 {
     private const int MaxPrefixLength = 200; // keeps "<id>.tcert" under the 255-byte file name limit
 

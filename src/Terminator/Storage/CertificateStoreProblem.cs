@@ -4,4 +4,4 @@ namespace Terminator.Storage;
 /// <param name="Location">Where the entry lives (a path for the directory store).</param>
 /// <param name="Reason">Why it was skipped, e.g. "truncated (torn write?)".</param>
 /// <param name="AuthenticationFailed">True when the AES-GCM tag did not verify: tampering, or a different key.</param>
-public sealed record CertificateStoreProblem(string Location, string Reason, bool AuthenticationFailed);
+internal sealed record CertificateStoreProblem(string Location, string Reason, bool AuthenticationFailed);

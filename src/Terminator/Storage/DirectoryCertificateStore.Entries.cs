@@ -7,7 +7,7 @@ using Terminator.Certificates;
 namespace Terminator.Storage;
 
 /// <summary>Reading one entry file, and turning certificates into what is written.</summary>
-public sealed partial class DirectoryCertificateStore
+internal sealed partial class DirectoryCertificateStore
 {
     /// <summary>Reads and authenticates one file; checks its name against the authenticated id.</summary>
     private bool TryRead(string path, bool wantKey,

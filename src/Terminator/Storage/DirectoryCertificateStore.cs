@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Terminator.Certificates;
+using Terminator.Configuration;
 
 namespace Terminator.Storage;
 
@@ -12,11 +13,8 @@ namespace Terminator.Storage;
 /// interrupted write) and other extensions are ignored. Safe to share between processes: the CLI writes while the
 /// daemon reads.
 /// </summary>
-public sealed partial class DirectoryCertificateStore : ICertificateStore
+internal sealed partial class DirectoryCertificateStore : ICertificateStore
 {
-    /// <summary>Default location (<c>TERMINATOR_STORE_DIR</c>).</summary>
-    public const string DefaultDirectory = "/var/lib/terminator/store";
-
     /// <summary>Extension of entry files.</summary>
     public const string FileExtension = ".tcert";
 

@@ -8,7 +8,7 @@ namespace Terminator.Storage;
 /// returned: a torn, tampered or foreign-key entry is reported as a <see cref="CertificateStoreProblem"/>, never served.
 /// Ids are opaque strings of <c>[a-z0-9._-]</c>.
 /// </summary>
-public interface ICertificateStore
+internal interface ICertificateStore
 {
     /// <summary>Authenticated metadata of every entry (no private keys are returned).</summary>
     ValueTask<CertificateStoreListing> ListAsync(CancellationToken cancellationToken = default);

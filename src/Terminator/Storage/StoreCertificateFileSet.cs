@@ -5,7 +5,7 @@ namespace Terminator.Storage;
 /// <summary>The encrypted store's entry files, for <see cref="CertificateDirectoryWatcher"/>: an import, renewal or
 /// removal by <c>terminator certs</c> (or another writer sharing the folder) reaches new handshakes without a signal.
 /// Writes are write-then-rename (<see cref="AtomicFile"/>), so the watcher never sees half an entry.</summary>
-public sealed class StoreCertificateFileSet(DirectoryCertificateStore store) : ICertificateFileSet
+internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store) : ICertificateFileSet
 {
     /// <inheritdoc />
     public string Directory => store.Directory;

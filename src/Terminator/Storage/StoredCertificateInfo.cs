@@ -13,7 +13,7 @@ namespace Terminator.Storage;
 /// <param name="Updated">When this version was stored (UTC).</param>
 /// <param name="CertificateChainPem">The public chain, leaf first.</param>
 /// <param name="Location">Where the entry lives, for messages (a path for the directory store).</param>
-public sealed record StoredCertificateInfo(
+internal sealed record StoredCertificateInfo(
     string Id,
     IReadOnlyList<string> Names,
     string KeyType,

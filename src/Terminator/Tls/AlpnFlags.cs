@@ -5,7 +5,7 @@ namespace Terminator.Tls;
 /// <summary>Application protocols offered in the ALPN extension (RFC 7301). GREASE identifiers (RFC 8701 §2) are ignored.</summary>
 [Flags]
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "Name fixed by the integration contract; it is a [Flags] enum.")]
-public enum AlpnFlags : byte
+internal enum AlpnFlags : byte
 {
     /// <summary>No ALPN extension, or only GREASE identifiers.</summary>
     None = 0,

@@ -18,28 +18,21 @@ internal static class ClientHelloBodyParser
     private const ushort ExtensionSupportedVersions = 43;  // RFC 8446 §4.2.1
     private const byte NameTypeHostName = 0;               // RFC 6066 §3
 
-    /// <summary>Whether any offered suite is one the terminator's TLS policy accepts (see <see cref="ClientHelloInfo.OffersForwardSecretAead"/>).</summary>
+    /// <summary>Whether any offered suite is one <see cref="TlsPolicy"/> allows (see <see cref="ClientHelloInfo.OffersForwardSecretAead"/>).</summary>
     private static bool OffersForwardSecretAead(ReadOnlySpan<byte> cipherSuites, TlsVersionFlags versions)
     {
-        bool tls13 = (versions & TlsVersionFlags.Tls13) != 0;
-        bool tls12 = (versions & TlsVersionFlags.Tls12) != 0;
         for (int i = 0; i + 1 < cipherSuites.Length; i += 2)
         {
-            ushort suite = BinaryPrimitives.ReadUInt16BigEndian(cipherSuites[i..]);
-            switch (suite)
+            if (TlsPolicy.IsAllowedWireSuite(BinaryPrimitives.ReadUInt16BigEndian(cipherSuites[i..]), versions))
             {
-                // RFC 8446 §B.4: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256.
-                case 0x1301 or 0x1302 or 0x1303 when tls13:
-                // RFC 5289: ECDHE_ECDSA/ECDHE_RSA with AES_128_GCM / AES_256_GCM; RFC 7905: ECDHE with CHACHA20_POLY1305.
-                case 0xC02B or 0xC02C or 0xC02F or 0xC030 or 0xCCA8 or 0xCCA9 when tls12 || tls13:
-                    return true;
+                return true;
             }
         }
 
         return false;
     }
 
-    internal static ClientHelloParseStatus Parse(ReadOnlySpan<byte> body, int recordBytes, Span<byte> serverName, out ClientHelloInfo info)
+    internal static ClientHelloParseStatus Parse(ReadOnlySpan<byte> body, Span<byte> serverName, out ClientHelloInfo info)
     {
         info = default;
 
@@ -149,7 +142,6 @@ internal static class ClientHelloBodyParser
             serverNameLength,
             versions,
             alpn,
-            recordBytes,
             OffersForwardSecretAead(cipherSuites, versions),
             ClientHelloSignatureAlgorithms.AcceptsEcdsa(cipherSuites, versions, signatures));
         return ClientHelloParseStatus.Success;

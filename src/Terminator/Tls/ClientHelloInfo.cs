@@ -1,16 +1,15 @@
 namespace Terminator.Tls;
 
 /// <summary>What <see cref="ClientHelloParser"/> learned from a ClientHello. Only meaningful after <see cref="ClientHelloParseStatus.Success"/>.</summary>
-public readonly struct ClientHelloInfo
+internal readonly struct ClientHelloInfo
 {
-    internal ClientHelloInfo(int serverNameLength, TlsVersionFlags offeredVersions, AlpnFlags alpn, int recordBytes, bool offersForwardSecretAead = false, bool offersEcdsa = false)
+    internal ClientHelloInfo(int serverNameLength, TlsVersionFlags offeredVersions, AlpnFlags alpn, bool offersForwardSecretAead = false, bool offersEcdsa = false)
     {
         OffersEcdsa = offersEcdsa;
         OffersForwardSecretAead = offersForwardSecretAead;
         ServerNameLength = serverNameLength;
         OfferedVersions = offeredVersions;
         Alpn = alpn;
-        RecordBytes = recordBytes;
     }
 
     /// <summary>Length of the normalised host name written to the caller's buffer; 0 when the client sent no host_name.</summary>
@@ -46,7 +45,4 @@ public readonly struct ClientHelloInfo
     /// False means the RSA certificate is the one that can work.
     /// </summary>
     public bool OffersEcdsa { get; }
-
-    /// <summary>Total bytes, including every 5-byte record header, of the TLS records that carry the whole ClientHello.</summary>
-    public int RecordBytes { get; }
 }

@@ -1,7 +1,7 @@
 namespace Terminator.Tls;
 
 /// <summary>Outcome of <see cref="ClientHelloParser.TryParse(ReadOnlySpan{byte}, Span{byte}, out ClientHelloInfo)"/>.</summary>
-public enum ClientHelloParseStatus
+internal enum ClientHelloParseStatus
 {
     /// <summary>A complete, well-formed ClientHello was found; <see cref="ClientHelloInfo"/> is populated.</summary>
     Success,

@@ -6,7 +6,7 @@ namespace Terminator.Tls;
 /// Allocation-free peek at a TLS ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2) to learn the SNI host name, offered
 /// versions, ALPN protocols and whether ECDSA signatures are accepted before <c>SslStream</c> runs. Nothing is consumed: the caller replays the same bytes.
 /// </summary>
-public static class ClientHelloParser
+internal static class ClientHelloParser
 {
     /// <summary>Minimum size of the caller's host-name buffer (RFC 1035 §2.3.4 caps a name at 255 octets).</summary>
     public const int MaxServerNameLength = 255;
@@ -57,7 +57,7 @@ public static class ClientHelloParser
         {
             message = message[..messageTotal];
             ClientHelloRecordScanner.CopyHandshake(buffer.Slice(0, recordBytes), message);
-            return ClientHelloBodyParser.Parse(message[ClientHelloRecordScanner.HandshakeHeaderLength..], recordBytes, serverName, out info);
+            return ClientHelloBodyParser.Parse(message[ClientHelloRecordScanner.HandshakeHeaderLength..], serverName, out info);
         }
         finally
         {
@@ -89,7 +89,7 @@ public static class ClientHelloParser
         const int Headers = ClientHelloRecordScanner.RecordHeaderLength + ClientHelloRecordScanner.HandshakeHeaderLength;
         if (records.Length == Headers + messageLength)
         {
-            return ClientHelloBodyParser.Parse(records.Slice(Headers, messageLength), records.Length, serverName, out info);
+            return ClientHelloBodyParser.Parse(records.Slice(Headers, messageLength), serverName, out info);
         }
 
         // RFC 8446 §5.1: the message is fragmented over several records; reassemble it logically.
@@ -102,7 +102,7 @@ public static class ClientHelloParser
         {
             message = message[..messageTotal];
             ClientHelloRecordScanner.CopyHandshake(records, message);
-            return ClientHelloBodyParser.Parse(message[ClientHelloRecordScanner.HandshakeHeaderLength..], records.Length, serverName, out info);
+            return ClientHelloBodyParser.Parse(message[ClientHelloRecordScanner.HandshakeHeaderLength..], serverName, out info);
         }
         finally
         {

@@ -14,7 +14,7 @@ namespace Terminator.Tls;
 /// the SNI bytes with no string, handshake with that entry's prebuilt options, then hand the decrypted pipes to the
 /// HTTP/1.1 proxy loop.
 /// </summary>
-public sealed class TlsConnectionHandler : Listener.IConnectionHandler
+internal sealed class TlsConnectionHandler : Listener.IConnectionHandler
 {
     // The ClientHello is usually one 200-2,000 byte record; the parser caps it at 16 KiB.
     private static readonly StreamPipeReaderOptions s_peekOptions = new(bufferSize: 4096, minimumReadSize: 2048, leaveOpen: true);
@@ -149,7 +149,7 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
             // read, key import, context build), shared with any handshake for the same entry racing this one.
             SslServerAuthenticationOptions options = await entry!.GetServerOptionsAsync(cancellationToken).ConfigureAwait(false);
             await tls.AuthenticateAsServerAsync(options, cancellationToken).ConfigureAwait(false);
-            if (TlsServerOptions.IsAllowed(tls.NegotiatedCipherSuite))
+            if (TlsPolicy.IsAllowed(tls.NegotiatedCipherSuite))
             {
                 _context.Metrics.HandshakeCompleted();
                 return tls;
@@ -216,7 +216,7 @@ public sealed class TlsConnectionHandler : Listener.IConnectionHandler
 
         if (!hello.OffersForwardSecretAead)
         {
-            // Only CBC / static-RSA / non-AEAD suites on offer: policy says no (see TlsServerOptions remarks).
+            // Only CBC / static-RSA / non-AEAD suites on offer: policy says no (see TlsPolicy remarks).
             _context.Metrics.HandshakeFailed();
             return PeekOutcome.NoAcceptableSuite;
         }

@@ -5,7 +5,7 @@ namespace Terminator.Tls;
 /// <summary>TLS protocol versions a client offered in its ClientHello. SSL 3.0, drafts and GREASE are not represented.</summary>
 [Flags]
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "Name fixed by the integration contract; it is a [Flags] enum.")]
-public enum TlsVersionFlags : byte
+internal enum TlsVersionFlags : byte
 {
     /// <summary>No recognised version.</summary>
     None = 0,

@@ -7,7 +7,7 @@ namespace Terminator.Upstream;
 /// No connection to the upstream could be made: the connect was refused or failed, timed out, or the host has no addresses.
 /// The message says which and names the endpoint; nothing was sent, so the request is always safe to retry elsewhere.
 /// </summary>
-public sealed class UpstreamConnectException : Exception
+internal sealed class UpstreamConnectException : Exception
 {
     /// <summary>Creates an exception with a default message.</summary>
     public UpstreamConnectException() : base("Could not connect to the upstream.") { }

@@ -9,7 +9,7 @@ namespace Terminator.Upstream;
 /// request/response exchange, then given back with <see cref="UpstreamPool.Return"/> (at a message boundary) or
 /// <see cref="UpstreamPool.RetireAsync"/>. Disposing it retires it.
 /// </summary>
-public sealed class UpstreamConnection : IAsyncDisposable
+internal sealed class UpstreamConnection : IAsyncDisposable
 {
     private readonly UpstreamPool _pool;
     private readonly Socket _socket;

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Terminator.Upstream;
 
 // Address resolution: lazily on first rent, then in the background once DnsTtl has passed, never more than one lookup in flight.
-public sealed partial class UpstreamPool
+internal sealed partial class UpstreamPool
 {
     private static readonly Func<string, CancellationToken, ValueTask<IPAddress[]>> DefaultResolver =
         static (host, ct) => new ValueTask<IPAddress[]>(Dns.GetHostAddressesAsync(host, ct));

@@ -1,7 +1,7 @@
 namespace Terminator.Upstream;
 
 // Idle scavenging (timer-driven) and shutdown.
-public sealed partial class UpstreamPool
+internal sealed partial class UpstreamPool
 {
     /// <summary>Closes idle connections that outlived <see cref="UpstreamPoolOptions.IdleTimeout"/> or whose address left DNS.</summary>
     internal void ScavengeIdle()

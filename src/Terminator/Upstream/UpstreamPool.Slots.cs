@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Terminator.Upstream;
 
 // Slot accounting, the idle stack, the waiter queue and connecting: the parts that run under (or right next to) the pool lock.
-public sealed partial class UpstreamPool
+internal sealed partial class UpstreamPool
 {
     private UpstreamWaiter? _waitHead;
     private UpstreamWaiter? _waitTail;

@@ -9,7 +9,7 @@ namespace Terminator.Upstream;
 /// <see cref="UpstreamPoolOptions.MaxConnectionsPerAddress"/>; renters beyond the cap wait for a return. Rent + return of an idle
 /// connection takes one short lock and allocates nothing.
 /// </summary>
-public sealed partial class UpstreamPool : IAsyncDisposable
+internal sealed partial class UpstreamPool : IAsyncDisposable
 {
     private readonly UpstreamPoolOptions _options;
     private readonly TimeProvider _timeProvider;

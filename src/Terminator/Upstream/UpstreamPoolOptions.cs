@@ -1,7 +1,7 @@
 namespace Terminator.Upstream;
 
 /// <summary>Settings of an <see cref="UpstreamPool"/>: where the tracking server lives and how connections to it are kept.</summary>
-public sealed record UpstreamPoolOptions
+internal sealed record UpstreamPoolOptions
 {
     /// <summary>DNS name or IP literal (IPv6 may be bracketed, <c>[::1]</c>) of the tracking server.</summary>
     public required string Host { get; init; }

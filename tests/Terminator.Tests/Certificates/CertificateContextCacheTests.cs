@@ -1,5 +1,7 @@
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 using Terminator.Tests.TestHelpers;
+using Terminator.Tls;
 
 namespace Terminator.Tests.Certificates;
 
@@ -126,23 +128,6 @@ public sealed class CertificateContextCacheTests : IDisposable
 
         Assert.Equal(0, cache.Count);
         Assert.True(map.TryGet("renew.cache.test", out CertificateEntry? served) && ReferenceEquals(served, renewed));
-    }
-
-    [Fact]
-    public void Resize_Shrink_EvictsDownToTheNewCapacity()
-    {
-        var cache = new CertificateContextCache(8);
-        var source = new FixedMaterialSource(_material);
-        CertificateEntry[] entries = [.. Enumerable.Range(0, 8).Select(i => Entry($"r{i}.cache.test", source, cache))];
-        foreach (CertificateEntry entry in entries)
-        {
-            _ = entry.ServerOptions;
-        }
-
-        cache.Resize(2);
-
-        Assert.Equal(2, cache.Count);
-        Assert.Equal(2, entries.Count(e => e.IsMaterialized));
     }
 
     internal static CertificateEntry Entry(string name, ICertificateMaterialSource source, CertificateContextCache cache) =>

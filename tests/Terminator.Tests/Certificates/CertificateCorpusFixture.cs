@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Tests.Certificates;
 
@@ -36,9 +37,9 @@ public sealed class CertificateCorpusFixture : IDisposable
     /// <summary>Names of certificate i, in issue order (the first is the subject CN).</summary>
     public List<string[]> Expected { get; } = [];
 
-    public CertificateDirectoryLoadResult Result { get; }
+    internal CertificateDirectoryLoadResult Result { get; }
 
-    public CertificateMap Map { get; } = new();
+    internal CertificateMap Map { get; } = new();
 
     public TimeSpan GenerateElapsed { get; }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Terminator.Certificates;
 using Terminator.Diagnostics;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Tests.Certificates;
 

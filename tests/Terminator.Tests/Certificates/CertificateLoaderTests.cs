@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 using Xunit.Abstractions;
 
 namespace Terminator.Tests.Certificates;

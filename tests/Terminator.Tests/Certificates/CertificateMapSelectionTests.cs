@@ -1,5 +1,6 @@
 using Terminator.Certificates;
 using Terminator.Diagnostics;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Tests.Certificates;
 

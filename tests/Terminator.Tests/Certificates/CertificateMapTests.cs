@@ -1,5 +1,6 @@
 using System.Text;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Tests.Certificates;
 

@@ -1,4 +1,5 @@
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Tests.Certificates;
 

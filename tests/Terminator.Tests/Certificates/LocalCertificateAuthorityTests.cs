@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using System.Security.Cryptography.X509Certificates;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Tests.Certificates;
 

@@ -1,4 +1,5 @@
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.EndToEnd;

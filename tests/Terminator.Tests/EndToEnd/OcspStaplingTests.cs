@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.EndToEnd;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.EndToEnd;

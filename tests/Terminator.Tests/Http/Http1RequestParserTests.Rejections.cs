@@ -70,9 +70,10 @@ public partial class Http1RequestParserTests
     [InlineData("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", RequestRejectionReason.UnsupportedTransferEncoding)]
     [InlineData("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;q=1\r\n\r\n", RequestRejectionReason.UnsupportedTransferEncoding)]
     [InlineData("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", RequestRejectionReason.UnsupportedTransferEncoding)]
-    public void TryParse_Malformed_RejectedWithReason(string raw, RequestRejectionReason expected)
+    public void TryParse_Malformed_RejectedWithReason(string raw, object expected)
     {
-        Assert.Equal(expected, Reject(raw));
+        // object: xunit theories must be public, the enum is internal.
+        Assert.Equal((RequestRejectionReason)expected, Reject(raw));
     }
 
     [Fact]

@@ -88,10 +88,10 @@ public class Http1ResponseParserTests
     [InlineData("HTTP/1.0 200 OK\r\nContent-Length: 7\r\n\r\n", false, BodyFraming.ContentLength, 7L, false)]
     [InlineData("HTTP/1.0 200 OK\r\nContent-Length: 7\r\nConnection: keep-alive\r\n\r\n", false, BodyFraming.ContentLength, 7L, true)]
     [InlineData("HTTP/1.1 100 Continue\r\n\r\n", false, BodyFraming.None, -1L, true)]
-    public void TryParse_Framing_PerRfc9112Section63(string raw, bool requestWasHead, BodyFraming framing, long contentLength, bool keepAlive)
+    public void TryParse_Framing_PerRfc9112Section63(string raw, bool requestWasHead, object framing, long contentLength, bool keepAlive)
     {
         using HttpResponseHead head = Accept(raw, requestWasHead);
-        Assert.Equal(framing, head.Framing);
+        Assert.Equal((BodyFraming)framing, head.Framing);
         Assert.Equal(contentLength, head.ContentLength);
         Assert.Equal(keepAlive, head.KeepAlive);
     }
@@ -135,11 +135,11 @@ public class Http1ResponseParserTests
     [InlineData("HTTP/1.1 200 OK\r\nBad Name: a\r\n\r\n", RequestRejectionReason.InvalidHeaderName)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", RequestRejectionReason.ConflictingContentLength)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n", RequestRejectionReason.InvalidContentLength)]
-    public void TryParse_Malformed_Error(string raw, RequestRejectionReason expected)
+    public void TryParse_Malformed_Error(string raw, object expected)
     {
         using var head = new HttpResponseHead(HttpLimits.Default);
         Assert.Equal(HttpParseResult.Error, Parse(raw, head, out RequestRejectionReason reason, out _));
-        Assert.Equal(expected, reason);
+        Assert.Equal((RequestRejectionReason)expected, reason);
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Terminator.Certificates;
-using Terminator.Origin;
+using Terminator.Samples.Certificates;
+using Terminator.Samples.Origin;
 using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Interop;

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using Terminator.Certificates;
-using Terminator.Origin;
+using Terminator.Samples.Certificates;
+using Terminator.Samples.Origin;
 using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Interop;

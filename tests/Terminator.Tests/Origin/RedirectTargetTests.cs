@@ -1,5 +1,5 @@
 using System.Text;
-using Terminator.Origin;
+using Terminator.Samples.Origin;
 
 namespace Terminator.Tests.Origin;
 

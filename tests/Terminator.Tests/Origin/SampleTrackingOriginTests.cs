@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Terminator.Origin;
+using Terminator.Samples.Origin;
 
 namespace Terminator.Tests.Origin;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Tests.Storage;
 

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Terminator.Certificates;
+using Terminator.Configuration;
+using Terminator.Samples.Certificates;
 using Terminator.Storage;
 
 namespace Terminator.Tests.Storage;

@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Terminator.Certificates;
-using Terminator.Origin;
+using Terminator.Samples.Certificates;
+using Terminator.Samples.Origin;
 using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Storage;

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using Terminator.Certificates;
+using Terminator.Configuration;
+using Terminator.Samples.Certificates;
 using Terminator.Storage;
 
 namespace Terminator.Tests.Storage;
@@ -18,17 +20,17 @@ public sealed class StoreTestContext : IDisposable
 
     public string Directory { get; }
     public string StoreDirectory { get; }
-    public StoreKey Key { get; }
-    public DirectoryCertificateStore Store { get; }
+    internal StoreKey Key { get; }
+    internal DirectoryCertificateStore Store { get; }
     public LocalCertificateAuthority Authority { get; }
 
-    public (CertificateEntry Entry, IssuedCertificate Issued) Issue(string[] names, CertificateKeyType keyType = CertificateKeyType.EcdsaP256)
+    internal (CertificateEntry Entry, IssuedCertificate Issued) Issue(string[] names, CertificateKeyType keyType = CertificateKeyType.EcdsaP256)
     {
         IssuedCertificate issued = Authority.Issue(names, keyType);
         return (CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, "test:" + names[0]), issued);
     }
 
-    public async Task<(StoredCertificateInfo Info, IssuedCertificate Issued)> PutAsync(params string[] names)
+    internal async Task<(StoredCertificateInfo Info, IssuedCertificate Issued)> PutAsync(params string[] names)
     {
         (CertificateEntry entry, IssuedCertificate issued) = Issue(names);
         return (await Store.PutAsync(entry), issued);

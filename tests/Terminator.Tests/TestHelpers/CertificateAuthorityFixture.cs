@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Tests.TestHelpers;
 
@@ -34,8 +35,8 @@ public sealed class CertificateAuthorityFixture : IDisposable
 
     public LocalCertificateAuthority Authority { get; }
     public X509Certificate2 Root { get; }
-    public CertificateMap Certificates { get; } = new();
-    public CertificateEntry DefaultCertificate { get; }
+    internal CertificateMap Certificates { get; } = new();
+    internal CertificateEntry DefaultCertificate { get; }
 
     public static string SiteName(int i) => $"site{i:D4}.tracking.test";
 

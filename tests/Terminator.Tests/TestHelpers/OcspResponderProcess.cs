@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
 
 namespace Terminator.Tests.TestHelpers;
 

@@ -11,11 +11,11 @@ public sealed class TestTerminator : IAsyncDisposable
 {
     private TestTerminator(TerminatorServer server) => Server = server;
 
-    public TerminatorServer Server { get; }
+    internal TerminatorServer Server { get; }
     public IPEndPoint Https => Server.HttpsEndPoints[0];
     public IPEndPoint Http => Server.HttpEndPoints[0];
 
-    public static TestTerminator Start(IPEndPoint upstream, CertificateMap certificates, Func<TerminatorOptions, TerminatorOptions>? configure = null, CertificateEntry? defaultCertificate = null)
+    internal static TestTerminator Start(IPEndPoint upstream, CertificateMap certificates, Func<TerminatorOptions, TerminatorOptions>? configure = null, CertificateEntry? defaultCertificate = null)
     {
         TerminatorOptions options = TerminatorOptions.Default with
         {

@@ -73,11 +73,9 @@ public class ClientHelloParserSegmentationTests
             byte[] message = ClientHelloBuilder.MessageOf(ClientHelloCaptures.Load(name));
             byte[] records = ClientHelloBuilder.ToRecords(message, fragmentSize);
             var (host, alpn, versions) = ClientHelloCaptures.Expected[name];
-            int recordCount = (message.Length + fragmentSize - 1) / fragmentSize;
 
             var contiguous = ParseSpan(records);
-            Assert.Equal((ClientHelloParseStatus.Success, host, alpn, versions, true, records.Length), contiguous);
-            Assert.Equal(message.Length + (5 * recordCount), contiguous.RecordBytes);
+            Assert.Equal((ClientHelloParseStatus.Success, host, alpn, versions, true), contiguous);
             Assert.Equal(contiguous, ParseSequence(SegmentedSequence.Split(records, records.Length / 3, records.Length / 2)));
 
             // Every prefix of the fragmented form is still just "need more".
@@ -110,21 +108,21 @@ public class ClientHelloParserSegmentationTests
         byte[] records = ClientHelloBuilder.ToRecords(message, 1 << 14);
 
         var result = ParseSpan(records);
-        Assert.Equal((ClientHelloParseStatus.Success, "big.example", records.Length), (result.Status, result.Host, result.RecordBytes));
+        Assert.Equal((ClientHelloParseStatus.Success, "big.example"), (result.Status, result.Host));
         Assert.Equal(result, ParseSequence(SegmentedSequence.Split(records, 3, 16000, 16390)));
     }
 
-    internal static (ClientHelloParseStatus Status, string Host, AlpnFlags Alpn, TlsVersionFlags Versions, bool OffersEcdsa, int RecordBytes) ParseSpan(byte[] bytes)
+    internal static (ClientHelloParseStatus Status, string Host, AlpnFlags Alpn, TlsVersionFlags Versions, bool OffersEcdsa) ParseSpan(byte[] bytes)
     {
         var serverName = new byte[ClientHelloParser.MaxServerNameLength];
         var status = ClientHelloParser.TryParse(bytes, serverName, out var info);
-        return (status, Encoding.ASCII.GetString(serverName, 0, info.ServerNameLength), info.Alpn, info.OfferedVersions, info.OffersEcdsa, info.RecordBytes);
+        return (status, Encoding.ASCII.GetString(serverName, 0, info.ServerNameLength), info.Alpn, info.OfferedVersions, info.OffersEcdsa);
     }
 
-    internal static (ClientHelloParseStatus Status, string Host, AlpnFlags Alpn, TlsVersionFlags Versions, bool OffersEcdsa, int RecordBytes) ParseSequence(ReadOnlySequence<byte> bytes)
+    internal static (ClientHelloParseStatus Status, string Host, AlpnFlags Alpn, TlsVersionFlags Versions, bool OffersEcdsa) ParseSequence(ReadOnlySequence<byte> bytes)
     {
         var serverName = new byte[ClientHelloParser.MaxServerNameLength];
         var status = ClientHelloParser.TryParse(bytes, serverName, out var info);
-        return (status, Encoding.ASCII.GetString(serverName, 0, info.ServerNameLength), info.Alpn, info.OfferedVersions, info.OffersEcdsa, info.RecordBytes);
+        return (status, Encoding.ASCII.GetString(serverName, 0, info.ServerNameLength), info.Alpn, info.OfferedVersions, info.OffersEcdsa);
     }
 }

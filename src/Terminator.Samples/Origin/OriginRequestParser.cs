@@ -1,4 +1,4 @@
-namespace Terminator.Origin;
+namespace Terminator.Samples.Origin;
 
 /// <summary>
 /// Minimal, allocation-free HTTP/1.1 request-head parser for <see cref="SampleTrackingOrigin"/>. It is deliberately

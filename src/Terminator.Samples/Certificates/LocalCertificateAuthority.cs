@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Terminator.Certificates;
+namespace Terminator.Samples.Certificates;
 
 /// <summary>
 /// A throwaway certificate authority for demo mode and tests: an ECDSA P-256 self-signed root that issues

@@ -1,16 +1,19 @@
-using System.Runtime.Versioning;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Terminator.Certificates;
+using Terminator.Samples.Certificates;
+using Terminator.Tests.Certificates;
+using Terminator.Tls;
 
-namespace Terminator.Tests.Certificates;
+namespace Terminator.Tests.Tls;
 
 // Linux-only: file modes and CipherSuitesPolicy (OpenSSL) are what the terminator runs on.
 [SupportedOSPlatform("linux")]
-public sealed class TlsServerOptionsTests : IDisposable
+public sealed class TlsPolicyTests : IDisposable
 {
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("TLS Test Root");
 
@@ -32,8 +35,8 @@ public sealed class TlsServerOptionsTests : IDisposable
         // No CipherSuitesPolicy: it would switch off OpenSSL's SSL_CTX cache and resumption; the terminator enforces
         // the suite list around the handshake instead (see SniRoutingTests for the CBC-only client).
         Assert.Null(options.CipherSuitesPolicy);
-        Assert.True(TlsServerOptions.IsAllowed(TlsCipherSuite.TLS_AES_128_GCM_SHA256));
-        Assert.False(TlsServerOptions.IsAllowed(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA));
+        Assert.True(TlsPolicy.IsAllowed(TlsCipherSuite.TLS_AES_128_GCM_SHA256));
+        Assert.False(TlsPolicy.IsAllowed(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA));
     }
 
     [Fact]
@@ -46,7 +49,7 @@ public sealed class TlsServerOptionsTests : IDisposable
         Assert.Equal(SslProtocols.Tls13, client.Protocol);
         Assert.Equal(SslApplicationProtocol.Http11, client.Alpn);
         Assert.Equal(SslApplicationProtocol.Http11, server.Alpn);
-        Assert.Contains(client.Suite, TlsServerOptions.AllowedCipherSuites);
+        Assert.Contains(client.Suite, TlsPolicy.AllowedCipherSuites);
     }
 
     [Theory]

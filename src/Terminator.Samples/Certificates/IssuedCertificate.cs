@@ -1,7 +1,7 @@
-namespace Terminator.Certificates;
+namespace Terminator.Samples.Certificates;
 
 /// <summary>A certificate issued by <see cref="LocalCertificateAuthority"/>, as PEM, with helpers that write it in the
-/// layouts <see cref="CertificateLoader.LoadDirectory"/> understands. Key files are created with mode 600.</summary>
+/// layouts the PEM folder loader understands. Key files are created with mode 600.</summary>
 public sealed class IssuedCertificate
 {
     internal IssuedCertificate(string certificatePem, string privateKeyPem, string chainPem)

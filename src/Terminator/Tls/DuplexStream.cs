@@ -1,4 +1,4 @@
-namespace Terminator.Certificates;
+namespace Terminator.Tls;
 
 /// <summary>One stream made of two: reads from one, writes to the other (used by <see cref="SslContextPin"/>: its
 /// server reads the in-memory ClientHello and writes its answer nowhere).</summary>

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace Terminator.Origin;
+namespace Terminator.Samples.Origin;
 
 /// <summary>
 /// Extracts, percent-decodes and validates the <c>target</c> query parameter of a click URL

@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Net.Security;
 using System.Security.Authentication;
 
-namespace Terminator.Certificates;
+namespace Terminator.Tls;
 
 /// <summary>
 /// Keeps the runtime's OpenSSL SSL_CTX for one cached certificate alive, so handshakes reuse it (and its session cache)

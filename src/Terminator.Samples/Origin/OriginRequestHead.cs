@@ -1,4 +1,4 @@
-namespace Terminator.Origin;
+namespace Terminator.Samples.Origin;
 
 /// <summary>The parts of a request head the sample origin acts on; spans point into the head buffer.</summary>
 internal ref struct OriginRequestHead

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Terminator.Certificates;
+namespace Terminator.Tls;
 
 /// <summary>
 /// The ClientHello an <see cref="SslContextPin"/> feeds its server stream: TLS 1.3 only, X25519 with a fixed public

@@ -1,4 +1,4 @@
-namespace Terminator.Certificates;
+namespace Terminator.Samples.Certificates;
 
 /// <summary>Key type of a certificate issued by <see cref="LocalCertificateAuthority"/>.</summary>
 public enum CertificateKeyType

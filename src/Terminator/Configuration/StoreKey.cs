@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Terminator.Storage;
+namespace Terminator.Configuration;
 
 /// <summary>
 /// The 256-bit AES key that encrypts private keys at rest (<c>TERMINATOR_STORE_KEY</c> or
@@ -8,7 +8,7 @@ namespace Terminator.Storage;
 /// or an interpolated string. The bytes live in a pinned array (the GC cannot leave copies behind) that
 /// <see cref="Dispose"/> wipes.
 /// </summary>
-public sealed class StoreKey : IDisposable
+internal sealed class StoreKey : IDisposable
 {
     /// <summary>AES-256 (NIST SP 800-38D with a 256-bit AES key): 32 bytes.</summary>
     public const int Length = 32;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 
-namespace Terminator.Origin;
+namespace Terminator.Samples.Origin;
 
 /// <summary>How the response tells the client about connection persistence (RFC 9112 §9.3).</summary>
 internal enum ConnectionDirective

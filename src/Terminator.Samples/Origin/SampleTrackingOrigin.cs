@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Terminator.Origin;
+namespace Terminator.Samples.Origin;
 
 /// <summary>
 /// A small, fast HTTP/1.1 "tracking server" used as the upstream in demo mode, tests, benchmarks and load tests.

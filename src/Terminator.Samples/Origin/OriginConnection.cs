@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 
-namespace Terminator.Origin;
+namespace Terminator.Samples.Origin;
 
 /// <summary>One accepted connection of <see cref="SampleTrackingOrigin"/>: a read → respond → flush loop over pipes.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync's finally owns the stream's disposal; Abort only forces it early.")]
