@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Security.Authentication;
 using BenchmarkDotNet.Attributes;
 using Terminator.Diagnostics;
-using Terminator.Hosting;
 using Terminator.Http;
+using Terminator.Listener;
 using Terminator.Proxy;
 using Terminator.Upstream;
 
@@ -47,11 +49,14 @@ public class ProxyLoopBenchmark
         {
             Upstream = _pool,
             Limits = HttpLimits.Default,
-            Drain = _drain,
             Metrics = new TerminatorMetrics(),
             Log = TerminatorLog.Silent,
         };
-        _loop = new Http1ProxyLoop(context, _toProxy.Reader, _fromProxy.Writer, IPAddress.Parse("198.51.100.23"), isHttps: true);
+        var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Parse("198.51.100.23"), 50000), new IPEndPoint(IPAddress.Loopback, 443), _drain)
+        {
+            Tls = new TlsConnectionFeature(SslProtocols.Tls13, TlsCipherSuite.TLS_AES_128_GCM_SHA256, SslApplicationProtocol.Http11, AnyName.Instance),
+        };
+        _loop = new Http1ProxyLoop(context, connection, _toProxy.Reader, _fromProxy.Writer);
         _loopTask = _loop.RunAsync();
     }
 
@@ -161,5 +166,13 @@ public class ProxyLoopBenchmark
                 }
             }
         }
+    }
+
+    /// <summary>The TLS feature's certificate for a benchmark with no certificate: covers every name.</summary>
+    private sealed class AnyName : IServerCertificateNames
+    {
+        public static readonly AnyName Instance = new();
+
+        public bool Covers(ReadOnlySpan<byte> hostName) => true;
     }
 }

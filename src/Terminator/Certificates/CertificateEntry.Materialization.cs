@@ -53,7 +53,7 @@ internal sealed partial class CertificateEntry
     /// file deleted or corrupted under a busy name does not write a log line per handshake (each handshake still
     /// retries the load, so a transient failure heals at once).
     /// </summary>
-    internal bool ShouldReportLoadFailure()
+    public bool ShouldReportLoadFailure()
     {
         long now = Environment.TickCount64;
         long last = Volatile.Read(ref _lastFailureReport);

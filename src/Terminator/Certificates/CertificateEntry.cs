@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Terminator.Tls;
 
 namespace Terminator.Certificates;
 
@@ -16,7 +17,7 @@ namespace Terminator.Certificates;
 /// keep that certificate and only cache the context; compact entries (the store, the PEM folder) reload from disk
 /// through their <see cref="ICertificateMaterialSource"/> after an eviction.
 /// </remarks>
-internal sealed partial class CertificateEntry
+internal sealed partial class CertificateEntry : ITlsServerCertificate
 {
     private readonly CertificateMaterial? _pinned;
     private readonly ICertificateMaterialSource? _source;
@@ -83,6 +84,20 @@ internal sealed partial class CertificateEntry
 
     /// <summary>Leaf key algorithm, e.g. "ECDSA P-256" or "RSA 2048".</summary>
     public string KeyAlgorithm { get; }
+
+    /// <inheritdoc />
+    public bool Covers(ReadOnlySpan<byte> hostName)
+    {
+        foreach (string name in Names)
+        {
+            if (CertificateNames.Covers(name, hostName))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>True when <paramref name="now"/> lies outside [<see cref="NotBefore"/>, <see cref="NotAfter"/>].</summary>
     public bool IsExpiredAt(DateTimeOffset now) => now > NotAfter || now < NotBefore;

@@ -118,4 +118,45 @@ internal static class CertificateNames
 
         return certificate.PublicKey.Oid.FriendlyName ?? certificate.PublicKey.Oid.Value ?? "unknown";
     }
+
+    /// <summary>
+    /// True when <paramref name="pattern"/> (a lower-case SAN name, exact or "*.suffix") covers
+    /// <paramref name="hostName"/> (ASCII, any case): the same rule as the map's lookup, RFC 6125 §6.4.3 — "*" stands
+    /// for exactly one whole label, so "*.example.com" covers "a.example.com" but neither "a.b.example.com" nor
+    /// "example.com". Allocates nothing.
+    /// </summary>
+    public static bool Covers(string pattern, ReadOnlySpan<byte> hostName)
+    {
+        if (pattern.StartsWith("*.", StringComparison.Ordinal))
+        {
+            int dot = hostName.IndexOf((byte)'.');
+            return dot > 0 && EqualsIgnoreAsciiCase(pattern.AsSpan(1), hostName[dot..]);
+        }
+
+        return EqualsIgnoreAsciiCase(pattern, hostName);
+    }
+
+    private static bool EqualsIgnoreAsciiCase(ReadOnlySpan<char> lowerCase, ReadOnlySpan<byte> ascii)
+    {
+        if (lowerCase.Length != ascii.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < ascii.Length; i++)
+        {
+            int b = ascii[i];
+            if (b is >= 'A' and <= 'Z')
+            {
+                b |= 0x20;
+            }
+
+            if (lowerCase[i] != b)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

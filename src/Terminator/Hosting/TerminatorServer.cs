@@ -11,16 +11,18 @@ using Terminator.Upstream;
 namespace Terminator.Hosting;
 
 /// <summary>
-/// The composed server: listeners on the HTTPS and HTTP addresses, the TLS and plain connection handlers, the shared
-/// upstream pool, and graceful drain. The daemon and the tests both start it through here.
+/// The composition root of the connection pipelines: on the HTTPS addresses
+/// <see cref="SocketListener"/> → <see cref="TlsHandshakeStep"/> → <see cref="Http1ProxyStep"/>, on the HTTP addresses
+/// the same without TLS; one upstream pool and one drain for both. The daemon and the tests both start it through here.
 /// </summary>
 internal sealed class TerminatorServer : IAsyncDisposable
 {
     private readonly TerminatorOptions _options;
     private readonly List<SocketListener> _listeners = [];
     private readonly ConnectionDrain _drain = new();
-    private readonly TlsConnectionHandler _tlsHandler;
-    private readonly PlainHttpConnectionHandler _plainHandler;
+    private readonly ConnectionDelegate _httpsPipeline;
+    private readonly ConnectionDelegate _httpPipeline;
+    private readonly SniCertificateSelector _selector;
     private readonly ConnectionLimiter _limiter;
     private bool _stopped;
 
@@ -47,7 +49,6 @@ internal sealed class TerminatorServer : IAsyncDisposable
                 MaxHeaderCount = options.MaxHeaderCount,
                 MaxRequestTargetLength = options.MaxRequestTargetLength,
             },
-            Drain = _drain,
             Metrics = Metrics,
             Log = log,
             HeaderTimeout = options.HeaderTimeout,
@@ -56,9 +57,10 @@ internal sealed class TerminatorServer : IAsyncDisposable
             UpstreamTimeout = options.UpstreamTimeout,
         };
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp);
-        _tlsHandler = new TlsConnectionHandler(context, certificates, options.HandshakeTimeout,
-            options.UnknownSni == UnknownSniPolicy.Default ? defaultCertificate : null);
-        _plainHandler = new PlainHttpConnectionHandler(context);
+        _selector = new SniCertificateSelector(certificates);
+        DefaultCertificate = defaultCertificate;
+        _httpPipeline = new Http1ProxyStep(context).OnConnectionAsync;
+        _httpsPipeline = new TlsHandshakeStep(_selector, _httpPipeline, options.HandshakeTimeout, Metrics, log).OnConnectionAsync;
     }
 
     public TerminatorMetrics Metrics { get; } = new();
@@ -76,11 +78,12 @@ internal sealed class TerminatorServer : IAsyncDisposable
     /// <summary>Bound plain-HTTP addresses.</summary>
     public IReadOnlyList<IPEndPoint> HttpEndPoints { get; private set; } = [];
 
-    /// <summary>Served for missing or unknown SNI under the "default" policy; swapped atomically on reload.</summary>
+    /// <summary>Served for missing or unknown SNI under the "default" policy (ignored under "reject"); replaceable
+    /// while running (a reloaded TERMINATOR_DEFAULT_CERT), each handshake reads it once.</summary>
     public CertificateEntry? DefaultCertificate
     {
-        get => _tlsHandler.DefaultCertificate;
-        set => _tlsHandler.DefaultCertificate = _options.UnknownSni == UnknownSniPolicy.Default ? value : null;
+        get => _selector.DefaultCertificate;
+        set => _selector.DefaultCertificate = _options.UnknownSni == UnknownSniPolicy.Default ? value : null;
     }
 
     /// <summary>Binds every address (all or nothing: a taken port fails start-up) and starts accepting.</summary>
@@ -88,8 +91,8 @@ internal sealed class TerminatorServer : IAsyncDisposable
     {
         try
         {
-            HttpsEndPoints = Bind(_options.HttpsListen, _tlsHandler);
-            HttpEndPoints = Bind(_options.HttpListen, _plainHandler);
+            HttpsEndPoints = Bind(_options.HttpsListen, _httpsPipeline);
+            HttpEndPoints = Bind(_options.HttpListen, _httpPipeline);
         }
         catch
         {
@@ -107,12 +110,12 @@ internal sealed class TerminatorServer : IAsyncDisposable
         }
     }
 
-    private List<IPEndPoint> Bind(IReadOnlyList<IPEndPoint> endPoints, IConnectionHandler handler)
+    private List<IPEndPoint> Bind(IReadOnlyList<IPEndPoint> endPoints, ConnectionDelegate pipeline)
     {
         var bound = new List<IPEndPoint>(endPoints.Count);
         foreach (IPEndPoint endPoint in endPoints)
         {
-            SocketListener listener = SocketListener.Bind(endPoint, _options.ListenBacklog, handler, _limiter, Metrics, Log);
+            SocketListener listener = SocketListener.Bind(endPoint, _options.ListenBacklog, pipeline, _limiter, _drain, Metrics, Log);
             _listeners.Add(listener);
             bound.Add(listener.EndPoint);
         }

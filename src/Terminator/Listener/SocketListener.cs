@@ -6,22 +6,27 @@ namespace Terminator.Listener;
 
 /// <summary>
 /// One bound listening socket and its accept loop. Each accepted socket gets TCP_NODELAY, a connection-limit check,
-/// and one task on the thread pool running <see cref="IConnectionHandler.HandleAsync"/>; nothing else happens per byte here.
+/// a <see cref="ConnectionContext"/> over its stream and one task on the thread pool running the listener's
+/// <see cref="ConnectionDelegate"/> (the first step of the pipeline); nothing else happens per byte here. The listener
+/// owns the socket: it closes it when the pipeline completes, and counts the connection in the
+/// <see cref="ConnectionDrain"/> while it runs.
 /// </summary>
 internal sealed class SocketListener : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly IConnectionHandler _handler;
+    private readonly ConnectionDelegate _pipeline;
     private readonly ConnectionLimiter _limiter;
+    private readonly ConnectionDrain _drain;
     private readonly TerminatorMetrics _metrics;
     private readonly TerminatorLog _log;
     private Task? _acceptLoop;
 
-    private SocketListener(Socket socket, IConnectionHandler handler, ConnectionLimiter limiter, TerminatorMetrics metrics, TerminatorLog log)
+    private SocketListener(Socket socket, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log)
     {
         _socket = socket;
-        _handler = handler;
+        _pipeline = pipeline;
         _limiter = limiter;
+        _drain = drain;
         _metrics = metrics;
         _log = log;
         EndPoint = (IPEndPoint)socket.LocalEndPoint!;
@@ -30,8 +35,13 @@ internal sealed class SocketListener : IAsyncDisposable
     /// <summary>The bound address (the real port when 0 was asked for).</summary>
     public IPEndPoint EndPoint { get; }
 
-    /// <summary>Binds and listens; throws <see cref="SocketException"/> with the address in the message when the port is taken.</summary>
-    public static SocketListener Bind(IPEndPoint endPoint, int backlog, IConnectionHandler handler, ConnectionLimiter limiter, TerminatorMetrics metrics, TerminatorLog log)
+    /// <summary>
+    /// Binds exclusively and listens; throws <see cref="SocketException"/> with the address in the message when the
+    /// port is taken — also by another process: no SO_REUSEPORT, which would let a second daemon bind the same address
+    /// and have the kernel split connections between the two. (The runtime sets SO_REUSEADDR on listening sockets
+    /// itself, so a restart still binds while old connections linger in TIME_WAIT.)
+    /// </summary>
+    public static SocketListener Bind(IPEndPoint endPoint, int backlog, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -42,7 +52,6 @@ internal sealed class SocketListener : IAsyncDisposable
                 socket.DualMode = false;
             }
 
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endPoint);
             socket.Listen(backlog);
         }
@@ -52,7 +61,7 @@ internal sealed class SocketListener : IAsyncDisposable
             throw new SocketException((int)ex.SocketErrorCode, $"cannot listen on {endPoint}: {ex.Message}");
         }
 
-        return new SocketListener(socket, handler, limiter, metrics, log);
+        return new SocketListener(socket, pipeline, limiter, drain, metrics, log);
     }
 
     public void Start() => _acceptLoop ??= AcceptLoopAsync();
@@ -83,8 +92,8 @@ internal sealed class SocketListener : IAsyncDisposable
             }
 
             _metrics.ConnectionAccepted();
-            IPAddress remote = ((IPEndPoint)accepted.RemoteEndPoint!).Address;
-            if (!_limiter.TryAcquire(remote))
+            var remote = (IPEndPoint)accepted.RemoteEndPoint!;
+            if (!_limiter.TryAcquire(remote.Address))
             {
                 _metrics.ConnectionRejectedByLimit();
                 accepted.Close(0);
@@ -96,21 +105,25 @@ internal sealed class SocketListener : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(Socket socket, IPAddress remote)
+    private async Task RunConnectionAsync(Socket socket, IPEndPoint remote)
     {
+        var network = new NetworkStream(socket, ownsSocket: true);
+        var connection = new ConnectionContext(network, remote, EndPoint, _drain);
+        _drain.Enter();
         try
         {
-            await _handler.HandleAsync(socket).ConfigureAwait(false);
+            await _pipeline(connection).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            // A handler must not throw; if one does, the connection is dropped and the server keeps running.
-            _log.Error($"connection from {remote} ended with an unexpected error: {ex}");
-            socket.Dispose();
+            // Steps must not throw; if one does, it is a bug: the connection is dropped, the server keeps running.
+            _log.Error($"connection from {remote.Address} ended with an unexpected error: {ex}");
         }
         finally
         {
-            _limiter.Release(remote);
+            await network.DisposeAsync().ConfigureAwait(false);
+            _limiter.Release(remote.Address);
+            _drain.Exit();
         }
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Terminator.Http;
+using Terminator.Infrastructure;
 
 namespace Terminator.Proxy;
 
@@ -38,7 +39,7 @@ internal static class BodyCopier
             {
                 return CopyOutcome.SourceTimedOut;
             }
-            catch (Exception ex) when (IsTransportFailure(ex))
+            catch (Exception ex) when (TransportFailure.Is(ex))
             {
                 return CopyOutcome.SourceFailed;
             }
@@ -91,7 +92,7 @@ internal static class BodyCopier
             {
                 return CopyOutcome.SourceTimedOut;
             }
-            catch (Exception ex) when (IsTransportFailure(ex))
+            catch (Exception ex) when (TransportFailure.Is(ex))
             {
                 return CopyOutcome.SourceFailed;
             }
@@ -151,7 +152,7 @@ internal static class BodyCopier
             {
                 return CopyOutcome.SourceTimedOut;
             }
-            catch (Exception ex) when (IsTransportFailure(ex))
+            catch (Exception ex) when (TransportFailure.Is(ex))
             {
                 // A reset after a close-delimited body is indistinguishable from its end; the client sees the close either way.
                 return CopyOutcome.SourceFailed;
@@ -197,13 +198,9 @@ internal static class BodyCopier
             timeout.CancelAfter(Timeout.InfiniteTimeSpan);
             return !flushed.IsCompleted && !flushed.IsCanceled;
         }
-        catch (Exception ex) when (ex is OperationCanceledException || IsTransportFailure(ex))
+        catch (Exception ex) when (ex is OperationCanceledException || TransportFailure.Is(ex))
         {
             return false;
         }
     }
-
-    internal static bool IsTransportFailure(Exception ex) =>
-        ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or InvalidOperationException
-            or System.Security.Authentication.AuthenticationException;
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Terminator.Http;
+using Terminator.Infrastructure;
 using Terminator.Upstream;
 
 namespace Terminator.Proxy;
@@ -12,174 +13,202 @@ internal sealed partial class Http1ProxyLoop
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ForwardAsync()
     {
-        UpstreamPool pool = _context.Upstream;
-        bool hasBody = _request.Framing == BodyFraming.Chunked || (_request.Framing == BodyFraming.ContentLength && _request.ContentLength > 0);
-        bool sentContinue = false;
-
+        _sentContinue = false;
         for (int attempt = 0; ; attempt++)
         {
-            // :: Step 2 — an upstream connection (the wait for a free slot is bounded by the upstream timeout).
-            UpstreamConnection upstream;
-            try
+            // :: Step 2 — an upstream connection; a retry always takes a fresh one.
+            (UpstreamConnection? upstream, ProxyError error) = await RentUpstreamAsync(fresh: attempt > 0).ConfigureAwait(false);
+            if (upstream is null)
             {
-                _requestTimeout.CancelAfter(_context.UpstreamTimeout);
-                upstream = attempt == 0
-                    ? await pool.RentAsync(_requestTimeout.Token).ConfigureAwait(false)
-                    : await pool.RentNewAsync(_requestTimeout.Token).ConfigureAwait(false);
-                _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-            }
-            catch (UpstreamConnectException ex)
-            {
-                _context.Metrics.UpstreamError();
-                _context.Log.Warn($"upstream unreachable: {ex.Message}");
-                await SendErrorAsync(502).ConfigureAwait(false);
-                return false;
-            }
-            catch (OperationCanceledException)
-            {
-                _context.Metrics.UpstreamTimeout();
-                await SendErrorAsync(504).ConfigureAwait(false);
-                return false;
-            }
-            catch (ObjectDisposedException)
-            {
-                await SendErrorAsync(503).ConfigureAwait(false);
-                return false;
+                return await FailAsync(error).ConfigureAwait(false);
             }
 
             // Exactly one transparent retry, only when it cannot duplicate a side effect: an idempotent request without
             // a body, on a pooled connection that died before sending any response byte (the keep-alive race,
-            // dotnet/corefx#27908). The retry uses a fresh connection, never another pooled one.
-            bool canRetry = attempt == 0 && upstream.IsReused && _request.IsIdempotent && !hasBody;
+            // dotnet/corefx#27908).
+            bool canRetry = attempt == 0 && upstream.IsReused && _request.IsIdempotent && !HasRequestBody;
 
-            // :: Step 3 — request head (+ body) upstream.
-            Http1HeadWriter.WriteRequest(upstream.Output, _request, ClientAddress, _isHttps ? ProtoHttps : ProtoHttp);
-            if (!hasBody)
+            // :: Steps 3 and 4 — the request out, the response head back.
+            error = await SendRequestAsync(upstream).ConfigureAwait(false);
+            if (error == ProxyError.None)
             {
-                if (!await BodyCopier.FlushAsync(upstream.Output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false))
-                {
-                    await pool.RetireAsync(upstream).ConfigureAwait(false);
-                    if (canRetry)
-                    {
-                        _context.Metrics.UpstreamRetry();
-                        continue;
-                    }
-
-                    return await FailAsync(502).ConfigureAwait(false);
-                }
-            }
-            else
-            {
-                if (_request.ExpectContinue && _request.VersionMinor == 1 && !sentContinue)
-                {
-                    // RFC 9110 §10.1.1: we are going to read the body anyway, so say so at once (as nginx does) rather
-                    // than making the client wait for the upstream's own 100, which we then drop.
-                    _output.Write(Continue100);
-                    if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
-                    {
-                        EndedCleanly = false;
-                        await pool.RetireAsync(upstream).ConfigureAwait(false);
-                        return false;
-                    }
-
-                    sentContinue = true;
-                }
-
-                CopyOutcome sent = _request.Framing == BodyFraming.ContentLength
-                    ? await BodyCopier.CopyExactAsync(_input, upstream.Output, _request.ContentLength, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false)
-                    : await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false);
-                if (sent != CopyOutcome.Completed)
-                {
-                    await pool.RetireAsync(upstream).ConfigureAwait(false);
-                    return sent switch
-                    {
-                        CopyOutcome.DestinationFailed => await FailAsync(502).ConfigureAwait(false),
-                        CopyOutcome.SourceTimedOut => await FailAsync(408).ConfigureAwait(false),
-                        CopyOutcome.SourceInvalid => await FailAsync(400).ConfigureAwait(false),
-                        _ => false,
-                    };
-                }
+                error = await ReadResponseHeadAsync(upstream).ConfigureAwait(false);
             }
 
-            // :: Step 4 — the response head (1xx relayed on the way).
-            ResponseHeadStatus status = await ReadResponseHeadAsync(upstream, sentContinue).ConfigureAwait(false);
-            if (status != ResponseHeadStatus.Complete)
+            if (error == ProxyError.None)
             {
-                await pool.RetireAsync(upstream).ConfigureAwait(false);
-                switch (status)
-                {
-                    case ResponseHeadStatus.ClosedBeforeResponse when canRetry:
-                        _context.Metrics.UpstreamRetry();
-                        continue;
-                    case ResponseHeadStatus.TimedOut:
-                        _context.Metrics.UpstreamTimeout();
-                        await SendErrorAsync(504).ConfigureAwait(false);
-                        return false;
-                    case ResponseHeadStatus.ClientGone:
-                        return false;
-                    default:
-                        return await FailAsync(502).ConfigureAwait(false);
-                }
+                // :: Steps 5 and 6.
+                return await RelayResponseAsync(upstream).ConfigureAwait(false);
             }
 
-            // :: Step 5 — relay head and body with the framing the upstream chose.
-            bool closeClient = !_request.KeepAlive
-                || _response.Framing == BodyFraming.CloseDelimited
-                || (_response.Framing == BodyFraming.Chunked && _request.VersionMinor == 0)
-                || _context.Drain.Stopping.IsCancellationRequested;
-            Http1HeadWriter.WriteResponse(_output, _response, closeClient, announceKeepAlive: _request.VersionMinor == 0);
-            CopyOutcome relayed = _response.Framing switch
+            await _context.Upstream.RetireAsync(upstream).ConfigureAwait(false);
+            if (error == ProxyError.UpstreamClosedBeforeResponse && canRetry)
             {
-                BodyFraming.ContentLength when _response.ContentLength > 0 =>
-                    await BodyCopier.CopyExactAsync(upstream.Input, _output, _response.ContentLength, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
-                BodyFraming.Chunked =>
-                    await BodyCopier.CopyChunkedAsync(upstream.Input, _output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
-                BodyFraming.CloseDelimited =>
-                    await BodyCopier.CopyToEndAsync(upstream.Input, _output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
-                _ => await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false)
-                    ? CopyOutcome.Completed
-                    : CopyOutcome.DestinationFailed,
-            };
-
-            // :: Step 6 — the upstream connection goes back only at a clean message boundary.
-            if (relayed == CopyOutcome.Completed && _response.KeepAlive && _response.Framing != BodyFraming.CloseDelimited)
-            {
-                pool.Return(upstream);
-            }
-            else
-            {
-                await pool.RetireAsync(upstream).ConfigureAwait(false);
+                _context.Metrics.UpstreamRetry();
+                continue;
             }
 
-            if (relayed != CopyOutcome.Completed)
-            {
-                EndedCleanly = false;
-                if (relayed != CopyOutcome.DestinationFailed)
-                {
-                    // The response head is already out, so the only honest signal left is closing mid-body.
-                    _context.Metrics.UpstreamError();
-                }
-
-                return false;
-            }
-
-            return !closeClient;
+            return await FailAsync(error).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask<bool> FailAsync(int statusCode)
+    private bool HasRequestBody =>
+        _request.Framing == BodyFraming.Chunked || (_request.Framing == BodyFraming.ContentLength && _request.ContentLength > 0);
+
+    /// <summary>Step 2: a pooled (or, for the retry, a new) upstream connection; the wait for a free slot is bounded by
+    /// the upstream timeout.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(UpstreamConnection? Connection, ProxyError Error)> RentUpstreamAsync(bool fresh)
     {
-        if (statusCode >= 500)
+        UpstreamPool pool = _context.Upstream;
+        try
         {
-            _context.Metrics.UpstreamError();
+            _requestTimeout.CancelAfter(_context.UpstreamTimeout);
+            UpstreamConnection upstream = fresh
+                ? await pool.RentNewAsync(_requestTimeout.Token).ConfigureAwait(false)
+                : await pool.RentAsync(_requestTimeout.Token).ConfigureAwait(false);
+            _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            return (upstream, ProxyError.None);
+        }
+        catch (UpstreamConnectException ex)
+        {
+            _context.Log.Warn($"upstream unreachable: {ex.Message}");
+            return (null, ProxyError.UpstreamConnect);
+        }
+        catch (OperationCanceledException)
+        {
+            return (null, ProxyError.UpstreamTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            return (null, ProxyError.UpstreamUnavailable);
+        }
+    }
+
+    /// <summary>Step 3: the rewritten head, then the body verbatim (after our own 100 Continue when asked for).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ProxyError> SendRequestAsync(UpstreamConnection upstream)
+    {
+        Http1HeadWriter.WriteRequest(upstream.Output, _request, ClientAddress, _isHttps ? ProtoHttps : ProtoHttp);
+        if (!HasRequestBody)
+        {
+            // Nothing of the request has been read upstream if this fails: retryable.
+            return await BodyCopier.FlushAsync(upstream.Output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false)
+                ? ProxyError.None
+                : ProxyError.UpstreamClosedBeforeResponse;
         }
 
-        await SendErrorAsync(statusCode).ConfigureAwait(false);
+        if (_request.ExpectContinue && _request.VersionMinor == 1 && !_sentContinue)
+        {
+            // RFC 9110 §10.1.1: we are going to read the body anyway, so say so at once (as nginx does) rather than
+            // making the client wait for the upstream's own 100, which we then drop.
+            _output.Write(Continue100);
+            if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
+            {
+                EndedCleanly = false;
+                return ProxyError.ClientGone;
+            }
+
+            _sentContinue = true;
+        }
+
+        CopyOutcome sent = _request.Framing == BodyFraming.ContentLength
+            ? await BodyCopier.CopyExactAsync(_input, upstream.Output, _request.ContentLength, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false)
+            : await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false);
+        return sent switch
+        {
+            CopyOutcome.Completed => ProxyError.None,
+            CopyOutcome.DestinationFailed => ProxyError.UpstreamFailed,
+            CopyOutcome.SourceTimedOut => ProxyError.ClientTimeout,
+            CopyOutcome.SourceInvalid => ProxyError.BadRequestBody,
+            _ => ProxyError.ClientGone,
+        };
+    }
+
+    /// <summary>Steps 5 and 6: relay head and body with the framing the upstream chose, then return the upstream
+    /// connection at a clean message boundary or retire it. Returns whether the client connection stays open.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> RelayResponseAsync(UpstreamConnection upstream)
+    {
+        bool closeClient = !_request.KeepAlive
+            || _response.Framing == BodyFraming.CloseDelimited
+            || (_response.Framing == BodyFraming.Chunked && _request.VersionMinor == 0)
+            || _connection.ServerStopping.IsCancellationRequested;
+        Http1HeadWriter.WriteResponse(_output, _response, closeClient, announceKeepAlive: _request.VersionMinor == 0);
+        CopyOutcome relayed = _response.Framing switch
+        {
+            BodyFraming.ContentLength when _response.ContentLength > 0 =>
+                await BodyCopier.CopyExactAsync(upstream.Input, _output, _response.ContentLength, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
+            BodyFraming.Chunked =>
+                await BodyCopier.CopyChunkedAsync(upstream.Input, _output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
+            BodyFraming.CloseDelimited =>
+                await BodyCopier.CopyToEndAsync(upstream.Input, _output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
+            _ => await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false)
+                ? CopyOutcome.Completed
+                : CopyOutcome.DestinationFailed,
+        };
+
+        // :: Step 6 — the upstream connection goes back only at a clean message boundary.
+        if (relayed == CopyOutcome.Completed && _response.KeepAlive && _response.Framing != BodyFraming.CloseDelimited)
+        {
+            _context.Upstream.Return(upstream);
+        }
+        else
+        {
+            await _context.Upstream.RetireAsync(upstream).ConfigureAwait(false);
+        }
+
+        if (relayed != CopyOutcome.Completed)
+        {
+            EndedCleanly = false;
+            if (relayed != CopyOutcome.DestinationFailed)
+            {
+                // The response head is already out, so the only honest signal left is closing mid-body.
+                _context.Metrics.UpstreamError();
+            }
+
+            return false;
+        }
+
+        return !closeClient;
+    }
+
+    /// <summary>Ends the exchange for <paramref name="error"/>: counts it, answers with its status when the client can
+    /// still be told anything, and closes (returns false).</summary>
+    private async ValueTask<bool> FailAsync(ProxyError error)
+    {
+        int status;
+        switch (error)
+        {
+            case ProxyError.UpstreamConnect or ProxyError.UpstreamFailed or ProxyError.UpstreamClosedBeforeResponse:
+                _context.Metrics.UpstreamError();
+                status = 502;
+                break;
+            case ProxyError.UpstreamTimeout:
+                _context.Metrics.UpstreamTimeout();
+                status = 504;
+                break;
+            case ProxyError.UpstreamUnavailable:
+                status = 503;
+                break;
+            case ProxyError.ClientTimeout:
+                status = 408;
+                break;
+            case ProxyError.BadRequestBody:
+                status = 400;
+                break;
+            default:
+                // ClientGone: nothing can be delivered.
+                return false;
+        }
+
+        await SendErrorAsync(status).ConfigureAwait(false);
         return false;
     }
 
+    /// <summary>Step 4: the response head, relaying 1xx responses on the way (HTTP/1.1 clients only).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ResponseHeadStatus> ReadResponseHeadAsync(UpstreamConnection upstream, bool sentContinue)
+    private async ValueTask<ProxyError> ReadResponseHeadAsync(UpstreamConnection upstream)
     {
         _response.Reset();
         bool sawBytes = false;
@@ -195,11 +224,11 @@ internal sealed partial class Http1ProxyLoop
                 }
                 catch (OperationCanceledException)
                 {
-                    return ResponseHeadStatus.TimedOut;
+                    return ProxyError.UpstreamTimeout;
                 }
-                catch (Exception ex) when (BodyCopier.IsTransportFailure(ex))
+                catch (Exception ex) when (TransportFailure.Is(ex))
                 {
-                    return sawBytes ? ResponseHeadStatus.Invalid : ResponseHeadStatus.ClosedBeforeResponse;
+                    return sawBytes ? ProxyError.UpstreamFailed : ProxyError.UpstreamClosedBeforeResponse;
                 }
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
@@ -210,17 +239,17 @@ internal sealed partial class Http1ProxyLoop
                     upstream.Input.AdvanceTo(consumed);
                     if (!_response.IsInformational)
                     {
-                        return ResponseHeadStatus.Complete;
+                        return ProxyError.None;
                     }
 
                     // RFC 9110 §15.2: 1xx go to HTTP/1.1 clients only; our own 100 already answered Expect.
-                    if (_request.VersionMinor == 1 && !(sentContinue && _response.StatusCode == 100))
+                    if (_request.VersionMinor == 1 && !(_sentContinue && _response.StatusCode == 100))
                     {
                         Http1HeadWriter.WriteResponse(_output, _response, closeConnection: false);
                         if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
                         {
                             EndedCleanly = false;
-                            return ResponseHeadStatus.ClientGone;
+                            return ProxyError.ClientGone;
                         }
 
                         _requestTimeout.CancelAfter(_context.UpstreamTimeout);
@@ -233,13 +262,13 @@ internal sealed partial class Http1ProxyLoop
                 if (parsed == HttpParseResult.Error)
                 {
                     upstream.Input.AdvanceTo(buffer.Start);
-                    return ResponseHeadStatus.Invalid;
+                    return ProxyError.UpstreamFailed;
                 }
 
                 if (result.IsCompleted)
                 {
                     upstream.Input.AdvanceTo(buffer.End);
-                    return sawBytes ? ResponseHeadStatus.Invalid : ResponseHeadStatus.ClosedBeforeResponse;
+                    return sawBytes ? ProxyError.UpstreamFailed : ProxyError.UpstreamClosedBeforeResponse;
                 }
 
                 upstream.Input.AdvanceTo(buffer.Start, buffer.End);
@@ -250,6 +279,4 @@ internal sealed partial class Http1ProxyLoop
             _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
         }
     }
-
-    private enum ResponseHeadStatus { Complete, ClosedBeforeResponse, Invalid, TimedOut, ClientGone }
 }

@@ -3,7 +3,8 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Terminator.Http;
-using Terminator.Upstream;
+using Terminator.Infrastructure;
+using Terminator.Listener;
 
 namespace Terminator.Proxy;
 
@@ -22,7 +23,8 @@ namespace Terminator.Proxy;
 ///  5. relay head + body            (framing kept exactly; Connection: close when we will close)
 ///  6. return or retire upstream    (returned only at a clean message boundary)
 /// </code>
-/// Instances are per connection; the heads and their pooled buffers are reused for every request on it.
+/// Each step is a method of its own returning a <see cref="ProxyError"/>; <see cref="FailAsync"/> turns a failure into
+/// the client's status. Instances are per connection; the heads and their pooled buffers are reused for every request.
 /// </remarks>
 internal sealed partial class Http1ProxyLoop : IDisposable
 {
@@ -31,9 +33,9 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private static ReadOnlySpan<byte> ProtoHttp => "http"u8;
 
     private static readonly TimeSpan ErrorWriteTimeout = TimeSpan.FromSeconds(5);
-    private static readonly OperationCanceledException s_abandoned = new("The response could not be delivered; unsent bytes discarded.");
 
     private readonly ProxyContext _context;
+    private readonly ConnectionContext _connection;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly bool _isHttps;
@@ -45,27 +47,31 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private readonly CancellationTokenSource _requestTimeout;
     // Bounds the wait for the next request; also fires when the server starts draining, closing idle connections.
     private readonly CancellationTokenSource _idleTimeout;
+    // This request's 100 Continue has been sent (the upstream's own 100 is then not relayed).
+    private bool _sentContinue;
 
-    public Http1ProxyLoop(ProxyContext context, PipeReader input, PipeWriter output, IPAddress clientAddress, bool isHttps)
+    public Http1ProxyLoop(ProxyContext context, ConnectionContext connection, PipeReader input, PipeWriter output)
     {
         _context = context;
+        _connection = connection;
         _input = input;
         _output = output;
-        _isHttps = isHttps;
+        _isHttps = connection.Tls is not null;
         // X-Forwarded-For carries IPv4 clients as IPv4 even when they arrive on a dual-stack socket.
+        IPAddress clientAddress = connection.RemoteEndPoint.Address;
         IPAddress address = clientAddress.IsIPv4MappedToIPv6 ? clientAddress.MapToIPv4() : clientAddress;
         address.TryFormat(_clientAddress, out _clientAddressLength);
         _request = new HttpRequestHead(context.Limits);
         _response = new HttpResponseHead(context.Limits);
-        _requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.Drain.Aborted);
-        _idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.Drain.Stopping, context.Drain.Aborted);
+        _requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ServerAborted);
+        _idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ServerStopping, connection.ServerAborted);
     }
 
     /// <summary>
     /// False once something meant for the client could not be delivered whole: a flush that failed or stayed stuck past its
     /// timeout, or a response body cut short. The transport must then be closed without writing anything more: no retry of
-    /// the stuck bytes (a peer that never reads would pin the connection) and no TLS close_notify, which would make a
-    /// truncated close-delimited body look complete (RFC 8446 §6.1, RFC 9112 §9.8).
+    /// the stuck bytes (a peer that never reads would pin the connection) and no TLS close_notify
+    /// (<see cref="ConnectionContext.AbandonTransport"/>).
     /// </summary>
     public bool EndedCleanly { get; private set; } = true;
 
@@ -75,7 +81,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     public async Task RunAsync()
     {
         bool first = true;
-        while (!_context.Drain.Stopping.IsCancellationRequested)
+        while (!_connection.ServerStopping.IsCancellationRequested)
         {
             // :: Step 1 — the next request head.
             RequestHeadOutcome head = await ReadRequestHeadAsync(first).ConfigureAwait(false);
@@ -124,9 +130,9 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             catch (OperationCanceledException)
             {
                 // Idle keep-alive expiry or drain closes silently (nginx, Kestrel); a half-sent head gets a 408.
-                return sawBytes && !_context.Drain.Aborted.IsCancellationRequested ? new(RequestHeadStatus.TimedOut) : new(RequestHeadStatus.Closed);
+                return sawBytes && !_connection.ServerAborted.IsCancellationRequested ? new(RequestHeadStatus.TimedOut) : new(RequestHeadStatus.Closed);
             }
-            catch (Exception ex) when (BodyCopier.IsTransportFailure(ex))
+            catch (Exception ex) when (TransportFailure.Is(ex))
             {
                 return new(RequestHeadStatus.Closed);
             }
@@ -166,7 +172,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private async ValueTask SendErrorAsync(int statusCode)
     {
         // Error path only: its own short timer, because the request timer may be the one that just fired.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_context.Drain.Aborted);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_connection.ServerAborted);
         try
         {
             _output.Write(HttpErrorResponses.Get(statusCode).Span);
@@ -175,20 +181,12 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                 EndedCleanly = false;
             }
         }
-        catch (Exception ex) when (BodyCopier.IsTransportFailure(ex))
+        catch (Exception ex) when (TransportFailure.Is(ex))
         {
             // The client is gone; nothing to tell it.
             EndedCleanly = false;
         }
     }
-
-    /// <summary>
-    /// Completes the client-side writer when the connection ends. Every byte the loop meant to send was flushed explicitly,
-    /// so after an unclean end whatever is still buffered is the remains of a flush that timed out: it is discarded rather
-    /// than written again, because StreamPipeWriter.CompleteAsync would otherwise flush it with no timeout at all.
-    /// </summary>
-    internal static ValueTask CompleteOutputAsync(PipeWriter output, bool endedCleanly) =>
-        output.CompleteAsync(endedCleanly ? null : s_abandoned);
 
     public void Dispose()
     {

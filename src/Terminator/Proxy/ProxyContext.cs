@@ -1,16 +1,15 @@
 using Terminator.Diagnostics;
-using Terminator.Hosting;
 using Terminator.Http;
 using Terminator.Upstream;
 
 namespace Terminator.Proxy;
 
-/// <summary>What every <see cref="Http1ProxyLoop"/> of a server shares: limits, timeouts, the upstream pool and telemetry.</summary>
+/// <summary>What every <see cref="Http1ProxyLoop"/> of a server shares: limits, timeouts, the upstream pool and telemetry.
+/// (The drain signals come with each connection, <see cref="Listener.ConnectionContext"/>.)</summary>
 internal sealed class ProxyContext
 {
     public required UpstreamPool Upstream { get; init; }
     public required HttpLimits Limits { get; init; }
-    public required ConnectionDrain Drain { get; init; }
     public required TerminatorMetrics Metrics { get; init; }
     public required TerminatorLog Log { get; init; }
 

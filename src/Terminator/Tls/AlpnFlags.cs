@@ -16,6 +16,9 @@ internal enum AlpnFlags : byte
     /// <summary>"h2" was offered.</summary>
     Http2 = 2,
 
-    /// <summary>At least one other protocol (e.g. "h3", "acme-tls/1") was offered.</summary>
+    /// <summary>At least one other protocol (e.g. "h3") was offered.</summary>
     Other = 4,
+
+    /// <summary>"acme-tls/1" was offered: an ACME CA validating a TLS-ALPN-01 challenge (RFC 8737 §3).</summary>
+    AcmeTls1 = 8,
 }

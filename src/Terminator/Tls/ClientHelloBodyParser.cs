@@ -212,6 +212,10 @@ internal static class ClientHelloBodyParser
             {
                 alpn |= AlpnFlags.Http2;
             }
+            else if (protocol.SequenceEqual("acme-tls/1"u8))
+            {
+                alpn |= AlpnFlags.AcmeTls1;
+            }
             else if (!(protocol.Length == 2 && IsGrease(protocol[0], protocol[1])))
             {
                 // RFC 8701 §2 reserves {0x?A, 0x?A} ALPN identifiers as GREASE: ignored, everything else is "Other".

@@ -28,14 +28,24 @@ internal static class ClientHelloParser
     /// <exception cref="ArgumentException"><paramref name="serverName"/> is shorter than <see cref="MaxServerNameLength"/>.</exception>
     public static ClientHelloParseStatus TryParse(in ReadOnlySequence<byte> buffer, Span<byte> serverName, out ClientHelloInfo info)
     {
-        if (buffer.IsSingleSegment)
-        {
-            return TryParse(buffer.FirstSpan, serverName, out info);
-        }
+        var progress = default(ClientHelloScanProgress);
+        return TryParse(buffer, serverName, ref progress, out info);
+    }
 
+    /// <summary>
+    /// Resumable form for a peek that calls again as more bytes arrive (the buffer always starting at the first byte of
+    /// the connection): records already received whole, as recorded in <paramref name="progress"/>, are not scanned
+    /// again, so the total work is linear in the hello's size however it is fragmented.
+    /// </summary>
+    public static ClientHelloParseStatus TryParse(in ReadOnlySequence<byte> buffer, Span<byte> serverName, ref ClientHelloScanProgress progress, out ClientHelloInfo info)
+    {
         EnsureServerNameBuffer(serverName);
         info = default;
-        var status = ClientHelloRecordScanner.Scan(buffer, out int recordBytes, out int messageLength);
+        int recordBytes;
+        int messageLength;
+        var status = buffer.IsSingleSegment
+            ? ClientHelloRecordScanner.Scan(buffer.FirstSpan, ref progress, out recordBytes, out messageLength)
+            : ClientHelloRecordScanner.Scan(buffer, ref progress, out recordBytes, out messageLength);
         if (status != ClientHelloParseStatus.Success)
         {
             return status;
@@ -74,7 +84,8 @@ internal static class ClientHelloParser
     {
         EnsureServerNameBuffer(serverName);
         info = default;
-        var status = ClientHelloRecordScanner.Scan(buffer, out int recordBytes, out int messageLength);
+        var progress = default(ClientHelloScanProgress);
+        var status = ClientHelloRecordScanner.Scan(buffer, ref progress, out int recordBytes, out int messageLength);
         if (status != ClientHelloParseStatus.Success)
         {
             return status;

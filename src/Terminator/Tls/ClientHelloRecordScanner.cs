@@ -19,13 +19,17 @@ internal static class ClientHelloRecordScanner
     private const byte ContentTypeHandshake = 22;
     private const byte HandshakeTypeClientHello = 1;
 
-    /// <summary>Scans contiguous bytes. On success returns the byte count of the carrying records and the ClientHello body length.</summary>
-    internal static ClientHelloParseStatus Scan(ReadOnlySpan<byte> buffer, out int recordBytes, out int messageLength)
+    /// <summary>
+    /// Scans contiguous bytes from <paramref name="progress"/> on. On success returns the byte count of the carrying
+    /// records and the ClientHello body length. Every record that arrived whole is recorded in
+    /// <paramref name="progress"/>, so the next call (with more bytes appended) does not scan it again.
+    /// </summary>
+    internal static ClientHelloParseStatus Scan(ReadOnlySpan<byte> buffer, ref ClientHelloScanProgress progress, out int recordBytes, out int messageLength)
     {
         recordBytes = 0;
         messageLength = 0;
-        var state = new HandshakeState();
-        int offset = 0;
+        int offset = progress.Offset;
+        HandshakeState state = progress.State;
         while (true)
         {
             var header = buffer.Slice(offset, Math.Min(RecordHeaderLength, buffer.Length - offset));
@@ -35,20 +39,24 @@ internal static class ClientHelloRecordScanner
                 return status;
             }
 
-            offset += RecordHeaderLength;
-            var available = buffer.Slice(offset, Math.Min(fragmentLength, buffer.Length - offset));
+            int fragmentStart = offset + RecordHeaderLength;
+            var available = buffer.Slice(fragmentStart, Math.Min(fragmentLength, buffer.Length - fragmentStart));
+            if (available.Length < fragmentLength)
+            {
+                // Feed what is there only to fail early (TooLarge, NotClientHello); the record is scanned again whole.
+                HandshakeState partial = state;
+                status = partial.Feed(available, fragmentLength, out _);
+                return status != ClientHelloParseStatus.Success ? status : ClientHelloParseStatus.NeedMoreData;
+            }
+
             status = state.Feed(available, fragmentLength, out bool endsHere);
             if (status != ClientHelloParseStatus.Success)
             {
                 return status;
             }
 
-            if (available.Length < fragmentLength)
-            {
-                return ClientHelloParseStatus.NeedMoreData;
-            }
-
-            offset += fragmentLength;
+            offset = fragmentStart + fragmentLength;
+            progress = new ClientHelloScanProgress(offset, state, progress.RecordsScanned + 1);
             if (endsHere)
             {
                 recordBytes = offset;
@@ -59,19 +67,20 @@ internal static class ClientHelloRecordScanner
     }
 
     /// <summary>Same as the span overload, for data split over several segments (e.g. several TCP reads).</summary>
-    internal static ClientHelloParseStatus Scan(in ReadOnlySequence<byte> buffer, out int recordBytes, out int messageLength)
+    internal static ClientHelloParseStatus Scan(in ReadOnlySequence<byte> buffer, ref ClientHelloScanProgress progress, out int recordBytes, out int messageLength)
     {
         recordBytes = 0;
         messageLength = 0;
-        var state = new HandshakeState();
-        var reader = new SequenceReader<byte>(buffer);
+        HandshakeState state = progress.State;
+        int start = progress.Offset;
+        var reader = new SequenceReader<byte>(buffer.Slice(start));
         Span<byte> header = stackalloc byte[RecordHeaderLength];
         Span<byte> fragmentStart = stackalloc byte[HandshakeHeaderLength];
         while (true)
         {
             var headerBytes = header[..(int)Math.Min(RecordHeaderLength, reader.Remaining)];
             reader.TryCopyTo(headerBytes);
-            var status = CheckRecordHeader(headerBytes, isFirst: reader.Consumed == 0, out int fragmentLength);
+            var status = CheckRecordHeader(headerBytes, isFirst: start + reader.Consumed == 0, out int fragmentLength);
             if (status != ClientHelloParseStatus.Success)
             {
                 return status;
@@ -81,22 +90,26 @@ internal static class ClientHelloRecordScanner
             int available = (int)Math.Min(fragmentLength, reader.Remaining);
             var startBytes = fragmentStart[..Math.Min(HandshakeHeaderLength, available)];
             reader.TryCopyTo(startBytes);
+            if (available < fragmentLength)
+            {
+                HandshakeState partial = state;
+                status = partial.Feed(startBytes, fragmentLength, out _);
+                return status != ClientHelloParseStatus.Success ? status : ClientHelloParseStatus.NeedMoreData;
+            }
+
             status = state.Feed(startBytes, fragmentLength, out bool endsHere);
             if (status != ClientHelloParseStatus.Success)
             {
                 return status;
             }
 
-            if (available < fragmentLength)
-            {
-                return ClientHelloParseStatus.NeedMoreData;
-            }
-
             reader.Advance(fragmentLength);
+            // Bounded: at most 2^24 + 4 payload bytes in >= 1-byte fragments, and MaxClientHelloSize caps it far lower.
+            int offset = start + (int)reader.Consumed;
+            progress = new ClientHelloScanProgress(offset, state, progress.RecordsScanned + 1);
             if (endsHere)
             {
-                // Bounded: at most 2^24 + 4 payload bytes in ≥ 1-byte fragments, and MaxClientHelloSize caps it far lower.
-                recordBytes = (int)reader.Consumed;
+                recordBytes = offset;
                 messageLength = state.MessageLength;
                 return ClientHelloParseStatus.Success;
             }
@@ -169,22 +182,22 @@ internal static class ClientHelloRecordScanner
         return ClientHelloParseStatus.Success;
     }
 
-    /// <summary>Tracks the handshake header (RFC 8446 §4: msg_type(1) + uint24 length) and the payload seen so far.</summary>
-    private struct HandshakeState
+    /// <summary>Tracks the handshake header (RFC 8446 §4: msg_type(1) + uint24 length) and the payload seen so far.
+    /// The default value is the state before the first record.</summary>
+    internal struct HandshakeState
     {
         private uint _header;
         private int _headerFilled;
         private long _payloadDeclared;
 
-        public HandshakeState() => MessageLength = -1;
-
-        /// <summary>ClientHello body length once known, -1 before.</summary>
-        public int MessageLength { get; private set; }
+        /// <summary>ClientHello body length once the 4-byte handshake header is known, -1 before.</summary>
+        public readonly int MessageLength => _headerFilled == HandshakeHeaderLength ? (int)(_header & 0xFF_FFFF) : -1;
 
         /// <summary>Feeds the first available bytes of a fragment and its declared length.</summary>
         public ClientHelloParseStatus Feed(ReadOnlySpan<byte> fragmentStart, int fragmentLength, out bool endsHere)
         {
             endsHere = false;
+            bool headerWasKnown = _headerFilled == HandshakeHeaderLength;
             for (int i = 0; i < fragmentStart.Length && _headerFilled < HandshakeHeaderLength; i++)
             {
                 // RFC 8446 §4.1.2 / RFC 5246 §7.4.1.2: a client's first handshake message is client_hello(1).
@@ -197,26 +210,21 @@ internal static class ClientHelloRecordScanner
                 _headerFilled++;
             }
 
-            if (MessageLength < 0 && _headerFilled == HandshakeHeaderLength)
+            // Decide TooLarge from the uint24 length alone, before the body arrives.
+            if (!headerWasKnown && MessageLength > ClientHelloParser.MaxClientHelloSize)
             {
-                // Decide TooLarge from the uint24 length alone, before the body arrives.
-                int length = (int)(_header & 0xFF_FFFF);
-                if (length > ClientHelloParser.MaxClientHelloSize)
-                {
-                    return ClientHelloParseStatus.TooLarge;
-                }
-
-                MessageLength = length;
+                return ClientHelloParseStatus.TooLarge;
             }
 
             _payloadDeclared += fragmentLength;
-            if (MessageLength >= 0 && _payloadDeclared >= HandshakeHeaderLength + MessageLength)
+            int messageLength = MessageLength;
+            if (messageLength >= 0 && _payloadDeclared >= HandshakeHeaderLength + messageLength)
             {
                 endsHere = true;
 
                 // The ClientHello is the only handshake message of the client's first flight (RFC 8446 §2, RFC 5246 §7.3),
                 // so handshake bytes after it in the same record mean one of the length fields lies.
-                if (_payloadDeclared != HandshakeHeaderLength + MessageLength)
+                if (_payloadDeclared != HandshakeHeaderLength + messageLength)
                 {
                     return ClientHelloParseStatus.Malformed;
                 }

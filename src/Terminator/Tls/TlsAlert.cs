@@ -18,6 +18,10 @@ internal static class TlsAlert
     /// <summary>handshake_failure (40): no acceptable cipher suite on offer.</summary>
     public static ReadOnlyMemory<byte> HandshakeFailure { get; } = new byte[] { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40 };
 
+    /// <summary>internal_error (80): the certificate for the name could not be loaded (its file is gone or was
+    /// tampered with); the client learns the handshake failed on our side instead of seeing a bare TCP close.</summary>
+    public static ReadOnlyMemory<byte> InternalError { get; } = new byte[] { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80 };
+
     /// <summary>protocol_version (70): the client offers nothing newer than TLS 1.1.</summary>
     public static ReadOnlyMemory<byte> ProtocolVersion { get; } = new byte[] { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70 };
 }

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Terminator.Configuration;
+using Terminator.Diagnostics;
 using Terminator.Tests.TestHelpers;
 using Terminator.Tests.Tls;
 
@@ -18,6 +20,58 @@ public sealed class TlsReviewTests(CertificateAuthorityFixture ca)
 {
     private const string Site = "site0300.tracking.test";
     private static readonly TimeSpan ShortHandshake = TimeSpan.FromMilliseconds(300);
+
+    [Fact]
+    public async Task Tls12RenegotiationAttempt_RefusedWithoutAnErrorLogLine()
+    {
+        // The refusal made OpenSSL fail the close_notify ("shutdown while in init"), which used to reach the listener's
+        // catch-all: one error line with a stack trace per connection, free for any client.
+        await using var upstream = new RecordingUpstream();
+        var log = new StringWriter();
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates,
+            log: new TerminatorLog(LogSeverity.Info, TextWriter.Synchronized(log)));
+        var info = new ProcessStartInfo("openssl")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "s_client", "-connect", terminator.Https.ToString(), "-servername", Site, "-tls1_2" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using Process client = Process.Start(info)!;
+        try
+        {
+            Task<string> stderr = client.StandardError.ReadToEndAsync();
+            // The session summary ends with the verify result: the handshake is done, s_client now reads commands.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            string? line;
+            while ((line = await client.StandardOutput.ReadLineAsync(timeout.Token)) is not null && !line.Contains("Verify return code", StringComparison.Ordinal))
+            {
+            }
+
+            Assert.NotNull(line);
+            await client.StandardInput.WriteLineAsync("R");
+            await client.StandardInput.FlushAsync();
+            _ = client.StandardOutput.ReadToEndAsync();
+            await client.WaitForExitAsync(timeout.Token);
+            Assert.Contains("RENEGOTIATING", await stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!client.HasExited)
+            {
+                client.Kill();
+            }
+        }
+
+        Assert.True(await Eventually.TrueAsync(() => terminator.Server.ActiveConnections == 0));
+        Assert.Equal(1, terminator.Server.Metrics.HandshakesCompleted);
+        Assert.DoesNotContain("error", log.ToString(), StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task UnknownSni_RawSocket_GetsSevenByteUnrecognizedNameAlertThenClose()

@@ -15,7 +15,7 @@ public sealed class TestTerminator : IAsyncDisposable
     public IPEndPoint Https => Server.HttpsEndPoints[0];
     public IPEndPoint Http => Server.HttpEndPoints[0];
 
-    internal static TestTerminator Start(IPEndPoint upstream, CertificateMap certificates, Func<TerminatorOptions, TerminatorOptions>? configure = null, CertificateEntry? defaultCertificate = null)
+    internal static TestTerminator Start(IPEndPoint upstream, CertificateMap certificates, Func<TerminatorOptions, TerminatorOptions>? configure = null, CertificateEntry? defaultCertificate = null, TerminatorLog? log = null)
     {
         TerminatorOptions options = TerminatorOptions.Default with
         {
@@ -27,7 +27,7 @@ public sealed class TestTerminator : IAsyncDisposable
             HeaderTimeout = TimeSpan.FromSeconds(5),
         };
         options = configure?.Invoke(options) ?? options;
-        var server = new TerminatorServer(options, certificates, defaultCertificate, TerminatorLog.Silent);
+        var server = new TerminatorServer(options, certificates, defaultCertificate, log ?? TerminatorLog.Silent);
         server.Start();
         return new TestTerminator(server);
     }

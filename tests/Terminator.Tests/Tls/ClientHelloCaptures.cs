@@ -23,7 +23,7 @@ internal static class ClientHelloCaptures
     {
         [OpenSslTls13] = ("click.example.com", AlpnFlags.None, AllVersions),
         [OpenSslTls12] = ("click.example.com", AlpnFlags.None, TlsVersionFlags.Tls12),
-        [OpenSslNoSniAlpn] = ("", AlpnFlags.Http11 | AlpnFlags.Other, AllVersions),
+        [OpenSslNoSniAlpn] = ("", AlpnFlags.Http11 | AlpnFlags.AcmeTls1, AllVersions),
         [Curl] = ("click.example.com", AlpnFlags.Http2 | AlpnFlags.Http11, AllVersions),
         [Chromium] = ("shop.example.com", AlpnFlags.Http2 | AlpnFlags.Http11, TlsVersionFlags.Tls13 | TlsVersionFlags.Tls12),
     };

@@ -66,7 +66,7 @@ public class ClientHelloParserSegmentationTests
     [InlineData(100)]
     [InlineData(511)]
     [InlineData(1000)]
-    public void TryParse_HandshakeFragmentedOverRecords_ReassemblesAndCountsAllRecords(int fragmentSize)
+    public void TryParse_HandshakeFragmentedOverRecords_Reassembles(int fragmentSize)
     {
         foreach (string name in ClientHelloCaptures.Names)
         {

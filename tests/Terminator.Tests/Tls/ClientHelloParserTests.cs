@@ -118,7 +118,9 @@ public class ClientHelloParserTests
     [InlineData(AlpnFlags.Other | AlpnFlags.Http11, "HTTP/1.1", "http/1.1")]
     [InlineData(AlpnFlags.Other, "h2c")]
     [InlineData(AlpnFlags.None, "\u000a\u000a")]
-    [InlineData(AlpnFlags.Http2 | AlpnFlags.Http11 | AlpnFlags.Other, "\u00fa\u00fa", "acme-tls/1", "http/1.1", "h2")]
+    [InlineData(AlpnFlags.Http2 | AlpnFlags.Http11 | AlpnFlags.AcmeTls1, "\u00fa\u00fa", "acme-tls/1", "http/1.1", "h2")]
+    [InlineData(AlpnFlags.AcmeTls1, "acme-tls/1")]
+    [InlineData(AlpnFlags.Other, "acme-tls/2")]
     public void TryParse_Alpn_MapsProtocols(object expected, params string[] protocols)
     {
         var builder = new ClientHelloBuilder();

@@ -1,4 +1,4 @@
-namespace Terminator.Hosting;
+namespace Terminator.Listener;
 
 /// <summary>
 /// Tracks live client connections and runs graceful shutdown: <see cref="Stopping"/> tells idle keep-alive connections

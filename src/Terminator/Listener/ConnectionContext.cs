@@ -1,0 +1,50 @@
+using System.Net;
+
+namespace Terminator.Listener;
+
+/// <summary>
+/// What the steps of one connection's pipeline share: the transport (a duplex stream, replaced as steps wrap it), what
+/// is known about the peer, what TLS negotiated, and the server's drain signals. One instance per connection, created
+/// by <see cref="SocketListener"/>, which disposes the original transport when the pipeline completes.
+/// </summary>
+internal sealed class ConnectionContext
+{
+    private int _transportAbandoned;
+
+    public ConnectionContext(Stream transport, IPEndPoint remoteEndPoint, IPEndPoint localEndPoint, ConnectionDrain drain)
+    {
+        Transport = transport;
+        RemoteEndPoint = remoteEndPoint;
+        LocalEndPoint = localEndPoint;
+        ServerStopping = drain.Stopping;
+        ServerAborted = drain.Aborted;
+    }
+
+    /// <summary>The stream the next step reads and writes: the socket's, then (after TLS) the decrypted one.</summary>
+    public Stream Transport { get; set; }
+
+    /// <summary>The client: the socket's peer, or the address a trusted PROXY protocol header named.</summary>
+    public IPEndPoint RemoteEndPoint { get; set; }
+
+    /// <summary>The address the connection was accepted on.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>What the TLS handshake negotiated; null on a plain connection (or before the handshake).</summary>
+    public TlsConnectionFeature? Tls { get; set; }
+
+    /// <summary>Fires when the server starts draining: idle connections close, busy ones finish their request.</summary>
+    public CancellationToken ServerStopping { get; }
+
+    /// <summary>Fires when the drain timeout has passed: everything still open is cut.</summary>
+    public CancellationToken ServerAborted { get; }
+
+    /// <summary>
+    /// True once a step could not deliver everything it meant to send (a flush that failed or stalled past its
+    /// timeout, a response cut short): the steps below must close the transport without writing anything more — no TLS
+    /// close_notify, which would make a truncated close-delimited body look complete (RFC 8446 §6.1, RFC 9112 §9.8).
+    /// </summary>
+    public bool IsTransportAbandoned => Volatile.Read(ref _transportAbandoned) != 0;
+
+    /// <summary>Marks the transport as unfit for any further write (see <see cref="IsTransportAbandoned"/>).</summary>
+    public void AbandonTransport() => Volatile.Write(ref _transportAbandoned, 1);
+}

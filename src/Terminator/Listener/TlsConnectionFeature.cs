@@ -1,0 +1,25 @@
+using System.Net.Security;
+using System.Security.Authentication;
+
+namespace Terminator.Listener;
+
+/// <summary>
+/// What the TLS step negotiated, for the steps after it (the proxy's X-Forwarded-Proto and Host check, the access
+/// log) — which know nothing else of TLS.
+/// </summary>
+internal sealed class TlsConnectionFeature(
+    SslProtocols protocol,
+    TlsCipherSuite cipherSuite,
+    SslApplicationProtocol applicationProtocol,
+    IServerCertificateNames certificate)
+{
+    public SslProtocols Protocol { get; } = protocol;
+
+    public TlsCipherSuite CipherSuite { get; } = cipherSuite;
+
+    /// <summary>The ALPN protocol agreed on (empty when the client sent no ALPN).</summary>
+    public SslApplicationProtocol ApplicationProtocol { get; } = applicationProtocol;
+
+    /// <summary>The names the served certificate covers (the Host check: a request for another name is misdirected).</summary>
+    public IServerCertificateNames Certificate { get; } = certificate;
+}
