@@ -8,9 +8,11 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 for tool in nginx haproxy taskset; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
-  # policy-rc.d keeps the packages' own services from starting on :80.
-  [ -f /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+  # policy-rc.d keeps the packages' own services from starting on :80; removed again if this script made it.
+  source bench/policy-rc.sh
+  block_service_starts
   apt-get update -q >/dev/null && apt-get install -y -q nginx haproxy util-linux >/dev/null
+  unblock_service_starts
 fi
 out=bench/results/$(date -u +%Y-%m-%d).md
 # ReadyToRun, as README.md deploys it: start-up does not wait for the JIT.

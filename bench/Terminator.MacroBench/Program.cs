@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -25,12 +26,22 @@ internal static class Program
             return await SslStreamFloorServer.RunAsync(args);
         }
 
-        if (args.Length == 5 && args[0] == "load")
+        if (BenchOptions.WantsHelp(args))
         {
-            return await LoadOnlyAsync(args);
+            Console.Out.Write(BenchOptions.Usage);
+            return 0;
         }
 
-        var options = BenchOptions.Parse(args);
+        if (args.Length > 0 && args[0] == "load")
+        {
+            return TryParseLoadStep(args, out LoadStep? step, out string? loadError) ? await LoadOnlyAsync(step) : UsageError(loadError);
+        }
+
+        if (!BenchOptions.TryParse(args, out BenchOptions? options, out string? error))
+        {
+            return UsageError(error);
+        }
+
         Directory.CreateDirectory(options.WorkDirectory);
         Console.WriteLine($"generating {options.Certificates:N0} ECDSA P-256 certificates in {options.WorkDirectory} ...");
         var clock = Stopwatch.StartNew();
@@ -88,25 +99,52 @@ internal static class Program
         return 0;
     }
 
+    /// <summary>A command-line mistake: one line saying what is wrong, then the usage, on stderr; exit code 2.</summary>
+    private static int UsageError(string error)
+    {
+        Console.Error.WriteLine($"Terminator.MacroBench: {error}");
+        Console.Error.WriteLine();
+        Console.Error.Write(BenchOptions.Usage);
+        return 2;
+    }
+
+    /// <summary><c>load keepalive|full|resumed PORT NAMES SECONDS</c>.</summary>
+    private static bool TryParseLoadStep(string[] args, [NotNullWhen(true)] out LoadStep? step, [NotNullWhen(false)] out string? error)
+    {
+        step = null;
+        int port = 0, names = 0;
+        double seconds = 0;
+        error = args.Length != 5 ? "load takes keepalive|full|resumed PORT NAMES SECONDS"
+            : args[1] is not ("keepalive" or "full" or "resumed") ? $"load: the mode is keepalive, full or resumed, not '{args[1]}'"
+            : !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535 ? $"load: '{args[2]}' is not a port"
+            : !int.TryParse(args[3], NumberStyles.None, CultureInfo.InvariantCulture, out names) || names < 1 ? $"load: NAMES is a whole number above 0, not '{args[3]}'"
+            : !double.TryParse(args[4], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out seconds) || seconds <= 0 ? $"load: SECONDS is a number above 0, not '{args[4]}'"
+            : null;
+        if (error is null)
+        {
+            step = new LoadStep(args[1], port, names, TimeSpan.FromSeconds(seconds));
+        }
+
+        return error is null;
+    }
+
     /// <summary>
     /// One load step against a terminator someone else started, for profiling it (perf, dotnet-trace):
     /// <c>load keepalive|full|resumed PORT NAMES SECONDS</c>, names being the benchmark's first NAMES names.
     /// </summary>
-    private static async Task<int> LoadOnlyAsync(string[] args)
+    private static async Task<int> LoadOnlyAsync(LoadStep step)
     {
-        var target = new IPEndPoint(IPAddress.Loopback, int.Parse(args[2], CultureInfo.InvariantCulture));
-        string[] names = Enumerable.Range(0, int.Parse(args[3], CultureInfo.InvariantCulture)).Select(BenchLayout.NameOf).ToArray();
-        var duration = TimeSpan.FromSeconds(double.Parse(args[4], CultureInfo.InvariantCulture));
+        var target = new IPEndPoint(IPAddress.Loopback, step.Port);
+        string[] names = Enumerable.Range(0, step.Names).Select(BenchLayout.NameOf).ToArray();
         var clock = Stopwatch.StartNew();
-        LatencyRecorder recorder = args[1] switch
+        LatencyRecorder recorder = step.Mode switch
         {
-            "keepalive" => await LoadClient.KeepAliveAsync(target, names, "/f/c1ick?target=https%3A%2F%2Fexample.org%2F", 64, duration),
-            "full" => await LoadClient.HandshakesAsync(target, names, 16, duration, allowResume: false),
-            "resumed" => await LoadClient.HandshakesAsync(target, names[..Math.Min(64, names.Length)], 16, duration, allowResume: true),
-            _ => throw new ArgumentException("mode is keepalive, full or resumed"),
+            "keepalive" => await LoadClient.KeepAliveAsync(target, names, "/f/c1ick?target=https%3A%2F%2Fexample.org%2F", 64, step.Duration),
+            "full" => await LoadClient.HandshakesAsync(target, names, 16, step.Duration, allowResume: false),
+            _ => await LoadClient.HandshakesAsync(target, names[..Math.Min(64, names.Length)], 16, step.Duration, allowResume: true),
         };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{args[1]}: {recorder.Count} ok, {recorder.Errors} errors, {recorder.Count / clock.Elapsed.TotalSeconds:0}/s, p50 {recorder.Percentile(50) / 1000:0.00} ms"));
+            $"{step.Mode}: {recorder.Count} ok, {recorder.Errors} errors, {recorder.Count / clock.Elapsed.TotalSeconds:0}/s, p50 {recorder.Percentile(50) / 1000:0.00} ms"));
         return 0;
     }
 
@@ -207,6 +245,8 @@ internal static class Program
     }
 }
 
+internal sealed record LoadStep(string Mode, int Port, int Names, TimeSpan Duration);
+
 internal sealed record StepResult(double PerSecond, double P50Ms, double P99Ms, long Errors, long Count);
 
 internal sealed class Measurement
@@ -229,8 +269,41 @@ internal sealed class Measurement
         $"ready {ReadySeconds:0.00}s rss {RssAfterStartMiB:0}/{RssAfterLoadMiB:0} MiB | keep-alive {KeepAlive.PerSecond:0}/s {KeepAliveCpuMicros:0.0}us p99 {KeepAlive.P99Ms:0.00}ms err {KeepAlive.Errors} | first hs per name {FirstTouch.Count} in {FirstTouch.Count / Math.Max(FirstTouch.PerSecond, 1e-9):0.0}s {FirstTouchCpuMicros:0}us | full {Full.PerSecond:0}/s {FullCpuMicros:0}us | resumed {Resumed.PerSecond:0}/s {ResumedCpuMicros:0}us | new cert {NewCertificateSeconds:0.000}s");
 }
 
+/// <summary>The benchmark's command line: every option with its default (the single table <see cref="Usage"/> prints and
+/// <see cref="TryParse"/> reads), validated before anything is generated or started.</summary>
 internal sealed class BenchOptions
 {
+    private const string None = "none";
+    private static readonly string[] s_contenders = ["terminator", "nginx", "haproxy", "floor"];
+
+    private static readonly Option[] s_options =
+    [
+        new("--certs", "N", "certificates, one name each, served by every contender",
+            o => Invariant(o.Certificates), (o, v) => Count("--certs", v, n => o.Certificates = n)),
+        new("--duration", "SECONDS", "length of each measured load step",
+            o => Invariant(o.Duration.TotalSeconds), (o, v) => Seconds("--duration", v, t => o.Duration = t)),
+        new("--runs", "N", "rounds over all contenders",
+            o => Invariant(o.Runs), (o, v) => Count("--runs", v, n => o.Runs = n)),
+        new("--connections", "N", "keep-alive client connections",
+            o => Invariant(o.KeepAliveConnections), (o, v) => Count("--connections", v, n => o.KeepAliveConnections = n)),
+        new("--handshake-concurrency", "N", "clients handshaking at once in the handshake steps",
+            o => Invariant(o.HandshakeConcurrency), (o, v) => Count("--handshake-concurrency", v, n => o.HandshakeConcurrency = n)),
+        new("--workdir", "DIR", "certificates, configurations and logs",
+            o => o.WorkDirectory, (o, v) => { o.WorkDirectory = v; return null; }),
+        new("--terminator", "DLL", "terminator.dll to measure; required when --only includes terminator (macro.sh passes its publish)",
+            o => None, (o, v) => { o.TerminatorDll = v; return null; }),
+        new("--out", "FILE", "Markdown report to write; required (macro.sh passes bench/results/<date>.md)",
+            o => None, (o, v) => { o.Output = v; return null; }),
+        new("--only", "LIST", "contenders, comma-separated, from " + string.Join(',', s_contenders),
+            o => string.Join(',', o.Only), (o, v) => Contenders(v, list => o.Only = list)),
+        new("--terminator-source", "store|pem", "Terminator reads the encrypted store (imported before start-up) or the peers' PEM folder",
+            o => o.TerminatorSource, (o, v) => v is "store" or "pem" ? Set(() => o.TerminatorSource = v) : $"--terminator-source is store or pem, not '{v}'"),
+        new("--terminator-env", "NAME=VALUE", "extra environment for the Terminator process only; repeatable",
+            o => None, (o, v) => v.IndexOf('=', StringComparison.Ordinal) is > 0 and int at
+                ? Set(() => o.TerminatorEnvironment[v[..at]] = v[(at + 1)..])
+                : $"--terminator-env takes NAME=VALUE, not '{v}'"),
+    ];
+
     public int Certificates { get; private set; } = 10_000;
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(10);
     public int Runs { get; private set; } = 2;
@@ -248,31 +321,99 @@ internal sealed class BenchOptions
     /// <summary>Extra environment for the Terminator process only (--terminator-env NAME=VALUE, repeatable).</summary>
     public Dictionary<string, string> TerminatorEnvironment { get; } = [];
 
-    public static BenchOptions Parse(string[] args)
+    /// <summary>What <c>--help</c> prints (and a command-line mistake, after its one line): how the benchmark is meant to be
+    /// run, every option with its default, and the profiling mode.</summary>
+    public static string Usage { get; } = BuildUsage();
+
+    /// <summary><c>-h</c> or <c>--help</c> anywhere on the command line.</summary>
+    public static bool WantsHelp(string[] args) => args.Any(a => a is "-h" or "--help");
+
+    /// <summary>Reads the command line; false with a one-line <paramref name="error"/> for anything it cannot use.</summary>
+    public static bool TryParse(string[] args, [NotNullWhen(true)] out BenchOptions? options, [NotNullWhen(false)] out string? error)
     {
         var o = new BenchOptions { CommandLine = string.Join(' ', args) };
+        options = null;
         for (int i = 0; i < args.Length; i += 2)
         {
-            string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
+            Option? option = Array.Find(s_options, x => x.Name == args[i]);
+            if (option is null)
             {
-                case "--certs": o.Certificates = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--duration": o.Duration = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
-                case "--runs": o.Runs = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--connections": o.KeepAliveConnections = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--handshake-concurrency": o.HandshakeConcurrency = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--workdir": o.WorkDirectory = value; break;
-                case "--terminator": o.TerminatorDll = value; break;
-                case "--out": o.Output = value; break;
-                case "--only": o.Only = value.Split(','); break;
-                case "--terminator-source" when value is "store" or "pem": o.TerminatorSource = value; break;
-                case "--terminator-env": o.TerminatorEnvironment[value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..]; break;
-                default: throw new ArgumentException($"unknown option {args[i]}");
+                error = $"unknown option '{args[i]}'";
+                return false;
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                error = $"{args[i]} needs a value ({option.Value})";
+                return false;
+            }
+
+            if ((error = option.Apply(o, args[i + 1])) is not null)
+            {
+                return false;
             }
         }
 
-        if (o.Output.Length == 0) throw new ArgumentException("--out is required");
-        if (o.Only.Contains("terminator") && !File.Exists(o.TerminatorDll)) throw new ArgumentException("--terminator must point at terminator.dll");
-        return o;
+        error = o.Output.Length == 0 ? "--out is required"
+            : o.Only.Contains("terminator") && !File.Exists(o.TerminatorDll) ? $"--terminator must point at terminator.dll ({(o.TerminatorDll.Length == 0 ? "not given" : $"no file '{o.TerminatorDll}'")})"
+            : null;
+        options = error is null ? o : null;
+        return error is null;
     }
+
+    private static string BuildUsage()
+    {
+        var defaults = new BenchOptions();
+        var text = new StringBuilder();
+        text.AppendLine("Terminator.MacroBench: Terminator, nginx and HAProxy side by side as TLS terminators for the same certificates.");
+        text.AppendLine();
+        text.AppendLine("Run it through the script, from the repository root:");
+        text.AppendLine("  bench/macro.sh [options]");
+        text.AppendLine("which installs nginx and haproxy if missing, publishes the daemon (ReadyToRun), builds this tool and runs it on CPU 1 as");
+        text.AppendLine("  dotnet Terminator.MacroBench.dll --terminator /tmp/terminator-macrobench-bin/terminator.dll --out bench/results/<date>.md [options]");
+        text.AppendLine();
+        text.AppendLine("Options [default]:");
+        int width = s_options.Max(x => x.Name.Length + x.Value.Length) + 3;
+        foreach (Option option in s_options)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {(option.Name + " " + option.Value).PadRight(width)}{option.Help} [{option.Default(defaults)}]");
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"  {"-h, --help".PadRight(width)}print this and exit");
+        text.AppendLine();
+        text.AppendLine("Profiling, one load step against a terminator you started on 127.0.0.1:PORT, over the benchmark's first NAMES names:");
+        text.AppendLine("  dotnet Terminator.MacroBench.dll load keepalive|full|resumed PORT NAMES SECONDS");
+        return text.ToString();
+    }
+
+    private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string? Set(Action set)
+    {
+        set();
+        return null;
+    }
+
+    private static string? Count(string name, string value, Action<int> set) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
+            ? Set(() => set(n))
+            : $"{name} takes a whole number above 0, not '{value}'";
+
+    private static string? Seconds(string name, string value, Action<TimeSpan> set) =>
+        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds < 86_400
+            ? Set(() => set(TimeSpan.FromSeconds(seconds)))
+            : $"{name} takes seconds above 0, not '{value}'";
+
+    private static string? Contenders(string value, Action<string[]> set)
+    {
+        string[] names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string? unknown = Array.Find(names, n => !s_contenders.Contains(n));
+        return names.Length == 0 || unknown is not null
+            ? $"--only: unknown contender '{unknown ?? value}' (known: {string.Join(',', s_contenders)})"
+            : Set(() => set(names));
+    }
+
+    /// <summary>One option: its name, the placeholder for its value, what it does, its default as printed, and how it is
+    /// applied (null, or the one-line error).</summary>
+    private sealed record Option(string Name, string Value, string Help, Func<BenchOptions, string> Default, Func<BenchOptions, string, string?> Apply);
 }

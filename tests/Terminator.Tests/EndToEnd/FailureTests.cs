@@ -139,7 +139,7 @@ public sealed class FailureTests(CertificateAuthorityFixture ca)
         {
         }
 
-        for (int i = 0; i < 100 && terminator.Server.Metrics.ConnectionsRejectedByLimit == 0; i++) await Task.Delay(10);
+        Assert.True(await Eventually.TrueAsync(() => terminator.Server.Metrics.ConnectionsRejectedByLimit > 0), "the third connection was not counted as rejected");
         Assert.Equal(1, terminator.Server.Metrics.ConnectionsRejectedByLimit);
         await second.SendAsync("GET /q/2 HTTP/1.1\r\nHost: a\r\n\r\n");
         Assert.Equal(200, (await second.ReadResponseAsync())!.Status);
@@ -153,7 +153,7 @@ public sealed class FailureTests(CertificateAuthorityFixture ca)
         await using RawHttpClient idle = await RawHttpClient.ConnectPlainAsync(terminator.Http);
         await using RawHttpClient busy = await RawHttpClient.ConnectPlainAsync(terminator.Http);
         await busy.SendAsync("GET /q/1 HTTP/1.1\r\nHost: a\r\n\r\n");
-        while (upstream.Requests.IsEmpty) await Task.Delay(10);
+        Assert.True(await Eventually.TrueAsync(() => !upstream.Requests.IsEmpty), "the request never reached the upstream");
 
         Task<bool> stop = terminator.Server.StopAsync(TimeSpan.FromSeconds(5));
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Terminator.Certificates;
 using Terminator.Samples.Certificates;
@@ -77,22 +76,15 @@ public sealed class OcspStaplingTests
         Assert.DoesNotContain("Received request", responder.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<string> StatusUntilStapledAsync(IPEndPoint https, string protocol, string caFile)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
+    private static Task<string> StatusUntilStapledAsync(IPEndPoint https, string protocol, string caFile) => Eventually.ResultAsync(
+        async () =>
         {
             (int exit, string output) = await DaemonProcess.RunToolAsync("openssl",
                 ["s_client", "-connect", $"127.0.0.1:{https.Port}", "-servername", Name, protocol, "-status", "-CAfile", caFile], standardInput: "");
             Assert.True(exit == 0, $"s_client exit {exit}: {output}");
-            if (output.Contains("OCSP Response Status:", StringComparison.Ordinal) || clock.Elapsed > StapleDeadline)
-            {
-                return output;
-            }
-
-            await Task.Delay(200);
-        }
-    }
+            return output;
+        },
+        output => output.Contains("OCSP Response Status:", StringComparison.Ordinal), StapleDeadline, TimeSpan.FromMilliseconds(200));
 
     private static async Task<string> WriteTempAsync(string contents)
     {

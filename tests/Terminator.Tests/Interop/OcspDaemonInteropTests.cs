@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using Terminator.Certificates;
@@ -60,21 +59,19 @@ public sealed partial class OcspDaemonInteropTests
         }
     }
 
-    private static async Task<string> StatusAsync(string port, string name, string caPath, bool untilStapled)
+    private static Task<string> StatusAsync(string port, string name, string caPath, bool untilStapled)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        // The first fetch runs in the background after load; bounded retry, as in OcspStaplingTests.
+        return untilStapled
+            ? Eventually.ResultAsync(SClientAsync, output => output.Contains("OCSP Response Status:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200))
+            : SClientAsync();
+
+        async Task<string> SClientAsync()
         {
             (int exit, string output) = await DaemonProcess.RunToolAsync("openssl",
                 ["s_client", "-connect", $"127.0.0.1:{port}", "-servername", name, "-status", "-CAfile", caPath], standardInput: "");
             Assert.True(exit == 0, $"s_client {name}: exit {exit}: {output}");
-            // The first fetch runs in the background after load; bounded retry, as in OcspStaplingTests.
-            if (!untilStapled || output.Contains("OCSP Response Status:", StringComparison.Ordinal) || clock.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                return output;
-            }
-
-            await Task.Delay(200);
+            return output;
         }
     }
 

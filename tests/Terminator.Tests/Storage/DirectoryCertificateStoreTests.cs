@@ -5,6 +5,7 @@ using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Samples.Certificates;
 using Terminator.Storage;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Storage;
 
@@ -64,7 +65,8 @@ public sealed class DirectoryCertificateStoreTests : IDisposable
     {
         (StoredCertificateInfo first, _) = await _ctx.PutAsync("renew.example");
         byte[] before = await File.ReadAllBytesAsync(first.Location);
-        await Task.Delay(5);
+        // Timestamps are stored to the millisecond: let the clock leave first.Updated's millisecond before the second put.
+        Assert.True(await Eventually.TrueAsync(() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > first.Updated.ToUnixTimeMilliseconds()));
         (StoredCertificateInfo second, _) = await _ctx.PutAsync("renew.example");
         byte[] after = await File.ReadAllBytesAsync(second.Location);
 

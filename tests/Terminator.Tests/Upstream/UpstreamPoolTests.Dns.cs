@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Terminator.Tests.TestHelpers;
 using Terminator.Upstream;
 
 namespace Terminator.Tests.Upstream;
@@ -60,7 +61,7 @@ public partial class UpstreamPoolTests
         Assert.Equal(Second, fresh.RemoteEndPoint.Address);
         await ExchangeAsync(fresh);
         Assert.Equal(1, server.AcceptedBy(Second));
-        await WaitUntilAsync(() => server.ClosedByClient == 1);
+        Assert.True(await Eventually.TrueAsync(() => server.ClosedByClient == 1), "the drained idle connection was not closed");
     }
 
     [Fact]
@@ -123,7 +124,9 @@ public partial class UpstreamPoolTests
         });
 
         Task<UpstreamConnection>[] rents = [.. Enumerable.Range(0, 5).Select(_ => pool.RentAsync(Timeout5s()).AsTask())];
-        await Task.Delay(50);
+        // The lookup runs on the thread pool: wait until it has reached the resolver. Until the gate opens, nothing can
+        // complete a rent; a rent that started a lookup of its own would show up in the count below.
+        Assert.True(await Eventually.TrueAsync(() => Volatile.Read(ref calls) > 0), "the resolver was never called");
         Assert.All(rents, r => Assert.False(r.IsCompleted));
         gate.SetResult([First]);
 

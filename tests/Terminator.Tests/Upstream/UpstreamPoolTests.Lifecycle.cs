@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Terminator.Tests.TestHelpers;
 using Terminator.Upstream;
 
 namespace Terminator.Tests.Upstream;
@@ -98,7 +99,7 @@ public partial class UpstreamPoolTests
 
         time.Advance(TimeSpan.FromSeconds(1.5));
         Assert.Equal(0, pool.IdleCount);
-        await WaitUntilAsync(() => server.ClosedByClient == 1);
+        Assert.True(await Eventually.TrueAsync(() => server.ClosedByClient == 1), "the expired connection was not closed");
 
         UpstreamConnection fresh = await pool.RentAsync(Timeout5s());
         Assert.NotSame(connection, fresh);
@@ -119,7 +120,7 @@ public partial class UpstreamPoolTests
         await pool.DisposeAsync();
         await pool.DisposeAsync(); // idempotent
 
-        await WaitUntilAsync(() => server.ClosedByClient == 2);
+        Assert.True(await Eventually.TrueAsync(() => server.ClosedByClient == 2), $"{server.ClosedByClient} of 2 connections closed");
         Assert.Equal(0, pool.IdleCount);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.RentAsync(default).AsTask());
         await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.RentNewAsync(default).AsTask());

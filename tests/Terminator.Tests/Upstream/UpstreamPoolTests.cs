@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Terminator.Tests.TestHelpers;
 using Terminator.Upstream;
 
 namespace Terminator.Tests.Upstream;
@@ -41,16 +42,6 @@ public partial class UpstreamPoolTests
         }
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), "condition not reached in time");
-            await Task.Delay(10);
-        }
-    }
-
     [Fact]
     public async Task RentAsync_TenSequentialRequests_UseOneConnection()
     {
@@ -83,7 +74,9 @@ public partial class UpstreamPoolTests
         pool.Return(first);
 
         server.CloseAllConnections(); // FIN while the connection sits idle in the pool
-        await Task.Delay(50);
+        // The FIN crosses loopback asynchronously: wait until our end of the idle connection shows it (the very check the
+        // pool makes at rent time), so the rent below cannot race it.
+        Assert.True(await Eventually.TrueAsync(() => !first.IsUsableWhenIdle()), "the FIN never reached the pooled connection");
 
         UpstreamConnection second = await pool.RentAsync(Timeout5s());
         Assert.NotSame(first, second);
@@ -104,13 +97,13 @@ public partial class UpstreamPoolTests
         pool.Return(first);
 
         server.SendToAll("HTTP/1.1 408 Request Timeout\r\n\r\n"u8.ToArray());
-        await Task.Delay(50);
+        Assert.True(await Eventually.TrueAsync(() => !first.IsUsableWhenIdle()), "the unsolicited bytes never reached the pooled connection");
 
         UpstreamConnection second = await pool.RentAsync(Timeout5s());
         Assert.NotSame(first, second);
         await ExchangeAsync(second);
         Assert.Equal(2, pool.ConnectionsOpened);
-        await WaitUntilAsync(() => server.ClosedByClient == 1); // the junk connection was closed, not leaked
+        Assert.True(await Eventually.TrueAsync(() => server.ClosedByClient == 1), "the junk connection was not closed (leaked)");
     }
 
     [Fact]
@@ -125,7 +118,7 @@ public partial class UpstreamPoolTests
 
         Assert.Equal(0, pool.IdleCount);
         Assert.Equal(0, pool.ActiveCount);
-        await WaitUntilAsync(() => server.ClosedByClient == 1);
+        Assert.True(await Eventually.TrueAsync(() => server.ClosedByClient == 1), "the retired connection was not closed");
     }
 
     [Fact]
@@ -181,7 +174,8 @@ public partial class UpstreamPoolTests
         await ExchangeAsync(first);
 
         ValueTask<UpstreamConnection> waiting = pool.RentAsync(Timeout5s());
-        await Task.Delay(50);
+        // No wait needed: with the only address at its limit the rent queues a waiter before it returns, and only a Return or
+        // a retirement can complete it. (Had it connected past the limit instead, the server would count a second accept.)
         Assert.False(waiting.IsCompleted);
 
         pool.Return(first);
@@ -265,7 +259,7 @@ public partial class UpstreamPoolTests
         await ExchangeAsync(fresh);
         Assert.Equal(0, pool.IdleCount);
         Assert.Equal(1, pool.ActiveCount);
-        await WaitUntilAsync(() => server.ClosedByClient == 1);
+        Assert.True(await Eventually.TrueAsync(() => server.ClosedByClient == 1), "the retired connection was not closed");
     }
 
     [Fact]
