@@ -36,17 +36,10 @@ internal static class DaemonCommand
         CertificateEntry? defaultCertificate = null;
         if (options.UnknownSni == UnknownSniPolicy.Default && options.DefaultCertificatePath is not null)
         {
-            try
+            (defaultCertificate, string? problem) = LoadDefaultCertificate(options, log);
+            if (defaultCertificate is null)
             {
-                defaultCertificate = CertificateLoader.LoadFile(options.DefaultCertificatePath);
-                if (options.OcspStapling && defaultCertificate.EnableOcspStapling() == OcspStaplingState.IncompleteChain)
-                {
-                    log.Warn($"TERMINATOR_DEFAULT_CERT: {defaultCertificate.OcspStaplingProblem}");
-                }
-            }
-            catch (CertificateLoadException ex)
-            {
-                await Console.Error.WriteLineAsync($"terminator: TERMINATOR_DEFAULT_CERT: {ex.Path}: {ex.Message}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"terminator: TERMINATOR_DEFAULT_CERT: {problem}").ConfigureAwait(false);
                 return 2;
             }
         }
@@ -70,18 +63,54 @@ internal static class DaemonCommand
         }
 
         sources.StartWatching();
-        log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {string.Join(',', server.HttpEndPoints)}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}");
+        string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
+        log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}");
 
         using var signal = new ShutdownSignal(reload: async () =>
         {
             await sources.ReloadAsync().ConfigureAwait(false);
-            log.Info($"reload: {sources.Count} certificates, {certificates.Count} names");
+            string defaultNote = string.Empty;
+            if (server.DefaultCertificate is not null)
+            {
+                // The fallback certificate is a file of its own, outside both watched sources: re-read it here.
+                (CertificateEntry? reloaded, string? problem) = LoadDefaultCertificate(options, log);
+                if (reloaded is null)
+                {
+                    log.Warn($"TERMINATOR_DEFAULT_CERT: {problem}; the previous default certificate stays in use");
+                }
+                else
+                {
+                    server.DefaultCertificate = reloaded;
+                    defaultNote = $"; default certificate reloaded ({reloaded.KeyAlgorithm}, until {reloaded.NotAfter:yyyy-MM-dd})";
+                }
+            }
+
+            log.Info($"reload: {sources.Count} certificates, {certificates.Count} names{defaultNote}");
         });
         string name = await signal.Stopped.ConfigureAwait(false);
         log.Info($"{name}: draining {server.ActiveConnections} connections (up to {options.DrainTimeout.TotalSeconds:0.#} s)");
         bool clean = await server.StopAsync(options.DrainTimeout).ConfigureAwait(false);
         log.Info(clean ? "stopped" : "stopped; connections still open at the drain timeout were closed");
         return 0;
+    }
+
+    /// <summary>Loads TERMINATOR_DEFAULT_CERT (at start-up and on SIGHUP); returns the entry or a one-line problem.</summary>
+    private static (CertificateEntry? Entry, string? Problem) LoadDefaultCertificate(TerminatorOptions options, TerminatorLog log)
+    {
+        try
+        {
+            CertificateEntry entry = CertificateLoader.LoadFile(options.DefaultCertificatePath!);
+            if (options.OcspStapling && entry.EnableOcspStapling() == OcspStaplingState.IncompleteChain)
+            {
+                log.Warn($"TERMINATOR_DEFAULT_CERT: {entry.OcspStaplingProblem}");
+            }
+
+            return (entry, null);
+        }
+        catch (CertificateLoadException ex)
+        {
+            return (null, $"{ex.Path}: {ex.Message}");
+        }
     }
 
     /// <summary>
