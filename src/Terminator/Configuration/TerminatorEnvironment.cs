@@ -108,6 +108,14 @@ internal static class TerminatorEnvironment
         Duration("TERMINATOR_UPSTREAM_TIMEOUT", "30s", TimeSpan.FromMinutes(10), "Time allowed from sending a request upstream to receiving the response head.", (o, t) => o with { UpstreamTimeout = t }),
         Duration("TERMINATOR_UPSTREAM_CONNECT_TIMEOUT", "5s", TimeSpan.FromMinutes(5), "TCP connect timeout to the upstream.", (o, t) => o with { UpstreamConnectTimeout = t }),
         Duration("TERMINATOR_UPSTREAM_IDLE_TIMEOUT", "15s", OneHour, "How long an idle pooled upstream connection is kept open.", (o, t) => o with { UpstreamIdleTimeout = t }),
+        new(new("TERMINATOR_FORWARDED_HEADERS", "replace", "Client-sent forwarding headers: 'replace' sets X-Forwarded-For to the client address alone and removes Forwarded, X-Forwarded-Host, X-Forwarded-Port and X-Real-IP; 'append' (only behind a trusted proxy) keeps client X-Forwarded-For values, appends the client address and passes the others through. X-Forwarded-Proto is always set."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                if (v.Equals("replace", StringComparison.OrdinalIgnoreCase)) { u = o with { ForwardedHeaders = ForwardedHeadersPolicy.Replace }; return null; }
+                if (v.Equals("append", StringComparison.OrdinalIgnoreCase)) { u = o with { ForwardedHeaders = ForwardedHeadersPolicy.Append }; return null; }
+                return $"'{v}' is not a policy (expected replace or append)";
+            }),
         Duration("TERMINATOR_HANDSHAKE_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "Time allowed for the whole TLS handshake.", (o, t) => o with { HandshakeTimeout = t }),
         Duration("TERMINATOR_HEADER_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "The whole request head must arrive within this time.", (o, t) => o with { HeaderTimeout = t }),
         Duration("TERMINATOR_IDLE_TIMEOUT", "60s", OneHour, "Keep-alive idle time allowed between requests on a client connection.", (o, t) => o with { IdleTimeout = t }),

@@ -68,6 +68,10 @@ internal sealed record TerminatorOptions
     /// <summary>How long a pooled idle upstream connection is kept (<c>TERMINATOR_UPSTREAM_IDLE_TIMEOUT</c>).</summary>
     public TimeSpan UpstreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Client-sent forwarding headers: replaced (the edge default) or appended to behind a trusted proxy
+    /// (<c>TERMINATOR_FORWARDED_HEADERS</c>).</summary>
+    public ForwardedHeadersPolicy ForwardedHeaders { get; init; } = ForwardedHeadersPolicy.Replace;
+
     /// <summary>Limit for the whole TLS handshake (<c>TERMINATOR_HANDSHAKE_TIMEOUT</c>).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

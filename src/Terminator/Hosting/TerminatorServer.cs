@@ -54,6 +54,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
             IdleTimeout = options.IdleTimeout,
             MinRequestBodyBytesPerSecond = options.MinRequestBodyBytesPerSecond,
             UpstreamTimeout = options.UpstreamTimeout,
+            ForwardedHeaders = options.ForwardedHeaders == ForwardedHeadersPolicy.Append ? ForwardedHeadersMode.Append : ForwardedHeadersMode.Replace,
         };
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp);
         _tlsHandler = new TlsConnectionHandler(context, certificates, options.HandshakeTimeout,

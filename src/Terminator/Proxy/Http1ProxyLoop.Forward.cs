@@ -53,7 +53,7 @@ internal sealed partial class Http1ProxyLoop
             bool canRetry = attempt == 0 && upstream.IsReused && _request.IsIdempotent && !hasBody;
 
             // :: Step 3 — request head (+ body) upstream.
-            Http1HeadWriter.WriteRequest(upstream.Output, _request, ClientAddress, _isHttps ? ProtoHttps : ProtoHttp);
+            Http1HeadWriter.WriteRequest(upstream.Output, _request, ClientAddress, _isHttps ? ProtoHttps : ProtoHttp, _context.ForwardedHeaders);
             if (!hasBody)
             {
                 if (!await BodyCopier.FlushAsync(upstream.Output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false))

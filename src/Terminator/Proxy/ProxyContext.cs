@@ -30,4 +30,7 @@ internal sealed class ProxyContext
 
     /// <summary>Time to the upstream response head, and the longest pause allowed inside a response body.</summary>
     public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Client-sent forwarding headers: replaced (edge default) or appended to (behind a trusted proxy).</summary>
+    public ForwardedHeadersMode ForwardedHeaders { get; init; } = ForwardedHeadersMode.Replace;
 }

@@ -68,6 +68,7 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
         Assert.Equal(4096, d.ListenBacklog);
         Assert.Equal("info", d.LogLevel);
         Assert.True(d.OcspStapling);
+        Assert.Equal(ForwardedHeadersPolicy.Replace, d.ForwardedHeaders);
     }
 
     [Fact]
@@ -106,6 +107,9 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_UPSTREAM_TIMEOUT", "500ms", "UpstreamTimeout", "500ms")]
     [InlineData("TERMINATOR_UPSTREAM_CONNECT_TIMEOUT", "2", "UpstreamConnectTimeout", "2000ms")]
     [InlineData("TERMINATOR_UPSTREAM_IDLE_TIMEOUT", "1h", "UpstreamIdleTimeout", "3600000ms")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "append", "ForwardedHeaders", "Append")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "REPLACE", "ForwardedHeaders", "Replace")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "", "ForwardedHeaders", "Replace")]
     [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "3S", "HandshakeTimeout", "3000ms")]
     [InlineData("TERMINATOR_HEADER_TIMEOUT", " 7s ", "HeaderTimeout", "7000ms")]
     [InlineData("TERMINATOR_IDLE_TIMEOUT", "2m", "IdleTimeout", "120000ms")]
@@ -176,6 +180,8 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_UPSTREAM", "http://origin:0", "invalid port")]
     [InlineData("TERMINATOR_UPSTREAM", "http://origin:99999", "is not an absolute URL")]
     [InlineData("TERMINATOR_OCSP_STAPLING", "yes", "'yes' is not a setting (expected on or off)")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "set", "'set' is not a policy (expected replace or append)")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "trust", "'trust' is not a policy (expected replace or append)")]
     [InlineData("TERMINATOR_LOG_LEVEL", "verbose", "'verbose' is not a log level (expected debug, info, warn or error)")]
     [InlineData("TERMINATOR_MAX_REQUEST_TARGET", "65536", "65536 exceeds TERMINATOR_MAX_HEADER_BYTES (32768)")]
     public void TryLoad_InvalidValue_OneLineNamingTheVariable(string name, string value, string expectedFragment)
