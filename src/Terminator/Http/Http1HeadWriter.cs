@@ -25,7 +25,8 @@ internal static class Http1HeadWriter
         WriteRequest(output, head, clientAddress, forwardedProto, ForwardedHeadersMode.Replace);
 
     /// <summary>
-    /// Writes the upstream request head: "&lt;method&gt; &lt;target&gt; HTTP/1.1", every field as received except hop-by-hop
+    /// Writes the upstream request head: "&lt;method&gt; &lt;origin-form target&gt; HTTP/1.1" (see
+    /// <see cref="HttpRequestHead.OriginFormTarget"/>), every field as received except hop-by-hop
     /// ones, client-sent X-Forwarded-Proto and the forwarding fields <paramref name="forwardedHeaders"/> removes; then
     /// "X-Forwarded-For: &lt;clientAddress&gt;" (with <see cref="ForwardedHeadersMode.Append"/>: "&lt;client values, in
     /// order&gt;, &lt;clientAddress&gt;") and "X-Forwarded-Proto: &lt;forwardedProto&gt;". Content-Length /
@@ -39,7 +40,7 @@ internal static class Http1HeadWriter
         ArgumentNullException.ThrowIfNull(head);
         HttpHeadStorage fields = head.Storage;
 
-        int size = head.Method.Length + 1 + head.Target.Length + Http11Suffix.Length;
+        int size = head.Method.Length + 1 + head.OriginFormTarget.Length + Http11Suffix.Length;
         int forwardedForSize = HeaderNames.XForwardedFor.Length + ColonSpace.Length + clientAddress.Length + CrLf.Length;
         for (int i = 0; i < fields.Count; i++)
         {
@@ -63,7 +64,7 @@ internal static class Http1HeadWriter
         int position = 0;
         Append(span, ref position, head.Method);
         span[position++] = HttpSyntax.SP;
-        Append(span, ref position, head.Target);
+        Append(span, ref position, head.OriginFormTarget);
         Append(span, ref position, Http11Suffix);
         for (int i = 0; i < fields.Count; i++)
         {

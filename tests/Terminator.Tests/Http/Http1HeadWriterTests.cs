@@ -137,6 +137,17 @@ public class Http1HeadWriterTests
             WriteRequest(head, "::1"));
     }
 
+    [Theory]
+    [InlineData("http://A.example/f/x?u=1", "/f/x?u=1")]
+    [InlineData("https://a.example:443?u=1", "/?u=1")]
+    [InlineData("http://a.example", "/")]
+    public void WriteRequest_AbsoluteForm_WrittenInOriginFormWithHostUnchanged(string target, string originForm)
+    {
+        using HttpRequestHead head = ParseRequest("GET " + target + " HTTP/1.1\r\nHost: A.Example\r\n\r\n");
+        Assert.Equal("GET " + originForm + " HTTP/1.1\r\nHost: A.Example\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n",
+            WriteRequest(head));
+    }
+
     [Fact]
     public void WriteRequest_AppendsToExistingOutput()
     {
