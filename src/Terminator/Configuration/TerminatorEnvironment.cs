@@ -125,6 +125,7 @@ internal static class TerminatorEnvironment
         Integer("TERMINATOR_MAX_REQUEST_TARGET", "8192", 16, 1_048_576, "Maximum request-target (path + query) length in bytes; longer gets 414. When unset, at most TERMINATOR_MAX_HEADER_BYTES.", (o, n) => o with { MaxRequestTargetLength = n }),
         Integer("TERMINATOR_MAX_CONNECTIONS", "100000", 1, 10_000_000, "Maximum concurrent client connections; connections beyond it are closed right after accept.", (o, n) => o with { MaxConnections = n }),
         Integer("TERMINATOR_MAX_CONNECTIONS_PER_IP", "512", 1, 10_000_000, "Maximum concurrent client connections from one IP address.", (o, n) => o with { MaxConnectionsPerIp = n }),
+        Integer("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "64", 32, 128, "IPv6 clients count against TERMINATOR_MAX_CONNECTIONS_PER_IP per network of this prefix length, since one subscriber usually holds a whole /64 (128 = per address); IPv4 clients, also IPv4-mapped ones, count per address.", (o, n) => o with { MaxConnectionsPerIpIpv6Prefix = n }),
         Duration("TERMINATOR_DRAIN_TIMEOUT", "30s", OneHour, "On SIGTERM, how long in-flight requests may finish before connections are closed.", (o, t) => o with { DrainTimeout = t }),
         Integer("TERMINATOR_LISTEN_BACKLOG", "4096", 1, 65535, "listen(2) backlog per listener (the kernel caps it at net.core.somaxconn).", (o, n) => o with { ListenBacklog = n }),
         new(new("TERMINATOR_LOG_LEVEL", "info", "Minimum log level: debug, info, warn or error."),

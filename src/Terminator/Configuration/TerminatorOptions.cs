@@ -100,6 +100,10 @@ internal sealed record TerminatorOptions
     /// <summary>Maximum concurrent client connections from one IP address (<c>TERMINATOR_MAX_CONNECTIONS_PER_IP</c>).</summary>
     public int MaxConnectionsPerIp { get; init; } = 512;
 
+    /// <summary>Leading bits of an IPv6 client address that count as one client for <see cref="MaxConnectionsPerIp"/>
+    /// (<c>TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX</c>); IPv4 clients count per address.</summary>
+    public int MaxConnectionsPerIpIpv6Prefix { get; init; } = 64;
+
     /// <summary>Grace period for in-flight requests on shutdown (<c>TERMINATOR_DRAIN_TIMEOUT</c>).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

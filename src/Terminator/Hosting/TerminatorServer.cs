@@ -56,7 +56,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
             UpstreamTimeout = options.UpstreamTimeout,
             ForwardedHeaders = options.ForwardedHeaders == ForwardedHeadersPolicy.Append ? ForwardedHeadersMode.Append : ForwardedHeadersMode.Replace,
         };
-        _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp);
+        _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp, options.MaxConnectionsPerIpIpv6Prefix);
         _tlsHandler = new TlsConnectionHandler(context, certificates, options.HandshakeTimeout,
             options.UnknownSni == UnknownSniPolicy.Default ? defaultCertificate : null);
         _plainHandler = new PlainHttpConnectionHandler(context);

@@ -64,6 +64,7 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
         Assert.Equal(8192, d.MaxRequestTargetLength);
         Assert.Equal(100000, d.MaxConnections);
         Assert.Equal(512, d.MaxConnectionsPerIp);
+        Assert.Equal(64, d.MaxConnectionsPerIpIpv6Prefix);
         Assert.Equal(TimeSpan.FromSeconds(30), d.DrainTimeout);
         Assert.Equal(4096, d.ListenBacklog);
         Assert.Equal("info", d.LogLevel);
@@ -123,6 +124,9 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_MAX_REQUEST_TARGET", "2048", "MaxRequestTargetLength", "2048")]
     [InlineData("TERMINATOR_MAX_CONNECTIONS", "50", "MaxConnections", "50")]
     [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP", "8", "MaxConnectionsPerIp", "8")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "48", "MaxConnectionsPerIpIpv6Prefix", "48")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "128", "MaxConnectionsPerIpIpv6Prefix", "128")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "", "MaxConnectionsPerIpIpv6Prefix", "64")]
     [InlineData("TERMINATOR_DRAIN_TIMEOUT", "1s", "DrainTimeout", "1000ms")]
     [InlineData("TERMINATOR_LISTEN_BACKLOG", "128", "ListenBacklog", "128")]
     [InlineData("TERMINATOR_LOG_LEVEL", "DEBUG", "LogLevel", "debug")]
@@ -154,6 +158,9 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_MAX_CONNECTIONS", "-1", "is not a whole number")]
     [InlineData("TERMINATOR_MAX_CONNECTIONS", "99999999999", "is not a whole number")]
     [InlineData("TERMINATOR_LISTEN_BACKLOG", "0", "out of range")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "31", "31 is out of range (expected 32..128)")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "129", "129 is out of range (expected 32..128)")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "/64", "'/64' is not a whole number")]
     [InlineData("TERMINATOR_HTTPS_LISTEN", "off", "at least one HTTPS listener is required")]
     [InlineData("TERMINATOR_HTTPS_LISTEN", "0.0.0.0", "has no port")]
     [InlineData("TERMINATOR_HTTPS_LISTEN", "0.0.0.0:65536", "out of range (expected 0..65535)")]
