@@ -108,6 +108,22 @@ internal static class TerminatorEnvironment
         Duration("TERMINATOR_UPSTREAM_TIMEOUT", "30s", TimeSpan.FromMinutes(10), "Time allowed from sending a request upstream to receiving the response head.", (o, t) => o with { UpstreamTimeout = t }),
         Duration("TERMINATOR_UPSTREAM_CONNECT_TIMEOUT", "5s", TimeSpan.FromMinutes(5), "TCP connect timeout to the upstream.", (o, t) => o with { UpstreamConnectTimeout = t }),
         Duration("TERMINATOR_UPSTREAM_IDLE_TIMEOUT", "15s", OneHour, "How long an idle pooled upstream connection is kept open.", (o, t) => o with { UpstreamIdleTimeout = t }),
+        new(new("TERMINATOR_FORWARDED_HEADERS", "replace", "Client-sent forwarding headers: 'replace' sets X-Forwarded-For to the client address alone and removes Forwarded, X-Forwarded-Host, X-Forwarded-Port and X-Real-IP; 'append' (only behind a trusted proxy) keeps client X-Forwarded-For values, appends the client address and passes the others through. X-Forwarded-Proto is always set."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                if (v.Equals("replace", StringComparison.OrdinalIgnoreCase)) { u = o with { ForwardedHeaders = ForwardedHeadersPolicy.Replace }; return null; }
+                if (v.Equals("append", StringComparison.OrdinalIgnoreCase)) { u = o with { ForwardedHeaders = ForwardedHeadersPolicy.Append }; return null; }
+                return $"'{v}' is not a policy (expected replace or append)";
+            }),
+        new(new("TERMINATOR_HOST_CHECK", "on", "HTTPS only: 'on' answers 421 Misdirected Request to a request whose Host names a host the connection's certificate does not cover (one customer's connection cannot reach another customer's domain); 'off' forwards it."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                if (v.Equals("on", StringComparison.OrdinalIgnoreCase)) { u = o with { HostCheck = true }; return null; }
+                if (v.Equals("off", StringComparison.OrdinalIgnoreCase)) { u = o with { HostCheck = false }; return null; }
+                return $"'{v}' is not a setting (expected on or off)";
+            }),
         Duration("TERMINATOR_HANDSHAKE_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "Time allowed for the whole TLS handshake.", (o, t) => o with { HandshakeTimeout = t }),
         Duration("TERMINATOR_HEADER_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "The whole request head must arrive within this time.", (o, t) => o with { HeaderTimeout = t }),
         Duration("TERMINATOR_IDLE_TIMEOUT", "60s", OneHour, "Keep-alive idle time allowed between requests on a client connection.", (o, t) => o with { IdleTimeout = t }),
@@ -117,6 +133,7 @@ internal static class TerminatorEnvironment
         Integer("TERMINATOR_MAX_REQUEST_TARGET", "8192", 16, 1_048_576, "Maximum request-target (path + query) length in bytes; longer gets 414. When unset, at most TERMINATOR_MAX_HEADER_BYTES.", (o, n) => o with { MaxRequestTargetLength = n }),
         Integer("TERMINATOR_MAX_CONNECTIONS", "100000", 1, 10_000_000, "Maximum concurrent client connections; connections beyond it are closed right after accept.", (o, n) => o with { MaxConnections = n }),
         Integer("TERMINATOR_MAX_CONNECTIONS_PER_IP", "512", 1, 10_000_000, "Maximum concurrent client connections from one IP address.", (o, n) => o with { MaxConnectionsPerIp = n }),
+        Integer("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "64", 32, 128, "IPv6 clients count against TERMINATOR_MAX_CONNECTIONS_PER_IP per network of this prefix length, since one subscriber usually holds a whole /64 (128 = per address); IPv4 clients, also IPv4-mapped ones, count per address.", (o, n) => o with { MaxConnectionsPerIpIpv6Prefix = n }),
         Duration("TERMINATOR_DRAIN_TIMEOUT", "30s", OneHour, "On SIGTERM, how long in-flight requests may finish before connections are closed.", (o, t) => o with { DrainTimeout = t }),
         Integer("TERMINATOR_LISTEN_BACKLOG", "4096", 1, 65535, "listen(2) backlog per listener (the kernel caps it at net.core.somaxconn).", (o, n) => o with { ListenBacklog = n }),
         new(new("TERMINATOR_LOG_LEVEL", "info", "Minimum log level: debug, info, warn or error."),

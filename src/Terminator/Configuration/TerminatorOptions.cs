@@ -68,6 +68,14 @@ internal sealed record TerminatorOptions
     /// <summary>How long a pooled idle upstream connection is kept (<c>TERMINATOR_UPSTREAM_IDLE_TIMEOUT</c>).</summary>
     public TimeSpan UpstreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Client-sent forwarding headers: replaced (the edge default) or appended to behind a trusted proxy
+    /// (<c>TERMINATOR_FORWARDED_HEADERS</c>).</summary>
+    public ForwardedHeadersPolicy ForwardedHeaders { get; init; } = ForwardedHeadersPolicy.Replace;
+
+    /// <summary>On HTTPS, answer 421 to a request whose Host the connection's certificate does not cover
+    /// (<c>TERMINATOR_HOST_CHECK</c>).</summary>
+    public bool HostCheck { get; init; } = true;
+
     /// <summary>Limit for the whole TLS handshake (<c>TERMINATOR_HANDSHAKE_TIMEOUT</c>).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -95,6 +103,10 @@ internal sealed record TerminatorOptions
 
     /// <summary>Maximum concurrent client connections from one IP address (<c>TERMINATOR_MAX_CONNECTIONS_PER_IP</c>).</summary>
     public int MaxConnectionsPerIp { get; init; } = 512;
+
+    /// <summary>Leading bits of an IPv6 client address that count as one client for <see cref="MaxConnectionsPerIp"/>
+    /// (<c>TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX</c>); IPv4 clients count per address.</summary>
+    public int MaxConnectionsPerIpIpv6Prefix { get; init; } = 64;
 
     /// <summary>Grace period for in-flight requests on shutdown (<c>TERMINATOR_DRAIN_TIMEOUT</c>).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -16,6 +16,7 @@ internal sealed class TerminatorMetrics
     private long _malformedClientHellos;
     private long _requests;
     private long _badRequests;
+    private long _misdirectedRequests;
     private long _upstreamErrors;
     private long _upstreamTimeouts;
     private long _upstreamRetries;
@@ -33,6 +34,8 @@ internal sealed class TerminatorMetrics
     public long MalformedClientHellos => Volatile.Read(ref _malformedClientHellos);
     public long Requests => Volatile.Read(ref _requests);
     public long BadRequests => Volatile.Read(ref _badRequests);
+    /// <summary>HTTPS requests for a host the connection's certificate does not cover, answered 421.</summary>
+    public long MisdirectedRequests => Volatile.Read(ref _misdirectedRequests);
     public long UpstreamErrors => Volatile.Read(ref _upstreamErrors);
     public long UpstreamTimeouts => Volatile.Read(ref _upstreamTimeouts);
     public long UpstreamRetries => Volatile.Read(ref _upstreamRetries);
@@ -48,6 +51,7 @@ internal sealed class TerminatorMetrics
     internal void MalformedClientHello() => Interlocked.Increment(ref _malformedClientHellos);
     internal void Request() => Interlocked.Increment(ref _requests);
     internal void BadRequest() => Interlocked.Increment(ref _badRequests);
+    internal void MisdirectedRequest() => Interlocked.Increment(ref _misdirectedRequests);
     internal void UpstreamError() => Interlocked.Increment(ref _upstreamErrors);
     internal void UpstreamTimeout() => Interlocked.Increment(ref _upstreamTimeouts);
     internal void UpstreamRetry() => Interlocked.Increment(ref _upstreamRetries);

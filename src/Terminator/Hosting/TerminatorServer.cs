@@ -55,8 +55,10 @@ internal sealed class TerminatorServer : IAsyncDisposable
             IdleTimeout = options.IdleTimeout,
             MinRequestBodyBytesPerSecond = options.MinRequestBodyBytesPerSecond,
             UpstreamTimeout = options.UpstreamTimeout,
+            ForwardedHeaders = options.ForwardedHeaders == ForwardedHeadersPolicy.Append ? ForwardedHeadersMode.Append : ForwardedHeadersMode.Replace,
+            HostCheck = options.HostCheck,
         };
-        _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp);
+        _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp, options.MaxConnectionsPerIpIpv6Prefix);
         _selector = new SniCertificateSelector(certificates);
         DefaultCertificate = defaultCertificate;
         _httpPipeline = new Http1ProxyStep(context).OnConnectionAsync;

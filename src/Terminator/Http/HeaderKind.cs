@@ -16,4 +16,8 @@ internal enum HeaderKind : byte
     Expect,
     XForwardedFor,
     XForwardedProto,
+    Forwarded,
+    XForwardedHost,
+    XForwardedPort,
+    XRealIp,
 }

@@ -12,13 +12,17 @@ internal static class HeaderKindClassifier
         6 => Ascii.EqualsIgnoreCase(name, HeaderNames.Expect) ? HeaderKind.Expect : HeaderKind.Other,
         7 => Ascii.EqualsIgnoreCase(name, HeaderNames.Trailer) ? HeaderKind.Trailer
             : Ascii.EqualsIgnoreCase(name, HeaderNames.Upgrade) ? HeaderKind.Upgrade : HeaderKind.Other,
+        9 => Ascii.EqualsIgnoreCase(name, HeaderNames.Forwarded) ? HeaderKind.Forwarded
+            : IsForwardingName(name, HeaderNames.XRealIp) ? HeaderKind.XRealIp : HeaderKind.Other,
         10 => Ascii.EqualsIgnoreCase(name, HeaderNames.Connection) ? HeaderKind.Connection
             : Ascii.EqualsIgnoreCase(name, HeaderNames.KeepAlive) ? HeaderKind.KeepAlive : HeaderKind.Other,
         14 => Ascii.EqualsIgnoreCase(name, HeaderNames.ContentLength) ? HeaderKind.ContentLength : HeaderKind.Other,
-        15 => Ascii.EqualsIgnoreCase(name, HeaderNames.XForwardedFor) ? HeaderKind.XForwardedFor : HeaderKind.Other,
-        16 => Ascii.EqualsIgnoreCase(name, HeaderNames.ProxyConnection) ? HeaderKind.ProxyConnection : HeaderKind.Other,
+        15 => IsForwardingName(name, HeaderNames.XForwardedFor) ? HeaderKind.XForwardedFor : HeaderKind.Other,
+        16 => Ascii.EqualsIgnoreCase(name, HeaderNames.ProxyConnection) ? HeaderKind.ProxyConnection
+            : IsForwardingName(name, HeaderNames.XForwardedHost) ? HeaderKind.XForwardedHost
+            : IsForwardingName(name, HeaderNames.XForwardedPort) ? HeaderKind.XForwardedPort : HeaderKind.Other,
         17 => Ascii.EqualsIgnoreCase(name, HeaderNames.TransferEncoding) ? HeaderKind.TransferEncoding
-            : Ascii.EqualsIgnoreCase(name, HeaderNames.XForwardedProto) ? HeaderKind.XForwardedProto : HeaderKind.Other,
+            : IsForwardingName(name, HeaderNames.XForwardedProto) ? HeaderKind.XForwardedProto : HeaderKind.Other,
         _ => HeaderKind.Other,
     };
 
@@ -32,4 +36,33 @@ internal static class HeaderKindClassifier
     /// </summary>
     public static bool IsProtected(HeaderKind kind) => kind is HeaderKind.Host or HeaderKind.ContentLength
         or HeaderKind.TransferEncoding or HeaderKind.XForwardedFor or HeaderKind.XForwardedProto;
+
+    /// <summary>
+    /// Case-insensitive match of a forwarding field name in which '_' may stand for '-'. CGI-style back ends (RFC 3875
+    /// §4.1.18 meta-variables: PHP, WSGI, Rack) map both "X-Forwarded-For" and "X_Forwarded_For" to
+    /// HTTP_X_FORWARDED_FOR, so the underscore spelling is the same field to them and must not slip past the rewrite
+    /// (nginx and Apache httpd drop underscored names for the same reason).
+    /// </summary>
+    private static bool IsForwardingName(ReadOnlySpan<byte> name, ReadOnlySpan<byte> canonical)
+    {
+        if (name.Length != canonical.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < name.Length; i++)
+        {
+            byte expected = canonical[i];
+            byte actual = name[i];
+            bool same = expected == (byte)'-'
+                ? actual is (byte)'-' or (byte)'_'
+                : (actual | 0x20) == (expected | 0x20); // canonical is letters and '-' only; | 0x20 maps no other byte onto a letter
+            if (!same)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -27,4 +27,12 @@ internal static class HeaderNames
     public static ReadOnlySpan<byte> XForwardedFor => "X-Forwarded-For"u8;
     /// <summary>X-Forwarded-Proto.</summary>
     public static ReadOnlySpan<byte> XForwardedProto => "X-Forwarded-Proto"u8;
+    /// <summary>X-Forwarded-Host.</summary>
+    public static ReadOnlySpan<byte> XForwardedHost => "X-Forwarded-Host"u8;
+    /// <summary>X-Forwarded-Port.</summary>
+    public static ReadOnlySpan<byte> XForwardedPort => "X-Forwarded-Port"u8;
+    /// <summary>Forwarded (RFC 7239).</summary>
+    public static ReadOnlySpan<byte> Forwarded => "Forwarded"u8;
+    /// <summary>X-Real-IP (nginx's realip convention).</summary>
+    public static ReadOnlySpan<byte> XRealIp => "X-Real-IP"u8;
 }

@@ -18,23 +18,33 @@ internal static class Http1HeadWriter
     private static ReadOnlySpan<byte> ConnectionKeepAlive => "Connection: keep-alive\r\n"u8;
 
     /// <summary>
-    /// Writes the upstream request head: "&lt;method&gt; &lt;target&gt; HTTP/1.1", every field as received except hop-by-hop
-    /// ones and client-sent X-Forwarded-Proto; then "X-Forwarded-For: &lt;client values, in order&gt;, &lt;clientAddress&gt;"
-    /// and "X-Forwarded-Proto: &lt;forwardedProto&gt;". Content-Length / Transfer-Encoding are kept (body forwarded verbatim).
-    /// HTTP/1.0 requests go upstream as HTTP/1.1 (persistent by default, RFC 9112 §9.3).
+    /// Writes the upstream request head with <see cref="ForwardedHeadersMode.Replace"/>, the edge default.
     /// </summary>
     public static void WriteRequest(IBufferWriter<byte> output, HttpRequestHead head, ReadOnlySpan<byte> clientAddress,
-        ReadOnlySpan<byte> forwardedProto)
+        ReadOnlySpan<byte> forwardedProto) =>
+        WriteRequest(output, head, clientAddress, forwardedProto, ForwardedHeadersMode.Replace);
+
+    /// <summary>
+    /// Writes the upstream request head: "&lt;method&gt; &lt;origin-form target&gt; HTTP/1.1" (see
+    /// <see cref="HttpRequestHead.OriginFormTarget"/>), every field as received except hop-by-hop
+    /// ones, client-sent X-Forwarded-Proto and the forwarding fields <paramref name="forwardedHeaders"/> removes; then
+    /// "X-Forwarded-For: &lt;clientAddress&gt;" (with <see cref="ForwardedHeadersMode.Append"/>: "&lt;client values, in
+    /// order&gt;, &lt;clientAddress&gt;") and "X-Forwarded-Proto: &lt;forwardedProto&gt;". Content-Length /
+    /// Transfer-Encoding are kept (body forwarded verbatim). HTTP/1.0 requests go upstream as HTTP/1.1 (persistent by
+    /// default, RFC 9112 §9.3).
+    /// </summary>
+    public static void WriteRequest(IBufferWriter<byte> output, HttpRequestHead head, ReadOnlySpan<byte> clientAddress,
+        ReadOnlySpan<byte> forwardedProto, ForwardedHeadersMode forwardedHeaders)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(head);
         HttpHeadStorage fields = head.Storage;
 
-        int size = head.Method.Length + 1 + head.Target.Length + Http11Suffix.Length;
+        int size = head.Method.Length + 1 + head.OriginFormTarget.Length + Http11Suffix.Length;
         int forwardedForSize = HeaderNames.XForwardedFor.Length + ColonSpace.Length + clientAddress.Length + CrLf.Length;
         for (int i = 0; i < fields.Count; i++)
         {
-            switch (RequestFieldDisposition(fields, i))
+            switch (RequestFieldDisposition(fields, i, forwardedHeaders))
             {
                 case Disposition.Copy:
                     size += FieldSize(fields, i);
@@ -54,22 +64,22 @@ internal static class Http1HeadWriter
         int position = 0;
         Append(span, ref position, head.Method);
         span[position++] = HttpSyntax.SP;
-        Append(span, ref position, head.Target);
+        Append(span, ref position, head.OriginFormTarget);
         Append(span, ref position, Http11Suffix);
         for (int i = 0; i < fields.Count; i++)
         {
-            if (RequestFieldDisposition(fields, i) == Disposition.Copy)
+            if (RequestFieldDisposition(fields, i, forwardedHeaders) == Disposition.Copy)
             {
                 AppendField(span, ref position, fields.GetName(i), fields.GetValue(i));
             }
         }
 
-        // All client X-Forwarded-For lines combined in order, then the address we actually saw.
+        // Append: all client X-Forwarded-For lines combined in order, then the address we actually saw. Replace: only the latter.
         Append(span, ref position, HeaderNames.XForwardedFor);
         Append(span, ref position, ColonSpace);
         for (int i = 0; i < fields.Count; i++)
         {
-            if (fields.GetKind(i) == HeaderKind.XForwardedFor && !fields.GetValue(i).IsEmpty)
+            if (RequestFieldDisposition(fields, i, forwardedHeaders) == Disposition.ForwardedFor && !fields.GetValue(i).IsEmpty)
             {
                 Append(span, ref position, fields.GetValue(i));
                 Append(span, ref position, CommaSpace);
@@ -148,12 +158,17 @@ internal static class Http1HeadWriter
         ForwardedFor,
     }
 
-    private static Disposition RequestFieldDisposition(HttpHeadStorage fields, int index) => fields.GetKind(index) switch
-    {
-        HeaderKind.XForwardedFor => Disposition.ForwardedFor,
-        HeaderKind.XForwardedProto => Disposition.Drop, // we know the real scheme; never trust the client's
-        _ => fields.IsHopByHop(index) ? Disposition.Drop : Disposition.Copy,
-    };
+    private static Disposition RequestFieldDisposition(HttpHeadStorage fields, int index, ForwardedHeadersMode mode) =>
+        fields.GetKind(index) switch
+        {
+            HeaderKind.XForwardedFor => mode == ForwardedHeadersMode.Append ? Disposition.ForwardedFor : Disposition.Drop,
+            HeaderKind.XForwardedProto => Disposition.Drop, // we know the real scheme; never trust the client's
+            // RFC 7239 §8.1: a received Forwarded field cannot be relied upon, any node including the client may have
+            // written it; at the edge no node before us is trusted. X-Forwarded-Host/-Port and X-Real-IP are the same claims.
+            HeaderKind.Forwarded or HeaderKind.XForwardedHost or HeaderKind.XForwardedPort or HeaderKind.XRealIp
+                when mode == ForwardedHeadersMode.Replace => Disposition.Drop,
+            _ => fields.IsHopByHop(index) ? Disposition.Drop : Disposition.Copy,
+        };
 
     private static bool ShouldCopyResponseField(HttpResponseHead head, int index)
     {

@@ -44,19 +44,23 @@ internal static class Http1RequestParser
     {
         ReadOnlySpan<byte> span = head.Storage.Buffer[..length];
         int lineEnd = span.IndexOf(HttpSyntax.LF) - 1;
-        RequestRejectionReason reason = ParseRequestLine(head, span[..lineEnd]);
+        RequestRejectionReason reason = ParseRequestLine(head, span[..lineEnd], out AbsoluteAuthority authority);
         if (reason != RequestRejectionReason.None)
         {
             return reason;
         }
 
         reason = head.Storage.ParseFields(lineEnd + 2, length - 2);
-        return reason != RequestRejectionReason.None ? reason : ApplyFieldSemantics(head);
+        return reason != RequestRejectionReason.None ? reason : ApplyFieldSemantics(head, authority);
     }
 
+    /// <summary>Where an absolute-form target's authority sits in the head buffer; <see cref="Length"/> 0 for other forms.</summary>
+    private readonly record struct AbsoluteAuthority(int Start, int Length, int DefaultPort);
+
     /// <summary>RFC 9112 §3: request-line = method SP request-target SP HTTP-version.</summary>
-    private static RequestRejectionReason ParseRequestLine(HttpRequestHead head, ReadOnlySpan<byte> line)
+    private static RequestRejectionReason ParseRequestLine(HttpRequestHead head, ReadOnlySpan<byte> line, out AbsoluteAuthority authority)
     {
+        authority = default;
         int firstSpace = line.IndexOf(HttpSyntax.SP);
         if (firstSpace < 0)
         {
@@ -95,8 +99,59 @@ internal static class Http1RequestParser
         }
 
         head.SetMethod(0, firstSpace);
-        head.SetTarget(firstSpace + 1, secondSpace);
         head.VersionMinor = minor;
+        return target[0] is (byte)'/' or (byte)'*'
+            ? SetTarget(head, firstSpace + 1, secondSpace)
+            : ParseAbsoluteForm(head, firstSpace + 1, secondSpace, out authority);
+    }
+
+    private static RequestRejectionReason SetTarget(HttpRequestHead head, int start, int length)
+    {
+        head.SetTarget(start, length);
+        head.SetOriginFormTarget(start, length);
+        return RequestRejectionReason.None;
+    }
+
+    /// <summary>
+    /// absolute-form = "http" / "https" "://" authority path-abempty [ "?" query ] (RFC 9112 §3.2.2, RFC 9110 §4.2). The
+    /// target to forward is its origin-form (RFC 9112 §3.2.1), "/" when the path is empty; the authority is checked
+    /// against Host once the fields are parsed.
+    /// </summary>
+    private static RequestRejectionReason ParseAbsoluteForm(HttpRequestHead head, int start, int length, out AbsoluteAuthority authority)
+    {
+        Span<byte> buffer = head.Storage.Buffer;
+        ReadOnlySpan<byte> target = buffer.Slice(start, length);
+        int schemeLength = target[4] == (byte)':' ? 7 : 8; // IsAcceptedTargetForm let only "http://" and "https://" through
+        int authorityLength = target[schemeLength..].IndexOfAny("/?#"u8);
+        if (authorityLength < 0)
+        {
+            authorityLength = length - schemeLength;
+        }
+
+        authority = new AbsoluteAuthority(start + schemeLength, authorityLength, schemeLength == 7 ? 80 : 443);
+
+        // RFC 9110 §4.2.1: an empty host MUST be rejected; §4.2.4: userinfo SHOULD be treated as an error (it fails the
+        // reg-name check here), as should anything else that is not uri-host [ ":" port ].
+        if (!HostFieldParser.TrySplit(target.Slice(schemeLength, authorityLength), out _, out int hostLength, out _) || hostLength == 0)
+        {
+            authority = default;
+            return RequestRejectionReason.InvalidRequestLine;
+        }
+
+        int pathStart = start + schemeLength + authorityLength;
+        int end = start + length;
+        if (pathStart == end || buffer[pathStart] != (byte)'/')
+        {
+            // Empty path: the origin-form needs its "/". The byte after the target is the SP before the version, which
+            // has been parsed already, so the query moves one byte right over it instead of into a copy. Target then
+            // reads with the "/" that RFC 3986 §6.2.3 normalisation gives an empty http(s) path.
+            buffer[pathStart..end].CopyTo(buffer[(pathStart + 1)..]);
+            buffer[pathStart] = (byte)'/';
+            end++;
+        }
+
+        head.SetTarget(start, end - start);
+        head.SetOriginFormTarget(pathStart, end - pathStart);
         return RequestRejectionReason.None;
     }
 
@@ -136,7 +191,7 @@ internal static class Http1RequestParser
         return RequestRejectionReason.None;
     }
 
-    private static RequestRejectionReason ApplyFieldSemantics(HttpRequestHead head)
+    private static RequestRejectionReason ApplyFieldSemantics(HttpRequestHead head, AbsoluteAuthority authority)
     {
         HttpHeadStorage fields = head.Storage;
         long contentLength = -1;
@@ -154,12 +209,14 @@ internal static class Http1RequestParser
                         return RequestRejectionReason.MultipleHost; // RFC 9112 §3.2
                     }
 
-                    if (!HttpSyntax.IsValidHost(value))
+                    // RFC 9112 §3.2: a Host that is not uri-host [ ":" port ] gets 400; also keeps odd bytes away from routing.
+                    if (!HostFieldParser.TrySplit(value, out int hostStart, out int hostLength, out _))
                     {
                         return RequestRejectionReason.InvalidHeaderValue;
                     }
 
                     head.HostIndex = i;
+                    head.SetHostName(hostStart, hostLength);
                     break;
                 case HeaderKind.ContentLength:
                     RequestRejectionReason clReason = HttpSyntax.ParseContentLength(value, ref contentLength);
@@ -193,6 +250,15 @@ internal static class Http1RequestParser
         if (head.VersionMinor == 1 && head.HostIndex < 0)
         {
             return RequestRejectionReason.MissingHost;
+        }
+
+        // RFC 9112 §3.2.2 has an origin server prefer the target's authority over Host. Forwarded in origin-form the
+        // request keeps its Host, so the two must agree, or a client could make the tracking server route by a host its
+        // connection (SNI, certificate) never asked for.
+        if (authority.Length > 0 && (head.HostIndex < 0
+            || !HostFieldParser.AreSameAuthority(fields.Slice(authority.Start, authority.Length), head.Host, authority.DefaultPort)))
+        {
+            return RequestRejectionReason.HostMismatch;
         }
 
         if (transferEncodingCount > 0)

@@ -13,6 +13,9 @@ internal static class HttpErrorResponses
     private static readonly ReadOnlyMemory<byte> s_408 = Build(408, "Request Timeout");
     private static readonly ReadOnlyMemory<byte> s_413 = Build(413, "Content Too Large");
     private static readonly ReadOnlyMemory<byte> s_414 = Build(414, "URI Too Long");
+    // RFC 9110 §15.5.20: the request reached a server not configured for its target host (Host outside the names the
+    // connection's certificate covers, after TLS session reuse or connection coalescing); the client may retry on a new connection.
+    private static readonly ReadOnlyMemory<byte> s_421 = Build(421, "Misdirected Request");
     private static readonly ReadOnlyMemory<byte> s_431 = Build(431, "Request Header Fields Too Large");
     private static readonly ReadOnlyMemory<byte> s_500 = Build(500, "Internal Server Error");
     private static readonly ReadOnlyMemory<byte> s_501 = Build(501, "Not Implemented");
@@ -22,8 +25,8 @@ internal static class HttpErrorResponses
     private static readonly ReadOnlyMemory<byte> s_505 = Build(505, "HTTP Version Not Supported");
 
     /// <summary>
-    /// The complete response bytes for <paramref name="statusCode"/> (400, 404, 408, 413, 414, 431, 500, 501, 502, 503,
-    /// 504, 505). Any other code yields the 500 response.
+    /// The complete response bytes for <paramref name="statusCode"/> (400, 404, 408, 413, 414, 421, 431, 500, 501, 502,
+    /// 503, 504, 505). Any other code yields the 500 response.
     /// </summary>
     public static ReadOnlyMemory<byte> Get(int statusCode) => statusCode switch
     {
@@ -32,6 +35,7 @@ internal static class HttpErrorResponses
         408 => s_408,
         413 => s_413,
         414 => s_414,
+        421 => s_421,
         431 => s_431,
         501 => s_501,
         502 => s_502,

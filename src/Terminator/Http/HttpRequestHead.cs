@@ -11,6 +11,10 @@ internal sealed class HttpRequestHead : IDisposable
     private int _methodLength;
     private int _targetStart;
     private int _targetLength;
+    private int _originFormStart;
+    private int _originFormLength;
+    private int _hostNameOffset;
+    private int _hostNameLength;
 
     /// <summary>Creates an empty head with storage sized by <paramref name="limits"/>.</summary>
     public HttpRequestHead(HttpLimits limits)
@@ -27,8 +31,17 @@ internal sealed class HttpRequestHead : IDisposable
     /// <summary>The request method, case-sensitive (RFC 9110 §9.1).</summary>
     public ReadOnlySpan<byte> Method => Storage.Slice(_methodStart, _methodLength);
 
-    /// <summary>The request-target exactly as received.</summary>
+    /// <summary>
+    /// The request-target as received; an absolute-form target with an empty path reads with the "/" that RFC 3986
+    /// §6.2.3 normalisation gives it ("http://a.example?x" → "http://a.example/?x").
+    /// </summary>
     public ReadOnlySpan<byte> Target => Storage.Slice(_targetStart, _targetLength);
+
+    /// <summary>
+    /// The request-target to forward: origin-form as received; absolute-form as its origin-form (path and query, "/" when
+    /// the path is empty, RFC 9112 §3.2.1), its authority having matched Host; "*" for OPTIONS (asterisk-form).
+    /// </summary>
+    public ReadOnlySpan<byte> OriginFormTarget => Storage.Slice(_originFormStart, _originFormLength);
 
     /// <summary>0 for HTTP/1.0, 1 for HTTP/1.1.</summary>
     public int VersionMinor { get; internal set; }
@@ -61,6 +74,21 @@ internal sealed class HttpRequestHead : IDisposable
 
     internal int HostIndex { get; set; }
 
+    /// <summary>
+    /// The host of the Host field: port removed, an IPv6 literal without its brackets, case as received; empty when
+    /// Host is absent or empty. Validated as uri-host (RFC 3986 §3.2.2), so it may still be a pct-encoded reg-name; use
+    /// <see cref="TryGetHostName"/> for the lower-cased name a certificate could cover.
+    /// </summary>
+    public ReadOnlySpan<byte> HostName => HostIndex >= 0 ? Host.Slice(_hostNameOffset, _hostNameLength) : default;
+
+    /// <summary>
+    /// Writes the request's host name lower-cased to <paramref name="destination"/> (at least
+    /// <see cref="HostFieldParser.MaxHostNameLength"/> bytes); see <see cref="HostFieldParser.TryGetHostName"/>. False when
+    /// Host is absent, empty, or not a name a certificate could cover.
+    /// </summary>
+    public bool TryGetHostName(Span<byte> destination, out int length) =>
+        HostFieldParser.TryGetHostName(Host, destination, out length);
+
     /// <summary>How the request body is delimited: None, ContentLength or Chunked.</summary>
     public BodyFraming Framing { get; internal set; }
 
@@ -85,11 +113,25 @@ internal sealed class HttpRequestHead : IDisposable
         _targetLength = length;
     }
 
+    internal void SetOriginFormTarget(int start, int length)
+    {
+        _originFormStart = start;
+        _originFormLength = length;
+    }
+
+    /// <summary>The host inside the Host value (offset and length relative to it).</summary>
+    internal void SetHostName(int offset, int length)
+    {
+        _hostNameOffset = offset;
+        _hostNameLength = length;
+    }
+
     /// <summary>Clears the head for the next request (keeps the buffers).</summary>
     public void Reset()
     {
         Storage.Clear();
-        _methodStart = _methodLength = _targetStart = _targetLength = 0;
+        _methodStart = _methodLength = _targetStart = _targetLength = _originFormStart = _originFormLength = 0;
+        _hostNameOffset = _hostNameLength = 0;
         VersionMinor = 1;
         HostIndex = -1;
         Framing = BodyFraming.None;

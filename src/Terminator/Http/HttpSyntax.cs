@@ -14,10 +14,6 @@ internal static class HttpSyntax
     private static readonly SearchValues<byte> s_invalidFieldValue = SearchValues.Create(
         "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\n\u000B\u000C\r\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F"u8);
 
-    /// <summary>Bytes of Host = uri-host [ ":" port ] (RFC 3986 reg-name / IP-literal / IPv4 incl. pct-encoding).</summary>
-    private static readonly SearchValues<byte> s_hostChars = SearchValues.Create(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:[]%"u8);
-
     public const byte CR = (byte)'\r';
     public const byte LF = (byte)'\n';
     public const byte SP = (byte)' ';
@@ -30,9 +26,6 @@ internal static class HttpSyntax
     public static bool IsValidFieldValue(ReadOnlySpan<byte> value) => !value.ContainsAny(s_invalidFieldValue);
 
     public static bool IsValidFieldValueByte(byte b) => !s_invalidFieldValue.Contains(b);
-
-    /// <summary>RFC 9112 §3.2: a Host with an invalid value must get 400; also keeps spaces/odd bytes away from routing.</summary>
-    public static bool IsValidHost(ReadOnlySpan<byte> value) => !value.ContainsAnyExcept(s_hostChars);
 
     public static bool IsOws(byte b) => b is SP or HTAB;
 

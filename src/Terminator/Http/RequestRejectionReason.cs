@@ -41,4 +41,6 @@ internal enum RequestRejectionReason
     InvalidResponseStatusLine,
     /// <summary>Upstream response the proxy does not relay (e.g. 101 Switching Protocols).</summary>
     UnsupportedResponse,
+    /// <summary>Absolute-form request-target whose authority is not the Host field's (or Host is missing), RFC 9112 §3.2.2.</summary>
+    HostMismatch,
 }

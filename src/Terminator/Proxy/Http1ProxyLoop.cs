@@ -105,6 +105,15 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                 return;
             }
 
+            if (_context.HostCheck && _connection.Tls is { } tls && !IsHostCoveredBy(tls.Certificate))
+            {
+                // RFC 9110 §15.5.20: the connection was set up for another authority (one customer's certificate, another
+                // customer's Host: domain fronting across customers). Nothing goes upstream.
+                _context.Metrics.MisdirectedRequest();
+                await SendErrorAsync(421).ConfigureAwait(false);
+                return;
+            }
+
             // :: Steps 2-6.
             _context.Metrics.Request();
             if (!await ForwardAsync().ConfigureAwait(false))
@@ -167,6 +176,32 @@ internal sealed partial class Http1ProxyLoop : IDisposable
 
             _input.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    /// <summary>
+    /// True when the request's Host names a host the TLS certificate covers, or names none (HTTP/1.0 without Host). The
+    /// absolute-form authority, when present, was already required to match Host by the parser.
+    /// </summary>
+    private bool IsHostCoveredBy(IServerCertificateNames certificate)
+    {
+        if (_request.HostName.IsEmpty)
+        {
+            return true;
+        }
+
+        Span<byte> name = stackalloc byte[HostFieldParser.MaxHostNameLength];
+        if (!_request.TryGetHostName(name, out int length))
+        {
+            return false; // an IP literal with a zone, a pct-encoded name: nothing a certificate names
+        }
+
+        // "click.shop.example." is the same host written fully qualified (RFC 1034 §3.1); SAN names never end in a dot.
+        if (length > 1 && name[length - 1] == (byte)'.')
+        {
+            length--;
+        }
+
+        return certificate.Covers(name[..length]);
     }
 
     private async ValueTask SendErrorAsync(int statusCode)

@@ -29,4 +29,10 @@ internal sealed class ProxyContext
 
     /// <summary>Time to the upstream response head, and the longest pause allowed inside a response body.</summary>
     public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Client-sent forwarding headers: replaced (edge default) or appended to (behind a trusted proxy).</summary>
+    public ForwardedHeadersMode ForwardedHeaders { get; init; } = ForwardedHeadersMode.Replace;
+
+    /// <summary>On TLS connections, answer 421 to a request whose Host the connection's certificate does not cover.</summary>
+    public bool HostCheck { get; init; } = true;
 }

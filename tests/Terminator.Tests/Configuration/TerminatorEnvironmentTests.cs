@@ -64,10 +64,12 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
         Assert.Equal(8192, d.MaxRequestTargetLength);
         Assert.Equal(100000, d.MaxConnections);
         Assert.Equal(512, d.MaxConnectionsPerIp);
+        Assert.Equal(64, d.MaxConnectionsPerIpIpv6Prefix);
         Assert.Equal(TimeSpan.FromSeconds(30), d.DrainTimeout);
         Assert.Equal(4096, d.ListenBacklog);
         Assert.Equal("info", d.LogLevel);
         Assert.True(d.OcspStapling);
+        Assert.Equal(ForwardedHeadersPolicy.Replace, d.ForwardedHeaders);
     }
 
     [Fact]
@@ -106,6 +108,9 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_UPSTREAM_TIMEOUT", "500ms", "UpstreamTimeout", "500ms")]
     [InlineData("TERMINATOR_UPSTREAM_CONNECT_TIMEOUT", "2", "UpstreamConnectTimeout", "2000ms")]
     [InlineData("TERMINATOR_UPSTREAM_IDLE_TIMEOUT", "1h", "UpstreamIdleTimeout", "3600000ms")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "append", "ForwardedHeaders", "Append")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "REPLACE", "ForwardedHeaders", "Replace")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "", "ForwardedHeaders", "Replace")]
     [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "3S", "HandshakeTimeout", "3000ms")]
     [InlineData("TERMINATOR_HEADER_TIMEOUT", " 7s ", "HeaderTimeout", "7000ms")]
     [InlineData("TERMINATOR_IDLE_TIMEOUT", "2m", "IdleTimeout", "120000ms")]
@@ -119,6 +124,9 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_MAX_REQUEST_TARGET", "2048", "MaxRequestTargetLength", "2048")]
     [InlineData("TERMINATOR_MAX_CONNECTIONS", "50", "MaxConnections", "50")]
     [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP", "8", "MaxConnectionsPerIp", "8")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "48", "MaxConnectionsPerIpIpv6Prefix", "48")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "128", "MaxConnectionsPerIpIpv6Prefix", "128")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "", "MaxConnectionsPerIpIpv6Prefix", "64")]
     [InlineData("TERMINATOR_DRAIN_TIMEOUT", "1s", "DrainTimeout", "1000ms")]
     [InlineData("TERMINATOR_LISTEN_BACKLOG", "128", "ListenBacklog", "128")]
     [InlineData("TERMINATOR_LOG_LEVEL", "DEBUG", "LogLevel", "debug")]
@@ -150,6 +158,9 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_MAX_CONNECTIONS", "-1", "is not a whole number")]
     [InlineData("TERMINATOR_MAX_CONNECTIONS", "99999999999", "is not a whole number")]
     [InlineData("TERMINATOR_LISTEN_BACKLOG", "0", "out of range")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "31", "31 is out of range (expected 32..128)")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "129", "129 is out of range (expected 32..128)")]
+    [InlineData("TERMINATOR_MAX_CONNECTIONS_PER_IP_IPV6_PREFIX", "/64", "'/64' is not a whole number")]
     [InlineData("TERMINATOR_HTTPS_LISTEN", "off", "at least one HTTPS listener is required")]
     [InlineData("TERMINATOR_HTTPS_LISTEN", "0.0.0.0", "has no port")]
     [InlineData("TERMINATOR_HTTPS_LISTEN", "0.0.0.0:65536", "out of range (expected 0..65535)")]
@@ -176,6 +187,8 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_UPSTREAM", "http://origin:0", "invalid port")]
     [InlineData("TERMINATOR_UPSTREAM", "http://origin:99999", "is not an absolute URL")]
     [InlineData("TERMINATOR_OCSP_STAPLING", "yes", "'yes' is not a setting (expected on or off)")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "set", "'set' is not a policy (expected replace or append)")]
+    [InlineData("TERMINATOR_FORWARDED_HEADERS", "trust", "'trust' is not a policy (expected replace or append)")]
     [InlineData("TERMINATOR_LOG_LEVEL", "verbose", "'verbose' is not a log level (expected debug, info, warn or error)")]
     [InlineData("TERMINATOR_MAX_REQUEST_TARGET", "65536", "65536 exceeds TERMINATOR_MAX_HEADER_BYTES (32768)")]
     public void TryLoad_InvalidValue_OneLineNamingTheVariable(string name, string value, string expectedFragment)

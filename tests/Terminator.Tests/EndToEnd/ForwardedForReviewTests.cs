@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Hosting;
 using Terminator.Http;
@@ -14,12 +15,14 @@ namespace Terminator.Tests.EndToEnd;
 [Collection(EndToEndTests.Name)]
 public sealed class ForwardedForReviewTests
 {
-    [Fact]
-    public async Task Ipv6Client_AppendedAsBareIpv6Address()
+    [Theory]
+    [InlineData(ForwardedHeadersPolicy.Replace, "::1")]
+    [InlineData(ForwardedHeadersPolicy.Append, "203.0.113.9, ::1")]
+    public async Task Ipv6Client_WrittenAsBareIpv6Address(object policy, string expected)
     {
         await using var upstream = new RecordingUpstream();
         await using var terminator = TestTerminator.Start(upstream.EndPoint, new(),
-            o => o with { HttpListen = [new IPEndPoint(IPAddress.IPv6Loopback, 0)] });
+            o => o with { HttpListen = [new IPEndPoint(IPAddress.IPv6Loopback, 0)], ForwardedHeaders = (ForwardedHeadersPolicy)policy });
         Assert.Equal(AddressFamily.InterNetworkV6, terminator.Http.AddressFamily);
         await using RawHttpClient client = await RawHttpClient.ConnectPlainAsync(terminator.Http);
 
@@ -27,7 +30,7 @@ public sealed class ForwardedForReviewTests
         Assert.Equal(200, (await client.ReadResponseAsync())!.Status);
 
         RecordedRequest forwarded = Assert.Single(upstream.Requests);
-        Assert.Equal(["203.0.113.9, ::1"], forwarded.Values("X-Forwarded-For"));
+        Assert.Equal([expected], forwarded.Values("X-Forwarded-For"));
         Assert.True(await Eventually.TrueAsync(() => terminator.Server.Limiter.Total == 1));
     }
 

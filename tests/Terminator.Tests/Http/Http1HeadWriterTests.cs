@@ -23,10 +23,11 @@ public class Http1HeadWriterTests
         return head;
     }
 
-    private static string WriteRequest(HttpRequestHead head, string client = "203.0.113.7", string proto = "https")
+    private static string WriteRequest(HttpRequestHead head, string client = "203.0.113.7", string proto = "https",
+        ForwardedHeadersMode mode = ForwardedHeadersMode.Replace)
     {
         var output = new ArrayBufferWriter<byte>(16); // small on purpose: the writer must ask for what it needs
-        Http1HeadWriter.WriteRequest(output, head, SegmentedBuffer.Ascii(client), SegmentedBuffer.Ascii(proto));
+        Http1HeadWriter.WriteRequest(output, head, SegmentedBuffer.Ascii(client), SegmentedBuffer.Ascii(proto), mode);
         return Encoding.Latin1.GetString(output.WrittenSpan);
     }
 
@@ -52,7 +53,7 @@ public class Http1HeadWriterTests
     }
 
     [Fact]
-    public void WriteRequest_HopByHopAndForwardedFields_RewrittenExactly()
+    public void WriteRequest_AppendMode_HopByHopAndForwardedFields_RewrittenExactly()
     {
         using HttpRequestHead head = ParseRequest(
             "GET /f/x?a=%20b HTTP/1.0\r\n" +
@@ -81,7 +82,50 @@ public class Http1HeadWriterTests
             "X-Forwarded-For: 10.0.0.1, 10.0.0.2 , 2001:db8::1, 198.51.100.9\r\n" +
             "X-Forwarded-Proto: https\r\n" +
             "\r\n",
-            WriteRequest(head, "198.51.100.9"));
+            WriteRequest(head, "198.51.100.9", mode: ForwardedHeadersMode.Append));
+    }
+
+    private const string ForwardingFields =
+        "X-Forwarded-For: 10.0.0.1\r\n" +
+        "Forwarded: for=10.0.0.1;host=evil.example\r\n" +
+        "X-Forwarded-Host: evil.example\r\n" +
+        "x-forwarded-port: 8443\r\n" +
+        "X-REAL-IP: 10.0.0.1\r\n" +
+        "x_forwarded_for: 10.0.0.2\r\n" +
+        "X_Real_IP: 10.0.0.3\r\n" +
+        "X_Forwarded_Proto: https\r\n" +
+        "X-Forwarded-Fox: kept\r\n" +
+        "Forwarded-For: kept\r\n";
+
+    [Fact]
+    public void WriteRequest_ReplaceMode_ClientForwardingFieldsRemoved_PeerAloneInXForwardedFor()
+    {
+        using HttpRequestHead head = ParseRequest("GET /o/1 HTTP/1.1\r\nHost: a\r\n" + ForwardingFields + "Accept: */*\r\n\r\n");
+        Assert.Equal(
+            "GET /o/1 HTTP/1.1\r\nHost: a\r\nX-Forwarded-Fox: kept\r\nForwarded-For: kept\r\nAccept: */*\r\n" +
+            "X-Forwarded-For: 2001:db8::7\r\nX-Forwarded-Proto: http\r\n\r\n",
+            WriteRequest(head, "2001:db8::7", "http"));
+    }
+
+    [Fact]
+    public void WriteRequest_AppendMode_ForwardingFieldsPassThrough_UnderscoreSpellingMergedIntoXForwardedFor()
+    {
+        using HttpRequestHead head = ParseRequest("GET /o/1 HTTP/1.1\r\nHost: a\r\n" + ForwardingFields + "\r\n");
+        Assert.Equal(
+            "GET /o/1 HTTP/1.1\r\nHost: a\r\n" +
+            "Forwarded: for=10.0.0.1;host=evil.example\r\nX-Forwarded-Host: evil.example\r\nx-forwarded-port: 8443\r\n" +
+            "X-REAL-IP: 10.0.0.1\r\nX_Real_IP: 10.0.0.3\r\nX-Forwarded-Fox: kept\r\nForwarded-For: kept\r\n" +
+            "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 192.0.2.1\r\nX-Forwarded-Proto: https\r\n\r\n",
+            WriteRequest(head, "192.0.2.1", mode: ForwardedHeadersMode.Append));
+    }
+
+    [Fact]
+    public void WriteRequest_AppendMode_ForwardingFieldNamedInConnection_DroppedAsHopByHop()
+    {
+        // RFC 9110 §7.6.1: a field the client declares connection-specific goes no further, forwarding or not.
+        using HttpRequestHead head = ParseRequest("GET / HTTP/1.1\r\nHost: a\r\nConnection: X-Real-IP\r\nX-Real-IP: 10.0.0.1\r\n\r\n");
+        Assert.Equal("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Proto: https\r\n\r\n",
+            WriteRequest(head, "192.0.2.1", mode: ForwardedHeadersMode.Append));
     }
 
     [Fact]
@@ -91,6 +135,17 @@ public class Http1HeadWriterTests
         Assert.Equal(
             "POST /f/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\nX-Forwarded-For: ::1\r\nX-Forwarded-Proto: https\r\n\r\n",
             WriteRequest(head, "::1"));
+    }
+
+    [Theory]
+    [InlineData("http://A.example/f/x?u=1", "/f/x?u=1")]
+    [InlineData("https://a.example:443?u=1", "/?u=1")]
+    [InlineData("http://a.example", "/")]
+    public void WriteRequest_AbsoluteForm_WrittenInOriginFormWithHostUnchanged(string target, string originForm)
+    {
+        using HttpRequestHead head = ParseRequest("GET " + target + " HTTP/1.1\r\nHost: A.Example\r\n\r\n");
+        Assert.Equal("GET " + originForm + " HTTP/1.1\r\nHost: A.Example\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n",
+            WriteRequest(head));
     }
 
     [Fact]

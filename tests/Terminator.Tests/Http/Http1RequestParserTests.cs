@@ -204,14 +204,59 @@ public partial class Http1RequestParserTests
     }
 
     [Theory]
-    [InlineData("OPTIONS * HTTP/1.1", "*")]
-    [InlineData("GET http://a.example/f/1?x=y HTTP/1.1", "http://a.example/f/1?x=y")]
-    [InlineData("GET HTTPS://a.example/ HTTP/1.1", "HTTPS://a.example/")]
-    [InlineData("GET /%20?q=a%26b#frag HTTP/1.1", "/%20?q=a%26b#frag")]
-    public void TryParse_TargetForms_Accepted(string requestLine, string target)
+    [InlineData("OPTIONS * HTTP/1.1", "*", "*")]
+    [InlineData("GET http://a.example/f/1?x=y HTTP/1.1", "http://a.example/f/1?x=y", "/f/1?x=y")]
+    [InlineData("GET HTTPS://a.example/ HTTP/1.1", "HTTPS://a.example/", "/")]
+    [InlineData("GET https://A.Example:443/f HTTP/1.1", "https://A.Example:443/f", "/f")]
+    [InlineData("GET http://a.example:80//x HTTP/1.1", "http://a.example:80//x", "//x")]
+    [InlineData("GET http://a.example: HTTP/1.1", "http://a.example:/", "/")]
+    [InlineData("GET http://a.example HTTP/1.1", "http://a.example/", "/")]
+    [InlineData("GET http://a.example?x=y HTTP/1.1", "http://a.example/?x=y", "/?x=y")]
+    [InlineData("GET http://a.example#f HTTP/1.1", "http://a.example/#f", "/#f")]
+    [InlineData("GET /%20?q=a%26b#frag HTTP/1.1", "/%20?q=a%26b#frag", "/%20?q=a%26b#frag")]
+    [InlineData("GET /f/http://b.example/ HTTP/1.1", "/f/http://b.example/", "/f/http://b.example/")]
+    public void TryParse_TargetForms_Accepted(string requestLine, string target, string originForm)
     {
         using HttpRequestHead head = Accept(requestLine + "\r\nHost: a.example\r\n\r\n");
         Assert.Equal(target, Str(head.Target));
+        Assert.Equal(originForm, Str(head.OriginFormTarget));
+        Assert.Equal("a.example", Str(head.Host)); // Host is never rewritten
+        Assert.Equal(1, head.VersionMinor);
+    }
+
+    [Fact]
+    public void TryParse_AbsoluteFormWithEmptyPath_FieldsAndVersionUnaffectedByTheSlash()
+    {
+        using HttpRequestHead head = Accept("GET http://a.example?x HTTP/1.0\r\nHost: a.example\r\nX-A: 1\r\n\r\n");
+        Assert.Equal("/?x", Str(head.OriginFormTarget));
+        Assert.Equal(0, head.VersionMinor);
+        Assert.Equal("X-A", Str(head.GetName(1)));
+        Assert.Equal("1", Str(head.GetValue(1)));
+    }
+
+    [Theory]
+    [InlineData("Click.Shop.Example:443", "Click.Shop.Example", "click.shop.example")]
+    [InlineData("[2001:DB8::1]:8443", "2001:DB8::1", "2001:db8::1")]
+    [InlineData("a.example.", "a.example.", "a.example")]
+    public void TryParse_HostName_PortAndBracketsRemoved(string host, string hostName, string lowerCased)
+    {
+        using HttpRequestHead head = Accept("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        Assert.Equal(hostName, Str(head.HostName));
+        Span<byte> name = stackalloc byte[HostFieldParser.MaxHostNameLength];
+        Assert.True(head.TryGetHostName(name, out int length));
+        Assert.Equal(lowerCased, Str(name[..length]));
+    }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: \r\n\r\n")]
+    [InlineData("GET / HTTP/1.0\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nHost: %61.example\r\n\r\n")]
+    public void TryParse_NoUsableHostName_EmptyAndTryGetHostNameFalse(string raw)
+    {
+        using HttpRequestHead head = Accept(raw);
+        Assert.False(head.TryGetHostName(stackalloc byte[HostFieldParser.MaxHostNameLength], out int length));
+        Assert.Equal(0, length);
+        Assert.Equal(raw.Contains("%61", StringComparison.Ordinal) ? "%61.example" : "", Str(head.HostName));
     }
 
     [Theory]

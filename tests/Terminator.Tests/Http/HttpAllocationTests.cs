@@ -33,6 +33,39 @@ public class HttpAllocationTests
         Assert.Equal(0, allocated);
     }
 
+    [Fact]
+    public void ParseAndWrite_AbsoluteFormWithHostName_AllocatesZeroBytes()
+    {
+        using var request = new HttpRequestHead(HttpLimits.Default);
+        var output = new ArrayBufferWriter<byte>(4096);
+        byte[] name = new byte[HostFieldParser.MaxHostNameLength];
+        var buffer = new ReadOnlySequence<byte>(SegmentedBuffer.Ascii(
+            "GET https://Click.Example-Customer.com?u=1 HTTP/1.1\r\nHost: click.example-customer.com:443\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n"));
+        for (int i = 0; i < 200; i++)
+        {
+            RunAbsoluteFormOnce(request, output, buffer, name);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            RunAbsoluteFormOnce(request, output, buffer, name);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static void RunAbsoluteFormOnce(HttpRequestHead request, ArrayBufferWriter<byte> output, in ReadOnlySequence<byte> buffer, byte[] name)
+    {
+        output.ResetWrittenCount();
+        if (Http1RequestParser.TryParse(buffer, request, out _, out _) != HttpParseResult.Complete || !request.TryGetHostName(name, out _))
+        {
+            throw new InvalidOperationException("request parse failed");
+        }
+
+        Http1HeadWriter.WriteRequest(output, request, "203.0.113.7"u8, "https"u8, ForwardedHeadersMode.Append);
+    }
+
     private static void RunOnce(HttpRequestHead request, HttpResponseHead response, ArrayBufferWriter<byte> output,
         in ReadOnlySequence<byte> split)
     {

@@ -11,6 +11,7 @@ public class HttpErrorResponsesTests
     [InlineData(408, "Request Timeout")]
     [InlineData(413, "Content Too Large")]
     [InlineData(414, "URI Too Long")]
+    [InlineData(421, "Misdirected Request")]
     [InlineData(431, "Request Header Fields Too Large")]
     [InlineData(500, "Internal Server Error")]
     [InlineData(501, "Not Implemented")]

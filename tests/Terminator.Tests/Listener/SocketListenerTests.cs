@@ -13,7 +13,7 @@ public sealed class SocketListenerTests
         // With SO_REUSEPORT a second daemon bound the same address silently and the kernel split connections between
         // the two (8 of 10 requests went to the wrong one). The bind must be exclusive.
         using var drain = new ConnectionDrain();
-        var limiter = new ConnectionLimiter(10, 10);
+        var limiter = new ConnectionLimiter(10, 10, ConnectionLimiter.DefaultIPv6PrefixLength);
         await using SocketListener first = SocketListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 16, _ => Task.CompletedTask, limiter, drain, new TerminatorMetrics(), TerminatorLog.Silent);
 
         SocketException refused = Assert.Throws<SocketException>(() =>
@@ -34,7 +34,7 @@ public sealed class SocketListenerTests
         using var drain = new ConnectionDrain();
 
         Assert.Throws<SocketException>(() => SocketListener.Bind((IPEndPoint)foreign.LocalEndPoint!, 16, _ => Task.CompletedTask,
-            new ConnectionLimiter(10, 10), drain, new TerminatorMetrics(), TerminatorLog.Silent));
+            new ConnectionLimiter(10, 10, ConnectionLimiter.DefaultIPv6PrefixLength), drain, new TerminatorMetrics(), TerminatorLog.Silent));
         await Task.CompletedTask;
     }
 }

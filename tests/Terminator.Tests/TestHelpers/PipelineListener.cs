@@ -12,7 +12,7 @@ internal sealed class PipelineListener : IAsyncDisposable
 
     public PipelineListener(ConnectionDelegate pipeline, TerminatorLog? log = null)
     {
-        Limiter = new ConnectionLimiter(1000, 1000);
+        Limiter = new ConnectionLimiter(1000, 1000, ConnectionLimiter.DefaultIPv6PrefixLength);
         _listener = SocketListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 64, pipeline, Limiter, Drain, Metrics, log ?? TerminatorLog.Silent);
         _listener.Start();
     }
