@@ -45,7 +45,7 @@ namespace Terminator.Interop;
 /// <c>LibraryImport</c> would need unsafe code, which this project does not allow. They bind <c>libssl.so.3</c> and
 /// <c>libcrypto.so.3</c>, the OpenSSL 3 the runtime loads on the hosts we support.</para>
 /// </remarks>
-internal static class OpenSslCipherPolicy
+internal static partial class OpenSslCipherPolicy
 {
     private const string LibSsl = "libssl.so.3";
     private const string LibCrypto = "libcrypto.so.3";
@@ -238,71 +238,5 @@ internal static class OpenSslCipherPolicy
         }
 
         throw new InvalidOperationException(message + details);
-    }
-
-    private static class NativeMethods
-    {
-        [DllImport(LibSsl)]
-        public static extern int OPENSSL_init_ssl(ulong options, nint settings);
-
-        [DllImport(LibSsl)]
-        public static extern nint TLS_method();
-
-        [DllImport(LibSsl)]
-        public static extern nint SSL_CTX_new(nint method);
-
-        [DllImport(LibSsl)]
-        public static extern void SSL_CTX_free(nint context);
-
-        [DllImport(LibSsl)]
-        public static extern nint SSL_CTX_ctrl(nint context, int command, nint larg, nint parg);
-
-        [DllImport(LibSsl)]
-        public static extern nint SSL_new(nint context);
-
-        [DllImport(LibSsl)]
-        public static extern void SSL_free(nint ssl);
-
-        [DllImport(LibSsl)]
-        public static extern nint SSL_get_ciphers(nint ssl);
-
-        [DllImport(LibSsl)]
-        public static extern nint SSL_CIPHER_get_name(nint cipher);
-
-        [DllImport(LibSsl)]
-        public static extern ushort SSL_CIPHER_get_protocol_id(nint cipher);
-
-        [DllImport(LibCrypto)]
-        public static extern nint NCONF_new(nint method);
-
-        [DllImport(LibCrypto)]
-        public static extern void NCONF_free(nint conf);
-
-        [DllImport(LibCrypto)]
-        public static extern int NCONF_load_bio(nint conf, nint bio, out nint errorLine);
-
-        [DllImport(LibCrypto)]
-        public static extern int CONF_modules_load(nint conf, nint applicationName, nuint flags);
-
-        [DllImport(LibCrypto)]
-        public static extern nint BIO_new_mem_buf(nint buffer, int length);
-
-        [DllImport(LibCrypto)]
-        public static extern int BIO_free(nint bio);
-
-        [DllImport(LibCrypto)]
-        public static extern int OPENSSL_sk_num(nint stack);
-
-        [DllImport(LibCrypto)]
-        public static extern nint OPENSSL_sk_value(nint stack, int index);
-
-        [DllImport(LibCrypto)]
-        public static extern ulong ERR_get_error();
-
-        [DllImport(LibCrypto)]
-        public static extern nint ERR_reason_error_string(ulong error);
-
-        [DllImport(LibCrypto)]
-        public static extern void ERR_clear_error();
     }
 }
