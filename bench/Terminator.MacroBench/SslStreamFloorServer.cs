@@ -32,6 +32,9 @@ internal static class SslStreamFloorServer
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // The daemon's OpenSSL cipher list (ECDHE + AEAD for TLS 1.2), loaded before this process's first handshake as
+        // the daemon does: the yardstick must negotiate the same suites, or the comparison measures a different cipher.
+        Terminator.Interop.OpenSslCipherPolicy.Apply();
         int port = int.Parse(args[1], CultureInfo.InvariantCulture);
         s_upstreamEndPoint = new IPEndPoint(IPAddress.Loopback, int.Parse(args[2], CultureInfo.InvariantCulture));
         s_options = LoadOptions(args[3]);

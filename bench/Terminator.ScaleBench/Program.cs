@@ -6,6 +6,10 @@ using Terminator.ScaleBench;
 
 // Scale benchmark (issue 4): N store entries → daemon ready time, RSS, lookup cost, cold vs cached first handshake.
 // Run through bench/scale.sh, which publishes the daemon first. Not a test: nothing here asserts timing.
+
+// The daemon's OpenSSL cipher list, loaded before this process's first handshake (ClientWarmUp runs a server).
+Terminator.Interop.OpenSslCipherPolicy.Apply();
+
 var domains = new List<int> { 10_000, 100_000 };
 string? daemon = null;
 string work = Path.Combine(Path.GetTempPath(), "terminator-scale");

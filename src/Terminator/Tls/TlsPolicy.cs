@@ -15,8 +15,8 @@ namespace Terminator.Tls;
 /// There is no <see cref="CipherSuitesPolicy"/> on the options: on Linux a policy disables SslStream's SSL_CTX cache
 /// (dotnet/runtime Interop.OpenSsl AllocateSslHandle: "cacheSslContext = ... CipherSuitesPolicy == null"), which costs
 /// a new SSL_CTX per handshake and all session resumption. OpenSSL's cipher list is set for the whole process instead
-/// (see <see cref="OpenSslCipherList"/>), and the peek and the post-handshake check keep the policy even if that
-/// configuration were missing.
+/// (<see cref="OpenSslCipherList"/>, loaded by <see cref="Interop.OpenSslCipherPolicy"/> at start-up), and the peek and
+/// the post-handshake check keep the policy even if that configuration were missing.
 /// </remarks>
 internal static class TlsPolicy
 {

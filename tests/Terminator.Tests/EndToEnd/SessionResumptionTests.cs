@@ -37,6 +37,23 @@ public sealed partial class SessionResumptionTests(CertificateAuthorityFixture c
     }
 
     [Fact]
+    public async Task Tls12_ChaCha20Reconnect_EveryReconnectionResumes()
+    {
+        // ChaCha20 is in OpenSSL's TLS 1.2 list only through the process-wide policy (OpenSslCipherPolicy, applied to
+        // this test process by OpenSslPolicyInitializer): it both reaches the in-process server and keeps resumption.
+        await using var upstream = new RecordingUpstream();
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates);
+
+        (int exit, string output) = await DaemonProcess.RunToolAsync("openssl",
+            ["s_client", "-connect", $"127.0.0.1:{terminator.Https.Port}", "-servername", Site, "-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305", "-reconnect"],
+            standardInput: "");
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(["New, TLSv1.2, Cipher is ECDHE-ECDSA-CHACHA20-POLY1305"], SessionLines(output, "New, TLSv1.2"));
+        Assert.Equal(Enumerable.Repeat("Reused, TLSv1.2, Cipher is ECDHE-ECDSA-CHACHA20-POLY1305", 5), SessionLines(output, "Reused, TLSv1.2"));
+    }
+
+    [Fact]
     public async Task Tls13_TicketFromFirstConnection_ResumesTheSecond()
     {
         await using var upstream = new RecordingUpstream();
