@@ -3,6 +3,7 @@ using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Http;
+using Terminator.Interop;
 using Terminator.Listener;
 using Terminator.Proxy;
 using Terminator.Tls;
@@ -28,6 +29,13 @@ internal sealed class TerminatorServer : IAsyncDisposable
 
     public TerminatorServer(TerminatorOptions options, CertificateMap certificates, CertificateEntry? defaultCertificate, TerminatorLog log)
     {
+        // Applying the TLS 1.2 suite policy here would be too late if anything in the process has already handshaken
+        // (it would silently not take) and unsafe while another thread builds an SSL_CTX: the process must do it first.
+        if (!OpenSslCipherPolicy.IsApplied)
+        {
+            throw new InvalidOperationException("OpenSslCipherPolicy.Apply() must run at process start, before any TLS handshake (see Interop/OpenSslCipherPolicy).");
+        }
+
         _options = options;
         Certificates = certificates;
         Log = log;
