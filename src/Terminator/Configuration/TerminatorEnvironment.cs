@@ -215,7 +215,7 @@ internal static class TerminatorEnvironment
         writer.WriteLine("  terminator --help     show this text");
         writer.WriteLine();
         writer.WriteLine("Configuration errors are reported as one line naming the variable; the exit code is then 2.");
-        writer.WriteLine("Durations: 500ms, 10s, 5m, 1h, or a bare number of seconds. Unset or empty means the default.");
+        writer.WriteLine($"Durations: {DurationParser.Syntax} (a bare number is an error). Unset or empty means the default.");
         writer.WriteLine();
         writer.WriteLine("Environment variables (default in brackets):");
         foreach (Spec spec in Specs)
@@ -243,10 +243,10 @@ internal static class TerminatorEnvironment
     }
 
     private static Spec Duration(string name, string defaultValue, TimeSpan max, string description, Func<TerminatorOptions, TimeSpan, TerminatorOptions> set) =>
-        new(new(name, defaultValue, $"{description} Range: up to {FormatDuration(max)}."),
+        new(new(name, defaultValue, $"{description} Range: up to {DurationParser.Format(max)}."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {
-                string? e = TryParseDuration(v, max, out TimeSpan t);
+                string? e = DurationParser.TryParse(v, max, out TimeSpan t);
                 u = e is null ? set(o, t) : o;
                 return e;
             });
