@@ -212,6 +212,16 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     }
 
     [Fact]
+    public void TryLoad_CertDirIsAFile_SaysSoInsteadOfDoesNotExist()
+    {
+        string file = Path.Combine(_dir, "certs.pem");
+        File.WriteAllText(file, "not a directory");
+
+        Assert.False(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_CERT_DIR", file)), out _, out string? error));
+        Assert.Equal($"TERMINATOR_CERT_DIR: '{file}' is a file, expected a directory", error);
+    }
+
+    [Fact]
     public void TryLoad_SameListWildcardConflict_Error()
     {
         Assert.False(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_HTTPS_LISTEN", "0.0.0.0:8443,127.0.0.1:8443")), out _, out string? error));
