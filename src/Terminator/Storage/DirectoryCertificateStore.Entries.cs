@@ -68,15 +68,15 @@ internal sealed partial class DirectoryCertificateStore
     }
 
     /// <summary>
-    /// Authenticates the start-up index entry for <paramref name="path"/> without touching X.509 or the private key:
-    /// AES-GCM still runs over the whole file (the key decrypts onto the stack and is wiped), so a tampered, torn or
-    /// foreign-key entry is reported at start-up and never served, for microseconds per entry.
+    /// Authenticates the index entry for the file bytes read from <paramref name="path"/> without touching X.509 or the
+    /// private key: AES-GCM still runs over the whole file (the key decrypts onto the stack and is wiped), so a
+    /// tampered, torn or foreign-key entry is reported when it is indexed and never served, for microseconds per entry.
     /// </summary>
-    private bool TryIndexEntry(string path, [NotNullWhen(true)] out CertificateEntry? entry,
-        [NotNullWhen(false)] out CertificateStoreProblem? problem, out bool authentic)
+    private bool TryIndexEntry(string path, byte[] file, [NotNullWhen(true)] out CertificateEntry? entry,
+        [NotNullWhen(false)] out CertificateStoreProblem? problem)
     {
         entry = null;
-        if (!TryRead(path, wantKey: false, out StoredCertificateInfo? info, out _, out problem, out authentic, readChain: false))
+        if (!TryRead(path, file, wantKey: false, out StoredCertificateInfo? info, out _, out problem, out _, readChain: false))
         {
             return false;
         }

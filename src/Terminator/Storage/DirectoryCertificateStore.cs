@@ -88,11 +88,18 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
 
     /// <summary>Authenticates the entry at <paramref name="path"/> and returns its compact index entry (the key and
     /// chain are loaded on its first handshake).</summary>
-    /// <exception cref="CertificateLoadException">The entry is broken, tampered with or sealed with another key
-    /// (<see cref="CertificateLoadException.AuthenticationFailed"/>); the message says why.</exception>
+    /// <exception cref="IOException">The file cannot be read now (gone, out of descriptors): nothing is known about
+    /// its content.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be opened (permissions).</exception>
+    /// <exception cref="CertificateLoadException">The file was read and its content cannot be served: broken,
+    /// tampered with or sealed with another key (<see cref="CertificateLoadException.AuthenticationFailed"/>); the
+    /// message says why.</exception>
     public CertificateEntry LoadFile(string path)
     {
-        if (!TryIndexEntry(path, out CertificateEntry? entry, out CertificateStoreProblem? problem, out _))
+        // Read here, not in TryIndexEntry, so that "cannot read it now" stays an exception the watcher can tell from
+        // "read it, and it is bad": only the second means the entry must stop being served.
+        byte[] file = File.ReadAllBytes(path);
+        if (!TryIndexEntry(path, file, out CertificateEntry? entry, out CertificateStoreProblem? problem))
         {
             throw new CertificateLoadException(path, problem.Reason) { AuthenticationFailed = problem.AuthenticationFailed };
         }
