@@ -8,7 +8,7 @@ namespace Terminator.Daemon;
 
 /// <summary>
 /// <c>terminator certs import|list|show|remove</c>: manages the encrypted store named by TERMINATOR_STORE_DIR with the
-/// key from TERMINATOR_STORE_KEY / TERMINATOR_STORE_KEY_FILE (the daemon's own variables). Output is one line per
+/// key from TERMINATOR_STORE_KEY / TERMINATOR_STORE_KEY_FILE (the daemon's own variables, and the only ones read). Output is one line per
 /// fact, never key material. Exit codes: <see cref="Ok"/>, <see cref="NothingMatched"/>, <see cref="UsageError"/>.
 /// </summary>
 internal static class CertsCommand
@@ -124,17 +124,18 @@ internal static class CertsCommand
 
     private static async Task<(DirectoryCertificateStore? Store, string? Problem)> OpenStoreAsync(TextWriter error)
     {
-        if (!TerminatorEnvironment.TryLoad(TerminatorEnvironment.ReadProcessEnvironment(), out TerminatorOptions? options, out string? problem))
+        // Only the store's own variables: the daemon's listeners, folders and timeouts may not exist (or parse) here.
+        if (!TerminatorEnvironment.TryLoadStore(TerminatorEnvironment.ReadProcessEnvironment(), out StoreOptions? options, out string? problem))
         {
             return (null, problem);
         }
 
-        if (options.StoreKey is null)
+        if (options.Key is null)
         {
             return (null, "TERMINATOR_STORE_KEY: not set (set TERMINATOR_STORE_KEY or TERMINATOR_STORE_KEY_FILE to base64 of 32 random bytes)");
         }
 
-        if (options.StoreKeyFile is not null && StoreKey.DescribeKeyFilePermissionProblem(options.StoreKeyFile) is { } permission)
+        if (options.KeyFile is not null && StoreKey.DescribeKeyFilePermissionProblem(options.KeyFile) is { } permission)
         {
             await error.WriteLineAsync($"warning TERMINATOR_STORE_KEY_FILE: {permission}").ConfigureAwait(false);
         }
@@ -142,17 +143,17 @@ internal static class CertsCommand
         DirectoryCertificateStore store;
         try
         {
-            store = new DirectoryCertificateStore(options.StoreDirectory, options.StoreKey);
+            store = new DirectoryCertificateStore(options.Directory, options.Key);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return (null, $"TERMINATOR_STORE_DIR: cannot create '{options.StoreDirectory}': {ex.Message}");
+            return (null, $"TERMINATOR_STORE_DIR: cannot create '{options.Directory}': {ex.Message}");
         }
 
         // Writing entries under a key that cannot read the existing ones would split the store in two: refuse.
         CertificateStoreListing listing = await store.ListAsync().ConfigureAwait(false);
         return listing.KeyDecryptsNothing
-            ? (null, $"{options.StoreKey.Origin} does not decrypt the store at {store.Directory} ({listing.Problems.Count} entries fail authentication; wrong key?)")
+            ? (null, $"{options.Key.Origin} does not decrypt the store at {store.Directory} ({listing.Problems.Count} entries fail authentication; wrong key?)")
             : (store, null);
     }
 

@@ -142,6 +142,41 @@ public sealed class CertsCommandTests : IDisposable
         AssertNoKeyMaterial(otherKey);
     }
 
+    [Fact]
+    public async Task Certs_DaemonOnlyVariablesBroken_ValidatesOnlyTheStoreVariables()
+    {
+        // The operator's environment file is shared with the daemon, whose certificate folder and listeners may not
+        // exist or parse on the machine where certs runs: only TERMINATOR_STORE_* matter to the store commands.
+        Dictionary<string, string> env = Env();
+        env["TERMINATOR_CERT_DIR"] = Path.Combine(_root, "no-such-cert-dir");
+        env["TERMINATOR_HTTPS_LISTEN"] = "not-an-endpoint";
+        env["TERMINATOR_HANDSHAKE_TIMEOUT"] = "10x";
+        Issue("vars.test").WriteCombined(Path.Combine(_root, "vars.pem"));
+
+        var import = await CertsWith(env, "import", Path.Combine(_root, "vars.pem"));
+        Assert.True(import.ExitCode == 0, import.Stdout + import.Stderr);
+        var list = await CertsWith(env, "list");
+        Assert.True(list.ExitCode == 0, list.Stdout + list.Stderr);
+        Assert.Contains("vars.test", list.Stdout, StringComparison.Ordinal);
+
+        // No key at all: the complaint is about the key, not about the (missing) default certificate folder.
+        var noKey = await CertsWith(new Dictionary<string, string> { ["TERMINATOR_CERT_DIR"] = Path.Combine(_root, "no-such-cert-dir") }, "list");
+        Assert.Equal(2, noKey.ExitCode);
+        Assert.StartsWith("terminator certs: TERMINATOR_STORE_KEY: not set", noKey.Stderr, StringComparison.Ordinal);
+        var nothingSet = await CertsWith(new Dictionary<string, string>(), "list");
+        Assert.Equal(2, nothingSet.ExitCode);
+        Assert.StartsWith("terminator certs: TERMINATOR_STORE_KEY: not set", nothingSet.Stderr, StringComparison.Ordinal);
+
+        // The store variables themselves are still validated, naming the variable.
+        Dictionary<string, string> badDir = Env();
+        string file = Path.Combine(_root, "a-file");
+        await File.WriteAllTextAsync(file, "x");
+        badDir["TERMINATOR_STORE_DIR"] = file;
+        var storeDirIsFile = await CertsWith(badDir, "list");
+        Assert.Equal(2, storeDirIsFile.ExitCode);
+        Assert.StartsWith($"terminator certs: TERMINATOR_STORE_DIR: '{file}' is a file, expected a directory", storeDirIsFile.Stderr, StringComparison.Ordinal);
+    }
+
     private void AssertNoKeyMaterial(params string[] moreSecrets)
     {
         string all = string.Join('\n', _outputs);
