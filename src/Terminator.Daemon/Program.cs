@@ -1,11 +1,10 @@
-using Terminator.Configuration;
-
 namespace Terminator.Daemon;
 
 /// <summary>
 /// Entry point. <c>terminator</c> runs the daemon from TERMINATOR_* variables; <c>terminator demo</c> runs the embedded
-/// default; <c>terminator --help</c> lists both and every variable. Exit codes: 0 clean stop, 1 runtime failure,
-/// 2 bad configuration or usage.
+/// default; <c>terminator certs ...</c> manages the encrypted store; <c>terminator --help</c> lists them and every
+/// variable (<see cref="TerminatorCommandLine"/>). Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or
+/// usage.
 /// </summary>
 internal static class Program
 {
@@ -20,23 +19,6 @@ internal static class Program
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         }
 
-        if (args.Length == 0)
-        {
-            return await DaemonCommand.RunAsync().ConfigureAwait(false);
-        }
-
-        switch (args[0])
-        {
-            case "--help" or "-h" or "help":
-                TerminatorEnvironment.WriteHelp(Console.Out);
-                return 0;
-            case "certs":
-                return await CertsCommand.RunAsync(args[1..], Console.Out, Console.Error).ConfigureAwait(false);
-            case "demo" when args.Length == 1:
-                return await DemoCommand.RunAsync().ConfigureAwait(false);
-            default:
-                await Console.Error.WriteLineAsync($"terminator: unknown command '{string.Join(' ', args)}' (see terminator --help)").ConfigureAwait(false);
-                return 2;
-        }
+        return await TerminatorCommandLine.InvokeAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
     }
 }
