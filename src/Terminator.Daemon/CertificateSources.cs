@@ -65,17 +65,18 @@ internal sealed class CertificateSources : IDisposable
         _folder?.StartWatching();
     }
 
-    /// <summary>SIGHUP: rescans both sources now (each only reloads what changed).</summary>
+    /// <summary>SIGHUP: rescans both sources now (each only reloads what changed, plus store entries that failed and
+    /// have not changed since, in case what made them fail was fixed without rewriting them).</summary>
     public async Task ReloadAsync()
     {
         if (_store is not null)
         {
-            await _store.RescanAsync().ConfigureAwait(false);
+            await _store.ForceRescanAsync().ConfigureAwait(false);
         }
 
         if (_folder is not null)
         {
-            await _folder.RescanAsync().ConfigureAwait(false);
+            await _folder.ForceRescanAsync().ConfigureAwait(false);
         }
     }
 

@@ -66,7 +66,7 @@ internal static class DaemonCommand
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
         log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}");
 
-        using var signal = new ShutdownSignal(reload: async () =>
+        using var signal = new ShutdownSignal(log: log, reload: async () =>
         {
             await sources.ReloadAsync().ConfigureAwait(false);
             string defaultNote = string.Empty;

@@ -1,11 +1,10 @@
-using Terminator.Configuration;
-
 namespace Terminator.Daemon;
 
 /// <summary>
 /// Entry point. <c>terminator</c> runs the daemon from TERMINATOR_* variables; <c>terminator demo</c> runs the embedded
-/// default; <c>terminator --help</c> lists both and every variable. Exit codes: 0 clean stop, 1 runtime failure,
-/// 2 bad configuration or usage.
+/// default; <c>terminator certs ...</c> manages the encrypted store; <c>terminator --help</c> lists them and every
+/// variable (<see cref="TerminatorCommandLine"/>). Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or
+/// usage.
 /// </summary>
 internal static class Program
 {
@@ -13,7 +12,16 @@ internal static class Program
     {
         // OpenSSL's TLS 1.2 cipher list for this process (ECDHE + AEAD only, see OpenSslCipherPolicy): it only takes effect
         // if loaded before the process's first TLS handshake, so it comes before anything else.
-        Terminator.Interop.OpenSslCipherPolicy.Apply();
+        try
+        {
+            Terminator.Interop.OpenSslCipherPolicy.Apply();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            // No OpenSSL 3, or one that refuses the policy: nothing TLS can run safely; one line, not a stack trace.
+            await Console.Error.WriteLineAsync($"terminator: OpenSSL: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
 
         // Run socket continuations on the epoll thread instead of hopping to the thread pool: a proxy does little work
         // per event, and the hop was measured at ~25% of keep-alive CPU per request (217 → 166 µs on one pinned core).
@@ -24,23 +32,6 @@ internal static class Program
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         }
 
-        if (args.Length == 0)
-        {
-            return await DaemonCommand.RunAsync().ConfigureAwait(false);
-        }
-
-        switch (args[0])
-        {
-            case "--help" or "-h" or "help":
-                TerminatorEnvironment.WriteHelp(Console.Out);
-                return 0;
-            case "certs":
-                return await CertsCommand.RunAsync(args[1..], Console.Out, Console.Error).ConfigureAwait(false);
-            case "demo" when args.Length == 1:
-                return await DemoCommand.RunAsync().ConfigureAwait(false);
-            default:
-                await Console.Error.WriteLineAsync($"terminator: unknown command '{string.Join(' ', args)}' (see terminator --help)").ConfigureAwait(false);
-                return 2;
-        }
+        return await TerminatorCommandLine.InvokeAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
     }
 }

@@ -1,26 +1,29 @@
 using System.Runtime.InteropServices;
+using Terminator.Diagnostics;
 
 namespace Terminator.Daemon;
 
-/// <summary>SIGTERM/SIGINT complete <see cref="Stopped"/>; SIGHUP invokes the reload callback (systemd ExecReload).</summary>
+/// <summary>SIGTERM/SIGINT complete <see cref="Stopped"/>; SIGHUP asks for the reload callback (systemd ExecReload)
+/// through a <see cref="CoalescedReload"/>: one run at a time, failures logged.</summary>
 internal sealed class ShutdownSignal : IDisposable
 {
     private readonly TaskCompletionSource<string> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PosixSignalRegistration[] _registrations;
 
-    public ShutdownSignal(Func<Task>? reload = null)
+    /// <param name="reload">What SIGHUP runs; nothing when null.</param>
+    /// <param name="log">Where a failed reload is reported; the daemon's stderr format when null.</param>
+    public ShutdownSignal(Func<Task>? reload = null, TerminatorLog? log = null)
     {
+        CoalescedReload? reloader = reload is null ? null : new CoalescedReload(reload, log ?? new TerminatorLog(LogSeverity.Info));
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop),
             PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop),
             PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
+                // Cancel the default action (terminate); the run is observed by CoalescedReload, so nothing is lost here.
                 context.Cancel = true;
-                if (reload is not null)
-                {
-                    ThreadPool.QueueUserWorkItem(static r => _ = r(), reload, preferLocal: false);
-                }
+                _ = reloader?.Request();
             }),
         ];
     }

@@ -7,7 +7,7 @@ namespace Terminator.Certificates;
 /// Keeps a <see cref="CertificateMap"/> in step with a certificate folder (<see cref="ICertificateFileSet"/>: a PEM
 /// folder or the encrypted store) while the server runs: file-system
 /// notifications (debounced), a periodic rescan as the safety net (notifications can be lost: inotify queue overflow,
-/// network file systems), and <see cref="RescanAsync"/> for SIGHUP. Each rescan only reloads files whose fingerprint
+/// network file systems), and <see cref="ForceRescanAsync"/> for SIGHUP. Each rescan only reloads files whose fingerprint
 /// (resolved path, size, modification time of the certificate and of its key) changed, so a renewal among 10,000
 /// certificates costs one load, not 10,000.
 /// </summary>
@@ -15,8 +15,12 @@ namespace Terminator.Certificates;
 /// Replacement order is Set(new) then Remove(old): Set swaps the new certificate in for the old one (same source path)
 /// on every name it carries, atomically per name, and Remove then drops the old one from names only it carried, so no
 /// name is ever briefly unknown. Other files' certificates for the same names (say the RSA twin of an ECDSA
-/// certificate) are untouched by either step. A changed file that fails to
-/// load leaves the previous certificate serving (logged). A file that disappears from the directory is removed.
+/// certificate) are untouched by either step. A changed file that fails to load either leaves the previous certificate
+/// serving (a PEM folder, where it may be a renewal caught half-way) or takes it out of the map as if the file had been
+/// removed (a store entry, written whole, that no longer authenticates or parses); see
+/// <see cref="ICertificateFileSet.FailedLoadIsFinal"/>. A failed store entry is logged once and not read again until it
+/// changes (or SIGHUP); a failed PEM file is retried, and logged, on every rescan. A file that disappears from the
+/// directory is removed.
 /// </remarks>
 internal sealed class CertificateDirectoryWatcher : IDisposable
 {
@@ -26,6 +30,10 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
     private readonly TerminatorLog _log;
     private readonly SemaphoreSlim _rescanGate = new(1, 1);
     private readonly Dictionary<string, Loaded> _loaded = new(StringComparer.Ordinal);
+
+    /// <summary>Files that failed for good (<see cref="ICertificateFileSet.FailedLoadIsFinal"/>), with their fingerprint
+    /// then: not loaded again until they change. Guarded by the <see cref="_loaded"/> lock.</summary>
+    private readonly Dictionary<string, Fingerprint> _failed = new(StringComparer.Ordinal);
     private readonly Timer _debounceTimer;
     private readonly Timer _periodicTimer;
     private readonly Lock _pendingLock = new();
@@ -138,17 +146,23 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         }
         else if (paths.Count > 0)
         {
-            await RescanAsync(logFailures: true, paths).ConfigureAwait(false);
+            await RescanAsync(logFailures: true, paths, retryFailed: false).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Brings the map in line with the directory; returns what changed. Concurrent calls queue.</summary>
+    /// <summary>Brings the map in line with the directory; returns what changed. Concurrent calls queue. This is what
+    /// the periodic rescan runs.</summary>
     /// <param name="logFailures">False when the caller reports the failures itself (the store's first load decides
     /// first whether they mean a wrong key, which is one start-up error rather than a line per entry).</param>
-    public Task<CertificateReloadResult> RescanAsync(bool logFailures = true) => RescanAsync(logFailures, onlyThese: null);
+    public Task<CertificateReloadResult> RescanAsync(bool logFailures = true) => RescanAsync(logFailures, onlyThese: null, retryFailed: false);
+
+    /// <summary>SIGHUP: <see cref="RescanAsync(bool)"/>, and also tries again every file that failed for good and has not
+    /// changed since (say an operator fixed what made it fail without rewriting it).</summary>
+    public Task<CertificateReloadResult> ForceRescanAsync() => RescanAsync(logFailures: true, onlyThese: null, retryFailed: true);
 
     /// <param name="onlyThese">Files to re-check (present: load if changed; gone: remove); null checks everything.</param>
-    private async Task<CertificateReloadResult> RescanAsync(bool logFailures, IReadOnlyCollection<string>? onlyThese)
+    /// <param name="retryFailed">Load files that failed for good even when they have not changed since.</param>
+    private async Task<CertificateReloadResult> RescanAsync(bool logFailures, IReadOnlyCollection<string>? onlyThese, bool retryFailed = false)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -158,7 +172,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         await _rescanGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            return Rescan(logFailures, onlyThese);
+            return Rescan(logFailures, onlyThese, retryFailed);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -171,12 +185,12 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         }
     }
 
-    private CertificateReloadResult Rescan(bool logFailures, IReadOnlyCollection<string>? onlyThese)
+    private CertificateReloadResult Rescan(bool logFailures, IReadOnlyCollection<string>? onlyThese, bool retryFailed)
     {
         var errors = new List<CertificateLoadError>();
         List<string> candidates = onlyThese is null ? _files.FindFiles(errors) : onlyThese.Where(File.Exists).ToList();
         var present = new HashSet<string>(candidates, StringComparer.Ordinal);
-        var changed = new List<(string Path, Fingerprint Fingerprint)>();
+        var changed = new List<string>();
         lock (_loaded)
         {
             foreach (string path in candidates)
@@ -184,40 +198,62 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
                 var known = _loaded.GetValueOrDefault(path);
                 if (known is null)
                 {
-                    changed.Add((path, default)); // new: no need to stat it twice (its fingerprint is taken at load)
+                    // A file that failed for good and is unchanged since was reported when it failed: loading it again
+                    // would only repeat the warning on every periodic rescan.
+                    if (!retryFailed && _failed.TryGetValue(path, out Fingerprint failedAs) && failedAs == Fingerprint.Of(path, null))
+                    {
+                        continue;
+                    }
+
+                    changed.Add(path); // new: no need to stat it twice (its fingerprint is taken at load)
                     continue;
                 }
 
-                Fingerprint now = Fingerprint.Of(path, known.KeyPath);
-                if (known.Fingerprint != now)
+                if (known.Fingerprint != Fingerprint.Of(path, known.KeyPath))
                 {
-                    changed.Add((path, now));
+                    changed.Add(path);
                 }
             }
         }
 
         var fresh = new ConcurrentBag<(string Path, Loaded Loaded)>();
         var failures = new ConcurrentBag<CertificateLoadError>(errors);
-        Parallel.ForEach(changed, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+        var finalFailures = new ConcurrentBag<(string Path, CertificateLoadError Error, Fingerprint FailedAs)>();
+        bool failuresAreFinal = _files.FailedLoadIsFinal;
+        Parallel.ForEach(changed, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, path =>
         {
+            // Taken before the read: a file that changes during the load shows a new fingerprint at the next rescan.
+            Fingerprint before = failuresAreFinal ? Fingerprint.Of(path, null) : default;
             try
             {
-                CertificateEntry entry = _files.Load(item.Path, out string? keyPath);
+                CertificateEntry entry = _files.Load(path, out string? keyPath);
                 if (_map.OcspStapling)
                 {
                     // Here rather than in the map's Set: chain builds run in parallel and outside the lock below.
                     entry.EnableOcspStapling();
                 }
 
-                fresh.Add((item.Path, new Loaded(entry, keyPath, Fingerprint.Of(item.Path, keyPath))));
+                fresh.Add((path, new Loaded(entry, keyPath, Fingerprint.Of(path, keyPath))));
             }
             catch (CertificateLoadException ex)
             {
-                failures.Add(new CertificateLoadError(ex.Path, ex.Message, ex.AuthenticationFailed));
+                var error = new CertificateLoadError(ex.Path, ex.Message, ex.AuthenticationFailed);
+                failures.Add(error);
+                if (failuresAreFinal)
+                {
+                    finalFailures.Add((path, error, before));
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not read at all (gone since the listing, out of descriptors): nothing is known about the content, so
+                // whatever it served keeps serving and the next rescan tries again.
+                failures.Add(new CertificateLoadError(path, "unreadable: " + ex.Message));
             }
         });
 
         int added = 0, replaced = 0, removed = 0;
+        var dropped = new HashSet<CertificateLoadError>(ReferenceEqualityComparer.Instance);
         var ordered = fresh.ToList();
         ordered.Sort(static (a, b) => CertificateMap.CompareByExpiry(a.Loaded.Entry, b.Loaded.Entry));
         lock (_loaded)
@@ -236,6 +272,20 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
                 }
 
                 _loaded[path] = loaded;
+                _failed.Remove(path);
+            }
+
+            // A file that now fails for good no longer describes what it served: drop it exactly as if the file had
+            // been removed, rather than keep a name whose every cold handshake would fail.
+            foreach ((string path, CertificateLoadError error, Fingerprint failedAs) in finalFailures)
+            {
+                _failed[path] = failedAs;
+                if (_loaded.Remove(path, out Loaded? previous))
+                {
+                    _map.Remove(previous.Entry);
+                    dropped.Add(error);
+                    removed++;
+                }
             }
 
             IEnumerable<string> checkedPaths = onlyThese ?? (IEnumerable<string>)_loaded.Keys;
@@ -244,6 +294,12 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
                 _map.Remove(_loaded[path].Entry);
                 _loaded.Remove(path);
                 removed++;
+            }
+
+            IEnumerable<string> failedPaths = onlyThese ?? (IEnumerable<string>)_failed.Keys;
+            foreach (string path in failedPaths.Where(p => !present.Contains(p)).ToList())
+            {
+                _failed.Remove(path);
             }
         }
 
@@ -262,9 +318,13 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         }
 
         CertificateLoadError[] sortedFailures = [.. failures.OrderBy(f => f.Path, StringComparer.Ordinal)];
-        if (logFailures)
+        foreach (CertificateLoadError failure in sortedFailures)
         {
-            foreach (CertificateLoadError failure in sortedFailures)
+            if (dropped.Contains(failure))
+            {
+                _log.Warn($"certificate removed: {failure.Path}: {failure.Reason}; no longer served");
+            }
+            else if (logFailures)
             {
                 _log.Warn($"certificate skipped: {failure.Path}: {failure.Reason}");
             }

@@ -22,8 +22,18 @@ internal interface ICertificateFileSet
     /// <summary>Every file that should be loaded now, sorted; files that cannot even be listed go to <paramref name="errors"/>.</summary>
     List<string> FindFiles(List<CertificateLoadError> errors);
 
+    /// <summary>
+    /// What a file that fails to load means. True: the file is in its final state (an entry written whole by rename,
+    /// with no companion file), so the entry it used to serve is dropped, and the file is not tried again until it
+    /// changes. False: the failure may be a renewal caught half-way (certbot writes the key and the chain separately),
+    /// so the previous certificate keeps serving and the file is retried on every rescan.
+    /// </summary>
+    bool FailedLoadIsFinal { get; }
+
     /// <summary>Loads one file. <paramref name="companionPath"/> is a second file whose changes count as changes of this
     /// one (the private key of a PEM pair), or null.</summary>
     /// <exception cref="CertificateLoadException">The file cannot be served; the message says why.</exception>
+    /// <exception cref="IOException">The file cannot be read right now; nothing is known about its content.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be opened right now.</exception>
     CertificateEntry Load(string path, out string? companionPath);
 }

@@ -15,6 +15,10 @@ internal sealed class PemCertificateFileSet(string directory) : ICertificateFile
     /// notification brings another rescan.</summary>
     public TimeSpan Debounce => TimeSpan.FromMilliseconds(30);
 
+    /// <summary>False: certbot replaces the chain and the key in separate steps, so a failing load may be a renewal
+    /// caught half-way; the previous certificate keeps serving until the pair is whole again.</summary>
+    public bool FailedLoadIsFinal => false;
+
     /// <summary>A key file, a symlink target or a renamed folder can change which files pair up: always rescan
     /// (PEM folders are what operators migrate from, thousands of files at most; the store is the scalable path).</summary>
     public bool TryMapChange(string changedPath, out string? candidate)

@@ -5,45 +5,11 @@ namespace Terminator.Configuration;
 
 /// <summary>
 /// Start-up parsers for single <c>TERMINATOR_*</c> values. Each returns <see langword="null"/> on success or a short
-/// error phrase (without the variable name, which <see cref="TerminatorEnvironment"/> prefixes). Not a hot path.
+/// error phrase (without the variable name, which <see cref="TerminatorEnvironment"/> prefixes). Durations have their
+/// own parser, shared with the command line: <see cref="DurationParser"/>. Not a hot path.
 /// </summary>
 internal static class EnvironmentValueParser
 {
-    internal const string DurationExamples = "(examples: 500ms, 10s, 5m, 1h)";
-
-    /// <summary>Parses <c>500ms</c>, <c>10s</c>, <c>5m</c>, <c>1h</c> or a bare number of seconds; must be in (0, max].</summary>
-    public static string? TryParseDuration(string text, TimeSpan max, out TimeSpan value)
-    {
-        value = default;
-        ReadOnlySpan<char> s = text;
-        long unitMs;
-        if (s.EndsWith("ms", StringComparison.OrdinalIgnoreCase)) { unitMs = 1; s = s[..^2]; }
-        else if (s.EndsWith('s') || s.EndsWith('S')) { unitMs = 1000; s = s[..^1]; }
-        else if (s.EndsWith('m') || s.EndsWith('M')) { unitMs = 60_000; s = s[..^1]; }
-        else if (s.EndsWith('h') || s.EndsWith('H')) { unitMs = 3_600_000; s = s[..^1]; }
-        else { unitMs = 1000; } // a bare number means seconds
-
-        // Digits only: no sign, no fraction, no exponent, so "1e3" or "-5s" cannot sneak through.
-        if (s.IsEmpty || s.Length > 12 || !IsAllDigits(s))
-        {
-            return $"'{text}' is not a duration {DurationExamples}";
-        }
-
-        long amount = long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture);
-        if (amount == 0)
-        {
-            return $"'{text}' must be greater than zero";
-        }
-
-        if (amount > max.Ticks / TimeSpan.TicksPerMillisecond / unitMs)
-        {
-            return $"'{text}' is too long (maximum {FormatDuration(max)})";
-        }
-
-        value = TimeSpan.FromMilliseconds(amount * unitMs);
-        return null;
-    }
-
     /// <summary>Parses a plain decimal integer within [min, max].</summary>
     public static string? TryParseInt(string text, int min, int max, out int value)
     {
@@ -190,16 +156,6 @@ internal static class EnvironmentValueParser
         host = uri.DnsSafeHost; // IPv6 literals without brackets, ready for IPAddress.Parse / DNS.
         port = uri.Port;
         return null;
-    }
-
-    /// <summary>Formats a duration in the same syntax the parser accepts (largest exact unit).</summary>
-    public static string FormatDuration(TimeSpan duration)
-    {
-        long ms = (long)duration.TotalMilliseconds;
-        return ms % 3_600_000 == 0 ? $"{ms / 3_600_000}h"
-            : ms % 60_000 == 0 ? $"{ms / 60_000}m"
-            : ms % 1000 == 0 ? $"{ms / 1000}s"
-            : $"{ms}ms";
     }
 
     /// <summary>Levenshtein distance, for "did you mean" suggestions on misspelt variable names.</summary>

@@ -201,6 +201,53 @@ internal static class TerminatorEnvironment
         return true;
     }
 
+    /// <summary>The variables <c>terminator certs</c> reads; every other <c>TERMINATOR_*</c> variable is the daemon's.</summary>
+    public static IReadOnlyList<string> StoreVariables { get; } = ["TERMINATOR_STORE_DIR", "TERMINATOR_STORE_KEY", "TERMINATOR_STORE_KEY_FILE"];
+
+    /// <summary>
+    /// Parses and validates only <see cref="StoreVariables"/>, with the same rules and messages as <see cref="TryLoad"/>;
+    /// every other variable is ignored, valid or not, because the store commands do not use it (a shared environment
+    /// file may name a certificate folder or listener that only exists where the daemon runs).
+    /// </summary>
+    public static bool TryLoadStore(
+        IReadOnlyDictionary<string, string?> environment,
+        [NotNullWhen(true)] out StoreOptions? options,
+        [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        options = null;
+        var current = new TerminatorOptions();
+        foreach (Spec spec in Specs)
+        {
+            if (!StoreVariables.Contains(spec.Info.Name))
+            {
+                continue;
+            }
+
+            string value = environment.TryGetValue(spec.Info.Name, out string? raw) && raw is not null ? raw.Trim() : string.Empty;
+            if (value.Length == 0)
+            {
+                value = spec.Info.Default;
+            }
+
+            if (value.Length == 0)
+            {
+                continue;
+            }
+
+            error = spec.Apply(value, current, out current);
+            if (error is not null)
+            {
+                error = $"{spec.Info.Name}: {error}";
+                return false;
+            }
+        }
+
+        options = new StoreOptions(current.StoreDirectory, current.StoreKey, current.StoreKeyFile);
+        error = null;
+        return true;
+    }
+
     private static bool IsSet(IReadOnlyDictionary<string, string?> environment, string name) =>
         environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value);
 
@@ -232,7 +279,7 @@ internal static class TerminatorEnvironment
         writer.WriteLine("  terminator --help     show this text");
         writer.WriteLine();
         writer.WriteLine("Configuration errors are reported as one line naming the variable; the exit code is then 2.");
-        writer.WriteLine("Durations: 500ms, 10s, 5m, 1h, or a bare number of seconds. Unset or empty means the default.");
+        writer.WriteLine($"Durations: {DurationParser.Syntax} (a bare number is an error). Unset or empty means the default.");
         writer.WriteLine();
         writer.WriteLine("Environment variables (default in brackets):");
         foreach (Spec spec in Specs)
@@ -260,10 +307,10 @@ internal static class TerminatorEnvironment
     }
 
     private static Spec Duration(string name, string defaultValue, TimeSpan max, string description, Func<TerminatorOptions, TimeSpan, TerminatorOptions> set) =>
-        new(new(name, defaultValue, $"{description} Range: up to {FormatDuration(max)}."),
+        new(new(name, defaultValue, $"{description} Range: up to {DurationParser.Format(max)}."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {
-                string? e = TryParseDuration(v, max, out TimeSpan t);
+                string? e = DurationParser.TryParse(v, max, out TimeSpan t);
                 u = e is null ? set(o, t) : o;
                 return e;
             });

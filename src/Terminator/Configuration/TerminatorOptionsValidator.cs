@@ -56,7 +56,10 @@ internal static class TerminatorOptionsValidator
         {
             if (options.StoreKey is null || certDirSet)
             {
-                return $"TERMINATOR_CERT_DIR: directory '{options.CertDirectory}' does not exist";
+                // A path to a PEM file is a likely slip (the folder's certificate instead of the folder): say what it is.
+                return File.Exists(options.CertDirectory)
+                    ? $"TERMINATOR_CERT_DIR: '{options.CertDirectory}' is a file, expected a directory"
+                    : $"TERMINATOR_CERT_DIR: directory '{options.CertDirectory}' does not exist";
             }
 
             options = options with { CertDirectory = null };

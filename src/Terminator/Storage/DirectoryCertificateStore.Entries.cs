@@ -67,58 +67,16 @@ internal sealed partial class DirectoryCertificateStore
         return true;
     }
 
-    /// <param name="authentic">True when the entry passed authentication, even if it then failed to load.</param>
-    private bool TryLoadEntry(string path, [NotNullWhen(true)] out CertificateEntry? entry,
-        [NotNullWhen(false)] out CertificateStoreProblem? problem, out bool authentic)
-    {
-        entry = null;
-        if (!TryRead(path, wantKey: true, out StoredCertificateInfo? info, out byte[]? pkcs8, out problem, out authentic))
-        {
-            return false;
-        }
-
-        try
-        {
-            using AsymmetricAlgorithm key = ImportPkcs8(pkcs8!, info.KeyType);
-            entry = CertificateLoader.LoadPemWithKey(info.CertificateChainPem, key, path);
-        }
-        catch (CertificateLoadException ex)
-        {
-            problem = new CertificateStoreProblem(path, ex.Message, AuthenticationFailed: false);
-            return false;
-        }
-        catch (CryptographicException)
-        {
-            // Fixed text: an import exception message is not echoed (it could describe key bytes).
-            problem = new CertificateStoreProblem(path, "stored private key is malformed or of an unsupported type", AuthenticationFailed: false);
-            return false;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(pkcs8);
-        }
-
-        if (!entry.Names.SequenceEqual(info.Names, StringComparer.Ordinal))
-        {
-            entry.Certificate.Dispose();
-            entry = null;
-            problem = new CertificateStoreProblem(path, "stored names differ from the certificate's SAN names", AuthenticationFailed: false);
-            return false;
-        }
-
-        return true;
-    }
-
     /// <summary>
-    /// Authenticates the start-up index entry for <paramref name="path"/> without touching X.509 or the private key:
-    /// AES-GCM still runs over the whole file (the key decrypts onto the stack and is wiped), so a tampered, torn or
-    /// foreign-key entry is reported at start-up and never served, for microseconds per entry.
+    /// Authenticates the index entry for the file bytes read from <paramref name="path"/> without touching X.509 or the
+    /// private key: AES-GCM still runs over the whole file (the key decrypts onto the stack and is wiped), so a
+    /// tampered, torn or foreign-key entry is reported when it is indexed and never served, for microseconds per entry.
     /// </summary>
-    private bool TryIndexEntry(string path, [NotNullWhen(true)] out CertificateEntry? entry,
-        [NotNullWhen(false)] out CertificateStoreProblem? problem, out bool authentic)
+    private bool TryIndexEntry(string path, byte[] file, [NotNullWhen(true)] out CertificateEntry? entry,
+        [NotNullWhen(false)] out CertificateStoreProblem? problem)
     {
         entry = null;
-        if (!TryRead(path, wantKey: false, out StoredCertificateInfo? info, out _, out problem, out authentic, readChain: false))
+        if (!TryRead(path, file, wantKey: false, out StoredCertificateInfo? info, out _, out problem, out _, readChain: false))
         {
             return false;
         }

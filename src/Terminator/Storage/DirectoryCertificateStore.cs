@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Terminator.Certificates;
@@ -41,6 +40,9 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
     /// <summary>The store directory (absolute).</summary>
     public string Directory { get; }
 
+    /// <inheritdoc />
+    public string Location => Directory;
+
     /// <summary>Number of entry files present, authenticated or not (cheap: no decryption).</summary>
     public static int CountEntryFiles(string directory) =>
         System.IO.Directory.Exists(directory) ? EnumerateEntryFiles(directory).Count() : 0;
@@ -70,7 +72,9 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
             }
             else
             {
-                problems.Add(problem);
+                // The id the file name claims (unauthenticated): all an operator has to remove an unreadable entry by.
+                string claimed = Path.GetFileNameWithoutExtension(path);
+                problems.Add(problem with { Id = CertificateStoreId.IsValid(claimed) ? claimed : null });
             }
         }
 
@@ -84,73 +88,23 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
 
     /// <summary>Authenticates the entry at <paramref name="path"/> and returns its compact index entry (the key and
     /// chain are loaded on its first handshake).</summary>
-    /// <exception cref="CertificateLoadException">The entry is broken, tampered with or sealed with another key
-    /// (<see cref="CertificateLoadException.AuthenticationFailed"/>); the message says why.</exception>
+    /// <exception cref="IOException">The file cannot be read now (gone, out of descriptors): nothing is known about
+    /// its content.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be opened (permissions).</exception>
+    /// <exception cref="CertificateLoadException">The file was read and its content cannot be served: broken,
+    /// tampered with or sealed with another key (<see cref="CertificateLoadException.AuthenticationFailed"/>); the
+    /// message says why.</exception>
     public CertificateEntry LoadFile(string path)
     {
-        if (!TryIndexEntry(path, out CertificateEntry? entry, out CertificateStoreProblem? problem, out _))
+        // Read here, not in TryIndexEntry, so that "cannot read it now" stays an exception the watcher can tell from
+        // "read it, and it is bad": only the second means the entry must stop being served.
+        byte[] file = File.ReadAllBytes(path);
+        if (!TryIndexEntry(path, file, out CertificateEntry? entry, out CertificateStoreProblem? problem))
         {
             throw new CertificateLoadException(path, problem.Reason) { AuthenticationFailed = problem.AuthenticationFailed };
         }
 
         return entry;
-    }
-
-    /// <inheritdoc />
-    public ValueTask<CertificateEntry?> LoadAsync(string id, CancellationToken cancellationToken = default)
-    {
-        string path = PathFor(id);
-        if (!File.Exists(path))
-        {
-            return ValueTask.FromResult<CertificateEntry?>(null);
-        }
-
-        if (!TryLoadEntry(path, out CertificateEntry? entry, out CertificateStoreProblem? problem, out _))
-        {
-            throw new CertificateLoadException(path, problem.Reason);
-        }
-
-        return ValueTask.FromResult<CertificateEntry?>(entry);
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Entries come back compact: names and dates from the authenticated header, no certificate parsed and no
-    /// key imported; each is materialised from its file on its first handshake (<see cref="CertificateEntry.GetServerOptionsAsync"/>).</remarks>
-    public async ValueTask<CertificateStoreLoadResult> LoadAllAsync(CancellationToken cancellationToken = default)
-    {
-        List<string> paths = EnumerateEntryFiles(Directory).ToList();
-        var entries = new ConcurrentBag<CertificateEntry>();
-        var problems = new ConcurrentBag<CertificateStoreProblem>();
-        int authenticated = 0;
-
-        // Each entry is a file read plus an AES-GCM check (microseconds): spread across cores anyway, since a million
-        // entries is still tens of seconds of work on one.
-        await Parallel.ForEachAsync(
-            paths,
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            (path, _) =>
-            {
-                if (TryIndexEntry(path, out CertificateEntry? entry, out CertificateStoreProblem? problem, out bool authentic))
-                {
-                    entries.Add(entry);
-                }
-                else
-                {
-                    problems.Add(problem);
-                }
-
-                if (authentic)
-                {
-                    Interlocked.Increment(ref authenticated);
-                }
-
-                return ValueTask.CompletedTask;
-            }).ConfigureAwait(false);
-
-        var entryList = entries.ToList();
-        entryList.Sort(CertificateMap.CompareByExpiry);
-        var problemList = problems.OrderBy(p => p.Location, StringComparer.Ordinal).ToList();
-        return new CertificateStoreLoadResult(entryList, problemList, authenticated);
     }
 
     /// <inheritdoc />
@@ -182,6 +136,8 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Deletes the file whatever it holds: an entry that no longer authenticates can be removed by the id its
+    /// file name carries.</remarks>
     public ValueTask<bool> RemoveAsync(string id, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

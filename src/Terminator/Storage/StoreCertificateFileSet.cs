@@ -17,6 +17,11 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store) :
     /// burst of imports; a short pause still batches those.</summary>
     public TimeSpan Debounce => TimeSpan.FromMilliseconds(10);
 
+    /// <summary>True: an entry is one file, renamed into place whole, so an entry file that was read and fails to
+    /// authenticate or parse is what the store now holds (tampering, a foreign key, a non-atomic writer), not a write
+    /// caught half-way. Serving the previous version would fail every handshake that has to load it.</summary>
+    public bool FailedLoadIsFinal => true;
+
     /// <inheritdoc />
     public bool TryMapChange(string changedPath, out string? candidate)
     {

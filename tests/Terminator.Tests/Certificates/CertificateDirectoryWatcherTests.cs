@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text;
 using Terminator.Certificates;
 using Terminator.Diagnostics;
 using Terminator.Samples.Certificates;
+using Terminator.Storage;
+using Terminator.Tests.Storage;
 using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Certificates;
@@ -91,6 +95,89 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
         Assert.False(_map.TryGet("gone.watch.test", out _));
         Assert.True(_map.TryGet("keep.watch.test", out _));
         Assert.Contains(result.Errors, e => e.Path.EndsWith("keep.crt", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StoreEntryFailingAfterStart_Rescan_RemovedWithOneWarning_ValidFileAddsItBack()
+    {
+        using var store = new StoreTestContext();
+        await store.PutAsync("kept.watch.test");
+        (StoredCertificateInfo spoiled, _) = await store.PutAsync("spoiled.watch.test");
+        var log = new LogLines();
+        using var watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(store.Store), _map, log.Log, TimeSpan.FromMinutes(10));
+        Assert.Equal(2, (await watcher.RescanAsync()).Added);
+
+        TamperKeepingSize(spoiled.Location);
+        CertificateReloadResult result = await watcher.RescanAsync(); // what the periodic rescan runs
+
+        // Exactly as if the file had been removed: the name is gone, the other entry stays.
+        Assert.Equal(1, result.Removed);
+        Assert.False(_map.TryGet("spoiled.watch.test", out _));
+        Assert.True(_map.TryGet("kept.watch.test", out _));
+        Assert.Equal(1, watcher.Count);
+        string warning = Assert.Single(log.Lines, l => l.Contains(spoiled.Location, StringComparison.Ordinal));
+        Assert.StartsWith("warn ", warning, StringComparison.Ordinal);
+        Assert.Contains("authentication failed", warning, StringComparison.Ordinal);
+
+        // Later rescans of the same broken file neither add it back nor repeat the warning.
+        await watcher.RescanAsync();
+        await watcher.RescanAsync();
+        Assert.False(_map.TryGet("spoiled.watch.test", out _));
+        Assert.Single(log.Lines, l => l.Contains(spoiled.Location, StringComparison.Ordinal));
+
+        // A valid file under the same id brings the entry back.
+        await store.PutAsync("spoiled.watch.test");
+        Assert.Equal(1, (await watcher.RescanAsync()).Added);
+        Assert.True(_map.TryGet("spoiled.watch.test", out _));
+    }
+
+    [Fact]
+    public async Task StoreEntryFailingAfterStart_Notification_RemovedWithoutExplicitRescan()
+    {
+        using var store = new StoreTestContext();
+        (StoredCertificateInfo spoiled, _) = await store.PutAsync("notified.watch.test");
+        var log = new LogLines();
+        using var watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(store.Store), _map, log.Log, TimeSpan.FromMinutes(10));
+        await watcher.RescanAsync();
+        watcher.StartWatching();
+        Assert.True(_map.TryGet("notified.watch.test", out _));
+
+        TamperKeepingSize(spoiled.Location);
+
+        // The periodic rescan is 10 minutes away: only the notification can have done it.
+        Assert.True(await Eventually.TrueAsync(() => !_map.TryGet("notified.watch.test", out _)), "tampered entry still served");
+        Assert.True(await Eventually.TrueAsync(() => log.Lines.Any(l => l.Contains(spoiled.Location, StringComparison.Ordinal))));
+
+        await store.PutAsync("notified.watch.test");
+        Assert.True(await Eventually.TrueAsync(() => _map.TryGet("notified.watch.test", out _)), "valid entry not served again");
+        Assert.Single(log.Lines, l => l.Contains(spoiled.Location, StringComparison.Ordinal));
+    }
+
+    /// <summary>Flips the last ciphertext byte (only AES-GCM can notice) and moves the modification time on, as any
+    /// real edit does: the kernel's coarse file clock could otherwise give the rewrite the write's own timestamp.</summary>
+    private static void TamperKeepingSize(string path)
+    {
+        DateTime written = File.GetLastWriteTimeUtc(path);
+        byte[] file = File.ReadAllBytes(path);
+        file[^1] ^= 0x01;
+        File.WriteAllBytes(path, file);
+        File.SetLastWriteTimeUtc(path, written.AddSeconds(1));
+    }
+
+    /// <summary>A log whose lines can be read while the watcher writes.</summary>
+    private sealed class LogLines : TextWriter
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public LogLines() => Log = new TerminatorLog(LogSeverity.Debug, this);
+
+        public TerminatorLog Log { get; }
+
+        public IReadOnlyList<string> Lines => [.. _lines];
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void WriteLine(string? value) => _lines.Enqueue(value ?? string.Empty);
     }
 
     public void Dispose()

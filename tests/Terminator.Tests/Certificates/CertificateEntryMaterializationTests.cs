@@ -71,14 +71,13 @@ public sealed class CertificateEntryMaterializationTests : IDisposable
     public async Task StoreEntry_LoadsCompact_AndMaterialisesOnFirstHandshakeOverASocket()
     {
         await _ctx.PutAsync("lazy.example", "www.lazy.example");
-        CertificateStoreLoadResult result = await _ctx.Store.LoadAllAsync();
-        CertificateEntry entry = Assert.Single(result.Entries);
+        (CertificateMap map, CertificateReloadResult result) = await _ctx.ServeAsync();
+        Assert.Equal(1, result.Added);
+        Assert.True(map.TryGet("lazy.example"u8, out CertificateEntry? entry));
         Assert.False(entry.IsMaterialized);
         Assert.Equal(["lazy.example", "www.lazy.example"], entry.Names);
         Assert.Equal("ECDSA P-256", entry.KeyAlgorithm);
 
-        var map = new CertificateMap();
-        map.Set(entry);
         await using var upstream = new RecordingUpstream();
         await using var terminator = TestTerminator.Start(upstream.EndPoint, map);
         Assert.False(entry.IsMaterialized);
@@ -101,13 +100,15 @@ public sealed class CertificateEntryMaterializationTests : IDisposable
         file[^1] ^= 0x01; // last ciphertext byte: only AES-GCM can notice
         await File.WriteAllBytesAsync(bad.Location, file);
 
-        CertificateStoreLoadResult result = await _ctx.Store.LoadAllAsync();
+        (CertificateMap map, CertificateReloadResult result) = await _ctx.ServeAsync();
 
-        CertificateEntry entry = Assert.Single(result.Entries);
+        Assert.Equal(1, result.Added);
+        Assert.True(map.TryGet("good.example"u8, out CertificateEntry? entry));
         Assert.Equal(good.Location, entry.Source);
         Assert.False(entry.IsMaterialized);
-        CertificateStoreProblem problem = Assert.Single(result.Problems);
-        Assert.Equal(bad.Location, problem.Location);
+        Assert.False(map.TryGet("bad.example"u8, out _));
+        CertificateLoadError problem = Assert.Single(result.Errors);
+        Assert.Equal(bad.Location, problem.Path);
         Assert.True(problem.AuthenticationFailed);
     }
 
@@ -115,7 +116,8 @@ public sealed class CertificateEntryMaterializationTests : IDisposable
     public async Task StoreEntry_TamperedAfterLoad_FailsToMaterialiseWithPathAndReason()
     {
         (StoredCertificateInfo info, _) = await _ctx.PutAsync("later.example");
-        CertificateEntry entry = Assert.Single((await _ctx.Store.LoadAllAsync()).Entries);
+        (CertificateMap map, _) = await _ctx.ServeAsync();
+        Assert.True(map.TryGet("later.example"u8, out CertificateEntry? entry));
         byte[] file = await File.ReadAllBytesAsync(info.Location);
         file[^1] ^= 0x01;
         await File.WriteAllBytesAsync(info.Location, file);

@@ -106,7 +106,7 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [InlineData("TERMINATOR_UPSTREAM_MAX_CONNECTIONS", "1", "UpstreamMaxConnections", "1")]
     [InlineData("TERMINATOR_UPSTREAM_MAX_CONNECTIONS", "100000", "UpstreamMaxConnections", "100000")]
     [InlineData("TERMINATOR_UPSTREAM_TIMEOUT", "500ms", "UpstreamTimeout", "500ms")]
-    [InlineData("TERMINATOR_UPSTREAM_CONNECT_TIMEOUT", "2", "UpstreamConnectTimeout", "2000ms")]
+    [InlineData("TERMINATOR_UPSTREAM_CONNECT_TIMEOUT", "2s", "UpstreamConnectTimeout", "2000ms")]
     [InlineData("TERMINATOR_UPSTREAM_IDLE_TIMEOUT", "1h", "UpstreamIdleTimeout", "3600000ms")]
     [InlineData("TERMINATOR_FORWARDED_HEADERS", "append", "ForwardedHeaders", "Append")]
     [InlineData("TERMINATOR_FORWARDED_HEADERS", "REPLACE", "ForwardedHeaders", "Replace")]
@@ -139,15 +139,15 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     }
 
     [Theory]
-    [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "10x", "'10x' is not a duration (examples: 500ms, 10s, 5m, 1h)")]
-    [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "0", "'0' must be greater than zero")]
+    [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "10x", "'10x' is not a duration (a whole number with a unit: 500ms, 30s, 5m, 1h, 14d)")]
+    [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "0", "'0' has no unit")]
     [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "0ms", "must be greater than zero")]
     [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "-5s", "is not a duration")]
     [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "1.5s", "is not a duration")]
     [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "s", "is not a duration")]
     [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "6m", "'6m' is too long (maximum 5m)")]
     [InlineData("TERMINATOR_IDLE_TIMEOUT", "99999999999h", "is too long (maximum 1h)")]
-    [InlineData("TERMINATOR_UPSTREAM_DNS_TTL", "25h", "is too long (maximum 24h)")]
+    [InlineData("TERMINATOR_UPSTREAM_DNS_TTL", "25h", "is too long (maximum 1d)")]
     [InlineData("TERMINATOR_MAX_HEADER_BYTES", "1023", "1023 is out of range (expected 1024..1048576)")]
     [InlineData("TERMINATOR_MAX_HEADER_BYTES", "32k", "'32k' is not a whole number")]
     [InlineData("TERMINATOR_MAX_HEADER_COUNT", "0", "out of range (expected 1..1000)")]
@@ -203,6 +203,35 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
         {
             Assert.StartsWith(name + ": ", error, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("TERMINATOR_UPSTREAM_CONNECT_TIMEOUT", "2")]
+    [InlineData("TERMINATOR_HANDSHAKE_TIMEOUT", "30")]
+    [InlineData("TERMINATOR_DRAIN_TIMEOUT", "0")]
+    public void TryLoad_DurationWithoutUnit_ErrorNamesTheVariableAndTheUnits(string name, string value)
+    {
+        Assert.False(TerminatorEnvironment.TryLoad(Env((name, value)), out _, out string? error));
+        Assert.Equal($"{name}: '{value}' has no unit (a whole number with a unit: 500ms, 30s, 5m, 1h, 14d)", error);
+    }
+
+    [Theory]
+    [InlineData("TERMINATOR_UPSTREAM_DNS_TTL", "1d", "UpstreamDnsTtl", "86400000ms")]
+    [InlineData("TERMINATOR_DRAIN_TIMEOUT", "90S", "DrainTimeout", "90000ms")]
+    public void TryLoad_DurationUnits_SameAsTheCertsCommand(string name, string value, string property, string expected)
+    {
+        Assert.True(TerminatorEnvironment.TryLoad(Env((name, value)), out TerminatorOptions? options, out string? error), error);
+        Assert.Equal(expected, Show(typeof(TerminatorOptions).GetProperty(property)!.GetValue(options)));
+    }
+
+    [Fact]
+    public void TryLoad_CertDirIsAFile_SaysSoInsteadOfDoesNotExist()
+    {
+        string file = Path.Combine(_dir, "certs.pem");
+        File.WriteAllText(file, "not a directory");
+
+        Assert.False(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_CERT_DIR", file)), out _, out string? error));
+        Assert.Equal($"TERMINATOR_CERT_DIR: '{file}' is a file, expected a directory", error);
     }
 
     [Fact]

@@ -142,6 +142,221 @@ public sealed class CertsCommandTests : IDisposable
         AssertNoKeyMaterial(otherKey);
     }
 
+    [Theory]
+    [InlineData("import", "<paths>")]
+    [InlineData("list", "--expiring-within")]
+    [InlineData("show", "<name-or-id>")]
+    [InlineData("remove", "<name-or-id>")]
+    public async Task Subcommand_Help_DescribesItsArgumentsAndExitCodes(string command, string documented)
+    {
+        var help = await CertsWith(new Dictionary<string, string>(), command, "--help");
+
+        Assert.True(help.ExitCode == 0, help.Stdout + help.Stderr);
+        Assert.Contains($"terminator certs {command}", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains(documented, help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2  usage or configuration error", help.Stdout, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, help.Stderr);
+    }
+
+    [Theory]
+    [InlineData("list --expiring-within")]
+    [InlineData("list extra")]
+    [InlineData("show a.test b.test")]
+    [InlineData("remove")]
+    [InlineData("lsit")]
+    public async Task UsageError_Exit2_OneLineOnStderrPointingAtHelp(string commandLine)
+    {
+        var result = await Certs(commandLine.Split(' '));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("terminator certs", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--help", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("14", "has no unit (a whole number with a unit: 500ms, 30s, 5m, 1h, 14d)")]
+    [InlineData("2w", "is not a duration (a whole number with a unit: 500ms, 30s, 5m, 1h, 14d)")]
+    [InlineData("-1d", "is not a duration (a whole number with a unit: 500ms, 30s, 5m, 1h, 14d)")]
+    [InlineData("0d", "must be greater than zero")]
+    public async Task List_ExpiringWithin_NeedsAPositiveNumberWithAUnit(string value, string why)
+    {
+        var result = await Certs("list", "--expiring-within", value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--expiring-within: '{value}' {why}", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, result.Stdout);
+    }
+
+    [Fact]
+    public async Task List_ExpiringWithin_AcceptsEveryUnit()
+    {
+        await ImportAsync("units.test"); // valid for 90 days
+
+        foreach ((string value, int expectedExit) in new[] { ("1000d", 0), ("2400h", 0), ("200000m", 0), ("1d", 1), ("3600s", 1), ("500ms", 1) })
+        {
+            Assert.True(expectedExit == (await Certs("list", $"--expiring-within={value}")).ExitCode, value);
+        }
+    }
+
+    /// <summary>Imports one combined PEM per name; returns each entry's id (from the "imported" lines).</summary>
+    private async Task<Dictionary<string, string>> ImportAsync(params string[] names)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            string pem = Path.Combine(_root, name.Replace('*', '_') + ".pem");
+            Issue(name).WriteCombined(pem);
+            var import = await Certs("import", pem);
+            Assert.True(import.ExitCode == 0, import.Stdout + import.Stderr);
+            ids[name] = Regex.Match(import.Stdout, @"^imported (\S+) ", RegexOptions.Multiline).Groups[1].Value;
+        }
+
+        return ids;
+    }
+
+    private string EntryPath(string id) => Path.Combine(StoreDir, id + ".tcert");
+
+    /// <summary>Flips the last ciphertext byte: only AES-GCM can notice.</summary>
+    private void Tamper(string id)
+    {
+        byte[] file = File.ReadAllBytes(EntryPath(id));
+        file[^1] ^= 0x01;
+        File.WriteAllBytes(EntryPath(id), file);
+    }
+
+    [Fact]
+    public async Task Certs_DaemonOnlyVariablesBroken_ValidatesOnlyTheStoreVariables()
+    {
+        // The operator's environment file is shared with the daemon, whose certificate folder and listeners may not
+        // exist or parse on the machine where certs runs: only TERMINATOR_STORE_* matter to the store commands.
+        Dictionary<string, string> env = Env();
+        env["TERMINATOR_CERT_DIR"] = Path.Combine(_root, "no-such-cert-dir");
+        env["TERMINATOR_HTTPS_LISTEN"] = "not-an-endpoint";
+        env["TERMINATOR_HANDSHAKE_TIMEOUT"] = "10x";
+        Issue("vars.test").WriteCombined(Path.Combine(_root, "vars.pem"));
+
+        var import = await CertsWith(env, "import", Path.Combine(_root, "vars.pem"));
+        Assert.True(import.ExitCode == 0, import.Stdout + import.Stderr);
+        var list = await CertsWith(env, "list");
+        Assert.True(list.ExitCode == 0, list.Stdout + list.Stderr);
+        Assert.Contains("vars.test", list.Stdout, StringComparison.Ordinal);
+
+        // No key at all: the complaint is about the key, not about the (missing) default certificate folder.
+        var noKey = await CertsWith(new Dictionary<string, string> { ["TERMINATOR_CERT_DIR"] = Path.Combine(_root, "no-such-cert-dir") }, "list");
+        Assert.Equal(2, noKey.ExitCode);
+        Assert.StartsWith("terminator certs: TERMINATOR_STORE_KEY: not set", noKey.Stderr, StringComparison.Ordinal);
+        var nothingSet = await CertsWith(new Dictionary<string, string>(), "list");
+        Assert.Equal(2, nothingSet.ExitCode);
+        Assert.StartsWith("terminator certs: TERMINATOR_STORE_KEY: not set", nothingSet.Stderr, StringComparison.Ordinal);
+
+        // The store variables themselves are still validated, naming the variable.
+        Dictionary<string, string> badDir = Env();
+        string file = Path.Combine(_root, "a-file");
+        await File.WriteAllTextAsync(file, "x");
+        badDir["TERMINATOR_STORE_DIR"] = file;
+        var storeDirIsFile = await CertsWith(badDir, "list");
+        Assert.Equal(2, storeDirIsFile.ExitCode);
+        Assert.StartsWith($"terminator certs: TERMINATOR_STORE_DIR: '{file}' is a file, expected a directory", storeDirIsFile.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Remove_UnreadableEntry_ByIdDeletesIt_ByNameSaysHowToRemoveIt()
+    {
+        Dictionary<string, string> ids = await ImportAsync("good.test", "tampered.test");
+        Tamper(ids["tampered.test"]);
+
+        // A second writer under another key (a foreign entry): just as unreadable.
+        using (var otherKey = Terminator.Configuration.StoreKey.Generate())
+        {
+            var foreign = new Terminator.Storage.DirectoryCertificateStore(StoreDir, otherKey);
+            IssuedCertificate issued = Issue("foreign.test");
+            await foreign.PutAsync(CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, "test"));
+        }
+
+        string foreignId = Path.GetFileNameWithoutExtension(Directory.GetFiles(StoreDir, "foreign.test.*").Single());
+
+        // By name: the names of an unreadable entry are unknown, so say so and point at the ids.
+        var byName = await Certs("remove", "tampered.test");
+        Assert.Equal(3, byName.ExitCode);
+        Assert.Contains("cannot be read", byName.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"terminator certs remove {ids["tampered.test"]}", byName.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"terminator certs remove {foreignId}", byName.Stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(EntryPath(ids["tampered.test"])));
+
+        // By id: the file goes, and the output says its names could not be read.
+        var byId = await Certs("remove", ids["tampered.test"]);
+        Assert.True(byId.ExitCode == 0, byId.Stdout + byId.Stderr);
+        Assert.Matches($@"(?m)^removed {Regex.Escape(ids["tampered.test"])} \(unreadable: authentication failed.*; its names are unknown\)", byId.Stdout);
+        Assert.False(File.Exists(EntryPath(ids["tampered.test"])));
+
+        var foreignById = await Certs("remove", foreignId);
+        Assert.True(foreignById.ExitCode == 0, foreignById.Stdout + foreignById.Stderr);
+        Assert.False(File.Exists(EntryPath(foreignId)));
+
+        // Nothing unreadable is left: the store is clean again and the good entry untouched.
+        var list = await Certs("list");
+        Assert.Equal(0, list.ExitCode);
+        Assert.Contains("good.test", list.Stdout, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, list.Stderr);
+
+        // A store whose only entry was tampered with looks like a wrong key to list, yet the entry can still go by id
+        // (deleting writes nothing under the key).
+        Tamper(ids["good.test"]);
+        var onlyTampered = await Certs("list");
+        Assert.Equal(2, onlyTampered.ExitCode);
+        Assert.Contains("does not decrypt the store", onlyTampered.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"terminator certs remove {ids["good.test"]}", onlyTampered.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, (await Certs("remove", ids["good.test"])).ExitCode);
+        Assert.Empty(Directory.GetFiles(StoreDir));
+        AssertNoKeyMaterial();
+    }
+
+    [Fact]
+    public async Task List_SkippedEntries_EachReportedOnStderrWithPathAndReason_ExitCode3()
+    {
+        Dictionary<string, string> ids = await ImportAsync("fine.test", "tampered.test", "torn.test");
+        Tamper(ids["tampered.test"]);
+        byte[] torn = await File.ReadAllBytesAsync(EntryPath(ids["torn.test"]));
+        await File.WriteAllBytesAsync(EntryPath(ids["torn.test"]), torn[..(torn.Length / 2)]);
+
+        var list = await Certs("list");
+
+        Assert.Equal(3, list.ExitCode);
+        Assert.Contains("fine.test", list.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("tampered.test", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"{EntryPath(ids["tampered.test"])}: authentication failed", list.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{EntryPath(ids["torn.test"])}: truncated", list.Stderr, StringComparison.Ordinal);
+
+        var help = await Certs("list", "--help");
+        Assert.Contains("3  ", help.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_NameServedByWildcard_FindsTheEntryTheServerWouldUse()
+    {
+        Dictionary<string, string> ids = await ImportAsync("*.two.test", "exact.two.test");
+
+        var viaWildcard = await Certs("show", "a.two.test");
+        Assert.True(viaWildcard.ExitCode == 0, viaWildcard.Stdout + viaWildcard.Stderr);
+        Assert.Contains($"id:          {ids["*.two.test"]}", viaWildcard.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(ids["exact.two.test"], viaWildcard.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^serves:\s+a\.two\.test via \*\.two\.test", viaWildcard.Stdout);
+
+        // The exact name wins over the wildcard, as in a handshake.
+        var exact = await Certs("show", "EXACT.two.test.");
+        Assert.Equal(0, exact.ExitCode);
+        Assert.Contains($"id:          {ids["exact.two.test"]}", exact.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(ids["*.two.test"], exact.Stdout, StringComparison.Ordinal);
+
+        // An id shows that entry; a wildcard covers exactly one label.
+        var byId = await Certs("show", ids["*.two.test"]);
+        Assert.Equal(0, byId.ExitCode);
+        Assert.Contains("names:       *.two.test", byId.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, (await Certs("show", "a.b.two.test")).ExitCode);
+        Assert.Equal(1, (await Certs("show", "two.test")).ExitCode);
+    }
+
     private void AssertNoKeyMaterial(params string[] moreSecrets)
     {
         string all = string.Join('\n', _outputs);

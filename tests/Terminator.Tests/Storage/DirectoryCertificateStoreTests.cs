@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Terminator.Certificates;
 using Terminator.Configuration;
+using Terminator.Diagnostics;
 using Terminator.Samples.Certificates;
 using Terminator.Storage;
 using Terminator.Tests.TestHelpers;
@@ -16,15 +17,18 @@ public sealed class DirectoryCertificateStoreTests : IDisposable
     public void Dispose() => _ctx.Dispose();
 
     [Fact]
-    public async Task Put_ThenLoad_RoundTripsChainKeyAndMetadata()
+    public async Task Put_ThenServe_RoundTripsChainKeyAndMetadata()
     {
         (CertificateEntry original, _) = _ctx.Issue(["click.shop.example", "email.shop.example"]);
         StoredCertificateInfo info = await _ctx.Store.PutAsync(original);
 
         Assert.Equal(CertificateStoreId.For(original), info.Id);
         Assert.StartsWith("click.shop.example.ecdsa.", info.Id, StringComparison.Ordinal);
-        CertificateEntry? loaded = await _ctx.Store.LoadAsync(info.Id);
-        Assert.NotNull(loaded);
+        // Read back the way the daemon reads it: the watcher's index entry, materialised as a handshake would.
+        (CertificateMap served, CertificateReloadResult result) = await _ctx.ServeAsync();
+        Assert.Equal(1, result.Added);
+        Assert.True(served.TryGet("email.shop.example"u8, out CertificateEntry? loaded));
+        Assert.Equal(info.Location, loaded.Source);
         Assert.Equal(original.Certificate.Thumbprint, loaded.Certificate.Thumbprint);
         Assert.True(loaded.Certificate.HasPrivateKey);
         Assert.Equal(original.Names, loaded.Names);
@@ -55,9 +59,13 @@ public sealed class DirectoryCertificateStoreTests : IDisposable
         StoredCertificateInfo rsaInfo = await _ctx.Store.PutAsync(rsa);
 
         Assert.NotEqual(ecInfo.Id, rsaInfo.Id);
-        CertificateStoreLoadResult all = await _ctx.Store.LoadAllAsync();
-        Assert.Equal(2, all.Entries.Count);
-        Assert.Contains(all.Entries, e => e.KeyAlgorithm == "RSA 2048" && e.Certificate.HasPrivateKey);
+        (CertificateMap served, CertificateReloadResult result) = await _ctx.ServeAsync();
+        Assert.Equal(2, result.Added);
+        Assert.True(served.TryGet("both.example"u8, clientAcceptsEcdsa: false, out CertificateEntry? forRsaClients));
+        Assert.Equal("RSA 2048", forRsaClients.KeyAlgorithm);
+        Assert.True(forRsaClients.Certificate.HasPrivateKey);
+        Assert.True(served.TryGet("both.example"u8, clientAcceptsEcdsa: true, out CertificateEntry? forEcdsaClients));
+        Assert.Equal(ecInfo.Location, forEcdsaClients.Source);
     }
 
     [Fact]
@@ -100,8 +108,10 @@ public sealed class DirectoryCertificateStoreTests : IDisposable
 
         Assert.True(await _ctx.Store.RemoveAsync(info.Id));
         Assert.False(await _ctx.Store.RemoveAsync(info.Id));
-        Assert.Null(await _ctx.Store.LoadAsync(info.Id));
+        Assert.False(File.Exists(info.Location));
         Assert.Empty((await _ctx.Store.ListAsync()).Entries);
+        (CertificateMap served, _) = await _ctx.ServeAsync();
+        Assert.False(served.TryGet("gone.example"u8, out _));
     }
 
     [Fact]
@@ -133,52 +143,76 @@ public sealed class DirectoryCertificateStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task LoadAll_WrongKey_EveryEntryFailsAuthentication_KeyDecryptsNothing()
+    public async Task WrongKey_DaemonRefusesToStartNamingTheKey_ListSaysKeyDecryptsNothing()
     {
         await _ctx.PutAsync("a.example");
         await _ctx.PutAsync("b.example");
         using StoreKey other = StoreKey.Generate();
         var wrong = new DirectoryCertificateStore(_ctx.StoreDirectory, other);
 
-        CertificateStoreLoadResult result = await wrong.LoadAllAsync();
+        (CertificateMap served, CertificateReloadResult result) = await _ctx.ServeAsync(wrong);
+        Assert.Equal(0, result.Added);
+        Assert.Equal(0, served.Count);
+        Assert.Equal(2, result.Errors.Count);
+        Assert.All(result.Errors, e =>
+        {
+            Assert.True(e.AuthenticationFailed);
+            Assert.Contains("different key than TERMINATOR_STORE_KEY", e.Reason, StringComparison.Ordinal);
+        });
 
-        Assert.Empty(result.Entries);
-        Assert.True(result.KeyDecryptsNothing);
-        Assert.Equal(2, result.Problems.Count);
-        Assert.All(result.Problems, p => Assert.Contains("different key than TERMINATOR_STORE_KEY", p.Reason, StringComparison.Ordinal));
+        // The daemon's own start-up decision over that result: one line naming the key, exit 2.
+        (Terminator.Daemon.CertificateSources? sources, string? fatal) = await OpenLikeTheDaemonAsync(other);
+        Assert.Null(sources);
+        Assert.Equal($"TERMINATOR_STORE_KEY does not decrypt the store at {_ctx.Store.Directory} (2 entries fail authentication; wrong key?)", fatal);
+        (sources, fatal) = await OpenLikeTheDaemonAsync(_ctx.Key);
+        Assert.Null(fatal);
+        sources!.Dispose();
+
         Assert.True((await wrong.ListAsync()).KeyDecryptsNothing);
-        Assert.False((await _ctx.Store.LoadAllAsync()).KeyDecryptsNothing);
+        Assert.False((await _ctx.Store.ListAsync()).KeyDecryptsNothing);
     }
 
     [Fact]
-    public async Task LoadAll_OneGoodOneTorn_ServesGoodReportsTornWithPath()
+    public async Task OneGoodOneTorn_ServesGoodReportsTornWithPath()
     {
         await _ctx.PutAsync("good.example");
         (StoredCertificateInfo torn, _) = await _ctx.PutAsync("torn.example");
         byte[] file = await File.ReadAllBytesAsync(torn.Location);
         await File.WriteAllBytesAsync(torn.Location, file[..(file.Length / 2)]);
 
-        CertificateStoreLoadResult result = await _ctx.Store.LoadAllAsync();
+        (CertificateMap served, CertificateReloadResult result) = await _ctx.ServeAsync();
 
-        Assert.Equal("good.example", Assert.Single(result.Entries).Names[0]);
-        CertificateStoreProblem problem = Assert.Single(result.Problems);
-        Assert.Equal(torn.Location, problem.Location);
+        Assert.Equal(1, result.Added);
+        Assert.True(served.TryGet("good.example"u8, out _));
+        Assert.False(served.TryGet("torn.example"u8, out _));
+        CertificateLoadError problem = Assert.Single(result.Errors);
+        Assert.Equal(torn.Location, problem.Path);
         Assert.Contains("truncated", problem.Reason, StringComparison.Ordinal);
-        Assert.False(result.KeyDecryptsNothing);
+        Assert.False(problem.AuthenticationFailed);
+        Assert.False((await _ctx.Store.ListAsync()).KeyDecryptsNothing);
     }
 
     [Fact]
-    public async Task LoadAsync_TamperedEntry_ThrowsWithPathAndReason()
+    public async Task TamperedEntry_ReportedWithPathAndReason_NeverServed()
     {
         (StoredCertificateInfo info, _) = await _ctx.PutAsync("tampered.example");
         byte[] file = await File.ReadAllBytesAsync(info.Location);
         file[^1] ^= 0x01;
         await File.WriteAllBytesAsync(info.Location, file);
 
-        CertificateLoadException ex = await Assert.ThrowsAsync<CertificateLoadException>(() => _ctx.Store.LoadAsync(info.Id).AsTask());
-        Assert.Equal(info.Location, ex.Path);
-        Assert.Contains("authentication failed", ex.Message, StringComparison.Ordinal);
+        (CertificateMap served, CertificateReloadResult result) = await _ctx.ServeAsync();
+
+        Assert.False(served.TryGet("tampered.example"u8, out _));
+        CertificateLoadError problem = Assert.Single(result.Errors);
+        Assert.Equal(info.Location, problem.Path);
+        Assert.True(problem.AuthenticationFailed);
+        Assert.Contains("authentication failed", problem.Reason, StringComparison.Ordinal);
     }
+
+    private Task<(Terminator.Daemon.CertificateSources? Sources, string? Fatal)> OpenLikeTheDaemonAsync(StoreKey key) =>
+        Terminator.Daemon.CertificateSources.OpenAsync(
+            TerminatorOptions.Default with { StoreKey = key, StoreDirectory = _ctx.StoreDirectory, CertDirectory = null },
+            new CertificateMap(), TerminatorLog.Silent);
 
     [Fact]
     public async Task Store_IgnoresHiddenTempFilesAndOtherExtensions()
@@ -200,6 +234,7 @@ public sealed class DirectoryCertificateStoreTests : IDisposable
     [InlineData("")]
     public async Task Id_Invalid_Rejected(string id)
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => _ctx.Store.LoadAsync(id).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => _ctx.Store.RemoveAsync(id).AsTask());
+        Assert.Throws<ArgumentException>(() => _ctx.Store.PathFor(id));
     }
 }

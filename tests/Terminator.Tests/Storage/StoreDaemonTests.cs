@@ -96,6 +96,37 @@ public sealed partial class StoreDaemonTests : IDisposable
         Assert.DoesNotContain(wrong, daemon.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Daemon_Sighup_ReloadsAndKeepsServing_SigtermStillDrainsToExit0()
+    {
+        string storeDir = Path.Combine(_root, "store");
+        var env = new Dictionary<string, string>
+        {
+            ["TERMINATOR_STORE_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["TERMINATOR_STORE_DIR"] = storeDir,
+        };
+        _authority.Issue(["hup.stored.test"]).WriteCombined(Path.Combine(_root, "hup.pem"));
+        Assert.Equal(0, (await StoreCli.RunAsync(env, "import", Path.Combine(_root, "hup.pem"))).ExitCode);
+
+        await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>(env)
+        {
+            ["TERMINATOR_HTTPS_LISTEN"] = "127.0.0.1:0",
+            ["TERMINATOR_HTTP_LISTEN"] = "off",
+        });
+        await daemon.WaitForLineAsync(ReadyLine(), TimeSpan.FromSeconds(30));
+
+        daemon.Signal(DaemonProcess.SIGHUP);
+        await daemon.WaitForLineAsync(ReloadLine(), TimeSpan.FromSeconds(15));
+        Assert.False(daemon.HasExited);
+
+        daemon.Signal(DaemonProcess.SIGTERM);
+        Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        Assert.DoesNotContain("reload failed", daemon.StandardError, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"reload: 1 certificates, 1 names")]
+    private static partial Regex ReloadLine();
+
     [GeneratedRegex(@"ready: \d+ names from (?<count>\d+) certificates; https (?<https>[^;,]+)")]
     private static partial Regex ReadyLine();
 }

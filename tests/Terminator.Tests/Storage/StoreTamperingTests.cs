@@ -1,3 +1,4 @@
+using Terminator.Certificates;
 using Terminator.Storage;
 
 namespace Terminator.Tests.Storage;
@@ -56,10 +57,13 @@ public sealed class StoreTamperingTests : IDisposable
         byte[] file = await File.ReadAllBytesAsync(info.Location);
         await File.WriteAllBytesAsync(info.Location, file[..(keep >= 0 ? keep : file.Length + keep)]);
 
-        CertificateStoreLoadResult result = await _ctx.Store.LoadAllAsync();
+        (CertificateMap served, CertificateReloadResult result) = await _ctx.ServeAsync();
 
-        Assert.Empty(result.Entries);
-        Assert.Matches("truncated|empty file", Assert.Single(result.Problems).Reason);
+        Assert.Equal(0, served.Count);
+        CertificateLoadError problem = Assert.Single(result.Errors);
+        Assert.Equal(info.Location, problem.Path);
+        Assert.Matches("truncated|empty file", problem.Reason);
+        Assert.Matches("truncated|empty file", Assert.Single((await _ctx.Store.ListAsync()).Problems).Reason);
     }
 
     [Fact]
@@ -72,12 +76,13 @@ public sealed class StoreTamperingTests : IDisposable
         await File.WriteAllBytesAsync(a.Location, fileB);
         await File.WriteAllBytesAsync(b.Location, fileA);
 
-        CertificateStoreLoadResult result = await _ctx.Store.LoadAllAsync();
+        (CertificateMap served, CertificateReloadResult result) = await _ctx.ServeAsync();
 
-        Assert.Empty(result.Entries);
-        Assert.Equal(2, result.Problems.Count);
-        Assert.All(result.Problems, p => Assert.Contains("renamed or swapped", p.Reason, StringComparison.Ordinal));
-        Assert.False(result.KeyDecryptsNothing); // the key is right; the files are wrong
+        Assert.Equal(0, served.Count);
+        Assert.Equal(2, result.Errors.Count);
+        Assert.All(result.Errors, e => Assert.Contains("renamed or swapped", e.Reason, StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Errors, e => e.AuthenticationFailed); // the key is right; the files are wrong
+        Assert.False((await _ctx.Store.ListAsync()).KeyDecryptsNothing);
     }
 
     [Fact]

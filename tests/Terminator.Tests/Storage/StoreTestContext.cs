@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Terminator.Certificates;
 using Terminator.Configuration;
+using Terminator.Diagnostics;
 using Terminator.Samples.Certificates;
 using Terminator.Storage;
 
@@ -34,6 +35,16 @@ public sealed class StoreTestContext : IDisposable
     {
         (CertificateEntry entry, IssuedCertificate issued) = Issue(names);
         return (await Store.PutAsync(entry), issued);
+    }
+
+    /// <summary>Loads the store the way the daemon does, a <see cref="CertificateDirectoryWatcher"/> over its entry files
+    /// (<see cref="StoreCertificateFileSet"/>), into a fresh map; what failed is returned, not logged.</summary>
+    internal async Task<(CertificateMap Map, CertificateReloadResult Result)> ServeAsync(DirectoryCertificateStore? store = null)
+    {
+        var map = new CertificateMap();
+        using var watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(store ?? Store), map, TerminatorLog.Silent, Timeout.InfiniteTimeSpan);
+        CertificateReloadResult result = await watcher.RescanAsync(logFailures: false);
+        return (map, result);
     }
 
     /// <summary>Offsets in a v1 entry file: (header start, header length, nonce, tag, ciphertext).</summary>

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using Terminator.Configuration;
+
+namespace Terminator.Daemon;
+
+/// <summary>
+/// The command line: <c>terminator</c> (no arguments: the daemon, configured by the environment alone),
+/// <c>terminator demo</c>, <c>terminator certs import|list|show|remove</c>, <c>--help</c> at every level. A usage error
+/// is reported on stderr, one line per problem naming the command and its <c>--help</c>, with exit code 2 (the daemon's
+/// code for configuration errors) rather than System.CommandLine's default 1, which the certs commands use for
+/// "nothing matched".
+/// </summary>
+internal static class TerminatorCommandLine
+{
+    /// <summary>Exit code of a usage error, as for a configuration error.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Parses <paramref name="args"/> and runs the command they name.</summary>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        RootCommand root = Create();
+        // No response files: an import path that starts with '@' is a path, not a file of arguments.
+        ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parsed.Action is ParseErrorAction)
+        {
+            // One line: what was typed and not understood matters more than what is missing because of it
+            // ("certs lsit" is an unknown word, not a missing command).
+            string command = CommandPath(parsed.CommandResult.Command);
+            ParseError problem = parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+                ?? parsed.Errors[0];
+            await error.WriteLineAsync($"{command}: {problem.Message.TrimEnd('.')} (see '{command} --help')").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        var invocation = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            // The daemon drains on SIGTERM for up to TERMINATOR_DRAIN_TIMEOUT (ShutdownSignal); System.CommandLine's own
+            // handler would cancel it and force an exit after its timeout.
+            ProcessTerminationTimeout = null,
+            // An unexpected exception stays an unhandled exception (stack trace, non-zero exit), as before.
+            EnableDefaultExceptionHandler = false,
+        };
+        return await parsed.InvokeAsync(invocation).ConfigureAwait(false);
+    }
+
+    /// <summary>The whole command tree.</summary>
+    internal static RootCommand Create()
+    {
+        var root = new RootCommand("Terminator: TLS terminator for email tracking domains (SNI certificates, HTTP/1.1 proxy).");
+        root.Directives.Clear(); // no [diagram] or [suggest]: nothing but the documented surface
+        root.SetAction((_, _) => DaemonCommand.RunAsync());
+
+        var demo = new Command("demo", "Run the embedded default (throwaway CA, sample origin, 127.0.0.1 ports).");
+        demo.SetAction((_, _) => DemoCommand.RunAsync());
+        root.Subcommands.Add(demo);
+
+        root.Subcommands.Add(CertsCommand.Create());
+
+        // "terminator help" kept from before System.CommandLine; --help is the documented spelling.
+        var help = new Command("help", "Show the help text.") { Hidden = true };
+        help.SetAction(parsed =>
+        {
+            TerminatorEnvironment.WriteHelp(parsed.InvocationConfiguration.Output);
+            return 0;
+        });
+        root.Subcommands.Add(help);
+
+        HelpOption helpOption = root.Options.OfType<HelpOption>().Single();
+        helpOption.Action = new TerminatorHelpAction((HelpAction)helpOption.Action!);
+        return root;
+    }
+
+    /// <summary>"terminator certs list" for the list command: the words that reach it.</summary>
+    internal static string CommandPath(Command command)
+    {
+        var names = new List<string>();
+        for (Command? current = command; current is not null; current = current.Parents.OfType<Command>().FirstOrDefault())
+        {
+            names.Add(current is RootCommand ? "terminator" : current.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+}
