@@ -1,4 +1,5 @@
 using System.Net;
+using Terminator.Acme;
 using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
@@ -27,7 +28,10 @@ internal sealed class TerminatorServer : IAsyncDisposable
     private readonly ConnectionLimiter _limiter;
     private bool _stopped;
 
-    public TerminatorServer(TerminatorOptions options, CertificateMap certificates, CertificateEntry? defaultCertificate, TerminatorLog log)
+    /// <param name="challenges">ACME challenges to answer (HTTP-01 on both ports before anything goes upstream, TLS-ALPN-01
+    /// on the TLS port); null when ACME is off.</param>
+    public TerminatorServer(TerminatorOptions options, CertificateMap certificates, CertificateEntry? defaultCertificate, TerminatorLog log,
+        AcmeChallengeTable? challenges = null)
     {
         // Applying the TLS 1.2 suite policy here would be too late if anything in the process has already handshaken
         // (it would silently not take) and unsafe while another thread builds an SSL_CTX: the process must do it first.
@@ -65,12 +69,16 @@ internal sealed class TerminatorServer : IAsyncDisposable
             UpstreamTimeout = options.UpstreamTimeout,
             ForwardedHeaders = options.ForwardedHeaders == ForwardedHeadersPolicy.Append ? ForwardedHeadersMode.Append : ForwardedHeadersMode.Replace,
             HostCheck = options.HostCheck,
+            EdgeResponder = challenges,
         };
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp, options.MaxConnectionsPerIpIpv6Prefix);
         _selector = new SniCertificateSelector(certificates);
         DefaultCertificate = defaultCertificate;
         _httpPipeline = new Http1ProxyStep(context).OnConnectionAsync;
-        _httpsPipeline = new TlsHandshakeStep(_selector, _httpPipeline, options.HandshakeTimeout, Metrics, log).OnConnectionAsync;
+        // RFC 8737 §3: a handshake on acme-tls/1 only proves control of the name; nothing is served over it, so the
+        // step after the handshake is to close (with close_notify).
+        TlsProtocolRoute[] routes = challenges is null ? [] : [new TlsProtocolRoute(AlpnFlags.AcmeTls1, challenges, static _ => Task.CompletedTask)];
+        _httpsPipeline = new TlsHandshakeStep(_selector, _httpPipeline, options.HandshakeTimeout, Metrics, log, routes).OnConnectionAsync;
     }
 
     public TerminatorMetrics Metrics { get; } = new();

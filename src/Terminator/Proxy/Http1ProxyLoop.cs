@@ -105,6 +105,24 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                 return;
             }
 
+            if (_context.EdgeResponder is { } responder && !HasRequestBody
+                && responder.TryWriteResponse(_request, _output, closeConnection: !_request.KeepAlive))
+            {
+                // Answered here (an ACME HTTP-01 challenge): nothing goes upstream.
+                if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
+                {
+                    EndedCleanly = false;
+                    return;
+                }
+
+                if (!_request.KeepAlive)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             if (_context.HostCheck && _connection.Tls is { } tls && !IsHostCoveredBy(tls.Certificate))
             {
                 // RFC 9110 §15.5.20: the connection was set up for another authority (one customer's certificate, another

@@ -33,6 +33,9 @@ internal sealed class ProxyContext
     /// <summary>Client-sent forwarding headers: replaced (edge default) or appended to (behind a trusted proxy).</summary>
     public ForwardedHeadersMode ForwardedHeaders { get; init; } = ForwardedHeadersMode.Replace;
 
+    /// <summary>Answers some requests without the upstream (ACME HTTP-01 challenges); null when nothing does.</summary>
+    public IEdgeResponder? EdgeResponder { get; init; }
+
     /// <summary>On TLS connections, answer 421 to a request whose Host the connection's certificate does not cover.</summary>
     public bool HostCheck { get; init; } = true;
 }

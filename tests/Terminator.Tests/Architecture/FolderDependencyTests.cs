@@ -29,7 +29,8 @@ public sealed class FolderDependencyTests
         ["Certificates"] = [.. Leaves, "Listener", "Tls"],
         ["Storage"] = [.. Leaves, "Certificates"],
         ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream"],
-        ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop"],
+        ["Acme"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http"],
+        ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop", "Acme"],
     };
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Net;
+using Terminator.Acme;
 using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
@@ -15,7 +16,7 @@ public sealed class TestTerminator : IAsyncDisposable
     public IPEndPoint Https => Server.HttpsEndPoints[0];
     public IPEndPoint Http => Server.HttpEndPoints[0];
 
-    internal static TestTerminator Start(IPEndPoint upstream, CertificateMap certificates, Func<TerminatorOptions, TerminatorOptions>? configure = null, CertificateEntry? defaultCertificate = null, TerminatorLog? log = null)
+    internal static TestTerminator Start(IPEndPoint upstream, CertificateMap certificates, Func<TerminatorOptions, TerminatorOptions>? configure = null, CertificateEntry? defaultCertificate = null, TerminatorLog? log = null, AcmeChallengeTable? challenges = null)
     {
         TerminatorOptions options = TerminatorOptions.Default with
         {
@@ -27,7 +28,7 @@ public sealed class TestTerminator : IAsyncDisposable
             HeaderTimeout = TimeSpan.FromSeconds(5),
         };
         options = configure?.Invoke(options) ?? options;
-        var server = new TerminatorServer(options, certificates, defaultCertificate, log ?? TerminatorLog.Silent);
+        var server = new TerminatorServer(options, certificates, defaultCertificate, log ?? TerminatorLog.Silent, challenges);
         server.Start();
         return new TestTerminator(server);
     }

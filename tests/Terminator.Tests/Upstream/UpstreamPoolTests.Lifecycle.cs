@@ -179,9 +179,15 @@ public partial class UpstreamPoolTests
         pool.Return(connection);
         RentReturn(pool, 100); // warm-up
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        RentReturn(pool, 10_000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of three windows: a GC started by another test's thread retires this thread's allocation context,
+        // which the counter then reports as ~8 KB "allocated" although nothing was; a real allocation shows in all three.
+        long allocated = long.MaxValue;
+        for (int window = 0; window < 3 && allocated != 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            RentReturn(pool, 10_000);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         Assert.Equal(0, allocated);
         Assert.Equal(1, pool.ConnectionsOpened);
