@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Reflection;
 using Terminator.Tests.Configuration;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Bench;
 
@@ -68,27 +68,6 @@ public sealed class MacroBenchCommandLineTests
         string dll = Path.Combine(ReadmeTests.RepositoryRoot(), typeof(MacroBenchCommandLineTests).Assembly
             .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "MacroBenchDll").Value!);
         Assert.True(File.Exists(dll), $"{dll} not built");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (string argument in commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        return await ToolProcess.RunAsync("dotnet", [dll, .. commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
     }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Terminator.Tests.Configuration;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Bench;
 
@@ -79,31 +79,18 @@ public sealed class MacroScriptTests : IDisposable
             File.CreateSymbolicLink(Path.Combine(bin, tool), real);
         }
 
-        var info = new ProcessStartInfo("/bin/bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(ReadmeTests.RepositoryRoot(), "bench", "macro.sh"));
-        info.Environment["PATH"] = bin;
-        info.Environment["POLICY_RC_D"] = PolicyRcD;
-        info.Environment["LOG"] = Log;
-        foreach ((string name, string value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        using Process process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        (int exit, string stdout, string stderr) = await ToolProcess.RunAsync("/bin/bash", [Path.Combine(ReadmeTests.RepositoryRoot(), "bench", "macro.sh")],
+            configure: info =>
+            {
+                info.Environment["PATH"] = bin;
+                info.Environment["POLICY_RC_D"] = PolicyRcD;
+                info.Environment["LOG"] = Log;
+                foreach ((string name, string value) in environment)
+                {
+                    info.Environment[name] = value;
+                }
+            });
+        return (exit, stdout + stderr);
     }
 
     private static async Task Fake(string bin, string name, string body)

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
 using Terminator.Certificates;
 using Terminator.Diagnostics;
 using Terminator.Samples.Certificates;
@@ -162,22 +160,6 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
         file[^1] ^= 0x01;
         File.WriteAllBytes(path, file);
         File.SetLastWriteTimeUtc(path, written.AddSeconds(1));
-    }
-
-    /// <summary>A log whose lines can be read while the watcher writes.</summary>
-    private sealed class LogLines : TextWriter
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public LogLines() => Log = new TerminatorLog(LogSeverity.Debug, this);
-
-        public TerminatorLog Log { get; }
-
-        public IReadOnlyList<string> Lines => [.. _lines];
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void WriteLine(string? value) => _lines.Enqueue(value ?? string.Empty);
     }
 
     public void Dispose()

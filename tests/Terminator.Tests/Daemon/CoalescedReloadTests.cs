@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
 using Terminator.Daemon;
 using Terminator.Diagnostics;
 using Terminator.Tests.TestHelpers;
@@ -101,21 +99,5 @@ public sealed class CoalescedReloadTests
 
             seen = before;
         }
-    }
-
-    /// <summary>A log whose lines can be read while the reload writes.</summary>
-    private sealed class LogLines : TextWriter
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public LogLines() => Log = new TerminatorLog(LogSeverity.Debug, this);
-
-        public TerminatorLog Log { get; }
-
-        public IReadOnlyList<string> Lines => [.. _lines];
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void WriteLine(string? value) => _lines.Enqueue(value ?? string.Empty);
     }
 }

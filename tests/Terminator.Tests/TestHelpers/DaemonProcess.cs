@@ -44,16 +44,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
             info.ArgumentList.Add(arguments);
         }
 
-        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("TERMINATOR_", StringComparison.Ordinal)).ToList())
-        {
-            info.Environment.Remove(key);
-        }
-
-        foreach ((string key, string value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
+        ToolProcess.UseTerminatorEnvironment(info, environment);
         return new DaemonProcess(Process.Start(info)!);
     }
 
@@ -101,25 +92,8 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     /// <summary>Runs a command line tool to completion (bounded) and returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunToolAsync(string file, IEnumerable<string> arguments, string? standardInput = null, TimeSpan? timeout = null)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (string argument in arguments) info.ArgumentList.Add(argument);
-        using Process process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (standardInput is not null) await process.StandardInput.WriteAsync(standardInput);
-        process.StandardInput.Close();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        (int exit, string stdout, string stderr) = await ToolProcess.RunAsync(file, arguments, timeout ?? TimeSpan.FromSeconds(20), standardInput);
+        return (exit, stdout + stderr);
     }
 
     public async ValueTask DisposeAsync()
