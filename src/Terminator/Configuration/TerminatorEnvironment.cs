@@ -10,7 +10,7 @@ namespace Terminator.Configuration;
 /// Loads <see cref="TerminatorOptions"/> from <c>TERMINATOR_*</c> environment variables and validates them up front,
 /// like <c>nginx -t</c>: the first problem becomes one line naming the variable, and the daemon exits with code 2.
 /// </summary>
-internal static class TerminatorEnvironment
+internal static partial class TerminatorEnvironment
 {
     /// <summary>Every variable name starts with this prefix.</summary>
     public const string Prefix = "TERMINATOR_";
@@ -144,6 +144,7 @@ internal static class TerminatorEnvironment
                 u = ok ? o with { LogLevel = level } : o;
                 return ok ? null : $"'{v}' is not a log level (expected debug, info, warn or error)";
             }),
+        .. AcmeSpecs,
     ];
 
     /// <summary>Every supported variable with its default and meaning, in documentation order.</summary>

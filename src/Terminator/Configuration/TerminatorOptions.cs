@@ -117,6 +117,9 @@ internal sealed record TerminatorOptions
     /// <summary>Minimum log level: <c>debug</c>, <c>info</c>, <c>warn</c> or <c>error</c> (<c>TERMINATOR_LOG_LEVEL</c>).</summary>
     public string LogLevel { get; init; } = "info";
 
+    /// <summary>Automatic certificates (<c>TERMINATOR_ACME_*</c>).</summary>
+    public AcmeOptions Acme { get; init; } = new();
+
     /// <summary>Default <see cref="StoreDirectory"/> (<c>TERMINATOR_STORE_DIR</c>).</summary>
     public const string DefaultStoreDirectory = "/var/lib/terminator/store";
 

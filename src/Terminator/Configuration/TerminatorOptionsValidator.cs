@@ -78,6 +78,19 @@ internal static class TerminatorOptionsValidator
     /// <param name="requestTargetSet">Whether TERMINATOR_MAX_REQUEST_TARGET was given explicitly.</param>
     public static string? CrossValidate(ref TerminatorOptions options, bool requestTargetSet)
     {
+        if (options.Acme.Enabled && options.StoreKey is null)
+        {
+            // Issued certificates and the ACME account key go into the encrypted store, nowhere else.
+            return "TERMINATOR_ACME: 'on' needs the encrypted store (set TERMINATOR_STORE_KEY or TERMINATOR_STORE_KEY_FILE)";
+        }
+
+        if ((options.Acme.EabKeyId is null) != (options.Acme.EabHmacKey is null))
+        {
+            return options.Acme.EabKeyId is null
+                ? "TERMINATOR_ACME_EAB_KID: required with TERMINATOR_ACME_EAB_HMAC"
+                : "TERMINATOR_ACME_EAB_HMAC: required with TERMINATOR_ACME_EAB_KID";
+        }
+
         if (options.UnknownSni == UnknownSniPolicy.Default && options.DefaultCertificatePath is null)
         {
             return "TERMINATOR_DEFAULT_CERT: required when TERMINATOR_UNKNOWN_SNI=default";
