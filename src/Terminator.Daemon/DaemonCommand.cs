@@ -44,7 +44,8 @@ internal static class DaemonCommand
             }
         }
 
-        if (loaded == 0 && defaultCertificate is null)
+        // With ACME on, an empty store is the normal first start: certificates arrive as managed domains are issued.
+        if (loaded == 0 && defaultCertificate is null && !options.Acme.Enabled)
         {
             string variable = options.CertDirectory is null ? "TERMINATOR_STORE_DIR" : "TERMINATOR_CERT_DIR";
             await Console.Error.WriteLineAsync($"terminator: {variable}: no usable certificate in {CertificateSources.Describe(options)}").ConfigureAwait(false);
@@ -63,6 +64,8 @@ internal static class DaemonCommand
         }
 
         sources.StartWatching();
+        using var expiry = new CertificateExpiryMonitor(certificates, log);
+        expiry.Start();
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
         log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}");
 

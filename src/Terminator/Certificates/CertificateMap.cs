@@ -57,6 +57,23 @@ internal sealed partial class CertificateMap
     /// <summary>Number of names (exact and wildcard) in the map. Takes the dictionary's locks: not for hot paths.</summary>
     public int Count => _entries.Count;
 
+    /// <summary>Every certificate currently served, once each (a certificate with several names is in several choices).
+    /// O(names): for a periodic sweep, never for the handshake path.</summary>
+    public IEnumerable<CertificateEntry> EnumerateCertificates()
+    {
+        var seen = new HashSet<CertificateEntry>(ReferenceEqualityComparer.Instance);
+        foreach (KeyValuePair<string, CertificateChoice> pair in _entries)
+        {
+            foreach (CertificateCandidate candidate in pair.Value.Candidates.ToArray())
+            {
+                if (seen.Add(candidate.Entry))
+                {
+                    yield return candidate.Entry;
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// Finds the certificate for an SNI host name given as ASCII bytes (lower-case, no trailing dot, as normalised by
     /// the ClientHello parser; upper-case letters and one trailing dot are tolerated anyway). Exact match first, then
