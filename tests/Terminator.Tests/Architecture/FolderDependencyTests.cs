@@ -29,6 +29,7 @@ public sealed class FolderDependencyTests
         ["Certificates"] = [.. Leaves, "Listener", "Tls"],
         ["Storage"] = [.. Leaves, "Certificates"],
         ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream"],
+        ["Acme"] = [.. Leaves, "Listener", "Tls", "Storage"],
         ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop"],
     };
 
