@@ -109,7 +109,7 @@ internal sealed partial class AcmeClient
             }
 
             await PauseAsync(response.RetryAfter, deadline,
-                $"{challenge.Type} challenge for {challenge.Domain} still pending after {_options.ValidationTimeout.TotalSeconds:0}s", cancellationToken).ConfigureAwait(false);
+                $"{challenge.Type} challenge for {challenge.Domain} still pending after {_options.ValidationTimeout.TotalSeconds:0.#}s", cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -8,6 +8,11 @@ namespace Terminator.Acme;
 
 internal sealed partial class AcmeClient
 {
+    /// <summary><see cref="IssueAsync(IReadOnlyList{string}, AcmeKeyType, IAcmeChallengeResponder, string?, CancellationToken)"/>
+    /// with the key type of <see cref="AcmeClientOptions.DefaultKeyType"/>.</summary>
+    public Task<AcmeIssuedCertificate> IssueAsync(IReadOnlyList<string> names, IAcmeChallengeResponder responder, string? replaces,
+        CancellationToken cancellationToken) => IssueAsync(names, _options.DefaultKeyType, responder, replaces, cancellationToken);
+
     /// <summary>
     /// Issues a certificate for <paramref name="names"/> (RFC 8555 §7.4), as one story:
     /// <list type="number">
@@ -146,7 +151,7 @@ internal sealed partial class AcmeClient
                 return order;
             }
 
-            await PauseAsync(response.RetryAfter, deadline, $"{what} still {order.Status} after {timeout.TotalSeconds:0}s", cancellationToken).ConfigureAwait(false);
+            await PauseAsync(response.RetryAfter, deadline, $"{what} still {order.Status} after {timeout.TotalSeconds:0.#}s", cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -179,6 +179,33 @@ public sealed class AcmeClientErrorTests
     }
 
     [Fact]
+    public async Task IssueAsync_AuthorizationStaysPending_IsATransportFailureAfterTheValidationTimeout()
+    {
+        await using var server = new ScriptedAcmeServer(request => request.Path switch
+        {
+            "/new-order" => Order(request, "pending"),
+            "/authz/1" => new ScriptedAcmeResponse(200, Authorization("pending", "")).WithHeader("Retry-After", "1"),
+            "/chall/1" => new ScriptedAcmeResponse(200, """{"type":"http-01","status":"processing","token":"tok-1"}"""),
+            _ => null,
+        });
+        await using AcmeClient client = await AcmeClient.CreateAsync(new AcmeClientOptions
+        {
+            DirectoryUri = server.DirectoryUri,
+            ValidationTimeout = TimeSpan.FromMilliseconds(300),
+            MaxPollInterval = TimeSpan.FromMilliseconds(100), // caps the CA's Retry-After: 1
+        }, AcmeAccountKey.Generate(), CancellationToken.None);
+        var responder = new RecordingResponder();
+        using var timeout = new CancellationTokenSource(s_testTimeout);
+
+        AcmeTransportException failure = await Assert.ThrowsAsync<AcmeTransportException>(() =>
+            client.IssueAsync(["a.acme.test"], AcmeKeyType.EcdsaP256, responder, null, timeout.Token));
+
+        Assert.Equal("http-01 challenge for a.acme.test still pending after 0.3s", failure.Message);
+        Assert.True(server.Requests.Count(r => r.Path == "/authz/1") >= 3, "polled more than once within the timeout");
+        Assert.Equal(["present http-01 a.acme.test", "cleanup http-01 a.acme.test"], responder.Log);
+    }
+
+    [Fact]
     public async Task IssueAsync_Replaces_IsSentInTheNewOrder()
     {
         await using var server = new ScriptedAcmeServer(request => request.Path == "/new-order"

@@ -54,14 +54,15 @@ public sealed class AcmeClientPebbleTests(PebbleFixture fixture) : IClassFixture
     }
 
     [PebbleFact]
-    public async Task IssueAsync_Rsa2048_IssuesAnRsaCertificateWithAFreshKey()
+    public async Task IssueAsync_Rsa2048AsDefaultKeyType_IssuesAnRsaCertificateWithAFreshKey()
     {
         using var timeout = new CancellationTokenSource(s_testTimeout);
         string name = UniqueName("rsa");
         using var key = AcmeAccountKey.Generate();
-        await using AcmeClient client = await AcmeClient.CreateAsync(Options(AcmeChallengeTypes.Http01), key, timeout.Token);
+        AcmeClientOptions options = Options(AcmeChallengeTypes.Http01) with { DefaultKeyType = AcmeKeyType.Rsa2048 };
+        await using AcmeClient client = await AcmeClient.CreateAsync(options, key, timeout.Token);
 
-        using AcmeIssuedCertificate issued = await client.IssueAsync([name], AcmeKeyType.Rsa2048, fixture.Responder, null, timeout.Token);
+        using AcmeIssuedCertificate issued = await client.IssueAsync([name], fixture.Responder, null, timeout.Token);
 
         AssertChainsToPebbleRoot(issued);
         using RSA? leafKey = issued.Leaf.GetRSAPrivateKey();
