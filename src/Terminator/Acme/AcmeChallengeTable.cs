@@ -13,7 +13,7 @@ namespace Terminator.Acme;
 /// challenge certificates by domain, served to a ClientHello offering ALPN <c>acme-tls/1</c> (RFC 8737 §3). Lookups
 /// from request and SNI bytes allocate nothing; a request for an unknown token goes upstream as any other request.
 /// </summary>
-internal sealed class AcmeChallengeTable : IEdgeResponder, ITlsCertificateSelector
+internal sealed class AcmeChallengeTable : IEdgeResponder, ITlsCertificateSelector, IAcmeChallengeResponder
 {
     // RFC 8555 §8.3: the path is exactly this prefix followed by the token.
     private static ReadOnlySpan<byte> ChallengePath => "/.well-known/acme-challenge/"u8;
@@ -45,6 +45,43 @@ internal sealed class AcmeChallengeTable : IEdgeResponder, ITlsCertificateSelect
     public void AddTlsAlpn01(string domain, ITlsServerCertificate certificate) => _tlsAlpn01[domain] = certificate;
 
     public void RemoveTlsAlpn01(string domain) => _tlsAlpn01.TryRemove(domain, out _);
+
+    /// <inheritdoc />
+    public ValueTask PresentAsync(AcmeChallengeResponse challenge, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(challenge);
+        if (challenge.Type == AcmeChallengeTypes.TlsAlpn01)
+        {
+            AddTlsAlpn01(challenge.Domain, challenge.TlsAlpnCertificate
+                ?? throw new ArgumentException("a tls-alpn-01 challenge without its certificate", nameof(challenge)));
+        }
+        else
+        {
+            AddHttp01(challenge.Token, challenge.KeyAuthorization);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask CleanupAsync(AcmeChallengeResponse challenge, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(challenge);
+        if (challenge.Type == AcmeChallengeTypes.TlsAlpn01)
+        {
+            // Only this challenge's certificate: a newer order for the same domain may have replaced it meanwhile.
+            if (challenge.TlsAlpnCertificate is { } certificate)
+            {
+                _tlsAlpn01.TryRemove(new KeyValuePair<string, ITlsServerCertificate>(challenge.Domain, certificate));
+            }
+        }
+        else
+        {
+            RemoveHttp01(challenge.Token);
+        }
+
+        return ValueTask.CompletedTask;
+    }
 
     /// <inheritdoc />
     public bool TryWriteResponse(HttpRequestHead request, IBufferWriter<byte> output, bool closeConnection)
