@@ -28,6 +28,7 @@ public sealed class FolderDependencyTests
         ["Tls"] = [.. Leaves, "Listener"],
         ["Certificates"] = [.. Leaves, "Listener", "Tls"],
         ["Storage"] = [.. Leaves, "Certificates"],
+        ["Domains"] = [.. Leaves, "Storage"],
         ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream"],
         ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop"],
     };
