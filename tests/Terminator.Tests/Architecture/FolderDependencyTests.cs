@@ -29,6 +29,7 @@ public sealed class FolderDependencyTests
         ["Certificates"] = [.. Leaves, "Listener", "Tls"],
         ["Storage"] = [.. Leaves, "Certificates"],
         ["Domains"] = [.. Leaves, "Storage"],
+        ["Admin"] = [.. Leaves, "Listener", "Http", "Domains"],
         ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream"],
         ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop"],
     };
