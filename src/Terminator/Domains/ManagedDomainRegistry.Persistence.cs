@@ -142,10 +142,12 @@ internal sealed partial class ManagedDomainRegistry
         });
     }
 
-    /// <summary>Waits for a compaction in progress, then closes the journal and releases the folder.</summary>
+    /// <summary>
+    /// Refuses further changes, waits for a compaction in progress, makes every appended change durable, closes the journal
+    /// and releases the folder (in that order, so no other process can take the folder while a file is still being written).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _compaction.ConfigureAwait(false);
         lock (_syncGate)
         {
             lock (_gate)
@@ -155,7 +157,18 @@ internal sealed partial class ManagedDomainRegistry
                     return;
                 }
 
-                _disposed = true;
+                _disposed = true; // a compaction that has not switched journals yet now returns without doing so
+            }
+        }
+
+        await _compaction.ConfigureAwait(false);
+        lock (_syncGate)
+        {
+            lock (_gate)
+            {
+                // A writer between its append and its fsync then finds its frame durable and never touches the closed handle.
+                _journal.FlushToDisk();
+                Volatile.Write(ref _durable, _appended);
                 _journal.Dispose();
             }
         }
