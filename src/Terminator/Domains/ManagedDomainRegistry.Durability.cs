@@ -67,11 +67,12 @@ internal sealed partial class ManagedDomainRegistry
             return;
         }
 
-        foreach (Action<ManagedDomainChange> handler in handlers.GetInvocationList().Cast<Action<ManagedDomainChange>>())
+        // Handler by handler, so one that throws does not keep the change from the others.
+        foreach (Delegate handler in handlers.GetInvocationList())
         {
             try
             {
-                handler(change);
+                ((Action<ManagedDomainChange>)handler)(change);
             }
             catch (Exception ex)
             {
