@@ -8,7 +8,8 @@ namespace Terminator.Daemon;
 
 /// <summary>
 /// The command line: <c>terminator</c> (no arguments: the daemon, configured by the environment alone),
-/// <c>terminator demo</c>, <c>terminator certs import|list|show|remove</c>, <c>--help</c> at every level. A usage error
+/// <c>terminator demo</c>, <c>terminator certs import|list|show|remove</c>, <c>terminator domains add|list|show|remove</c>,
+/// <c>--help</c> at every level. A usage error
 /// is reported on stderr, one line per problem naming the command and its <c>--help</c>, with exit code 2 (the daemon's
 /// code for configuration errors) rather than System.CommandLine's default 1, which the certs commands use for
 /// "nothing matched".
@@ -60,6 +61,7 @@ internal static class TerminatorCommandLine
         root.Subcommands.Add(demo);
 
         root.Subcommands.Add(CertsCommand.Create());
+        root.Subcommands.Add(DomainsCommand.Create());
 
         // "terminator help" kept from before System.CommandLine; --help is the documented spelling.
         var help = new Command("help", "Show the help text.") { Hidden = true };

@@ -8,7 +8,8 @@ namespace Terminator.Daemon;
 /// <summary>
 /// <c>--help</c>: for <c>terminator</c> itself the full text with every variable (<see cref="TerminatorEnvironment.WriteHelp"/>);
 /// for the certs commands System.CommandLine's usage, arguments and options followed by what they share (the store
-/// variables, the duration syntax and the exit codes, <see cref="CertsCommand.HelpFooter"/>).
+/// variables, the duration syntax and the exit codes, <see cref="CertsCommand.HelpFooter"/>), and for the domains commands
+/// theirs (<see cref="DomainsCommand.HelpFooter"/>).
 /// </summary>
 internal sealed class TerminatorHelpAction(HelpAction standard) : SynchronousCommandLineAction
 {
@@ -27,6 +28,10 @@ internal sealed class TerminatorHelpAction(HelpAction standard) : SynchronousCom
         if (TerminatorCommandLine.CommandPath(command).StartsWith("terminator certs", StringComparison.Ordinal))
         {
             output.WriteLine(CertsCommand.HelpFooter);
+        }
+        else if (TerminatorCommandLine.CommandPath(command).StartsWith("terminator domains", StringComparison.Ordinal))
+        {
+            output.WriteLine(DomainsCommand.HelpFooter);
         }
 
         return code;

@@ -82,25 +82,7 @@ internal sealed class StoreKey : IDisposable
     }
 
     /// <summary>A key file readable by group or others lets any local account decrypt every stored private key.</summary>
-    public static string? DescribeKeyFilePermissionProblem(string path)
-    {
-        try
-        {
-            UnixFileMode mode = File.GetUnixFileMode(path);
-            const UnixFileMode Shared = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-            if ((mode & Shared) != 0)
-            {
-                string octal = Convert.ToString((int)mode & 0x1FF, 8);
-                return $"key file '{path}' is accessible by group or others (mode {octal}); restrict it (chmod 600)";
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Already read successfully; a failed stat is not worth a second report.
-        }
-
-        return null;
-    }
+    public static string? DescribeKeyFilePermissionProblem(string path) => SecretFileMode.DescribeProblem(path, "key file");
 
     private static int? TryDecodedLength(string text)
     {

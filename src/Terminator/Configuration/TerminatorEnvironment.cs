@@ -41,6 +41,9 @@ internal static partial class TerminatorEnvironment
                 return e;
             },
             EmptyIsValue: true),
+        AdminListenSpec(),
+        AdminTokenSpec(),
+        AdminTokenFileSpec(),
         new(new("TERMINATOR_CERT_DIR", "/etc/terminator/certs", "Directory of PEM certificates (certbot, flat pairs, combined), read-only; must exist. Optional when a store key is set."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {
@@ -215,12 +218,29 @@ internal static partial class TerminatorEnvironment
         [NotNullWhen(true)] out StoreOptions? options,
         [NotNullWhen(false)] out string? error)
     {
+        options = null;
+        if (!TryLoadOnly(environment, StoreVariables, out TerminatorOptions? current, out error))
+        {
+            return false;
+        }
+
+        options = new StoreOptions(current.StoreDirectory, current.StoreKey, current.StoreKeyFile);
+        return true;
+    }
+
+    /// <summary>Applies only the variables in <paramref name="names"/> (in the table's order) to the defaults.</summary>
+    private static bool TryLoadOnly(
+        IReadOnlyDictionary<string, string?> environment,
+        IReadOnlyList<string> names,
+        [NotNullWhen(true)] out TerminatorOptions? options,
+        [NotNullWhen(false)] out string? error)
+    {
         ArgumentNullException.ThrowIfNull(environment);
         options = null;
         var current = new TerminatorOptions();
         foreach (Spec spec in Specs)
         {
-            if (!StoreVariables.Contains(spec.Info.Name))
+            if (!names.Contains(spec.Info.Name))
             {
                 continue;
             }
@@ -244,7 +264,7 @@ internal static partial class TerminatorEnvironment
             }
         }
 
-        options = new StoreOptions(current.StoreDirectory, current.StoreKey, current.StoreKeyFile);
+        options = current;
         error = null;
         return true;
     }
@@ -277,6 +297,7 @@ internal static partial class TerminatorEnvironment
         writer.WriteLine("  terminator            run the daemon from TERMINATOR_* variables");
         writer.WriteLine("  terminator demo       run the embedded default (throwaway CA, sample origin, 127.0.0.1 ports)");
         writer.WriteLine("  terminator certs ...  manage the encrypted certificate store (terminator certs --help)");
+        writer.WriteLine("  terminator domains ...  manage the domains certificates are obtained for, through the admin API (terminator domains --help)");
         writer.WriteLine("  terminator --help     show this text");
         writer.WriteLine();
         writer.WriteLine("Configuration errors are reported as one line naming the variable; the exit code is then 2.");

@@ -13,12 +13,29 @@ internal sealed record TerminatorOptions
     /// <summary>Plain-HTTP listeners (<c>TERMINATOR_HTTP_LISTEN</c>); empty when disabled with <c>off</c>.</summary>
     public IReadOnlyList<IPEndPoint> HttpListen { get; init; } = [new IPEndPoint(IPAddress.Any, 80)];
 
+    /// <summary>The admin API listener (<c>TERMINATOR_ADMIN_LISTEN</c>); null when it is <c>off</c>.</summary>
+    public IPEndPoint? AdminListen { get; init; } = DefaultAdminListen;
+
+    /// <summary>Bearer token of the admin API (<c>TERMINATOR_ADMIN_TOKEN</c> or the file named by
+    /// <c>TERMINATOR_ADMIN_TOKEN_FILE</c>); null when neither is set, in which case the API's /v1 calls are refused.</summary>
+    public AdminToken? AdminToken { get; init; }
+
+    /// <summary>The token file (<c>TERMINATOR_ADMIN_TOKEN_FILE</c>), when the token came from one; its permissions deserve a warning.</summary>
+    public string? AdminTokenFile { get; init; }
+
     /// <summary>Directory of plain PEM certificates, read-only (<c>TERMINATOR_CERT_DIR</c>); validated to exist. Null when
     /// a store key is configured, the variable is unset and the default directory does not exist (store only).</summary>
     public string? CertDirectory { get; init; } = "/etc/terminator/certs";
 
     /// <summary>Encrypted certificate store directory (<c>TERMINATOR_STORE_DIR</c>).</summary>
     public string StoreDirectory { get; init; } = DefaultStoreDirectory;
+
+    /// <summary>
+    /// Where the managed-domain registry persists (<c>Domains/ManagedDomainRegistry</c>): <c>domains/</c> under
+    /// <see cref="StoreDirectory"/>, not a variable of its own. The domains and the certificates issued for them are one
+    /// state, backed up, moved and owned (mode 700, the daemon's user) together; the store ignores sub-folders.
+    /// </summary>
+    public string DomainsDirectory => Path.Combine(StoreDirectory, DomainsSubdirectory);
 
     /// <summary>Key of the encrypted store (<c>TERMINATOR_STORE_KEY</c> or the file named by <c>TERMINATOR_STORE_KEY_FILE</c>);
     /// null when neither is set, in which case the store is not used.</summary>
@@ -119,6 +136,12 @@ internal sealed record TerminatorOptions
 
     /// <summary>Automatic certificates (<c>TERMINATOR_ACME_*</c>).</summary>
     public AcmeOptions Acme { get; init; } = new();
+
+    /// <summary>The folder under <see cref="StoreDirectory"/> that holds the managed-domain registry.</summary>
+    public const string DomainsSubdirectory = "domains";
+
+    /// <summary>Default <see cref="AdminListen"/>: loopback only, so the API is reachable from this host alone.</summary>
+    public static IPEndPoint DefaultAdminListen { get; } = new(IPAddress.Loopback, 9180);
 
     /// <summary>Default <see cref="StoreDirectory"/> (<c>TERMINATOR_STORE_DIR</c>).</summary>
     public const string DefaultStoreDirectory = "/var/lib/terminator/store";

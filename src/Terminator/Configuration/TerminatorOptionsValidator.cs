@@ -107,8 +107,19 @@ internal static class TerminatorOptionsValidator
             return $"TERMINATOR_MAX_REQUEST_TARGET: {options.MaxRequestTargetLength} exceeds TERMINATOR_MAX_HEADER_BYTES ({options.MaxHeaderBytes}); the request line is part of the head";
         }
 
+        if (options.AdminListen is { } admin && options.AdminToken is null && !IsLoopback(admin.Address))
+        {
+            // Anyone who can reach the port could add domains (and make the CA issue for them) or purge certificates.
+            return $"TERMINATOR_ADMIN_TOKEN: required when TERMINATOR_ADMIN_LISTEN ({Format(admin)}) is not a loopback address "
+                + "(set TERMINATOR_ADMIN_TOKEN or TERMINATOR_ADMIN_TOKEN_FILE, or listen on 127.0.0.1)";
+        }
+
         return FindListenerConflict(options);
     }
+
+    /// <summary>127.0.0.0/8 and ::1, also IPv4-mapped (::ffff:127.0.0.1): reachable from this host only.</summary>
+    internal static bool IsLoopback(IPAddress address) =>
+        IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 
     /// <summary>Two listeners on one port conflict when the addresses are equal or one is the wildcard (bind would fail).</summary>
     private static string? FindListenerConflict(TerminatorOptions options)
@@ -116,6 +127,7 @@ internal static class TerminatorOptionsValidator
         var all = new List<(IPEndPoint EndPoint, string Variable)>();
         foreach (IPEndPoint e in options.HttpsListen) { all.Add((e, "TERMINATOR_HTTPS_LISTEN")); }
         foreach (IPEndPoint e in options.HttpListen) { all.Add((e, "TERMINATOR_HTTP_LISTEN")); }
+        if (options.AdminListen is { } admin) { all.Add((admin, "TERMINATOR_ADMIN_LISTEN")); }
         for (int j = 1; j < all.Count; j++)
         {
             for (int i = 0; i < j; i++)

@@ -15,18 +15,10 @@ internal static class AtomicFile
 
     public static void Write(string path, ReadOnlySpan<byte> content)
     {
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-        string temp = Path.Combine(directory, $"{TempPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}");
+        (string directory, string temp) = TempPathFor(path);
         try
         {
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, // 600: the file holds ciphertext, still nobody else's business
-            };
-            using (var stream = new FileStream(temp, options))
+            using (FileStream stream = CreateTemp(temp))
             {
                 stream.Write(content);
                 stream.Flush(flushToDisk: true); // fsync(2): data on disk before the rename makes it visible
@@ -42,6 +34,48 @@ internal static class AtomicFile
 
         FlushDirectory(directory);
     }
+
+    /// <summary>
+    /// The same for content too large to hold in memory at once (a snapshot of a million managed domains):
+    /// <paramref name="writeContent"/> writes it to the temp file's stream, which is then fsynced and renamed.
+    /// </summary>
+    public static void Write(string path, Action<Stream> writeContent)
+    {
+        ArgumentNullException.ThrowIfNull(writeContent);
+        (string directory, string temp) = TempPathFor(path);
+        try
+        {
+            using (FileStream stream = CreateTemp(temp))
+            {
+                writeContent(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+
+        FlushDirectory(directory);
+    }
+
+    private static (string Directory, string Temp) TempPathFor(string path)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        return (directory, Path.Combine(directory, $"{TempPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}"));
+    }
+
+    private static FileStream CreateTemp(string temp) => new(temp, new FileStreamOptions
+    {
+        Mode = FileMode.CreateNew,
+        Access = FileAccess.Write,
+        Share = FileShare.None,
+        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, // 600: store entries hold ciphertext, still nobody else's business
+        BufferSize = 64 * 1024,
+    });
 
     /// <summary>Deletes <paramref name="path"/> durably; false when it did not exist.</summary>
     public static bool Delete(string path)

@@ -28,6 +28,8 @@ public sealed class FolderDependencyTests
         ["Tls"] = [.. Leaves, "Listener"],
         ["Certificates"] = [.. Leaves, "Listener", "Tls"],
         ["Storage"] = [.. Leaves, "Certificates"],
+        ["Domains"] = [.. Leaves, "Storage"],
+        ["Admin"] = [.. Leaves, "Listener", "Http", "Domains"],
         ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream"],
         ["Acme"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http"],
         ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop", "Acme"],
