@@ -52,10 +52,24 @@ internal static class DaemonCommand
             return 2;
         }
 
-        await using var server = new TerminatorServer(options, certificates, defaultCertificate, log);
+        AutomaticHttps? automatic = null;
+        if (options.Acme.Enabled)
+        {
+            (automatic, string? problem) = await AutomaticHttps.OpenAsync(options, certificates, log).ConfigureAwait(false);
+            if (automatic is null)
+            {
+                await Console.Error.WriteLineAsync($"terminator: {problem}").ConfigureAwait(false);
+                return 2;
+            }
+        }
+
+        await using AutomaticHttps? acme = automatic;
+        await using var server = new TerminatorServer(options, certificates, defaultCertificate, log, automatic?.Challenges);
         try
         {
             server.Start();
+            // After the listeners: challenges must be answerable before the first order goes out.
+            automatic?.Start();
         }
         catch (SocketException ex)
         {
@@ -67,7 +81,8 @@ internal static class DaemonCommand
         using var expiry = new CertificateExpiryMonitor(certificates, log);
         expiry.Start();
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
-        log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}");
+        string admin = automatic?.AdminEndPoint is { } adminEndPoint ? $"; admin {adminEndPoint}" : string.Empty;
+        log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}");
 
         using var signal = new ShutdownSignal(log: log, reload: async () =>
         {

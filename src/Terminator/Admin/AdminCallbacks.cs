@@ -20,6 +20,10 @@ internal sealed record AdminCallbacks
     /// </summary>
     public Func<string, CancellationToken, ValueTask>? PurgeCertificates { get; init; }
 
+    /// <summary><c>PUT /v1/domains/{name}?renew=true</c> for a managed domain: renew its certificate now, whatever its
+    /// schedule. Null: not available (501).</summary>
+    public Func<string, CancellationToken, ValueTask>? RenewRequested { get; init; }
+
     /// <summary>No callbacks.</summary>
     public static AdminCallbacks None { get; } = new();
 }

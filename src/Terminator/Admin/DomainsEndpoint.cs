@@ -20,6 +20,7 @@ internal sealed class DomainsEndpoint(ManagedDomainRegistry registry, AdminCallb
 
     private static readonly string[] s_listParameters = ["state", "cursor", "limit"];
     private static readonly string[] s_deleteParameters = ["purge"];
+    private static readonly string[] s_putParameters = ["renew"];
 
     /// <summary><c>GET /v1/domains?state=failed&amp;cursor=...&amp;limit=100</c>: one page in name order.</summary>
     public AdminResponse List(AdminRequest request)
@@ -97,9 +98,20 @@ internal sealed class DomainsEndpoint(ManagedDomainRegistry registry, AdminCallb
     /// <summary>Manage the domain (idempotent): 201 when it was not managed, 200 when it was.</summary>
     private async ValueTask<AdminResponse> PutAsync(AdminRequest request, string name, CancellationToken cancellationToken)
     {
-        if (!AdminQuery.TryParse(request.Query, [], out _, out string? reason))
+        if (!AdminQuery.TryParse(request.Query, s_putParameters, out Dictionary<string, string>? query, out string? reason))
         {
             return AdminResponse.Error(400, reason);
+        }
+
+        bool renew = false;
+        if (query.TryGetValue("renew", out string? renewText) && !bool.TryParse(renewText, out renew))
+        {
+            return AdminResponse.Error(400, "renew must be true or false");
+        }
+
+        if (renew && callbacks.RenewRequested is null)
+        {
+            return AdminResponse.Error(501, "renewing on request is not available (ACME is off)");
         }
 
         AdminResponse? bodyProblem = TryReadKeyTypes(request, out ManagedKeyTypes? keyTypes);
@@ -120,6 +132,13 @@ internal sealed class DomainsEndpoint(ManagedDomainRegistry registry, AdminCallb
                 log.Info($"admin: {name} now gets {keyType} certificates, asked by {request.Peer}");
                 break;
             default:
+                if (renew)
+                {
+                    // An operator's "renew now" (a key compromise, a certificate to replace before its time).
+                    log.Info($"admin: renewal of {name} requested by {request.Peer}");
+                    await callbacks.RenewRequested!(name, cancellationToken).ConfigureAwait(false);
+                }
+
                 return Ok(200, domain);
         }
 

@@ -59,6 +59,26 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
     }
 
     /// <inheritdoc />
+    public bool TryGetId(string source, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? id)
+    {
+        id = null;
+        if (!source.EndsWith(FileExtension, StringComparison.Ordinal)
+            || !string.Equals(Path.GetDirectoryName(Path.GetFullPath(source)), Directory, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        string candidate = Path.GetFileNameWithoutExtension(source);
+        if (!CertificateStoreId.IsValid(candidate))
+        {
+            return false;
+        }
+
+        id = candidate;
+        return true;
+    }
+
+    /// <inheritdoc />
     public ValueTask<CertificateStoreListing> ListAsync(CancellationToken cancellationToken = default)
     {
         var entries = new List<StoredCertificateInfo>();

@@ -25,6 +25,10 @@ internal interface ICertificateStore
     /// (same names and key family). The write is atomic: readers see the old entry or the new one.</summary>
     ValueTask<StoredCertificateInfo> PutAsync(Certificates.CertificateEntry certificate, CancellationToken cancellationToken = default);
 
+    /// <summary>The id of the entry a served certificate was loaded from, given its <c>Source</c>; false when it did not
+    /// come from this store.</summary>
+    bool TryGetId(string source, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? id);
+
     /// <summary>Removes an entry, readable or not; false when it was not stored.</summary>
     ValueTask<bool> RemoveAsync(string id, CancellationToken cancellationToken = default);
 }

@@ -31,8 +31,8 @@ public sealed class FolderDependencyTests
         ["Domains"] = [.. Leaves, "Storage"],
         ["Admin"] = [.. Leaves, "Listener", "Http", "Domains"],
         ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream"],
-        ["Acme"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http"],
-        ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop", "Acme"],
+        ["Acme"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Domains"],
+        ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop", "Acme", "Domains", "Admin"],
     };
 
     [Fact]

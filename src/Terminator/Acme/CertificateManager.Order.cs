@@ -1,0 +1,177 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Terminator.Certificates;
+using Terminator.Domains;
+using Terminator.Storage;
+
+namespace Terminator.Acme;
+
+/// <summary>One order for one domain: preflight, budget, the CA, the store, the registry, the next date.</summary>
+internal sealed partial class CertificateManager
+{
+    private async Task ProcessAsync(string name, CancellationToken stopping)
+    {
+        if (!_domains.TryGet(name, out ManagedDomain? domain))
+        {
+            return; // no longer managed
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        bool serving = domain.NotAfter is { } current && current > now;
+        if (_preflight is not null)
+        {
+            string? waiting = await _preflight.CheckAsync(name, stopping).ConfigureAwait(false);
+            if (waiting is not null)
+            {
+                await FailAsync(name, waiting, retryAfter: null, atTheCa: false, stopping).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        if (!_budget.TryTake(now, out DateTimeOffset nextOrder))
+        {
+            _queue.Schedule(name, nextOrder);
+            return;
+        }
+
+        if (serving)
+        {
+            await _domains.UpdateAsync(name, d => d with { State = ManagedDomainState.Renewing }, stopping).ConfigureAwait(false);
+        }
+
+        long started = _time.GetTimestamp();
+        var ids = new List<string>();
+        DateTimeOffset? notAfter = null;
+        DateTimeOffset? renewAt = null;
+        try
+        {
+            foreach (AcmeKeyType keyType in KeyTypesOf(domain.KeyTypes))
+            {
+                string? replaces = await ReplacesAsync(name, keyType, stopping).ConfigureAwait(false);
+                using AcmeIssuedCertificate issued = await _client.IssueAsync([name], keyType, _challenges, replaces, stopping).ConfigureAwait(false);
+                if (!_domains.TryGet(name, out _))
+                {
+                    return; // removed (and maybe purged) while the CA worked: store nothing
+                }
+
+                CertificateEntry entry = CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, $"acme:{name}");
+                StoredCertificateInfo stored = await _store.PutAsync(entry, stopping).ConfigureAwait(false);
+                ids.Add(stored.Id);
+                DateTimeOffset leafNotAfter = new(issued.Leaf.NotAfter.ToUniversalTime());
+                DateTimeOffset at = await RenewalTimeAsync(issued.Leaf, stopping).ConfigureAwait(false);
+                notAfter = notAfter is null || leafNotAfter < notAfter ? leafNotAfter : notAfter;
+                renewAt = renewAt is null || at < renewAt ? at : renewAt;
+            }
+        }
+        catch (AcmeException ex)
+        {
+            await FailAsync(name, ex.Message, ex.RetryAfter, atTheCa: true, stopping).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (ex is CertificateLoadException or IOException or UnauthorizedAccessException)
+        {
+            await FailAsync(name, $"the issued certificate could not be stored: {ex.Message}", null, atTheCa: true, stopping).ConfigureAwait(false);
+            return;
+        }
+
+        ManagedDomain? valid = await _domains.UpdateAsync(name, d => d with
+        {
+            State = ManagedDomainState.Valid,
+            NotAfter = notAfter,
+            NextRenewal = renewAt,
+            LastError = null,
+            Attempts = 0,
+            CertificateIds = ids,
+        }, stopping).ConfigureAwait(false);
+        if (valid is not null && renewAt is { } due)
+        {
+            _queue.Schedule(name, due);
+        }
+
+        _log.Info($"acme: {name}: certificate {(serving ? "renewed" : "issued")} in {_time.GetElapsedTime(started).TotalSeconds:0.0} s, valid until {notAfter:u}, renewal from {renewAt:u}");
+    }
+
+    /// <summary>Records a failure and schedules the retry. The domain keeps serving its current certificate, if any.</summary>
+    /// <param name="atTheCa">False for a preflight that did not pass: nothing was asked of the CA, the domain waits.</param>
+    private async Task FailAsync(string name, string reason, TimeSpan? retryAfter, bool atTheCa, CancellationToken stopping)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        ManagedDomain? failed = await _domains.UpdateAsync(name, d =>
+        {
+            int attempts = d.Attempts + 1;
+            bool serving = d.NotAfter is { } notAfter && notAfter > now;
+            ManagedDomainState state = atTheCa ? ManagedDomainState.Failed : serving ? ManagedDomainState.Valid : ManagedDomainState.Pending;
+            return d with
+            {
+                State = state,
+                Attempts = attempts,
+                LastError = reason.Length <= ManagedDomain.MaxLastErrorLength ? reason : reason[..ManagedDomain.MaxLastErrorLength],
+                NextRenewal = now + RenewalPolicy.Backoff(attempts, Random.Shared.NextDouble(), retryAfter),
+            };
+        }, stopping).ConfigureAwait(false);
+        if (failed?.NextRenewal is not { } retry)
+        {
+            return; // no longer managed
+        }
+
+        _queue.Schedule(name, retry);
+        if (failed.NotAfter is { } expiry && RenewalPolicy.IsUrgent(expiry, now))
+        {
+            _log.Error($"acme: {name}: renewal failing and the certificate expires {expiry:u}: {reason} (attempt {failed.Attempts}; next {retry:u})");
+        }
+        else if (atTheCa)
+        {
+            _log.Warn($"acme: {name}: {reason} (attempt {failed.Attempts}; next {retry:u})");
+        }
+        else if (_log.IsEnabled(Diagnostics.LogSeverity.Debug))
+        {
+            _log.Debug($"acme: {name}: {reason}; next check {retry:u}");
+        }
+    }
+
+    /// <summary>The ARI identifier of the certificate this order replaces (RFC 9773 §5), when the CA offers ARI.</summary>
+    private async Task<string?> ReplacesAsync(string name, AcmeKeyType keyType, CancellationToken stopping)
+    {
+        AcmeDirectory directory = await _client.GetDirectoryAsync(stopping).ConfigureAwait(false);
+        if (directory.RenewalInfo is null || !_certificates.TryGet(Encoding.ASCII.GetBytes(name), keyType == AcmeKeyType.EcdsaP256, out CertificateEntry? entry))
+        {
+            return null;
+        }
+
+        bool sameFamily = entry.KeyAlgorithm.StartsWith(keyType == AcmeKeyType.EcdsaP256 ? "ECDSA" : "RSA", StringComparison.Ordinal);
+        return sameFamily ? AcmeCertificateIdentifier.TryCreate(entry.Certificate) : null;
+    }
+
+    /// <summary>When to renew <paramref name="leaf"/>: inside the CA's ARI window when it offers one, else with a third
+    /// of the lifetime left.</summary>
+    private async Task<DateTimeOffset> RenewalTimeAsync(X509Certificate2 leaf, CancellationToken stopping)
+    {
+        double random = Random.Shared.NextDouble();
+        try
+        {
+            if (await _client.GetRenewalInfoAsync(leaf, stopping).ConfigureAwait(false) is { } window)
+            {
+                return RenewalPolicy.InWindow(window.WindowStart, window.WindowEnd, random);
+            }
+        }
+        catch (AcmeException ex)
+        {
+            _log.Debug($"acme: renewal information unavailable ({ex.Message}); renewing by lifetime");
+        }
+
+        return RenewalPolicy.RenewAt(new DateTimeOffset(leaf.NotBefore.ToUniversalTime()), new DateTimeOffset(leaf.NotAfter.ToUniversalTime()), random);
+    }
+
+    private static IEnumerable<AcmeKeyType> KeyTypesOf(ManagedKeyTypes types)
+    {
+        if ((types & ManagedKeyTypes.Ecdsa) != 0 || types == ManagedKeyTypes.None)
+        {
+            yield return AcmeKeyType.EcdsaP256;
+        }
+
+        if ((types & ManagedKeyTypes.Rsa) != 0)
+        {
+            yield return AcmeKeyType.Rsa2048;
+        }
+    }
+}
