@@ -200,6 +200,10 @@ internal sealed class AcmeTransport
             inner = inner.InnerException;
         }
 
-        return ReferenceEquals(inner, exception) ? exception.Message : $"{exception.Message} ({inner.Message})";
+        // SocketsHttpHandler already folds the socket error into its own message ("Connection refused (host:port)"):
+        // say it once.
+        return ReferenceEquals(inner, exception) || exception.Message.Contains(inner.Message, StringComparison.Ordinal)
+            ? exception.Message
+            : $"{exception.Message} ({inner.Message})";
     }
 }

@@ -88,7 +88,70 @@ internal sealed partial class CertificateManager
             _queue.Schedule(name, due);
         }
 
+        if (valid is not null)
+        {
+            await RetireAsync(name, domain.CertificateIds, ids, stopping).ConfigureAwait(false);
+        }
+
         _log.Info($"acme: {name}: certificate {(serving ? "renewed" : "issued")} in {_time.GetElapsedTime(started).TotalSeconds:0.0} s, valid until {notAfter:u}, renewal from {renewAt:u}");
+    }
+
+    /// <summary>
+    /// Removes the store entries a renewal replaced, so the store holds one certificate per key type per domain rather
+    /// than one per renewal. An old entry still being served is removed only once the new one is served (the store
+    /// watcher adds it within milliseconds; bounded wait), so no handshake finds the name without a certificate.
+    /// </summary>
+    private async Task RetireAsync(string name, IReadOnlyList<string> previous, List<string> current, CancellationToken stopping)
+    {
+        bool waited = false;
+        foreach (string id in previous)
+        {
+            if (current.Contains(id, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            if (!waited && IsServed(name, id))
+            {
+                waited = true;
+                long deadline = _time.GetTimestamp();
+                while (!AllServed(name, current) && _time.GetElapsedTime(deadline) < RetireWait)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(10), _time, stopping).ConfigureAwait(false);
+                }
+            }
+
+            await _store.RemoveAsync(id, stopping).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How long a replaced certificate may wait for its successor to be served before it is removed anyway.</summary>
+    private static readonly TimeSpan RetireWait = TimeSpan.FromSeconds(10);
+
+    private bool IsServed(string name, string id)
+    {
+        foreach (CertificateEntry entry in _certificates.CandidatesOf(name))
+        {
+            if (_store.TryGetId(entry.Source, out string? served) && served == id)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool AllServed(string name, List<string> ids)
+    {
+        foreach (string id in ids)
+        {
+            if (!IsServed(name, id))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Records a failure and schedules the retry. The domain keeps serving its current certificate, if any.</summary>
