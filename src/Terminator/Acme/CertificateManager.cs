@@ -65,6 +65,34 @@ internal sealed partial class CertificateManager : IAsyncDisposable
 
     private long _ordersCompleted;
 
+    /// <summary>Orders running now (taken from the schedule, not finished yet).</summary>
+    /// <remarks>Internal for testing.</remarks>
+    internal int OrdersInFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
+
+    /// <summary>The most orders that ran at once since start: never more than <see cref="AcmeOptions.Concurrency"/>.</summary>
+    /// <remarks>Internal for testing.</remarks>
+    internal int PeakOrdersInFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakOrdersInFlight;
+            }
+        }
+    }
+
+    private int _peakOrdersInFlight; // under _gate, with _inFlight
+
     /// <summary>Schedules every managed domain (those without a current certificate now, the others at their renewal
     /// time) and starts the loop. Domains found mid-order ("renewing") start over.</summary>
     public void Start()
@@ -193,6 +221,7 @@ internal sealed partial class CertificateManager : IAsyncDisposable
                     continue;
                 }
 
+                _peakOrdersInFlight = Math.Max(_peakOrdersInFlight, _inFlight.Count);
                 _orders.RemoveAll(static t => t.IsCompleted);
                 _orders.Add(RunOrderAsync(name, stopping));
             }
