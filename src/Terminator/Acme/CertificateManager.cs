@@ -116,7 +116,8 @@ internal sealed partial class CertificateManager : IAsyncDisposable
         }
 
         _log.Info($"acme: {_queue.Count} managed domains scheduled; next work {(_queue.NextDue is { } due ? $"at {due:u}" : "none")}; directory {_options.Directory}");
-        _loop = RunAsync(_stopping.Token);
+        // On a task of its own: with more domains due than slots, dispatching must not run on the caller's thread.
+        _loop = Task.Run(() => RunAsync(_stopping.Token));
     }
 
     /// <summary>The admin API added a domain or changed its key types: work on it now.</summary>
@@ -185,6 +186,12 @@ internal sealed partial class CertificateManager : IAsyncDisposable
                     await Task.WhenAny(sleep, wake).ConfigureAwait(false);
                     await woken.CancelAsync().ConfigureAwait(false);
                     await Task.WhenAll(sleep, wake).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                }
+                else if (_slots.CurrentCount == 0)
+                {
+                    // Due work and every slot busy: only a completion (or a new request) can change that, and both
+                    // release _wake, a completion after its slot. Looping without waiting would spin a core meanwhile.
+                    await _wake.WaitAsync(stopping).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

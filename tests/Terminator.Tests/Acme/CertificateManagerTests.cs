@@ -294,6 +294,34 @@ public sealed class CertificateManagerTests(ITestOutputHelper output)
         Assert.Equal(1, orders.Issued);
     }
 
+    [Fact]
+    public async Task MoreDueThanSlots_StartReturnsAtOnce_AndTheLoopWaitsForACompletionInsteadOfSpinning()
+    {
+        var clock = new CountingClock();
+        using var orders = new ScriptedOrders { HoldAuthorizations = true };
+        await using var ca = new ScriptedAcmeServer(orders.Answer);
+        await using var harness = new CertificateManagerHarness(clock);
+        await harness.Registry.AddOrGetAsync("first.manager.test");
+        await harness.Registry.AddOrGetAsync("second.manager.test");
+
+        // Start schedules and returns; the orders run on the manager's own tasks, whatever is due.
+        CertificateManager manager = await Task.Run(() => harness.StartManager(ca.DirectoryUri, CertificateManagerHarness.Options(ca.DirectoryUri, concurrency: 1)))
+            .WaitAsync(TimeSpan.FromSeconds(5));
+
+        // One order holds the only slot (its authorization stays pending); the other domain is due and waits for it.
+        Assert.True(await Eventually.TrueAsync(() => ca.Requests.Count(r => r.Path == "/authz/1-0") >= 3, s_wait), harness.LogText);
+        Assert.Equal(1, manager.OrdersInFlight);
+
+        long before = clock.Reads;
+        // Only the held order's completion can free the slot, and it is held for the whole window: a loop that waits reads
+        // the clock a few times in it, one that spins until a slot is free, millions of times.
+        bool quiet = await Consistently.TrueAsync(() => clock.Reads - before < 1000, TimeSpan.FromMilliseconds(500));
+        Assert.True(quiet, $"{clock.Reads - before} clock reads in 500 ms while waiting for a slot");
+
+        orders.HoldAuthorizations = false;
+        Assert.True(await Eventually.TrueAsync(() => harness.Registry.CountIn(ManagedDomainState.Valid) == 2, s_wait), harness.LogText);
+    }
+
     private sealed record SeededCertificate(string Id, DateTimeOffset NotAfter);
 
     /// <summary>Stores a certificate as <c>terminator certs add</c> would, not through the manager.</summary>
@@ -302,5 +330,26 @@ public sealed class CertificateManagerTests(ITestOutputHelper output)
         CertificateEntry entry = CertificateLoader.LoadPem(chainPem, keyPem, "operator");
         StoredCertificateInfo info = await harness.Store.PutAsync(entry);
         return new(info.Id, info.NotAfter);
+    }
+
+    /// <summary>The system clock, counting how often the time is read.</summary>
+    private sealed class CountingClock : TimeProvider
+    {
+        private long _reads;
+
+        public long Reads => Interlocked.Read(ref _reads);
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            Interlocked.Increment(ref _reads);
+            return System.GetUtcNow();
+        }
+
+        public override long GetTimestamp() => System.GetTimestamp();
+
+        public override long TimestampFrequency => System.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            System.CreateTimer(callback, state, dueTime, period);
     }
 }
