@@ -322,6 +322,27 @@ public sealed class CertificateManagerTests(ITestOutputHelper output)
         Assert.True(await Eventually.TrueAsync(() => harness.Registry.CountIn(ManagedDomainState.Valid) == 2, s_wait), harness.LogText);
     }
 
+    [Fact]
+    public async Task LeafWithoutAuthorityKeyIdentifier_IsRecordedValid_AndRenewedByItsLifetime()
+    {
+        const string Name = "noaki.manager.test";
+        var clock = new ManualTimeProvider();
+        using var orders = new ScriptedOrders(clock) { OmitAuthorityKeyIdentifier = true };
+        await using var ca = new ScriptedAcmeServer(orders.Answer);
+        await using var harness = new CertificateManagerHarness(clock);
+        await harness.Registry.AddOrGetAsync(Name);
+        harness.StartManager(ca.DirectoryUri);
+
+        Assert.True(await Eventually.TrueAsync(() => harness.Domain(Name).State == ManagedDomainState.Valid, s_wait), harness.LogText);
+
+        ManagedDomain valid = harness.Domain(Name);
+        DateTimeOffset issued = clock.GetUtcNow().AddMinutes(-5);
+        // RenewalPolicy.RenewAt: two thirds into the 90 days, less up to 5% of them.
+        Assert.InRange(valid.NextRenewal!.Value, issued + TimeSpan.FromDays(90 * (2.0 / 3.0 - 0.05)) - TimeSpan.FromSeconds(1), issued + TimeSpan.FromDays(60));
+        Assert.Equal([Assert.Single(valid.CertificateIds)], await harness.StoredIdsAsync());
+        Assert.DoesNotContain("unexpected error", harness.LogText, StringComparison.Ordinal);
+    }
+
     private sealed record SeededCertificate(string Id, DateTimeOffset NotAfter);
 
     /// <summary>Stores a certificate as <c>terminator certs add</c> would, not through the manager.</summary>
