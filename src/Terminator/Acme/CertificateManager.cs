@@ -129,13 +129,14 @@ internal sealed partial class CertificateManager : IAsyncDisposable
 
     /// <summary>
     /// <c>DELETE /v1/domains/{name}?purge=true</c>: removes the store entries that serve exactly this name (the map knows
-    /// which entry files they came from, so no store-wide listing), after the domain stopped being managed.
+    /// which entry files they came from, so no store-wide listing), after the domain stopped being managed. A certificate
+    /// that also names other domains (an operator's multi-name certificate) stays: it still serves them.
     /// </summary>
     public async ValueTask PurgeAsync(string name, CancellationToken cancellationToken)
     {
         foreach (CertificateEntry entry in _certificates.CandidatesOf(name))
         {
-            if (_store.TryGetId(entry.Source, out string? id))
+            if (entry.Names.Count == 1 && _store.TryGetId(entry.Source, out string? id))
             {
                 await _store.RemoveAsync(id, cancellationToken).ConfigureAwait(false);
             }

@@ -295,6 +295,38 @@ public sealed class CertificateManagerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PurgeAfterRemoval_DeletesTheDomainsOwnEntries_AndNoOtherEntry()
+    {
+        const string Gone = "gone.manager.test", Kept = "kept.manager.test", Neighbour = "neighbour.manager.test";
+        var clock = new ManualTimeProvider();
+        using var orders = new ScriptedOrders(clock);
+        await using var ca = new ScriptedAcmeServer(orders.Answer);
+        await using var harness = new CertificateManagerHarness(clock);
+        await harness.Registry.AddOrGetAsync(Gone, ManagedKeyTypes.Both);
+        await harness.Registry.AddOrGetAsync(Kept);
+        CertificateManager manager = harness.StartManager(ca.DirectoryUri);
+        Assert.True(await Eventually.TrueAsync(() => harness.Registry.CountIn(ManagedDomainState.Valid) == 2, s_wait), harness.LogText);
+        string[] goneIds = [.. harness.Domain(Gone).CertificateIds];
+        string keptId = Assert.Single(harness.Domain(Kept).CertificateIds);
+        Assert.Equal(2, goneIds.Length); // ECDSA and RSA
+        // An operator's certificate that also names the removed domain, for a neighbour too ('terminator certs add').
+        (string chain, string key) = orders.IssueDirect(Neighbour, Gone);
+        SeededCertificate shared = await SeedAsync(harness, chain, key);
+        await harness.ServeStoreAsync();
+        Assert.Equal(3, harness.Map.CandidatesOf(Gone).Length);
+
+        await harness.Registry.RemoveAsync(Gone);
+        await manager.PurgeAsync(Gone, CancellationToken.None);
+
+        string[] left = [.. new[] { keptId, shared.Id }.Order(StringComparer.Ordinal)];
+        Assert.Equal(left, await harness.StoredIdsAsync());
+        foreach (string id in goneIds)
+        {
+            Assert.False(File.Exists(harness.Store.PathFor(id)));
+        }
+    }
+
+    [Fact]
     public async Task MoreDueThanSlots_StartReturnsAtOnce_AndTheLoopWaitsForACompletionInsteadOfSpinning()
     {
         var clock = new CountingClock();
