@@ -212,7 +212,9 @@ internal sealed partial class CertificateManager
         double random = Random.Shared.NextDouble();
         try
         {
-            if (await _client.GetRenewalInfoAsync(leaf, stopping).ConfigureAwait(false) is { } window)
+            // A leaf without an Authority Key Identifier has no ARI identifier (RFC 9773 §4.1): renew it by its lifetime.
+            if (AcmeCertificateIdentifier.TryCreate(leaf) is not null
+                && await _client.GetRenewalInfoAsync(leaf, stopping).ConfigureAwait(false) is { } window)
             {
                 return RenewalPolicy.InWindow(window.WindowStart, window.WindowEnd, random);
             }

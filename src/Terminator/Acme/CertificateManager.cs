@@ -65,6 +65,34 @@ internal sealed partial class CertificateManager : IAsyncDisposable
 
     private long _ordersCompleted;
 
+    /// <summary>Orders running now (taken from the schedule, not finished yet).</summary>
+    /// <remarks>Internal for testing.</remarks>
+    internal int OrdersInFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
+
+    /// <summary>The most orders that ran at once since start: never more than <see cref="AcmeOptions.Concurrency"/>.</summary>
+    /// <remarks>Internal for testing.</remarks>
+    internal int PeakOrdersInFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakOrdersInFlight;
+            }
+        }
+    }
+
+    private int _peakOrdersInFlight; // under _gate, with _inFlight
+
     /// <summary>Schedules every managed domain (those without a current certificate now, the others at their renewal
     /// time) and starts the loop. Domains found mid-order ("renewing") start over.</summary>
     public void Start()
@@ -88,7 +116,8 @@ internal sealed partial class CertificateManager : IAsyncDisposable
         }
 
         _log.Info($"acme: {_queue.Count} managed domains scheduled; next work {(_queue.NextDue is { } due ? $"at {due:u}" : "none")}; directory {_options.Directory}");
-        _loop = RunAsync(_stopping.Token);
+        // On a task of its own: with more domains due than slots, dispatching must not run on the caller's thread.
+        _loop = Task.Run(() => RunAsync(_stopping.Token));
     }
 
     /// <summary>The admin API added a domain or changed its key types: work on it now.</summary>
@@ -100,13 +129,14 @@ internal sealed partial class CertificateManager : IAsyncDisposable
 
     /// <summary>
     /// <c>DELETE /v1/domains/{name}?purge=true</c>: removes the store entries that serve exactly this name (the map knows
-    /// which entry files they came from, so no store-wide listing), after the domain stopped being managed.
+    /// which entry files they came from, so no store-wide listing), after the domain stopped being managed. A certificate
+    /// that also names other domains (an operator's multi-name certificate) stays: it still serves them.
     /// </summary>
     public async ValueTask PurgeAsync(string name, CancellationToken cancellationToken)
     {
         foreach (CertificateEntry entry in _certificates.CandidatesOf(name))
         {
-            if (_store.TryGetId(entry.Source, out string? id))
+            if (entry.Names.Count == 1 && _store.TryGetId(entry.Source, out string? id))
             {
                 await _store.RemoveAsync(id, cancellationToken).ConfigureAwait(false);
             }
@@ -158,6 +188,12 @@ internal sealed partial class CertificateManager : IAsyncDisposable
                     await woken.CancelAsync().ConfigureAwait(false);
                     await Task.WhenAll(sleep, wake).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
                 }
+                else if (_slots.CurrentCount == 0)
+                {
+                    // Due work and every slot busy: only a completion (or a new request) can change that, and both
+                    // release _wake, a completion after its slot. Looping without waiting would spin a core meanwhile.
+                    await _wake.WaitAsync(stopping).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -193,6 +229,7 @@ internal sealed partial class CertificateManager : IAsyncDisposable
                     continue;
                 }
 
+                _peakOrdersInFlight = Math.Max(_peakOrdersInFlight, _inFlight.Count);
                 _orders.RemoveAll(static t => t.IsCompleted);
                 _orders.Add(RunOrderAsync(name, stopping));
             }

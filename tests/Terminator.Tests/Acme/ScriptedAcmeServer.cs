@@ -37,15 +37,15 @@ internal sealed class ScriptedAcmeServer : IAsyncDisposable
     private int _nonce;
 
     /// <param name="noncesOnGet">False: GET responses carry no Replay-Nonce (a CA need not send one there).</param>
-    public ScriptedAcmeServer(Func<ScriptedAcmeRequest, ScriptedAcmeResponse?> script, bool renewalInfo = false, bool noncesOnGet = true)
+    /// <param name="port">A port to listen on (a CA coming up where a client already looks for it); null: any free one.</param>
+    public ScriptedAcmeServer(Func<ScriptedAcmeRequest, ScriptedAcmeResponse?> script, bool renewalInfo = false, bool noncesOnGet = true, int? port = null)
     {
         _script = script;
         _noncesOnGet = noncesOnGet;
         RenewalInfo = renewalInfo;
         for (int attempt = 0; ; attempt++)
         {
-            int port = PebbleProcess.ReservePort();
-            BaseUri = new Uri($"http://127.0.0.1:{port}/");
+            BaseUri = new Uri($"http://127.0.0.1:{port ?? PebbleProcess.ReservePort()}/");
             _listener.Prefixes.Clear();
             _listener.Prefixes.Add(BaseUri.AbsoluteUri);
             try
@@ -53,7 +53,7 @@ internal sealed class ScriptedAcmeServer : IAsyncDisposable
                 _listener.Start();
                 break;
             }
-            catch (HttpListenerException) when (attempt < 10)
+            catch (HttpListenerException) when (attempt < 10 && port is null)
             {
                 // the port was taken in between: another
             }
