@@ -299,6 +299,7 @@ internal static partial class TerminatorEnvironment
         writer.WriteLine("  terminator demo       run the embedded default (throwaway CA, sample origin, 127.0.0.1 ports)");
         writer.WriteLine("  terminator certs ...  manage the encrypted certificate store (terminator certs --help)");
         writer.WriteLine("  terminator domains ...  manage the domains certificates are obtained for, through the admin API (terminator domains --help)");
+        writer.WriteLine("  terminator --version  print the version, git commit, .NET runtime and OpenSSL version");
         writer.WriteLine("  terminator --help     show this text");
         writer.WriteLine();
         writer.WriteLine("Configuration errors are reported as one line naming the variable; the exit code is then 2.");
