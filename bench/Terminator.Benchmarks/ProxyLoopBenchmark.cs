@@ -18,13 +18,18 @@ namespace Terminator.Benchmarks;
 /// One whole keep-alive request through <see cref="Http1ProxyLoop"/>: the click request arrives on the client pipe,
 /// is parsed, rewritten and sent to a pooled upstream connection over loopback, and the tracking server's 302 is
 /// parsed and relayed back. No TLS (SslStream's cost is OpenSSL's and is measured by bench/macro.sh); the upstream is
-/// a raw-socket responder that itself allocates nothing, so Allocated is the proxy's own per-request cost.
+/// a raw-socket responder that itself allocates nothing, so Allocated is the proxy's own per-request cost. With
+/// <see cref="ResponsePolicy"/> the upstream's 302 also carries Server and X-Powered-By banners, which the proxy strips,
+/// and the proxy adds Strict-Transport-Security (TERMINATOR_SERVER_HEADER=strip, TERMINATOR_HSTS set).
 /// </summary>
 [MemoryDiagnoser]
 public class ProxyLoopBenchmark
 {
     private static readonly byte[] s_redirect =
         "HTTP/1.1 302 Found\r\nLocation: https://shop.example/sale?utm_source=email\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n"u8.ToArray();
+
+    private static readonly byte[] s_redirectWithBanners =
+        "HTTP/1.1 302 Found\r\nServer: nginx/1.25.3\r\nLocation: https://shop.example/sale?utm_source=email\r\nX-Powered-By: PHP/8.3.1\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n"u8.ToArray();
 
     private readonly Pipe _toProxy = new(new PipeOptions(useSynchronizationContext: false));
     private readonly Pipe _fromProxy = new(new PipeOptions(useSynchronizationContext: false));
@@ -35,13 +40,17 @@ public class ProxyLoopBenchmark
     private Task _loopTask = null!;
     private Task _responderTask = null!;
 
+    /// <summary>Strip the upstream's banners and add HSTS (the response policy) or relay the plain 302 untouched.</summary>
+    [Params(false, true)]
+    public bool ResponsePolicy { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(16);
-        _responderTask = RespondAsync(_listener);
+        _responderTask = RespondAsync(_listener, ResponsePolicy ? s_redirectWithBanners : s_redirect);
         int port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         _pool = new UpstreamPool(new UpstreamPoolOptions { Host = "127.0.0.1", Port = port });
         _drain = new ConnectionDrain();
@@ -51,6 +60,9 @@ public class ProxyLoopBenchmark
             Limits = HttpLimits.Default,
             Metrics = new TerminatorMetrics(),
             Log = TerminatorLog.Silent,
+            HttpsResponses = ResponsePolicy
+                ? new HttpResponsePolicy(stripServerHeaders: true, "max-age=31536000; includeSubDomains")
+                : HttpResponsePolicy.PassThrough,
         };
         var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Parse("198.51.100.23"), 50000), new IPEndPoint(IPAddress.Loopback, 443), _drain)
         {
@@ -107,7 +119,7 @@ public class ProxyLoopBenchmark
     }
 
     /// <summary>Accepts upstream connections and answers every request head (GET, no body) with the 302.</summary>
-    private static async Task RespondAsync(Socket listener)
+    private static async Task RespondAsync(Socket listener, byte[] response)
     {
         while (true)
         {
@@ -121,11 +133,11 @@ public class ProxyLoopBenchmark
                 return;
             }
 
-            _ = ServeAsync(connection);
+            _ = ServeAsync(connection, response);
         }
     }
 
-    private static async Task ServeAsync(Socket connection)
+    private static async Task ServeAsync(Socket connection, byte[] response)
     {
         using (connection)
         {
@@ -162,7 +174,7 @@ public class ProxyLoopBenchmark
 
                 for (int i = 0; i < heads; i++)
                 {
-                    await connection.SendAsync(s_redirect.AsMemory(), SocketFlags.None);
+                    await connection.SendAsync(response.AsMemory(), SocketFlags.None);
                 }
             }
         }

@@ -80,36 +80,57 @@ internal static class DaemonCommand
         sources.StartWatching();
         using var expiry = new CertificateExpiryMonitor(certificates, log);
         expiry.Start();
-        string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
-        string admin = automatic?.AdminEndPoint is { } adminEndPoint ? $"; admin {adminEndPoint}" : string.Empty;
-        log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}");
-
+        using SystemdNotifier systemd = SystemdNotifier.FromEnvironment(log);
+        // Signals are handled from here on, before anyone is told the daemon is ready: a SIGHUP sent at READY=1 (or as
+        // soon as the ready line appears) must reload, not kill the process with the signal's default action.
         using var signal = new ShutdownSignal(log: log, reload: async () =>
         {
-            await sources.ReloadAsync().ConfigureAwait(false);
-            string defaultNote = string.Empty;
-            if (server.DefaultCertificate is not null)
+            systemd.Reloading();
+            try
             {
-                // The fallback certificate is a file of its own, outside both watched sources: re-read it here.
-                (CertificateEntry? reloaded, string? problem) = LoadDefaultCertificate(options, log);
-                if (reloaded is null)
-                {
-                    log.Warn($"TERMINATOR_DEFAULT_CERT: {problem}; the previous default certificate stays in use");
-                }
-                else
-                {
-                    server.DefaultCertificate = reloaded;
-                    defaultNote = $"; default certificate reloaded ({reloaded.KeyAlgorithm}, until {reloaded.NotAfter:yyyy-MM-dd})";
-                }
+                await ReloadAsync(options, sources, certificates, server, log).ConfigureAwait(false);
             }
-
-            log.Info($"reload: {sources.Count} certificates, {certificates.Count} names{defaultNote}");
+            finally
+            {
+                // Also after a failed reload: the daemon keeps serving what it had, so it is ready again either way.
+                systemd.Ready($"serving {certificates.Count} names from {sources.Count} certificates");
+            }
         });
+        string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
+        string admin = automatic?.AdminEndPoint is { } adminEndPoint ? $"; admin {adminEndPoint}" : string.Empty;
+        string listening = $"https {string.Join(',', server.HttpsEndPoints)}; http {http}";
+        log.Info($"ready: {certificates.Count} names from {loaded} certificates; {listening}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}");
+        systemd.Ready($"serving {certificates.Count} names from {loaded} certificates; {listening}");
+
         string name = await signal.Stopped.ConfigureAwait(false);
-        log.Info($"{name}: draining {server.ActiveConnections} connections (up to {options.DrainTimeout.TotalSeconds:0.#} s)");
+        int draining = server.ActiveConnections;
+        systemd.Stopping($"draining {draining} connections");
+        log.Info($"{name}: draining {draining} connections (up to {options.DrainTimeout.TotalSeconds:0.#} s)");
         bool clean = await server.StopAsync(options.DrainTimeout).ConfigureAwait(false);
         log.Info(clean ? "stopped" : "stopped; connections still open at the drain timeout were closed");
         return 0;
+    }
+
+    /// <summary>SIGHUP: rescan both certificate sources, and re-read TERMINATOR_DEFAULT_CERT (a file outside both).</summary>
+    private static async Task ReloadAsync(TerminatorOptions options, CertificateSources sources, CertificateMap certificates, TerminatorServer server, TerminatorLog log)
+    {
+        await sources.ReloadAsync().ConfigureAwait(false);
+        string defaultNote = string.Empty;
+        if (server.DefaultCertificate is not null)
+        {
+            (CertificateEntry? reloaded, string? problem) = LoadDefaultCertificate(options, log);
+            if (reloaded is null)
+            {
+                log.Warn($"TERMINATOR_DEFAULT_CERT: {problem}; the previous default certificate stays in use");
+            }
+            else
+            {
+                server.DefaultCertificate = reloaded;
+                defaultNote = $"; default certificate reloaded ({reloaded.KeyAlgorithm}, until {reloaded.NotAfter:yyyy-MM-dd})";
+            }
+        }
+
+        log.Info($"reload: {sources.Count} certificates, {certificates.Count} names{defaultNote}");
     }
 
     /// <summary>Loads TERMINATOR_DEFAULT_CERT (at start-up and on SIGHUP); returns the entry or a one-line problem.</summary>

@@ -2,7 +2,8 @@ namespace Terminator.Daemon;
 
 /// <summary>
 /// Entry point. <c>terminator</c> runs the daemon from TERMINATOR_* variables; <c>terminator demo</c> runs the embedded
-/// default; <c>terminator certs ...</c> manages the encrypted store; <c>terminator --help</c> lists them and every
+/// default; <c>terminator certs ...</c> manages the encrypted store; <c>terminator --version</c> says what is running;
+/// <c>terminator --help</c> lists them and every
 /// variable (<see cref="TerminatorCommandLine"/>). Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or
 /// usage.
 /// </summary>
@@ -10,6 +11,13 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // --version makes no connection and must answer even where OpenSSL is missing or refuses the policy (it reports
+        // which OpenSSL the runtime loaded, or why none).
+        if (args is ["--version"] or ["version"])
+        {
+            return VersionCommand.Write(Console.Out);
+        }
+
         // OpenSSL's TLS 1.2 cipher list for this process (ECDHE + AEAD only, see OpenSslCipherPolicy): it only takes effect
         // if loaded before the process's first TLS handshake, so it comes before anything else.
         try

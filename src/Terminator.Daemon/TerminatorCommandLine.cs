@@ -9,7 +9,7 @@ namespace Terminator.Daemon;
 /// <summary>
 /// The command line: <c>terminator</c> (no arguments: the daemon, configured by the environment alone),
 /// <c>terminator demo</c>, <c>terminator certs import|list|show|remove</c>, <c>terminator domains add|list|show|remove</c>,
-/// <c>--help</c> at every level. A usage error
+/// <c>terminator version</c> (and <c>--version</c>), <c>--help</c> at every level. A usage error
 /// is reported on stderr, one line per problem naming the command and its <c>--help</c>, with exit code 2 (the daemon's
 /// code for configuration errors) rather than System.CommandLine's default 1, which the certs commands use for
 /// "nothing matched".
@@ -63,6 +63,10 @@ internal static class TerminatorCommandLine
         root.Subcommands.Add(CertsCommand.Create());
         root.Subcommands.Add(DomainsCommand.Create());
 
+        var version = new Command("version", "Print the version, git commit, .NET runtime and OpenSSL version.");
+        version.SetAction(parsed => VersionCommand.Write(parsed.InvocationConfiguration.Output));
+        root.Subcommands.Add(version);
+
         // "terminator help" kept from before System.CommandLine; --help is the documented spelling.
         var help = new Command("help", "Show the help text.") { Hidden = true };
         help.SetAction(parsed =>
@@ -74,6 +78,9 @@ internal static class TerminatorCommandLine
 
         HelpOption helpOption = root.Options.OfType<HelpOption>().Single();
         helpOption.Action = new TerminatorHelpAction((HelpAction)helpOption.Action!);
+        // System.CommandLine's own --version prints the informational version alone; ours says what is running.
+        VersionOption versionOption = root.Options.OfType<VersionOption>().Single();
+        versionOption.Action = new VersionAction();
         return root;
     }
 
@@ -88,5 +95,11 @@ internal static class TerminatorCommandLine
 
         names.Reverse();
         return string.Join(' ', names);
+    }
+
+    /// <summary><c>--version</c>: the same lines as <c>terminator version</c>.</summary>
+    private sealed class VersionAction : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult) => VersionCommand.Write(parseResult.InvocationConfiguration.Output);
     }
 }

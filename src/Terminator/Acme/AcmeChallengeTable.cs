@@ -84,7 +84,7 @@ internal sealed class AcmeChallengeTable : IEdgeResponder, ITlsCertificateSelect
     }
 
     /// <inheritdoc />
-    public bool TryWriteResponse(HttpRequestHead request, IBufferWriter<byte> output, bool closeConnection)
+    public bool TryWriteResponse(HttpRequestHead request, IBufferWriter<byte> output, bool closeConnection, ReadOnlySpan<byte> extraFields)
     {
         ReadOnlySpan<byte> target = request.OriginFormTarget;
         if (!target.StartsWith(ChallengePath) || _http01.IsEmpty)
@@ -122,7 +122,7 @@ internal sealed class AcmeChallengeTable : IEdgeResponder, ITlsCertificateSelect
             return false;
         }
 
-        WriteResponse(output, keyAuthorization, head, closeConnection);
+        WriteResponse(output, keyAuthorization, head, closeConnection, extraFields);
         return true;
     }
 
@@ -143,14 +143,14 @@ internal sealed class AcmeChallengeTable : IEdgeResponder, ITlsCertificateSelect
         return _tlsAlpn01Lookup.TryGetValue(chars[..serverName.Length], out ITlsServerCertificate? certificate) ? certificate : null;
     }
 
-    private static void WriteResponse(IBufferWriter<byte> output, byte[] body, bool head, bool closeConnection)
+    private static void WriteResponse(IBufferWriter<byte> output, byte[] body, bool head, bool closeConnection, ReadOnlySpan<byte> extraFields)
     {
         // RFC 8555 §8.3: the body is the key authorization; the CA ignores the content type.
         ReadOnlySpan<byte> status = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nCache-Control: no-store\r\nContent-Length: "u8;
         ReadOnlySpan<byte> close = "\r\nConnection: close"u8;
         Span<byte> length = stackalloc byte[11];
         body.Length.TryFormat(length, out int digits);
-        int size = status.Length + digits + (closeConnection ? close.Length : 0) + 4 + (head ? 0 : body.Length);
+        int size = status.Length + digits + (closeConnection ? close.Length : 0) + 2 + extraFields.Length + 2 + (head ? 0 : body.Length);
         Span<byte> span = output.GetSpan(size);
         int at = 0;
         status.CopyTo(span);
@@ -163,8 +163,12 @@ internal sealed class AcmeChallengeTable : IEdgeResponder, ITlsCertificateSelect
             at += close.Length;
         }
 
-        "\r\n\r\n"u8.CopyTo(span[at..]);
-        at += 4;
+        "\r\n"u8.CopyTo(span[at..]);
+        at += 2;
+        extraFields.CopyTo(span[at..]);
+        at += extraFields.Length;
+        "\r\n"u8.CopyTo(span[at..]);
+        at += 2;
         if (!head)
         {
             body.CopyTo(span[at..]);

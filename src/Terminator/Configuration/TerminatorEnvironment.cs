@@ -127,6 +127,7 @@ internal static partial class TerminatorEnvironment
                 if (v.Equals("off", StringComparison.OrdinalIgnoreCase)) { u = o with { HostCheck = false }; return null; }
                 return $"'{v}' is not a setting (expected on or off)";
             }),
+        .. ResponsePolicySpecs,
         Duration("TERMINATOR_HANDSHAKE_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "Time allowed for the whole TLS handshake.", (o, t) => o with { HandshakeTimeout = t }),
         Duration("TERMINATOR_HEADER_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "The whole request head must arrive within this time.", (o, t) => o with { HeaderTimeout = t }),
         Duration("TERMINATOR_IDLE_TIMEOUT", "60s", OneHour, "Keep-alive idle time allowed between requests on a client connection.", (o, t) => o with { IdleTimeout = t }),
@@ -298,6 +299,7 @@ internal static partial class TerminatorEnvironment
         writer.WriteLine("  terminator demo       run the embedded default (throwaway CA, sample origin, 127.0.0.1 ports)");
         writer.WriteLine("  terminator certs ...  manage the encrypted certificate store (terminator certs --help)");
         writer.WriteLine("  terminator domains ...  manage the domains certificates are obtained for, through the admin API (terminator domains --help)");
+        writer.WriteLine("  terminator --version  print the version, git commit, .NET runtime and OpenSSL version");
         writer.WriteLine("  terminator --help     show this text");
         writer.WriteLine();
         writer.WriteLine("Configuration errors are reported as one line naming the variable; the exit code is then 2.");

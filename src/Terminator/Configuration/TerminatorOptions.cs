@@ -137,6 +137,9 @@ internal sealed record TerminatorOptions
     /// <summary>Automatic certificates (<c>TERMINATOR_ACME_*</c>).</summary>
     public AcmeOptions Acme { get; init; } = new();
 
+    /// <summary>HSTS, the port-80 redirect and the Server header (<c>TERMINATOR_HSTS</c>, <c>TERMINATOR_HTTP_REDIRECT</c>, <c>TERMINATOR_SERVER_HEADER</c>).</summary>
+    public ResponsePolicyOptions Responses { get; init; } = new();
+
     /// <summary>The folder under <see cref="StoreDirectory"/> that holds the managed-domain registry.</summary>
     public const string DomainsSubdirectory = "domains";
 

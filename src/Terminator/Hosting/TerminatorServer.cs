@@ -26,6 +26,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
     private readonly ConnectionDelegate _httpPipeline;
     private readonly SniCertificateSelector _selector;
     private readonly ConnectionLimiter _limiter;
+    private readonly HttpsRedirect? _redirect;
     private bool _stopped;
 
     /// <param name="challenges">ACME challenges to answer (HTTP-01 on both ports before anything goes upstream, TLS-ALPN-01
@@ -52,6 +53,8 @@ internal sealed class TerminatorServer : IAsyncDisposable
             IdleTimeout = options.UpstreamIdleTimeout,
             ConnectTimeout = options.UpstreamConnectTimeout,
         });
+        _selector = new SniCertificateSelector(certificates);
+        _redirect = options.Responses.RedirectHttpToHttps ? new HttpsRedirect(_selector) : null;
         var context = new ProxyContext
         {
             Upstream = Upstream,
@@ -70,9 +73,12 @@ internal sealed class TerminatorServer : IAsyncDisposable
             ForwardedHeaders = options.ForwardedHeaders == ForwardedHeadersPolicy.Append ? ForwardedHeadersMode.Append : ForwardedHeadersMode.Replace,
             HostCheck = options.HostCheck,
             EdgeResponder = challenges,
+            // Encoded once here: applying them per response copies bytes and allocates nothing.
+            HttpsResponses = new HttpResponsePolicy(options.Responses.StripServerHeaders, options.Responses.StrictTransportSecurity),
+            HttpResponses = new HttpResponsePolicy(options.Responses.StripServerHeaders, strictTransportSecurity: null),
+            HttpsRedirect = _redirect,
         };
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp, options.MaxConnectionsPerIpIpv6Prefix);
-        _selector = new SniCertificateSelector(certificates);
         DefaultCertificate = defaultCertificate;
         _httpPipeline = new Http1ProxyStep(context).OnConnectionAsync;
         // RFC 8737 §3: a handshake on acme-tls/1 only proves control of the name; nothing is served over it, so the
@@ -110,6 +116,8 @@ internal sealed class TerminatorServer : IAsyncDisposable
         try
         {
             HttpsEndPoints = Bind(_options.HttpsListen, _httpsPipeline);
+            // Before the plain listeners exist, so no request sees the redirect without its port.
+            _redirect?.UseHttpsEndPoints(HttpsEndPoints);
             HttpEndPoints = Bind(_options.HttpListen, _httpPipeline);
         }
         catch

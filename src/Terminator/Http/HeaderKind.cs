@@ -20,4 +20,7 @@ internal enum HeaderKind : byte
     XForwardedHost,
     XForwardedPort,
     XRealIp,
+    Server,
+    XPoweredBy,
+    StrictTransportSecurity,
 }

@@ -9,13 +9,15 @@ internal static class HeaderKindClassifier
     {
         2 => Ascii.EqualsIgnoreCase(name, HeaderNames.TE) ? HeaderKind.TE : HeaderKind.Other,
         4 => Ascii.EqualsIgnoreCase(name, HeaderNames.Host) ? HeaderKind.Host : HeaderKind.Other,
-        6 => Ascii.EqualsIgnoreCase(name, HeaderNames.Expect) ? HeaderKind.Expect : HeaderKind.Other,
+        6 => Ascii.EqualsIgnoreCase(name, HeaderNames.Expect) ? HeaderKind.Expect
+            : Ascii.EqualsIgnoreCase(name, HeaderNames.Server) ? HeaderKind.Server : HeaderKind.Other,
         7 => Ascii.EqualsIgnoreCase(name, HeaderNames.Trailer) ? HeaderKind.Trailer
             : Ascii.EqualsIgnoreCase(name, HeaderNames.Upgrade) ? HeaderKind.Upgrade : HeaderKind.Other,
         9 => Ascii.EqualsIgnoreCase(name, HeaderNames.Forwarded) ? HeaderKind.Forwarded
             : IsForwardingName(name, HeaderNames.XRealIp) ? HeaderKind.XRealIp : HeaderKind.Other,
         10 => Ascii.EqualsIgnoreCase(name, HeaderNames.Connection) ? HeaderKind.Connection
             : Ascii.EqualsIgnoreCase(name, HeaderNames.KeepAlive) ? HeaderKind.KeepAlive : HeaderKind.Other,
+        12 => Ascii.EqualsIgnoreCase(name, HeaderNames.XPoweredBy) ? HeaderKind.XPoweredBy : HeaderKind.Other,
         14 => Ascii.EqualsIgnoreCase(name, HeaderNames.ContentLength) ? HeaderKind.ContentLength : HeaderKind.Other,
         15 => IsForwardingName(name, HeaderNames.XForwardedFor) ? HeaderKind.XForwardedFor : HeaderKind.Other,
         16 => Ascii.EqualsIgnoreCase(name, HeaderNames.ProxyConnection) ? HeaderKind.ProxyConnection
@@ -23,6 +25,7 @@ internal static class HeaderKindClassifier
             : IsForwardingName(name, HeaderNames.XForwardedPort) ? HeaderKind.XForwardedPort : HeaderKind.Other,
         17 => Ascii.EqualsIgnoreCase(name, HeaderNames.TransferEncoding) ? HeaderKind.TransferEncoding
             : IsForwardingName(name, HeaderNames.XForwardedProto) ? HeaderKind.XForwardedProto : HeaderKind.Other,
+        25 => Ascii.EqualsIgnoreCase(name, HeaderNames.StrictTransportSecurity) ? HeaderKind.StrictTransportSecurity : HeaderKind.Other,
         _ => HeaderKind.Other,
     };
 

@@ -35,4 +35,10 @@ internal static class HeaderNames
     public static ReadOnlySpan<byte> Forwarded => "Forwarded"u8;
     /// <summary>X-Real-IP (nginx's realip convention).</summary>
     public static ReadOnlySpan<byte> XRealIp => "X-Real-IP"u8;
+    /// <summary>Server (RFC 9110 §10.2.4).</summary>
+    public static ReadOnlySpan<byte> Server => "Server"u8;
+    /// <summary>X-Powered-By (a framework banner: PHP, Express, ASP.NET).</summary>
+    public static ReadOnlySpan<byte> XPoweredBy => "X-Powered-By"u8;
+    /// <summary>Strict-Transport-Security (RFC 6797 §6.1).</summary>
+    public static ReadOnlySpan<byte> StrictTransportSecurity => "Strict-Transport-Security"u8;
 }

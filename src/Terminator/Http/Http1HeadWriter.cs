@@ -96,30 +96,47 @@ internal static class Http1HeadWriter
     /// <summary>
     /// Writes the response head to the client: "HTTP/1.1 &lt;code&gt; &lt;reason&gt;", fields minus hop-by-hop ones
     /// (and minus Content-Length when Transfer-Encoding is present, RFC 9112 §6.3 item 3), plus "Connection: close" when
-    /// <paramref name="closeConnection"/>.
+    /// <paramref name="closeConnection"/>. Every other field is relayed (<see cref="HttpResponsePolicy.PassThrough"/>).
     /// </summary>
     public static void WriteResponse(IBufferWriter<byte> output, HttpResponseHead head, bool closeConnection) =>
-        WriteResponse(output, head, closeConnection, announceKeepAlive: false);
+        WriteResponse(output, head, closeConnection, announceKeepAlive: false, HttpResponsePolicy.PassThrough);
 
     /// <summary>As above; <paramref name="announceKeepAlive"/> adds <c>Connection: keep-alive</c>, which an HTTP/1.0
     /// client needs to see before it keeps the connection open (RFC 9112 §C.2.2; 1.1 is persistent by default).</summary>
-    public static void WriteResponse(IBufferWriter<byte> output, HttpResponseHead head, bool closeConnection, bool announceKeepAlive)
+    public static void WriteResponse(IBufferWriter<byte> output, HttpResponseHead head, bool closeConnection, bool announceKeepAlive) =>
+        WriteResponse(output, head, closeConnection, announceKeepAlive, HttpResponsePolicy.PassThrough);
+
+    /// <summary>
+    /// As above, applying <paramref name="policy"/> in the same pass over the fields: the fields it drops (Server,
+    /// X-Powered-By) are skipped like hop-by-hop ones, and its Strict-Transport-Security line is added to a final
+    /// response that carries none (an upstream's own value wins; 1xx interim responses get nothing).
+    /// </summary>
+    public static void WriteResponse(IBufferWriter<byte> output, HttpResponseHead head, bool closeConnection, bool announceKeepAlive,
+        HttpResponsePolicy policy)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(policy);
         HttpHeadStorage fields = head.Storage;
         announceKeepAlive &= !closeConnection;
 
         int size = Http11Prefix.Length + 4 + head.ReasonPhrase.Length + CrLf.Length
             + (closeConnection ? ConnectionClose.Length : 0) + (announceKeepAlive ? ConnectionKeepAlive.Length : 0) + CrLf.Length;
+        ReadOnlySpan<byte> strictTransportSecurity = head.IsInformational ? default : policy.StrictTransportSecurityField;
         for (int i = 0; i < fields.Count; i++)
         {
-            if (ShouldCopyResponseField(head, i))
+            if (fields.GetKind(i) == HeaderKind.StrictTransportSecurity && !fields.IsHopByHop(i))
+            {
+                strictTransportSecurity = default; // RFC 6797 §8.1: a UA heeds only the first; the upstream's wins
+            }
+
+            if (ShouldCopyResponseField(head, i, policy))
             {
                 size += FieldSize(fields, i);
             }
         }
 
+        size += strictTransportSecurity.Length;
         Span<byte> span = output.GetSpan(size);
         int position = 0;
         Append(span, ref position, Http11Prefix);
@@ -132,12 +149,13 @@ internal static class Http1HeadWriter
         Append(span, ref position, CrLf);
         for (int i = 0; i < fields.Count; i++)
         {
-            if (ShouldCopyResponseField(head, i))
+            if (ShouldCopyResponseField(head, i, policy))
             {
                 AppendField(span, ref position, fields.GetName(i), fields.GetValue(i));
             }
         }
 
+        Append(span, ref position, strictTransportSecurity);
         if (closeConnection)
         {
             Append(span, ref position, ConnectionClose);
@@ -170,11 +188,13 @@ internal static class Http1HeadWriter
             _ => fields.IsHopByHop(index) ? Disposition.Drop : Disposition.Copy,
         };
 
-    private static bool ShouldCopyResponseField(HttpResponseHead head, int index)
+    private static bool ShouldCopyResponseField(HttpResponseHead head, int index, HttpResponsePolicy policy)
     {
         HttpHeadStorage fields = head.Storage;
+        HeaderKind kind = fields.GetKind(index);
         return !fields.IsHopByHop(index)
-            && !(head.HasTransferEncoding && fields.GetKind(index) == HeaderKind.ContentLength);
+            && !(head.HasTransferEncoding && kind == HeaderKind.ContentLength)
+            && !policy.Drops(kind);
     }
 
     private static int FieldSize(HttpHeadStorage fields, int index) =>

@@ -134,7 +134,7 @@ internal sealed partial class Http1ProxyLoop
             || _response.Framing == BodyFraming.CloseDelimited
             || (_response.Framing == BodyFraming.Chunked && _request.VersionMinor == 0)
             || _connection.ServerStopping.IsCancellationRequested;
-        Http1HeadWriter.WriteResponse(_output, _response, closeClient, announceKeepAlive: _request.VersionMinor == 0);
+        Http1HeadWriter.WriteResponse(_output, _response, closeClient, announceKeepAlive: _request.VersionMinor == 0, _responses);
         CopyOutcome relayed = _response.Framing switch
         {
             BodyFraming.ContentLength when _response.ContentLength > 0 =>
@@ -245,7 +245,7 @@ internal sealed partial class Http1ProxyLoop
                     // RFC 9110 §15.2: 1xx go to HTTP/1.1 clients only; our own 100 already answered Expect.
                     if (_request.VersionMinor == 1 && !(_sentContinue && _response.StatusCode == 100))
                     {
-                        Http1HeadWriter.WriteResponse(_output, _response, closeConnection: false);
+                        Http1HeadWriter.WriteResponse(_output, _response, closeConnection: false, announceKeepAlive: false, _responses);
                         if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
                         {
                             EndedCleanly = false;

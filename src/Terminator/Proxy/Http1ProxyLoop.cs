@@ -39,6 +39,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly bool _isHttps;
+    // The response policy of this connection's kind (HSTS only on TLS), chosen once.
+    private readonly HttpResponsePolicy _responses;
     private readonly byte[] _clientAddress = new byte[48];
     private readonly int _clientAddressLength;
     private readonly HttpRequestHead _request;
@@ -57,6 +59,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _input = input;
         _output = output;
         _isHttps = connection.Tls is not null;
+        _responses = _isHttps ? context.HttpsResponses : context.HttpResponses;
         // X-Forwarded-For carries IPv4 clients as IPv4 even when they arrive on a dual-stack socket.
         IPAddress clientAddress = connection.RemoteEndPoint.Address;
         IPAddress address = clientAddress.IsIPv4MappedToIPv6 ? clientAddress.MapToIPv4() : clientAddress;
@@ -105,17 +108,16 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                 return;
             }
 
-            if (_context.EdgeResponder is { } responder && !HasRequestBody
-                && responder.TryWriteResponse(_request, _output, closeConnection: !_request.KeepAlive))
+            if (!HasRequestBody && TryAnswerAtEdge(out bool closeAfterAnswer))
             {
-                // Answered here (an ACME HTTP-01 challenge): nothing goes upstream.
+                // Answered here (an ACME HTTP-01 challenge, the redirect to https://): nothing goes upstream.
                 if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
                 {
                     EndedCleanly = false;
                     return;
                 }
 
-                if (!_request.KeepAlive)
+                if (closeAfterAnswer)
                 {
                     return;
                 }
@@ -197,6 +199,23 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     }
 
     /// <summary>
+    /// Writes a response the edge gives itself, before anything goes upstream: an ACME HTTP-01 challenge (either port),
+    /// else on plain HTTP the redirect to https://. False when neither applies (nothing written).
+    /// </summary>
+    private bool TryAnswerAtEdge(out bool closeConnection)
+    {
+        closeConnection = !_request.KeepAlive || _connection.ServerStopping.IsCancellationRequested;
+        if (_context.EdgeResponder is { } responder
+            && responder.TryWriteResponse(_request, _output, closeConnection, _responses.StrictTransportSecurityField))
+        {
+            return true;
+        }
+
+        // The HTTPS port never redirects: the request is already where the redirect would send it.
+        return !_isHttps && _context.HttpsRedirect is { } redirect && redirect.TryWriteResponse(_request, _output, closeConnection);
+    }
+
+    /// <summary>
     /// True when the request's Host names a host the TLS certificate covers, or names none (HTTP/1.0 without Host). The
     /// absolute-form authority, when present, was already required to match Host by the parser.
     /// </summary>
@@ -228,7 +247,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_connection.ServerAborted);
         try
         {
-            _output.Write(HttpErrorResponses.Get(statusCode).Span);
+            _output.Write(_responses.GetErrorResponse(statusCode).Span);
             if (!await BodyCopier.FlushAsync(_output, timeout, ErrorWriteTimeout).ConfigureAwait(false))
             {
                 EndedCleanly = false;

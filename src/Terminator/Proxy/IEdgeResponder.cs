@@ -12,8 +12,9 @@ internal interface IEdgeResponder
 {
     /// <summary>
     /// Writes a whole response for <paramref name="request"/> to <paramref name="output"/> (with <c>Connection:
-    /// close</c> when <paramref name="closeConnection"/>) and returns true, or writes nothing and returns false to let
-    /// the request go upstream as usual.
+    /// close</c> when <paramref name="closeConnection"/>, and <paramref name="extraFields"/>, complete field lines the
+    /// connection's response policy adds, such as Strict-Transport-Security on TLS) and returns true, or writes nothing
+    /// and returns false to let the request go upstream as usual.
     /// </summary>
-    bool TryWriteResponse(HttpRequestHead request, IBufferWriter<byte> output, bool closeConnection);
+    bool TryWriteResponse(HttpRequestHead request, IBufferWriter<byte> output, bool closeConnection, ReadOnlySpan<byte> extraFields);
 }

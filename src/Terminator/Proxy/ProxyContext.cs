@@ -38,4 +38,13 @@ internal sealed class ProxyContext
 
     /// <summary>On TLS connections, answer 421 to a request whose Host the connection's certificate does not cover.</summary>
     public bool HostCheck { get; init; } = true;
+
+    /// <summary>What responses on TLS connections lose and gain (Server banners out, Strict-Transport-Security in).</summary>
+    public HttpResponsePolicy HttpsResponses { get; init; } = HttpResponsePolicy.Default;
+
+    /// <summary>The same for plain HTTP, which never gets Strict-Transport-Security (RFC 6797 §7.2).</summary>
+    public HttpResponsePolicy HttpResponses { get; init; } = HttpResponsePolicy.Default;
+
+    /// <summary>On plain HTTP, redirects requests for served hosts to https://; null proxies them.</summary>
+    public HttpsRedirect? HttpsRedirect { get; init; }
 }

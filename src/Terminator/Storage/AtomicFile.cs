@@ -18,7 +18,7 @@ internal static class AtomicFile
         (string directory, string temp) = TempPathFor(path);
         try
         {
-            using (FileStream stream = CreateTemp(temp))
+            using (FileStream stream = CreateTemp(temp, directory))
             {
                 stream.Write(content);
                 stream.Flush(flushToDisk: true); // fsync(2): data on disk before the rename makes it visible
@@ -45,7 +45,7 @@ internal static class AtomicFile
         (string directory, string temp) = TempPathFor(path);
         try
         {
-            using (FileStream stream = CreateTemp(temp))
+            using (FileStream stream = CreateTemp(temp, directory))
             {
                 writeContent(stream);
                 stream.Flush(flushToDisk: true);
@@ -68,14 +68,28 @@ internal static class AtomicFile
         return (directory, Path.Combine(directory, $"{TempPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}"));
     }
 
-    private static FileStream CreateTemp(string temp) => new(temp, new FileStreamOptions
+    private static FileStream CreateTemp(string temp, string directory)
     {
-        Mode = FileMode.CreateNew,
-        Access = FileAccess.Write,
-        Share = FileShare.None,
-        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, // 600: store entries hold ciphertext, still nobody else's business
-        BufferSize = 64 * 1024,
-    });
+        var stream = new FileStream(temp, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, // 600: store entries hold ciphertext, still nobody else's business
+            BufferSize = 64 * 1024,
+        });
+        try
+        {
+            // Before the rename: the entry appears already owned by whoever owns the store (root writing for the daemon).
+            FileOwnership.MatchDirectory(stream.SafeFileHandle, directory);
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Deletes <paramref name="path"/> durably; false when it did not exist.</summary>
     public static bool Delete(string path)

@@ -34,6 +34,7 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
         if (!System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.CreateDirectory(Directory, OwnerOnly);
+            FileOwnership.MatchParent(Directory);
         }
     }
 

@@ -32,4 +32,21 @@ public sealed class HeaderKindClassifierTests
     {
         Assert.Equal((HeaderKind)expected, HeaderKindClassifier.Classify(Encoding.Latin1.GetBytes(name)));
     }
+
+    [Theory]
+    [InlineData("Server", HeaderKind.Server)]
+    [InlineData("sErVeR", HeaderKind.Server)]
+    [InlineData("X-Powered-By", HeaderKind.XPoweredBy)]
+    [InlineData("x-powered-by", HeaderKind.XPoweredBy)]
+    [InlineData("Strict-Transport-Security", HeaderKind.StrictTransportSecurity)]
+    [InlineData("STRICT-TRANSPORT-SECURITY", HeaderKind.StrictTransportSecurity)]
+    [InlineData("Expect", HeaderKind.Expect)]
+    [InlineData("Served", HeaderKind.Other)]
+    [InlineData("Server-Timing", HeaderKind.Other)]
+    [InlineData("X_Powered_By", HeaderKind.Other)] // a response field: no CGI mapping to defend against
+    [InlineData("X-Powered-Bx", HeaderKind.Other)]
+    public void Classify_ResponsePolicyNames(string name, object expected)
+    {
+        Assert.Equal((HeaderKind)expected, HeaderKindClassifier.Classify(Encoding.Latin1.GetBytes(name)));
+    }
 }

@@ -48,10 +48,11 @@ internal static class ToolProcess
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Removes every TERMINATOR_* variable the test process inherited, then sets <paramref name="environment"/>.</summary>
+    /// <summary>Removes every TERMINATOR_* variable the test process inherited, and NOTIFY_SOCKET (a test run under
+    /// systemd must not have its daemons notify the test's own service manager), then sets <paramref name="environment"/>.</summary>
     public static void UseTerminatorEnvironment(ProcessStartInfo info, IDictionary<string, string> environment)
     {
-        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("TERMINATOR_", StringComparison.Ordinal)).ToList())
+        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("TERMINATOR_", StringComparison.Ordinal) || k == "NOTIFY_SOCKET").ToList())
         {
             info.Environment.Remove(key);
         }

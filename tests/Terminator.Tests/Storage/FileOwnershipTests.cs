@@ -1,0 +1,77 @@
+using Terminator.Storage;
+using Terminator.Tests.TestHelpers;
+
+namespace Terminator.Tests.Storage;
+
+/// <summary>
+/// Root writing into a store another account owns (sudo terminator certs import, a certbot deploy hook) leaves files that
+/// account can read: the daemon runs as User=terminator and must open every entry. Here the account is nobody (65534).
+/// </summary>
+public sealed class FileOwnershipTests : IDisposable
+{
+    private const string Nobody = "65534:65534";
+    private readonly string _root = Directory.CreateTempSubdirectory("terminator-owner-").FullName;
+
+    public FileOwnershipTests() => File.SetUnixFileMode(_root, (UnixFileMode)Convert.ToInt32("755", 8)); // nobody may traverse
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [RootFact]
+    public async Task CertsImportAsRoot_IntoTheDaemonUsersStore_EntriesOwnedByThatUserAndReadableByIt()
+    {
+        using var context = new StoreTestContext();
+        string store = Path.Combine(_root, "store");
+        Directory.CreateDirectory(store, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await RunAsync("chown", Nobody, store);
+        string pems = Directory.CreateDirectory(Path.Combine(_root, "pems")).FullName;
+        context.Authority.Issue(["click.owner.test"]).WriteFlat(pems, "click");
+        context.Authority.Issue(["open.owner.test"]).WriteFlat(pems, "open");
+
+        (int exit, string stdout, string stderr) = await StoreCli.RunAsync(new Dictionary<string, string>
+        {
+            ["TERMINATOR_STORE_DIR"] = store,
+            ["TERMINATOR_STORE_KEY"] = Convert.ToBase64String(context.Key.Bytes),
+        }, "import", pems);
+
+        Assert.True(exit == 0, stdout + stderr);
+        string[] entries = Directory.GetFiles(store);
+        Assert.Equal(2, entries.Length);
+        foreach (string entry in entries)
+        {
+            Assert.EndsWith(DirectoryCertificateStore.FileExtension, entry, StringComparison.Ordinal);
+            Assert.Equal($"{Nobody} 600", await RunAsync("stat", "-c", "%u:%g %a", entry));
+            // What matters: the account the store belongs to can open what root wrote.
+            await RunAsync("runuser", "-u", "nobody", "--", "head", "-c", "4", entry);
+        }
+    }
+
+    [RootFact]
+    public async Task StoreCreatedByRoot_InADirectoryTheDaemonUserOwns_TakesItsOwner()
+    {
+        string state = Directory.CreateDirectory(Path.Combine(_root, "state")).FullName;
+        await RunAsync("chown", Nobody, state);
+
+        using var key = Terminator.Configuration.StoreKey.Generate();
+        _ = new DirectoryCertificateStore(Path.Combine(state, "store"), key);
+
+        Assert.Equal($"{Nobody} 700", await RunAsync("stat", "-c", "%u:%g %a", Path.Combine(state, "store")));
+    }
+
+    [RootFact]
+    public async Task RootsOwnStore_FilesStayRoots()
+    {
+        string directory = Directory.CreateDirectory(Path.Combine(_root, "own")).FullName;
+        string path = Path.Combine(directory, "entry.tcert");
+
+        AtomicFile.Write(path, "x"u8);
+
+        Assert.Equal("0:0 600", await RunAsync("stat", "-c", "%u:%g %a", path));
+    }
+
+    private static async Task<string> RunAsync(string tool, params string[] arguments)
+    {
+        (int exit, string stdout, string stderr) = await ToolProcess.RunAsync(tool, arguments);
+        Assert.True(exit == 0, $"{tool} {string.Join(' ', arguments)}: {stderr}");
+        return stdout.Trim();
+    }
+}
