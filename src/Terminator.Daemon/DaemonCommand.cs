@@ -82,7 +82,10 @@ internal static class DaemonCommand
         expiry.Start();
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
         string admin = automatic?.AdminEndPoint is { } adminEndPoint ? $"; admin {adminEndPoint}" : string.Empty;
-        log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}");
+        string proxyProtocol = options.ProxyProtocol.Enabled
+            ? $"; proxy-protocol {options.ProxyProtocol.Mode.ToString().ToLowerInvariant()} from {string.Join(',', options.ProxyProtocol.TrustedNetworks)}"
+            : string.Empty;
+        log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}{proxyProtocol}");
 
         using var signal = new ShutdownSignal(log: log, reload: async () =>
         {
