@@ -45,7 +45,7 @@ internal sealed class TerminatorMetrics
     /// <summary>PROXY protocol headers accepted from trusted balancers (LOCAL health checks included).</summary>
     public long ProxyHeadersAccepted => Volatile.Read(ref _proxyHeadersAccepted);
     /// <summary>Connections the PROXY protocol step closed: a forged header from an untrusted address, a trusted
-    /// connection without a valid header of the configured version, or a header that did not arrive in time.</summary>
+    /// connection without a valid header of the configured version, or first bytes that did not arrive in time.</summary>
     public long ProxyProtocolRefusals => Volatile.Read(ref _proxyProtocolRefusals);
 
     internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);

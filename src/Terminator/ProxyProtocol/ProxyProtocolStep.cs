@@ -76,7 +76,7 @@ internal sealed class ProxyProtocolStep
         if (preamble.Outcome is not (PreambleOutcome.Header or PreambleOutcome.Direct))
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            Refuse(peer, preamble);
+            Refuse(peer, trusted, preamble);
             return;
         }
 
@@ -185,7 +185,7 @@ internal sealed class ProxyProtocolStep
         }
     }
 
-    private void Refuse(IPEndPoint peer, in Preamble preamble)
+    private void Refuse(IPEndPoint peer, bool trusted, in Preamble preamble)
     {
         if (preamble.Outcome == PreambleOutcome.Left)
         {
@@ -201,10 +201,15 @@ internal sealed class ProxyProtocolStep
         string reason = preamble.Outcome switch
         {
             PreambleOutcome.Forged => "a PROXY protocol header from an address outside TERMINATOR_PROXY_TRUSTED (forged)",
-            PreambleOutcome.TimedOut => $"no complete PROXY protocol header within {preamble.Received} bytes before the timeout",
-            _ when preamble.Status == ProxyHeaderParseStatus.NotProxyHeader => "a trusted balancer's connection without a PROXY protocol header",
-            _ when preamble.Status == ProxyHeaderParseStatus.NeedMoreData => $"the connection ended after {preamble.Received} bytes of a PROXY protocol header",
-            _ => $"invalid PROXY protocol header ({preamble.Status})",
+            PreambleOutcome.TimedOut when trusted => $"no complete PROXY protocol header within the timeout ({preamble.Received} bytes received)",
+            PreambleOutcome.TimedOut => $"too few bytes within the timeout to tell whether a PROXY protocol header follows ({preamble.Received} received)",
+            _ => preamble.Status switch
+            {
+                ProxyHeaderParseStatus.NotProxyHeader => "a trusted balancer's connection without a PROXY protocol header",
+                ProxyHeaderParseStatus.NeedMoreData => $"the connection ended after {preamble.Received} bytes of a PROXY protocol header",
+                ProxyHeaderParseStatus.VersionNotAccepted => "a PROXY protocol header of a version TERMINATOR_PROXY_PROTOCOL does not accept",
+                _ => $"invalid PROXY protocol header ({preamble.Status})",
+            },
         };
         _log.Debug($"PROXY protocol: closed connection from {peer}: {reason}");
     }

@@ -201,7 +201,8 @@ public sealed class ProxyProtocolEndToEndTests(CertificateAuthorityFixture ca)
     public async Task OtherVersionThanConfigured_Refused(object mode, string sample)
     {
         await using var upstream = new RecordingUpstream();
-        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates, Proxied((ProxyProtocolMode)mode));
+        var log = new LogLines();
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates, Proxied((ProxyProtocolMode)mode), log: log.Log);
         byte[] header = ProxyHeaderSamples.Valid().Single(c => c.Name == sample).Bytes;
 
         await using RawHttpClient client = await RawHttpClient.ConnectWithPreambleAsync(terminator.Http, [.. header, .. System.Text.Encoding.ASCII.GetBytes(Request("/q/1"))]);
@@ -209,6 +210,7 @@ public sealed class ProxyProtocolEndToEndTests(CertificateAuthorityFixture ca)
         Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
         Assert.Empty(upstream.Requests);
         Assert.Equal(1, terminator.Server.Metrics.ProxyProtocolRefusals);
+        Assert.Contains(log.Lines, l => l.EndsWith("a PROXY protocol header of a version TERMINATOR_PROXY_PROTOCOL does not accept", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -240,7 +242,8 @@ public sealed class ProxyProtocolEndToEndTests(CertificateAuthorityFixture ca)
     {
         TimeSpan timeout = TimeSpan.FromMilliseconds(600);
         await using var upstream = new RecordingUpstream();
-        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates, o => Proxied(ProxyProtocolMode.Any)(o) with { HandshakeTimeout = timeout });
+        var log = new LogLines();
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates, o => Proxied(ProxyProtocolMode.Any)(o) with { HandshakeTimeout = timeout }, log: log.Log);
 
         var clock = Stopwatch.StartNew();
         await using RawHttpClient v1 = await RawHttpClient.ConnectWithPreambleAsync(terminator.Https, s_v1[..20]);
@@ -251,6 +254,7 @@ public sealed class ProxyProtocolEndToEndTests(CertificateAuthorityFixture ca)
         Assert.True(clock.Elapsed >= timeout * 0.9, $"closed after {clock.Elapsed.TotalMilliseconds:F0} ms, before the {timeout.TotalMilliseconds} ms timeout");
         Assert.Equal(2, terminator.Server.Metrics.ProxyProtocolRefusals);
         Assert.True(await Eventually.TrueAsync(() => terminator.Server.Limiter.Total == 0));
+        Assert.Equal(2, log.Lines.Count(l => l.Contains(": no complete PROXY protocol header within the timeout (", StringComparison.Ordinal)));
     }
 
     [Fact]
