@@ -23,8 +23,19 @@ internal static partial class ProxyHeaderParser
         header = default;
         int searchable = (int)Math.Min(buffer.Length, MaxVersion1Length);
         int from = Math.Min(progress.Scanned, searchable);
-        SequencePosition? lineFeed = buffer.Slice(from, searchable - from).PositionOf(ByteLF);
-        if (lineFeed is null)
+        int length = -1;
+        if (buffer.FirstSpan.Length >= searchable)
+        {
+            // The step's reads land in one array: search the span itself.
+            int found = buffer.FirstSpan[from..searchable].IndexOf(ByteLF);
+            length = found < 0 ? -1 : from + found + 1;
+        }
+        else if (buffer.Slice(from, searchable - from).PositionOf(ByteLF) is { } lineFeed)
+        {
+            length = (int)buffer.Slice(0, lineFeed).Length + 1;
+        }
+
+        if (length < 0)
         {
             if (searchable == MaxVersion1Length)
             {
@@ -35,7 +46,6 @@ internal static partial class ProxyHeaderParser
             return ProxyHeaderParseStatus.NeedMoreData;
         }
 
-        int length = (int)buffer.Slice(0, lineFeed.Value).Length + 1;
         Span<byte> copy = stackalloc byte[MaxVersion1Length];
         ReadOnlySpan<byte> line = buffer.FirstSpan.Length >= length ? buffer.FirstSpan[..length] : Copy(buffer, copy[..length]);
         return ParseLine(line, out header);
