@@ -99,7 +99,10 @@ internal static class DaemonCommand
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
         string admin = automatic?.AdminEndPoint is { } adminEndPoint ? $"; admin {adminEndPoint}" : string.Empty;
         string listening = $"https {string.Join(',', server.HttpsEndPoints)}; http {http}";
-        log.Info($"ready: {certificates.Count} names from {loaded} certificates; {listening}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}");
+        string proxyProtocol = options.ProxyProtocol.Enabled
+            ? $"; proxy-protocol {options.ProxyProtocol.Mode.ToString().ToLowerInvariant()} from {string.Join(',', options.ProxyProtocol.TrustedNetworks)}"
+            : string.Empty;
+        log.Info($"ready: {certificates.Count} names from {loaded} certificates; {listening}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}{proxyProtocol}");
         systemd.Ready($"serving {certificates.Count} names from {loaded} certificates; {listening}");
 
         string name = await signal.Stopped.ConfigureAwait(false);

@@ -119,6 +119,7 @@ internal static partial class TerminatorEnvironment
                 if (v.Equals("append", StringComparison.OrdinalIgnoreCase)) { u = o with { ForwardedHeaders = ForwardedHeadersPolicy.Append }; return null; }
                 return $"'{v}' is not a policy (expected replace or append)";
             }),
+        .. ProxyProtocolSpecs,
         new(new("TERMINATOR_HOST_CHECK", "on", "HTTPS only: 'on' answers 421 Misdirected Request to a request whose Host names a host the connection's certificate does not cover (one customer's connection cannot reach another customer's domain); 'off' forwards it."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {
@@ -196,7 +197,8 @@ internal static partial class TerminatorEnvironment
 
         bool requestTargetSet = IsSet(environment, "TERMINATOR_MAX_REQUEST_TARGET");
         error = TerminatorOptionsValidator.ValidateCertificateSources(ref current, IsSet(environment, "TERMINATOR_CERT_DIR"), IsSet(environment, "TERMINATOR_STORE_DIR"))
-            ?? TerminatorOptionsValidator.CrossValidate(ref current, requestTargetSet);
+            ?? TerminatorOptionsValidator.CrossValidate(ref current, requestTargetSet)
+            ?? ValidateProxyProtocol(current);
         if (error is not null)
         {
             return false;

@@ -134,6 +134,9 @@ internal sealed record TerminatorOptions
     /// <summary>Minimum log level: <c>debug</c>, <c>info</c>, <c>warn</c> or <c>error</c> (<c>TERMINATOR_LOG_LEVEL</c>).</summary>
     public string LogLevel { get; init; } = "info";
 
+    /// <summary>PROXY protocol from trusted L4 balancers (<c>TERMINATOR_PROXY_PROTOCOL</c>, <c>TERMINATOR_PROXY_TRUSTED</c>).</summary>
+    public ProxyProtocolOptions ProxyProtocol { get; init; } = ProxyProtocolOptions.Off;
+
     /// <summary>Automatic certificates (<c>TERMINATOR_ACME_*</c>).</summary>
     public AcmeOptions Acme { get; init; } = new();
 

@@ -21,6 +21,8 @@ internal sealed class TerminatorMetrics
     private long _upstreamTimeouts;
     private long _upstreamRetries;
     private long _headerTimeouts;
+    private long _proxyHeadersAccepted;
+    private long _proxyProtocolRefusals;
 
     public long ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
     public long ConnectionsRejectedByLimit => Volatile.Read(ref _connectionsRejectedByLimit);
@@ -40,6 +42,11 @@ internal sealed class TerminatorMetrics
     public long UpstreamTimeouts => Volatile.Read(ref _upstreamTimeouts);
     public long UpstreamRetries => Volatile.Read(ref _upstreamRetries);
     public long HeaderTimeouts => Volatile.Read(ref _headerTimeouts);
+    /// <summary>PROXY protocol headers accepted from trusted balancers (LOCAL health checks included).</summary>
+    public long ProxyHeadersAccepted => Volatile.Read(ref _proxyHeadersAccepted);
+    /// <summary>Connections the PROXY protocol step closed: a forged header from an untrusted address, a trusted
+    /// connection without a valid header of the configured version, or first bytes that did not arrive in time.</summary>
+    public long ProxyProtocolRefusals => Volatile.Read(ref _proxyProtocolRefusals);
 
     internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
     internal void ConnectionRejectedByLimit() => Interlocked.Increment(ref _connectionsRejectedByLimit);
@@ -56,4 +63,6 @@ internal sealed class TerminatorMetrics
     internal void UpstreamTimeout() => Interlocked.Increment(ref _upstreamTimeouts);
     internal void UpstreamRetry() => Interlocked.Increment(ref _upstreamRetries);
     internal void HeaderTimeout() => Interlocked.Increment(ref _headerTimeouts);
+    internal void ProxyHeaderAccepted() => Interlocked.Increment(ref _proxyHeadersAccepted);
+    internal void ProxyProtocolRefused() => Interlocked.Increment(ref _proxyProtocolRefusals);
 }

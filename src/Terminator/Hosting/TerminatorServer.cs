@@ -7,6 +7,7 @@ using Terminator.Http;
 using Terminator.Interop;
 using Terminator.Listener;
 using Terminator.Proxy;
+using Terminator.ProxyProtocol;
 using Terminator.Tls;
 using Terminator.Upstream;
 
@@ -15,7 +16,8 @@ namespace Terminator.Hosting;
 /// <summary>
 /// The composition root of the connection pipelines: on the HTTPS addresses
 /// <see cref="SocketListener"/> → <see cref="TlsHandshakeStep"/> → <see cref="Http1ProxyStep"/>, on the HTTP addresses
-/// the same without TLS; one upstream pool and one drain for both. The daemon and the tests both start it through here.
+/// the same without TLS, both led by <see cref="ProxyProtocolStep"/> when PROXY protocol is on; one upstream pool and
+/// one drain for both. The daemon and the tests both start it through here.
 /// </summary>
 internal sealed class TerminatorServer : IAsyncDisposable
 {
@@ -27,6 +29,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
     private readonly SniCertificateSelector _selector;
     private readonly ConnectionLimiter _limiter;
     private readonly HttpsRedirect? _redirect;
+    private readonly TrustedNetworks? _forwarders;
     private bool _stopped;
 
     /// <param name="challenges">ACME challenges to answer (HTTP-01 on both ports before anything goes upstream, TLS-ALPN-01
@@ -80,12 +83,31 @@ internal sealed class TerminatorServer : IAsyncDisposable
         };
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp, options.MaxConnectionsPerIpIpv6Prefix);
         DefaultCertificate = defaultCertificate;
-        _httpPipeline = new Http1ProxyStep(context).OnConnectionAsync;
+        ConnectionDelegate http = new Http1ProxyStep(context).OnConnectionAsync;
         // RFC 8737 §3: a handshake on acme-tls/1 only proves control of the name; nothing is served over it, so the
         // step after the handshake is to close (with close_notify).
         TlsProtocolRoute[] routes = challenges is null ? [] : [new TlsProtocolRoute(AlpnFlags.AcmeTls1, challenges, static _ => Task.CompletedTask)];
-        _httpsPipeline = new TlsHandshakeStep(_selector, _httpPipeline, options.HandshakeTimeout, Metrics, log, routes).OnConnectionAsync;
+        ConnectionDelegate https = new TlsHandshakeStep(_selector, http, options.HandshakeTimeout, Metrics, log, routes).OnConnectionAsync;
+        if (options.ProxyProtocol.Enabled)
+        {
+            // First on both ports: the header precedes the ClientHello or the request, and everything after reads the
+            // client it names. The header shares the handshake's time budget: a balancer sends it at once.
+            _forwarders = new TrustedNetworks(options.ProxyProtocol.TrustedNetworks);
+            ProxyProtocolVersions accepted = AcceptedVersions(options.ProxyProtocol.Mode);
+            http = new ProxyProtocolStep(accepted, _forwarders, http, options.HandshakeTimeout, Metrics, log).OnConnectionAsync;
+            https = new ProxyProtocolStep(accepted, _forwarders, https, options.HandshakeTimeout, Metrics, log).OnConnectionAsync;
+        }
+
+        _httpPipeline = http;
+        _httpsPipeline = https;
     }
+
+    private static ProxyProtocolVersions AcceptedVersions(ProxyProtocolMode mode) => mode switch
+    {
+        ProxyProtocolMode.V1 => ProxyProtocolVersions.V1,
+        ProxyProtocolMode.V2 => ProxyProtocolVersions.V2,
+        _ => ProxyProtocolVersions.Any,
+    };
 
     public TerminatorMetrics Metrics { get; } = new();
     public CertificateMap Certificates { get; }
@@ -141,7 +163,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
         var bound = new List<IPEndPoint>(endPoints.Count);
         foreach (IPEndPoint endPoint in endPoints)
         {
-            SocketListener listener = SocketListener.Bind(endPoint, _options.ListenBacklog, pipeline, _limiter, _drain, Metrics, Log);
+            SocketListener listener = SocketListener.Bind(endPoint, _options.ListenBacklog, pipeline, _limiter, _drain, Metrics, Log, _forwarders);
             _listeners.Add(listener);
             bound.Add(listener.EndPoint);
         }

@@ -9,22 +9,40 @@ namespace Terminator.Listener;
 /// </summary>
 internal sealed class ConnectionContext
 {
+    private readonly ConnectionLimiter? _limiter;
     private int _transportAbandoned;
 
     public ConnectionContext(Stream transport, IPEndPoint remoteEndPoint, IPEndPoint localEndPoint, ConnectionDrain drain)
+        : this(transport, remoteEndPoint, localEndPoint, drain, limiter: null, remoteCharged: false)
+    {
+    }
+
+    /// <param name="limiter">The listener's limiter, which <see cref="TrySetClient"/> charges; null: no per-client limit.</param>
+    /// <param name="remoteCharged">True when the listener already counted <paramref name="remoteEndPoint"/>'s address
+    /// against <paramref name="limiter"/> at accept; false for a trusted forwarder's connection, whose client is not
+    /// known yet.</param>
+    internal ConnectionContext(Stream transport, IPEndPoint remoteEndPoint, IPEndPoint localEndPoint, ConnectionDrain drain,
+        ConnectionLimiter? limiter, bool remoteCharged)
     {
         Transport = transport;
         RemoteEndPoint = remoteEndPoint;
         LocalEndPoint = localEndPoint;
         ServerStopping = drain.Stopping;
         ServerAborted = drain.Aborted;
+        _limiter = limiter;
+        ChargedAddress = remoteCharged ? remoteEndPoint.Address : null;
     }
 
     /// <summary>The stream the next step reads and writes: the socket's, then (after TLS) the decrypted one.</summary>
     public Stream Transport { get; set; }
 
-    /// <summary>The client: the socket's peer, or the address a trusted PROXY protocol header named.</summary>
-    public IPEndPoint RemoteEndPoint { get; set; }
+    /// <summary>The client: the socket's peer, or the address a trusted PROXY protocol header named
+    /// (<see cref="TrySetClient"/>).</summary>
+    public IPEndPoint RemoteEndPoint { get; private set; }
+
+    /// <summary>The address counted against the per-client connection limit for this connection, which the listener
+    /// releases when it ends; null while none is (a trusted forwarder's connection before its header is read).</summary>
+    internal IPAddress? ChargedAddress { get; private set; }
 
     /// <summary>The address the connection was accepted on.</summary>
     public IPEndPoint LocalEndPoint { get; }
@@ -44,6 +62,32 @@ internal sealed class ConnectionContext
     /// close_notify, which would make a truncated close-delimited body look complete (RFC 8446 §6.1, RFC 9112 §9.8).
     /// </summary>
     public bool IsTransportAbandoned => Volatile.Read(ref _transportAbandoned) != 0;
+
+    /// <summary>
+    /// Makes <paramref name="client"/> this connection's peer for every later step (X-Forwarded-For, logs) and counts it
+    /// against the per-client connection limit in place of whatever was counted before. False, with nothing changed,
+    /// when that client is already at its limit: the caller closes the connection.
+    /// </summary>
+    public bool TrySetClient(IPEndPoint client)
+    {
+        if (_limiter is not null)
+        {
+            if (!_limiter.TryAcquireAddress(client.Address))
+            {
+                return false;
+            }
+
+            if (ChargedAddress is { } previous)
+            {
+                _limiter.ReleaseAddress(previous);
+            }
+
+            ChargedAddress = client.Address;
+        }
+
+        RemoteEndPoint = client;
+        return true;
+    }
 
     /// <summary>Marks the transport as unfit for any further write (see <see cref="IsTransportAbandoned"/>).</summary>
     public void AbandonTransport() => Volatile.Write(ref _transportAbandoned, 1);

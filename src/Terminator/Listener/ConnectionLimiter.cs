@@ -45,7 +45,34 @@ internal sealed class ConnectionLimiter
     /// <summary>Clients with at least one open connection; 0 once every connection has been released.</summary>
     internal int TrackedAddresses => _perAddress.Count;
 
+    /// <summary>Counts a connection against the total and against its client; false (nothing counted) when either is full.</summary>
     public bool TryAcquire(IPAddress address)
+    {
+        if (!TryAcquireTotal())
+        {
+            return false;
+        }
+
+        if (!TryAcquireAddress(address))
+        {
+            ReleaseTotal();
+            return false;
+        }
+
+        return true;
+    }
+
+    public void Release(IPAddress address)
+    {
+        ReleaseAddress(address);
+        ReleaseTotal();
+    }
+
+    /// <summary>
+    /// Counts a connection against the total only: for a connection relayed by a trusted balancer, whose client is
+    /// charged with <see cref="TryAcquireAddress"/> once the PROXY protocol header names it.
+    /// </summary>
+    public bool TryAcquireTotal()
     {
         if (Interlocked.Increment(ref _total) > _maxTotal)
         {
@@ -53,6 +80,14 @@ internal sealed class ConnectionLimiter
             return false;
         }
 
+        return true;
+    }
+
+    public void ReleaseTotal() => Interlocked.Decrement(ref _total);
+
+    /// <summary>Counts a connection against its client's budget alone (the total is counted separately).</summary>
+    public bool TryAcquireAddress(IPAddress address)
+    {
         UInt128 key = KeyOf(address);
         while (true)
         {
@@ -60,7 +95,6 @@ internal sealed class ConnectionLimiter
             {
                 if (current >= _maxPerAddress)
                 {
-                    Interlocked.Decrement(ref _total);
                     return false;
                 }
 
@@ -76,9 +110,8 @@ internal sealed class ConnectionLimiter
         }
     }
 
-    public void Release(IPAddress address)
+    public void ReleaseAddress(IPAddress address)
     {
-        Interlocked.Decrement(ref _total);
         UInt128 key = KeyOf(address);
         while (_perAddress.TryGetValue(key, out int current))
         {

@@ -19,10 +19,13 @@ internal sealed class SocketListener : IAsyncDisposable
     private readonly ConnectionDrain _drain;
     private readonly TerminatorMetrics _metrics;
     private readonly TerminatorLog _log;
+    private readonly ITrustedForwarders? _forwarders;
     private Task? _acceptLoop;
 
-    private SocketListener(Socket socket, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log)
+    private SocketListener(Socket socket, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log,
+        ITrustedForwarders? forwarders)
     {
+        _forwarders = forwarders;
         _socket = socket;
         _pipeline = pipeline;
         _limiter = limiter;
@@ -41,7 +44,10 @@ internal sealed class SocketListener : IAsyncDisposable
     /// and have the kernel split connections between the two. (The runtime sets SO_REUSEADDR on listening sockets
     /// itself, so a restart still binds while old connections linger in TIME_WAIT.)
     /// </summary>
-    public static SocketListener Bind(IPEndPoint endPoint, int backlog, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log)
+    /// <param name="forwarders">Peers whose connections carry their client's address (PROXY protocol balancers): counted
+    /// in the total at accept, and against the client a pipeline step names rather than against the balancer.</param>
+    public static SocketListener Bind(IPEndPoint endPoint, int backlog, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log,
+        ITrustedForwarders? forwarders = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -61,7 +67,7 @@ internal sealed class SocketListener : IAsyncDisposable
             throw new SocketException((int)ex.SocketErrorCode, $"cannot listen on {endPoint}: {ex.Message}");
         }
 
-        return new SocketListener(socket, pipeline, limiter, drain, metrics, log);
+        return new SocketListener(socket, pipeline, limiter, drain, metrics, log, forwarders);
     }
 
     public void Start() => _acceptLoop ??= AcceptLoopAsync();
@@ -93,7 +99,9 @@ internal sealed class SocketListener : IAsyncDisposable
 
             _metrics.ConnectionAccepted();
             var remote = (IPEndPoint)accepted.RemoteEndPoint!;
-            if (!_limiter.TryAcquire(remote.Address))
+            // A balancer is not one client: its connections wait for the step that learns theirs.
+            bool forwarded = _forwarders?.Contains(remote.Address) == true;
+            if (!(forwarded ? _limiter.TryAcquireTotal() : _limiter.TryAcquire(remote.Address)))
             {
                 _metrics.ConnectionRejectedByLimit();
                 accepted.Close(0);
@@ -101,14 +109,15 @@ internal sealed class SocketListener : IAsyncDisposable
             }
 
             accepted.NoDelay = true;
-            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.listener.RunConnectionAsync(state.accepted, state.remote), (listener: this, accepted, remote), preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.listener.RunConnectionAsync(state.accepted, state.remote, state.forwarded),
+                (listener: this, accepted, remote, forwarded), preferLocal: false);
         }
     }
 
-    private async Task RunConnectionAsync(Socket socket, IPEndPoint remote)
+    private async Task RunConnectionAsync(Socket socket, IPEndPoint remote, bool forwarded)
     {
         var network = new NetworkStream(socket, ownsSocket: true);
-        var connection = new ConnectionContext(network, remote, EndPoint, _drain);
+        var connection = new ConnectionContext(network, remote, EndPoint, _drain, _limiter, remoteCharged: !forwarded);
         _drain.Enter();
         try
         {
@@ -122,7 +131,12 @@ internal sealed class SocketListener : IAsyncDisposable
         finally
         {
             await network.DisposeAsync().ConfigureAwait(false);
-            _limiter.Release(remote.Address);
+            if (connection.ChargedAddress is { } charged)
+            {
+                _limiter.ReleaseAddress(charged);
+            }
+
+            _limiter.ReleaseTotal();
             _drain.Exit();
         }
     }

@@ -61,6 +61,30 @@ public sealed class RawHttpClient : IAsyncDisposable
         var tcp = new TcpClient();
         await tcp.ConnectAsync(endPoint);
         tcp.NoDelay = true;
+        return await AuthenticateAsync(tcp, serverName, trustedRoot, protocols);
+    }
+
+    /// <summary>
+    /// Connects from <paramref name="localAddress"/> (any 127.x.y.z works on Linux loopback), writes
+    /// <paramref name="preamble"/> (a PROXY protocol header, as a balancer would) on the bare socket, then speaks plain
+    /// HTTP, or TLS with SNI = <paramref name="serverName"/> when <paramref name="trustedRoot"/> is given.
+    /// </summary>
+    public static async Task<RawHttpClient> ConnectWithPreambleAsync(IPEndPoint endPoint, byte[] preamble, IPAddress? localAddress = null,
+        string? serverName = null, X509Certificate2? trustedRoot = null)
+    {
+        var tcp = localAddress is null ? new TcpClient() : new TcpClient(new IPEndPoint(localAddress, 0));
+        await tcp.ConnectAsync(endPoint);
+        tcp.NoDelay = true;
+        if (preamble.Length > 0)
+        {
+            await tcp.GetStream().WriteAsync(preamble);
+        }
+
+        return trustedRoot is null ? new RawHttpClient(tcp, tcp.GetStream()) : await AuthenticateAsync(tcp, serverName, trustedRoot, SslProtocols.None);
+    }
+
+    private static async Task<RawHttpClient> AuthenticateAsync(TcpClient tcp, string? serverName, X509Certificate2 trustedRoot, SslProtocols protocols)
+    {
         var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
         {

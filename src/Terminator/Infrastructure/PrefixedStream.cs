@@ -1,11 +1,11 @@
 using System.Buffers;
 
-namespace Terminator.Tls;
+namespace Terminator.Infrastructure;
 
 /// <summary>
-/// A duplex stream that first replays bytes already read from the socket (the peeked ClientHello), then reads the
-/// socket directly. Handing SslStream this stream instead of a pipe keeps the peek out of the data path after the
-/// handshake: one copy of the hello, no extra buffering layer per byte.
+/// A duplex stream that first replays bytes already read from the socket (a peeked ClientHello, what followed a PROXY
+/// protocol header in the same read), then reads the socket directly. Handing the next step this stream instead of a
+/// pipe keeps the peek out of the data path afterwards: one copy of the bytes, no extra buffering layer per byte.
 /// </summary>
 internal sealed class PrefixedStream : Stream
 {
@@ -16,9 +16,20 @@ internal sealed class PrefixedStream : Stream
 
     /// <param name="prefix">Rented from <see cref="ArrayPool{T}.Shared"/>; returned once replayed or on dispose.</param>
     public PrefixedStream(byte[] prefix, int prefixLength, Stream inner)
+        : this(prefix, 0, prefixLength, inner)
     {
+    }
+
+    /// <param name="prefix">Rented from <see cref="ArrayPool{T}.Shared"/>; returned once replayed or on dispose.</param>
+    /// <param name="offset">Where the bytes to replay start in <paramref name="prefix"/>.</param>
+    /// <param name="count">How many bytes to replay; at least one.</param>
+    public PrefixedStream(byte[] prefix, int offset, int count, Stream inner)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + count, prefix.Length);
         _prefix = prefix;
-        _prefixLength = prefixLength;
+        _prefixOffset = offset;
+        _prefixLength = offset + count;
         _inner = inner;
     }
 
