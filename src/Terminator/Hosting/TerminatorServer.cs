@@ -26,12 +26,15 @@ internal sealed class TerminatorServer : IAsyncDisposable
     private readonly ConnectionDelegate _httpPipeline;
     private readonly SniCertificateSelector _selector;
     private readonly ConnectionLimiter _limiter;
+    private readonly bool _ownsMetrics;
     private bool _stopped;
 
     /// <param name="challenges">ACME challenges to answer (HTTP-01 on both ports before anything goes upstream, TLS-ALPN-01
     /// on the TLS port); null when ACME is off.</param>
+    /// <param name="metrics">Where to count (the daemon creates them before loading certificates, so the admin listener
+    /// serves them during start-up); null: the server makes its own, and disposes them with itself.</param>
     public TerminatorServer(TerminatorOptions options, CertificateMap certificates, CertificateEntry? defaultCertificate, TerminatorLog log,
-        AcmeChallengeTable? challenges = null)
+        AcmeChallengeTable? challenges = null, TerminatorMetrics? metrics = null)
     {
         // Applying the TLS 1.2 suite policy here would be too late if anything in the process has already handshaken
         // (it would silently not take) and unsafe while another thread builds an SSL_CTX: the process must do it first.
@@ -43,6 +46,8 @@ internal sealed class TerminatorServer : IAsyncDisposable
         _options = options;
         Certificates = certificates;
         Log = log;
+        _ownsMetrics = metrics is null;
+        Metrics = metrics ?? new TerminatorMetrics();
         Upstream = new UpstreamPool(new UpstreamPoolOptions
         {
             Host = options.UpstreamHost,
@@ -79,9 +84,11 @@ internal sealed class TerminatorServer : IAsyncDisposable
         // step after the handshake is to close (with close_notify).
         TlsProtocolRoute[] routes = challenges is null ? [] : [new TlsProtocolRoute(AlpnFlags.AcmeTls1, challenges, static _ => Task.CompletedTask)];
         _httpsPipeline = new TlsHandshakeStep(_selector, _httpPipeline, options.HandshakeTimeout, Metrics, log, routes).OnConnectionAsync;
+        MetricSourceRegistration.ObserveCertificates(Metrics.Sources, certificates);
+        MetricSourceRegistration.ObserveUpstream(Metrics.Sources, Upstream);
     }
 
-    public TerminatorMetrics Metrics { get; } = new();
+    public TerminatorMetrics Metrics { get; }
     public CertificateMap Certificates { get; }
     public UpstreamPool Upstream { get; }
     public TerminatorLog Log { get; }
@@ -109,8 +116,8 @@ internal sealed class TerminatorServer : IAsyncDisposable
     {
         try
         {
-            HttpsEndPoints = Bind(_options.HttpsListen, _httpsPipeline);
-            HttpEndPoints = Bind(_options.HttpListen, _httpPipeline);
+            HttpsEndPoints = Bind(_options.HttpsListen, _httpsPipeline, Metrics.Https);
+            HttpEndPoints = Bind(_options.HttpListen, _httpPipeline, Metrics.Http);
         }
         catch
         {
@@ -128,12 +135,12 @@ internal sealed class TerminatorServer : IAsyncDisposable
         }
     }
 
-    private List<IPEndPoint> Bind(IReadOnlyList<IPEndPoint> endPoints, ConnectionDelegate pipeline)
+    private List<IPEndPoint> Bind(IReadOnlyList<IPEndPoint> endPoints, ConnectionDelegate pipeline, ListenerMetrics metrics)
     {
         var bound = new List<IPEndPoint>(endPoints.Count);
         foreach (IPEndPoint endPoint in endPoints)
         {
-            SocketListener listener = SocketListener.Bind(endPoint, _options.ListenBacklog, pipeline, _limiter, _drain, Metrics, Log);
+            SocketListener listener = SocketListener.Bind(endPoint, _options.ListenBacklog, pipeline, _limiter, _drain, metrics, Log);
             _listeners.Add(listener);
             bound.Add(listener.EndPoint);
         }
@@ -167,5 +174,9 @@ internal sealed class TerminatorServer : IAsyncDisposable
     {
         await StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         _drain.Dispose();
+        if (_ownsMetrics)
+        {
+            Metrics.Dispose();
+        }
     }
 }

@@ -45,12 +45,16 @@ internal sealed class ConnectionLimiter
     /// <summary>Clients with at least one open connection; 0 once every connection has been released.</summary>
     internal int TrackedAddresses => _perAddress.Count;
 
-    public bool TryAcquire(IPAddress address)
+    public bool TryAcquire(IPAddress address) => Admit(address) == ConnectionAdmission.Admitted;
+
+    /// <summary>Takes a place for a connection from <paramref name="address"/>, or says which limit refused it (the
+    /// total one is checked first).</summary>
+    public ConnectionAdmission Admit(IPAddress address)
     {
         if (Interlocked.Increment(ref _total) > _maxTotal)
         {
             Interlocked.Decrement(ref _total);
-            return false;
+            return ConnectionAdmission.OverTotalLimit;
         }
 
         UInt128 key = KeyOf(address);
@@ -61,17 +65,17 @@ internal sealed class ConnectionLimiter
                 if (current >= _maxPerAddress)
                 {
                     Interlocked.Decrement(ref _total);
-                    return false;
+                    return ConnectionAdmission.OverAddressLimit;
                 }
 
                 if (_perAddress.TryUpdate(key, current + 1, current))
                 {
-                    return true;
+                    return ConnectionAdmission.Admitted;
                 }
             }
             else if (_perAddress.TryAdd(key, 1))
             {
-                return true;
+                return ConnectionAdmission.Admitted;
             }
         }
     }

@@ -17,11 +17,11 @@ internal sealed class SocketListener : IAsyncDisposable
     private readonly ConnectionDelegate _pipeline;
     private readonly ConnectionLimiter _limiter;
     private readonly ConnectionDrain _drain;
-    private readonly TerminatorMetrics _metrics;
+    private readonly ListenerMetrics _metrics;
     private readonly TerminatorLog _log;
     private Task? _acceptLoop;
 
-    private SocketListener(Socket socket, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log)
+    private SocketListener(Socket socket, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, ListenerMetrics metrics, TerminatorLog log)
     {
         _socket = socket;
         _pipeline = pipeline;
@@ -41,7 +41,7 @@ internal sealed class SocketListener : IAsyncDisposable
     /// and have the kernel split connections between the two. (The runtime sets SO_REUSEADDR on listening sockets
     /// itself, so a restart still binds while old connections linger in TIME_WAIT.)
     /// </summary>
-    public static SocketListener Bind(IPEndPoint endPoint, int backlog, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log)
+    public static SocketListener Bind(IPEndPoint endPoint, int backlog, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, ListenerMetrics metrics, TerminatorLog log)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -93,9 +93,10 @@ internal sealed class SocketListener : IAsyncDisposable
 
             _metrics.ConnectionAccepted();
             var remote = (IPEndPoint)accepted.RemoteEndPoint!;
-            if (!_limiter.TryAcquire(remote.Address))
+            ConnectionAdmission admission = _limiter.Admit(remote.Address);
+            if (admission != ConnectionAdmission.Admitted)
             {
-                _metrics.ConnectionRejectedByLimit();
+                _metrics.ConnectionRefused(perAddress: admission == ConnectionAdmission.OverAddressLimit);
                 accepted.Close(0);
                 continue;
             }
@@ -123,6 +124,7 @@ internal sealed class SocketListener : IAsyncDisposable
         {
             await network.DisposeAsync().ConfigureAwait(false);
             _limiter.Release(remote.Address);
+            _metrics.ConnectionClosed();
             _drain.Exit();
         }
     }
