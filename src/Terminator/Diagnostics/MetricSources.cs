@@ -8,7 +8,8 @@ namespace Terminator.Diagnostics;
 /// </summary>
 internal sealed class MetricSources
 {
-    /// <summary>The certificate map's names, certificates and soonest expiry (a walk of the map: cached for a second).</summary>
+    /// <summary>The certificate map's names, certificates and soonest expiry (a walk of the map: reused for a second or
+    /// more, see <see cref="TerminatorMetrics"/>).</summary>
     public Func<CertificateInventory>? Certificates { get; set; }
 
     /// <summary>Certificates holding a loaded TLS context now (<c>Certificates/CertificateContextCache</c>).</summary>

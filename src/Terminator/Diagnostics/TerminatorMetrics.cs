@@ -18,8 +18,10 @@ namespace Terminator.Diagnostics;
 /// every listener gets the distribution with the bucket boundaries advised here, not just a count. This instance's
 /// <see cref="MeterCollector"/> aggregates them on the recording thread into fixed buckets: the runtime's dispatch to
 /// the one enabled listener, a scan of a dozen bounds, one <see cref="Interlocked.Increment(ref long)"/> and one
-/// compare-and-swap on the sum (<c>bench/Terminator.Benchmarks/MetricsRecordingBenchmark</c>). An own bucket array
-/// published at scrape would save the dispatch (a few ns) but hide the distributions from every other listener.</para>
+/// compare-and-swap on the sum. Measured (<c>bench/Terminator.Benchmarks/MetricsRecordingBenchmark</c>, a loaded
+/// 2-core VM): a counter 14 ns; a completed request 197 ns, of which the clock read is ~85 ns and the same observation
+/// into a bare <see cref="HistogramBuckets"/> 179 ns — so an own bucket array published at scrape would save ~20 ns per
+/// request and hide the distributions from every other listener. All 0 B.</para>
 /// </remarks>
 internal sealed partial class TerminatorMetrics : IDisposable
 {
