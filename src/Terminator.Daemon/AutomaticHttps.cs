@@ -10,8 +10,9 @@ namespace Terminator.Daemon;
 
 /// <summary>
 /// Everything <c>TERMINATOR_ACME=on</c> adds to the daemon: the managed-domain registry (under the store folder), the
-/// ACME client with its account key sealed in the store, the challenge table both listeners answer from, the
-/// certificate manager that issues and renews, and the admin API the platform drives it through.
+/// ACME client with its account key sealed in the store, the challenge table both listeners answer from, and the
+/// certificate manager that issues and renews. The admin listener (started by the daemon for every node) serves the
+/// domains API from <see cref="Registry"/> and <see cref="AdminCallbacks"/> once this is open.
 /// </summary>
 internal sealed class AutomaticHttps : IAsyncDisposable
 {
@@ -19,15 +20,10 @@ internal sealed class AutomaticHttps : IAsyncDisposable
     private readonly AcmeClient _client;
     private readonly AcmePreflight? _preflight;
     private readonly CertificateManager _manager;
-    private readonly TerminatorOptions _options;
-    private readonly TerminatorLog _log;
-    private AdminServer? _admin;
 
-    private AutomaticHttps(TerminatorOptions options, TerminatorLog log, ManagedDomainRegistry registry, AcmeClient client,
+    private AutomaticHttps(ManagedDomainRegistry registry, AcmeClient client,
         AcmeChallengeTable challenges, AcmePreflight? preflight, CertificateManager manager)
     {
-        _options = options;
-        _log = log;
         _registry = registry;
         _client = client;
         Challenges = challenges;
@@ -38,8 +34,16 @@ internal sealed class AutomaticHttps : IAsyncDisposable
     /// <summary>The challenges the server's listeners answer (HTTP-01 on port 80, TLS-ALPN-01 on the TLS port).</summary>
     public AcmeChallengeTable Challenges { get; }
 
-    /// <summary>The admin API's address once started (tests read the real port).</summary>
-    public System.Net.IPEndPoint? AdminEndPoint => _admin?.EndPoint;
+    /// <summary>The managed domains the admin API's /v1 serves.</summary>
+    public ManagedDomainRegistry Registry => _registry;
+
+    /// <summary>What the admin API's /v1 calls into: wake the scheduler, purge certificates, renew now.</summary>
+    public AdminCallbacks AdminCallbacks => new()
+    {
+        DomainRequested = _manager.RequestAsync,
+        PurgeCertificates = _manager.PurgeAsync,
+        RenewRequested = _manager.RenewNowAsync,
+    };
 
     /// <summary>Opens the registry and the account; no network I/O (the CA may be down: the daemon serves what it has
     /// and the manager retries). Returns null and a one-line problem when the registry cannot be opened.</summary>
@@ -87,32 +91,14 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         var store = new DirectoryCertificateStore(options.StoreDirectory, key);
         var manager = new CertificateManager(registry, client, challenges, preflight, store, certificates, options.Acme, log);
         log.Info($"acme: {registry.Count} managed domains loaded in {registry.LoadReport.Elapsed.TotalMilliseconds:0} ms");
-        return (new AutomaticHttps(options, log, registry, client, challenges, preflight, manager), null);
+        return (new AutomaticHttps(registry, client, challenges, preflight, manager), null);
     }
 
-    /// <summary>Starts issuing and renewing, and the admin API (after the listeners are up, so challenges can be answered).</summary>
-    public void Start()
-    {
-        _manager.Start();
-        if (_options.AdminListen is { } endPoint)
-        {
-            if (_options.AdminTokenFile is not null && AdminToken.DescribeTokenFilePermissionProblem(_options.AdminTokenFile) is { } permission)
-            {
-                _log.Warn($"TERMINATOR_ADMIN_TOKEN_FILE: {permission}");
-            }
-
-            _admin = AdminServer.Start(new AdminServerOptions { EndPoint = endPoint, Token = _options.AdminToken }, _registry,
-                new AdminCallbacks { DomainRequested = _manager.RequestAsync, PurgeCertificates = _manager.PurgeAsync, RenewRequested = _manager.RenewNowAsync }, _log);
-        }
-    }
+    /// <summary>Starts issuing and renewing (after the listeners are up, so challenges can be answered).</summary>
+    public void Start() => _manager.Start();
 
     public async ValueTask DisposeAsync()
     {
-        if (_admin is not null)
-        {
-            await _admin.DisposeAsync().ConfigureAwait(false);
-        }
-
         await _manager.DisposeAsync().ConfigureAwait(false);
         await _client.DisposeAsync().ConfigureAwait(false);
         _preflight?.Dispose();

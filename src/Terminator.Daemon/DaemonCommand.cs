@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Terminator.Admin;
 using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
@@ -21,6 +22,23 @@ internal static class DaemonCommand
         var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
         // With stapling on, certificates naming an OCSP responder get their context (and first OCSP fetch) at load.
         var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling, contextCache: new CertificateContextCache(options.CertCacheSize));
+        using var metrics = new TerminatorMetrics();
+        MetricSourceRegistration.ObserveCertificates(metrics.Sources, certificates);
+        var readiness = new Readiness();
+
+        // First, before the (possibly long) certificate load: probes get 503 on /readyz rather than a refused connection.
+        AdminServer? startedAdmin;
+        try
+        {
+            startedAdmin = StartAdmin(options, log, metrics, readiness);
+        }
+        catch (SocketException ex)
+        {
+            await Console.Error.WriteLineAsync($"terminator: TERMINATOR_ADMIN_LISTEN: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        await using AdminServer? admin = startedAdmin;
         // Both the store and the PEM folder are followed live (notifications + a periodic rescan, and SIGHUP).
         (CertificateSources? opened, string? fatal) = await CertificateSources.OpenAsync(options, certificates, log).ConfigureAwait(false);
         if (opened is null)
@@ -64,12 +82,16 @@ internal static class DaemonCommand
         }
 
         await using AutomaticHttps? acme = automatic;
-        await using var server = new TerminatorServer(options, certificates, defaultCertificate, log, automatic?.Challenges);
+        await using var server = new TerminatorServer(options, certificates, defaultCertificate, log, automatic?.Challenges, metrics);
         try
         {
             server.Start();
             // After the listeners: challenges must be answerable before the first order goes out.
             automatic?.Start();
+            if (automatic is not null)
+            {
+                admin?.ServeDomains(automatic.Registry, automatic.AdminCallbacks);
+            }
         }
         catch (SocketException ex)
         {
@@ -97,19 +119,25 @@ internal static class DaemonCommand
             }
         });
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
-        string admin = automatic?.AdminEndPoint is { } adminEndPoint ? $"; admin {adminEndPoint}" : string.Empty;
+        string adminNote = admin is null ? "; admin off" : $"; admin {admin.EndPoint}";
         string listening = $"https {string.Join(',', server.HttpsEndPoints)}; http {http}";
         string proxyProtocol = options.ProxyProtocol.Enabled
             ? $"; proxy-protocol {options.ProxyProtocol.Mode.ToString().ToLowerInvariant()} from {string.Join(',', options.ProxyProtocol.TrustedNetworks)}"
             : string.Empty;
-        log.Info($"ready: {certificates.Count} names from {loaded} certificates; {listening}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}{proxyProtocol}");
+        log.Info($"ready: {certificates.Count} names from {loaded} certificates; {listening}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{adminNote}{proxyProtocol}");
+        readiness.MarkReady();
         systemd.Ready($"serving {certificates.Count} names from {loaded} certificates; {listening}");
 
         string name = await signal.Stopped.ConfigureAwait(false);
+        // Not ready from the first moment of the stop, so a load balancer polling /readyz takes the node out while
+        // in-flight requests finish.
+        readiness.MarkDraining();
         int draining = server.ActiveConnections;
         systemd.Stopping($"draining {draining} connections");
         log.Info($"{name}: draining {draining} connections (up to {options.DrainTimeout.TotalSeconds:0.#} s)");
         bool clean = await server.StopAsync(options.DrainTimeout).ConfigureAwait(false);
+        // The registry closes with automatic HTTPS below; the admin listener keeps answering the probes until the end.
+        admin?.StopServingDomains();
         log.Info(clean ? "stopped" : "stopped; connections still open at the drain timeout were closed");
         return 0;
     }
@@ -134,6 +162,26 @@ internal static class DaemonCommand
         }
 
         log.Info($"reload: {sources.Count} certificates, {certificates.Count} names{defaultNote}");
+    }
+
+    /// <summary>
+    /// The admin listener for every node (TERMINATOR_ADMIN_LISTEN; null when 'off'): /metrics and the probes at once,
+    /// the /v1 domains API once automatic HTTPS has opened its registry (404 when TERMINATOR_ACME is off).
+    /// </summary>
+    private static AdminServer? StartAdmin(TerminatorOptions options, TerminatorLog log, TerminatorMetrics metrics, Readiness readiness)
+    {
+        if (options.AdminListen is not { } endPoint)
+        {
+            return null;
+        }
+
+        if (options.Acme.Enabled && options.AdminTokenFile is not null && AdminToken.DescribeTokenFilePermissionProblem(options.AdminTokenFile) is { } permission)
+        {
+            log.Warn($"TERMINATOR_ADMIN_TOKEN_FILE: {permission}");
+        }
+
+        var adminOptions = new AdminServerOptions { EndPoint = endPoint, Token = options.AdminToken, DomainsApi = options.Acme.Enabled };
+        return AdminServer.Start(adminOptions, log, metrics, readiness);
     }
 
     /// <summary>Loads TERMINATOR_DEFAULT_CERT (at start-up and on SIGHUP); returns the entry or a one-line problem.</summary>

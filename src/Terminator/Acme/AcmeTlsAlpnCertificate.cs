@@ -56,6 +56,12 @@ internal sealed class AcmeTlsAlpnCertificate : ITlsServerCertificate, IDisposabl
     /// <inheritdoc />
     public string Source => $"ACME tls-alpn-01 challenge for {Domain}";
 
+    /// <inheritdoc />
+    public bool IsEcdsa => true; // P-256 (RFC 8737 leaves the key type to the client; see Create)
+
+    /// <inheritdoc />
+    public bool IsMaterialized => true;
+
     /// <summary>
     /// Builds the certificate for <paramref name="domain"/> and <paramref name="keyAuthorization"/>. Valid from a day
     /// ago for a week: the validator checks the extension, not the dates, but a sane window avoids surprises.

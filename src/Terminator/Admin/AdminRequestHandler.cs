@@ -7,14 +7,19 @@ namespace Terminator.Admin;
 
 /// <summary>
 /// Authenticates and routes admin requests. Every path under <c>/v1</c> needs <c>Authorization: Bearer &lt;token&gt;</c>
-/// (RFC 6750 §2.1); without a configured token the whole /v1 API answers 403 with the reason. Routes:
+/// (RFC 6750 §2.1); without a configured token the whole /v1 API answers 403 with the reason. The probes and the
+/// metrics need no token. Routes:
 /// <code>
+///   GET  /metrics                               Prometheus exposition (MetricsEndpoint)
+///   GET  /healthz, /readyz                      liveness, readiness (HealthEndpoint)
 ///   GET  /v1/domains?state=&amp;cursor=&amp;limit=    list (paged)
 ///   GET | PUT | DELETE /v1/domains/{name}       state, manage, stop managing (?purge=true)
 /// </code>
-/// The token is never logged: only the peer's address and what was refused.
+/// /v1 exists only with ACME on (404 saying so otherwise) and answers 503 until the host has opened the managed-domain
+/// registry (<see cref="ServeDomains"/>), which happens after the certificates have loaded, and again once it closes. The token is never logged:
+/// only the peer's address and what was refused.
 /// </summary>
-internal sealed class AdminRequestHandler(ManagedDomainRegistry registry, AdminToken? token, AdminCallbacks callbacks, TerminatorLog log)
+internal sealed class AdminRequestHandler(AdminServerOptions options, TerminatorLog log, TerminatorMetrics? metrics, Readiness readiness)
 {
     private const string ApiRoot = "/v1";
     private const string DomainsPath = "/v1/domains";
@@ -22,18 +27,50 @@ internal sealed class AdminRequestHandler(ManagedDomainRegistry registry, AdminT
     /// <summary>RFC 6750 §3: the challenge names the scheme; "realm" lets a client tell this API's token from others.</summary>
     private const string Challenge = "Bearer realm=\"terminator\"";
 
-    private static readonly AdminResponse s_notFound = AdminResponse.Error(404, "no such endpoint (the API is GET|PUT|DELETE /v1/domains/{name} and GET /v1/domains)");
+    private static readonly AdminResponse s_notFound = AdminResponse.Error(404,
+        "no such endpoint (GET /metrics, /healthz, /readyz; GET|PUT|DELETE /v1/domains/{name} and GET /v1/domains)");
 
-    private readonly DomainsEndpoint _domains = new(registry, callbacks, log);
+    private static readonly AdminResponse s_domainsOff = AdminResponse.Error(404,
+        "the domains API is off: it runs with automatic HTTPS (TERMINATOR_ACME=on)");
+
+    private static readonly AdminResponse s_domainsNotServing = AdminResponse.Error(503,
+        "the domains API is not serving yet (certificates and managed domains are loading) or any more (stopping); retry shortly");
+
+    private readonly MetricsEndpoint? _metrics = metrics is null ? null : new MetricsEndpoint(metrics);
+    private readonly HealthEndpoint _health = new(readiness);
+    private DomainsEndpoint? _domains;
+
+    /// <summary>Starts answering /v1 from <paramref name="registry"/> (until then it answers 503).</summary>
+    public void ServeDomains(ManagedDomainRegistry registry, AdminCallbacks callbacks) =>
+        Volatile.Write(ref _domains, new DomainsEndpoint(registry, callbacks, log));
+
+    /// <summary>Answers /v1 with 503 again (the registry is about to close).</summary>
+    public void StopServingDomains() => Volatile.Write(ref _domains, null);
 
     public ValueTask<AdminResponse> HandleAsync(AdminRequest request, CancellationToken cancellationToken)
     {
         string path = request.Path;
+        switch (path)
+        {
+            case "/metrics" when _metrics is not null:
+                return ValueTask.FromResult(_metrics.Get(request));
+            case "/healthz":
+                return ValueTask.FromResult(HealthEndpoint.Live(request));
+            case "/readyz":
+                return ValueTask.FromResult(_health.Ready(request));
+        }
+
         if (!path.Equals(ApiRoot, StringComparison.Ordinal) && !path.StartsWith(ApiRoot + "/", StringComparison.Ordinal))
         {
             return ValueTask.FromResult(s_notFound);
         }
 
+        if (!options.DomainsApi)
+        {
+            return ValueTask.FromResult(s_domainsOff);
+        }
+
+        AdminToken? token = options.Token;
         if (token is null)
         {
             return ValueTask.FromResult(AdminResponse.Error(403,
@@ -45,9 +82,14 @@ internal sealed class AdminRequestHandler(ManagedDomainRegistry registry, AdminT
             return ValueTask.FromResult(refused);
         }
 
+        if (Volatile.Read(ref _domains) is not { } domains)
+        {
+            return ValueTask.FromResult(s_domainsNotServing);
+        }
+
         if (path.Equals(DomainsPath, StringComparison.Ordinal))
         {
-            return ValueTask.FromResult(_domains.List(request));
+            return ValueTask.FromResult(domains.List(request));
         }
 
         if (path.StartsWith(DomainsPath + "/", StringComparison.Ordinal))
@@ -55,7 +97,7 @@ internal sealed class AdminRequestHandler(ManagedDomainRegistry registry, AdminT
             string segment = path[(DomainsPath.Length + 1)..];
             if (segment.Length > 0 && !segment.Contains('/', StringComparison.Ordinal))
             {
-                return _domains.HandleItemAsync(request, segment, cancellationToken);
+                return domains.HandleItemAsync(request, segment, cancellationToken);
             }
         }
 
@@ -93,6 +135,10 @@ internal sealed class AdminRequestHandler(ManagedDomainRegistry registry, AdminT
         log.Warn($"admin: refused {request.Method} {request.Path} from {request.Peer}: wrong token");
         return Unauthorized("the token is not valid", errorCode: "invalid_token");
     }
+
+    /// <summary>405 with the methods the resource allows (RFC 9110 §15.5.6).</summary>
+    internal static AdminResponse MethodNotAllowed(string allow) =>
+        AdminResponse.Error(405, $"method not allowed here (allowed: {allow})") with { Allow = allow };
 
     private static AdminResponse Unauthorized(string reason, string? errorCode) =>
         AdminResponse.Error(401, reason) with

@@ -3,9 +3,13 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace Terminator.Admin;
 
-/// <summary>A response to write: status, JSON body (empty for none), the few extra fields the API uses.</summary>
-internal sealed record AdminResponse(int Status, ReadOnlyMemory<byte> Json)
+/// <summary>A response to write: status, body (JSON unless <see cref="ContentType"/> says otherwise; empty for none), the
+/// few extra fields the API uses.</summary>
+internal sealed record AdminResponse(int Status, ReadOnlyMemory<byte> Body)
 {
+    /// <summary>The body's media type; null for JSON.</summary>
+    public string? ContentType { get; init; }
+
     /// <summary><c>WWW-Authenticate</c> (401, RFC 9110 §11.6.1, RFC 6750 §3).</summary>
     public string? WwwAuthenticate { get; init; }
 
@@ -20,6 +24,10 @@ internal sealed record AdminResponse(int Status, ReadOnlyMemory<byte> Json)
 
     public static AdminResponse Of<T>(int status, T value, JsonTypeInfo<T> type) =>
         new(status, JsonSerializer.SerializeToUtf8Bytes(value, type));
+
+    /// <summary>A plain-text body (probes read the status; people read the word).</summary>
+    public static AdminResponse Text(int status, string text) =>
+        new(status, System.Text.Encoding.UTF8.GetBytes(text)) { ContentType = "text/plain; charset=utf-8" };
 
     public static AdminResponse Error(int status, string reason) =>
         Of(status, new ErrorResource(reason), AdminJsonContext.Default.ErrorResource);

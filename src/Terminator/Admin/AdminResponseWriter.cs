@@ -19,12 +19,12 @@ internal static class AdminResponseWriter
         if (response.Status != 204)
         {
             // RFC 9110 §8.6: a 204 has no Content-Length; everything else states its length, even when it is 0.
-            if (!response.Json.IsEmpty)
+            if (!response.Body.IsEmpty)
             {
-                head.Append("Content-Type: application/json\r\n");
+                head.Append("Content-Type: ").Append(response.ContentType ?? "application/json").Append("\r\n");
             }
 
-            head.Append(CultureInfo.InvariantCulture, $"Content-Length: {response.Json.Length}\r\n");
+            head.Append(CultureInfo.InvariantCulture, $"Content-Length: {response.Body.Length}\r\n");
         }
 
         head.Append("Cache-Control: no-store\r\n");
@@ -40,9 +40,9 @@ internal static class AdminResponseWriter
         Span<byte> destination = output.GetSpan(head.Length);
         int written = Encoding.ASCII.GetBytes(head.ToString(), destination);
         output.Advance(written);
-        if (!isHead && !response.Json.IsEmpty)
+        if (!isHead && !response.Body.IsEmpty)
         {
-            output.Write(response.Json.Span);
+            output.Write(response.Body.Span);
         }
     }
 

@@ -14,6 +14,9 @@ internal sealed record AdminServerOptions
     /// <summary>The bearer token every /v1 call must present; null turns the /v1 API off (403 with the reason).</summary>
     public AdminToken? Token { get; init; }
 
+    /// <summary>Whether the /v1 domains API runs here (automatic HTTPS is on); false answers 404 saying why.</summary>
+    public bool DomainsApi { get; init; } = true;
+
     /// <summary>A connection with no request under way is closed after this long (keep-alive between platform calls).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

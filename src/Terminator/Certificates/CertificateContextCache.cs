@@ -1,3 +1,5 @@
+using Terminator.Tls;
+
 namespace Terminator.Certificates;
 
 /// <summary>
@@ -24,8 +26,11 @@ internal sealed class CertificateContextCache
     private CertificateEntry?[] _slots;
     private int _used;
     private int _hand;
+    private int _count;
     private long _admitted;
     private long _evicted;
+    private long _loads;
+    private long _loadFailures;
 
     /// <summary>Creates an empty cache holding at most <paramref name="capacity"/> materialised entries.</summary>
     public CertificateContextCache(int capacity)
@@ -47,31 +52,25 @@ internal sealed class CertificateContextCache
     }
 
     /// <summary>Materialised entries currently held.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                int count = 0;
-                for (int i = 0; i < _used; i++)
-                {
-                    if (_slots[i] is not null)
-                    {
-                        count++;
-                    }
-                }
-
-                return count;
-            }
-        }
-    }
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>Entries admitted since start (each one a materialisation).</summary>
     public long Admitted => Interlocked.Read(ref _admitted);
 
     /// <summary>Entries evicted since start.</summary>
     public long Evicted => Interlocked.Read(ref _evicted);
+
+    /// <summary>Materialisations of this cache's entries that completed (each one a key import and context build).</summary>
+    public long Loads => Interlocked.Read(ref _loads);
+
+    /// <summary>Materialisations of this cache's entries that failed (material gone or tampered with since indexed).</summary>
+    public long LoadFailures => Interlocked.Read(ref _loadFailures);
+
+    /// <summary>The SSL_CTX pins of this cache's entries (<see cref="SslContextPin"/>).</summary>
+    public SslContextPinCounters Pins { get; } = new();
+
+    /// <summary>Counts one materialisation of an entry of this cache (<see cref="CertificateEntry"/>).</summary>
+    internal void LoadEnded(bool succeeded) => Interlocked.Increment(ref succeeded ? ref _loads : ref _loadFailures);
 
     /// <summary>Takes a slot for a freshly materialised entry, evicting another when full.</summary>
     internal void Admit(CertificateEntry entry)
@@ -86,6 +85,7 @@ internal sealed class CertificateContextCache
             int slot = _used < _slots.Length ? _used++ : FindVictimUnsynchronized();
             _slots[slot] = entry;
             entry.CacheSlot = slot;
+            Volatile.Write(ref _count, _count + 1);
             _admitted++;
         }
     }
@@ -129,6 +129,7 @@ internal sealed class CertificateContextCache
         _slots[entry.CacheSlot] = null;
         entry.CacheSlot = -1;
         entry.Evict();
+        Volatile.Write(ref _count, _count - 1);
         _evicted++;
     }
 }

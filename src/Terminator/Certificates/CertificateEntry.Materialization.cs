@@ -167,12 +167,14 @@ internal sealed partial class CertificateEntry
                 // Not the caller's token: the load is shared, and one client giving up must not fail the others.
                 CertificateMaterial material = _pinned ?? await _source!.LoadAsync(this, CancellationToken.None).ConfigureAwait(false);
                 state = Publish(material);
+                Volatile.Read(ref _cache)?.LoadEnded(succeeded: true);
             }
 
             completion.SetResult(state);
         }
         catch (Exception ex)
         {
+            Volatile.Read(ref _cache)?.LoadEnded(succeeded: false);
             completion.SetException(ex);
         }
         finally
@@ -211,7 +213,7 @@ internal sealed partial class CertificateEntry
         Volatile.Read(ref _cache)?.Admit(this);
         // After admission, with full fences on both sides (here and in Evict): if an eviction slipped in between, one
         // of the two sees the other's write and releases the pin (Release is idempotent).
-        SslContextPin pin = SslContextPin.Start(state.Options);
+        SslContextPin pin = SslContextPin.Start(state.Options, Volatile.Read(ref _cache)?.Pins);
         Interlocked.Exchange(ref state.Pin, pin);
         if (!ReferenceEquals(Volatile.Read(ref _tls), state))
         {

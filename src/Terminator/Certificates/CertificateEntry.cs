@@ -86,6 +86,9 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
     public string KeyAlgorithm { get; }
 
     /// <inheritdoc />
+    public bool IsEcdsa => CertificateCandidate.FamilyOf(KeyAlgorithm) == CertificateKeyFamily.Ecdsa;
+
+    /// <inheritdoc />
     public bool Covers(ReadOnlySpan<byte> hostName)
     {
         foreach (string name in Names)

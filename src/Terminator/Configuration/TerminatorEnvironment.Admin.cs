@@ -30,7 +30,7 @@ internal static partial class TerminatorEnvironment
     }
 
     private static Spec AdminListenSpec() =>
-        new(new("TERMINATOR_ADMIN_LISTEN", "127.0.0.1:9180", "Admin API listener (plain HTTP; terminator domains uses it): one ip:port, 'off' disables it. An address that is not loopback requires a token."),
+        new(new("TERMINATOR_ADMIN_LISTEN", "127.0.0.1:9180", "Admin listener (plain HTTP): GET /metrics (Prometheus), /healthz and /readyz with no token, and with TERMINATOR_ACME=on the domains API terminator domains uses; one ip:port, 'off' disables all of it. With TERMINATOR_ACME=on an address that is not loopback requires a token."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {
                 u = o;

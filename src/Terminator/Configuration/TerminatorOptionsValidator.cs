@@ -107,10 +107,12 @@ internal static class TerminatorOptionsValidator
             return $"TERMINATOR_MAX_REQUEST_TARGET: {options.MaxRequestTargetLength} exceeds TERMINATOR_MAX_HEADER_BYTES ({options.MaxHeaderBytes}); the request line is part of the head";
         }
 
-        if (options.AdminListen is { } admin && options.AdminToken is null && !IsLoopback(admin.Address))
+        if (options.AdminListen is { } admin && options.AdminToken is null && options.Acme.Enabled && !IsLoopback(admin.Address))
         {
-            // Anyone who can reach the port could add domains (and make the CA issue for them) or purge certificates.
-            return $"TERMINATOR_ADMIN_TOKEN: required when TERMINATOR_ADMIN_LISTEN ({Format(admin)}) is not a loopback address "
+            // With ACME on, the /v1 domains API is on that port: say at start-up that it would be unusable, rather than
+            // leave the operator to find every call refused. (Without ACME the port serves only /metrics and the probes,
+            // which need no token.)
+            return $"TERMINATOR_ADMIN_TOKEN: required when TERMINATOR_ADMIN_LISTEN ({Format(admin)}) is not a loopback address and TERMINATOR_ACME=on "
                 + "(set TERMINATOR_ADMIN_TOKEN or TERMINATOR_ADMIN_TOKEN_FILE, or listen on 127.0.0.1)";
         }
 

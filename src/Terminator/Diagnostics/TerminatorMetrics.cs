@@ -1,68 +1,65 @@
+using System.Diagnostics.Metrics;
+
 namespace Terminator.Diagnostics;
 
 /// <summary>
-/// Process-wide counters, incremented with <see cref="Interlocked"/> on the connection paths.
-/// One instance per server so tests running servers side by side see their own numbers.
+/// The Terminator's metrics: a <see cref="System.Diagnostics.Metrics.Meter"/> named "Terminator" whose instruments
+/// (partial files by area: connections, TLS, HTTP and upstream, and the values other components count) any
+/// <see cref="MeterListener"/> can read — the admin listener's <c>GET /metrics</c> through <see cref="Collect"/>,
+/// dotnet-counters, an OpenTelemetry SDK. One instance per server, with its own meter instance, so tests running servers
+/// side by side see their own numbers.
 /// </summary>
-internal sealed class TerminatorMetrics
+/// <remarks>
+/// <para>Recording costs nothing but the event's own atomic add. Counters are plain <c>long</c> fields incremented with
+/// <see cref="Interlocked"/> (no allocation, no listener dispatch) and reach the meter as observable instruments whose
+/// callbacks read the fields at collection. Values other components already count (the certificate cache, the upstream
+/// pool, the loggers) are read the same way through <see cref="Sources"/>.</para>
+/// <para>The three durations (handshake, request, certificate load wait) are <see cref="Histogram{T}"/> instruments, so
+/// every listener gets the distribution with the bucket boundaries advised here, not just a count. This instance's
+/// <see cref="MeterCollector"/> aggregates them on the recording thread into fixed buckets: the runtime's dispatch to
+/// the one enabled listener, a scan of a dozen bounds, one <see cref="Interlocked.Increment(ref long)"/> and one
+/// compare-and-swap on the sum. Measured (<c>bench/Terminator.Benchmarks/MetricsRecordingBenchmark</c>, a loaded
+/// 2-core VM): a counter 14 ns; a completed request 197 ns, of which the clock read is ~85 ns and the same observation
+/// into a bare <see cref="HistogramBuckets"/> 179 ns — so an own bucket array published at scrape would save ~20 ns per
+/// request and hide the distributions from every other listener. All 0 B.</para>
+/// </remarks>
+internal sealed partial class TerminatorMetrics : IDisposable
 {
-    private long _connectionsAccepted;
-    private long _connectionsRejectedByLimit;
-    private long _handshakesCompleted;
-    private long _handshakesFailed;
-    private long _handshakeTimeouts;
-    private long _unknownServerNames;
-    private long _nonTlsConnections;
-    private long _malformedClientHellos;
-    private long _requests;
-    private long _badRequests;
-    private long _misdirectedRequests;
-    private long _upstreamErrors;
-    private long _upstreamTimeouts;
-    private long _upstreamRetries;
-    private long _headerTimeouts;
-    private long _proxyHeadersAccepted;
-    private long _proxyProtocolRefusals;
+    /// <summary>The meter's name, for listeners (<c>dotnet-counters monitor --counters Terminator</c>).</summary>
+    public const string MeterName = "Terminator";
 
-    public long ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
-    public long ConnectionsRejectedByLimit => Volatile.Read(ref _connectionsRejectedByLimit);
-    public long HandshakesCompleted => Volatile.Read(ref _handshakesCompleted);
-    public long HandshakesFailed => Volatile.Read(ref _handshakesFailed);
-    public long HandshakeTimeouts => Volatile.Read(ref _handshakeTimeouts);
-    /// <summary>ClientHellos whose SNI matched no certificate (or had no SNI) under the reject policy.</summary>
-    public long UnknownServerNames => Volatile.Read(ref _unknownServerNames);
-    /// <summary>Connections to the TLS port whose first bytes were not a TLS handshake record (e.g. plain "GET /").</summary>
-    public long NonTlsConnections => Volatile.Read(ref _nonTlsConnections);
-    public long MalformedClientHellos => Volatile.Read(ref _malformedClientHellos);
-    public long Requests => Volatile.Read(ref _requests);
-    public long BadRequests => Volatile.Read(ref _badRequests);
-    /// <summary>HTTPS requests for a host the connection's certificate does not cover, answered 421.</summary>
-    public long MisdirectedRequests => Volatile.Read(ref _misdirectedRequests);
-    public long UpstreamErrors => Volatile.Read(ref _upstreamErrors);
-    public long UpstreamTimeouts => Volatile.Read(ref _upstreamTimeouts);
-    public long UpstreamRetries => Volatile.Read(ref _upstreamRetries);
-    public long HeaderTimeouts => Volatile.Read(ref _headerTimeouts);
-    /// <summary>PROXY protocol headers accepted from trusted balancers (LOCAL health checks included).</summary>
-    public long ProxyHeadersAccepted => Volatile.Read(ref _proxyHeadersAccepted);
-    /// <summary>Connections the PROXY protocol step closed: a forged header from an untrusted address, a trusted
-    /// connection without a valid header of the configured version, or first bytes that did not arrive in time.</summary>
-    public long ProxyProtocolRefusals => Volatile.Read(ref _proxyProtocolRefusals);
+    private readonly Meter _meter;
+    private readonly MeterCollector _collector;
 
-    internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
-    internal void ConnectionRejectedByLimit() => Interlocked.Increment(ref _connectionsRejectedByLimit);
-    internal void HandshakeCompleted() => Interlocked.Increment(ref _handshakesCompleted);
-    internal void HandshakeFailed() => Interlocked.Increment(ref _handshakesFailed);
-    internal void HandshakeTimedOut() => Interlocked.Increment(ref _handshakeTimeouts);
-    internal void UnknownServerName() => Interlocked.Increment(ref _unknownServerNames);
-    internal void NonTlsConnection() => Interlocked.Increment(ref _nonTlsConnections);
-    internal void MalformedClientHello() => Interlocked.Increment(ref _malformedClientHellos);
-    internal void Request() => Interlocked.Increment(ref _requests);
-    internal void BadRequest() => Interlocked.Increment(ref _badRequests);
-    internal void MisdirectedRequest() => Interlocked.Increment(ref _misdirectedRequests);
-    internal void UpstreamError() => Interlocked.Increment(ref _upstreamErrors);
-    internal void UpstreamTimeout() => Interlocked.Increment(ref _upstreamTimeouts);
-    internal void UpstreamRetry() => Interlocked.Increment(ref _upstreamRetries);
-    internal void HeaderTimeout() => Interlocked.Increment(ref _headerTimeouts);
-    internal void ProxyHeaderAccepted() => Interlocked.Increment(ref _proxyHeadersAccepted);
-    internal void ProxyProtocolRefused() => Interlocked.Increment(ref _proxyProtocolRefusals);
+    public TerminatorMetrics()
+    {
+        // The scope tells this server's meter from another's in the same process (a listener may filter on it).
+        _meter = new Meter(new MeterOptions(MeterName) { Scope = this });
+        CreateConnectionInstruments();
+        CreateTlsInstruments();
+        CreateHttpInstruments();
+        CreateSourceInstruments();
+        CreateProxyProtocolInstruments();
+        _collector = new MeterCollector(_meter);
+    }
+
+    /// <summary>The meter all instruments belong to.</summary>
+    public Meter Meter => _meter;
+
+    /// <summary>Where values counted by other components are read from; set by the composition.</summary>
+    public MetricSources Sources { get; } = new();
+
+    /// <summary>Every instrument's series now, for an exporter (<see cref="PrometheusTextFormat"/>).</summary>
+    public IReadOnlyList<CollectedMetric> Collect() => _collector.Collect();
+
+    /// <summary>Stops listening and unregisters the meter (meters are process-wide until disposed).</summary>
+    public void Dispose()
+    {
+        _collector.Dispose();
+        _meter.Dispose();
+    }
+
+    private static KeyValuePair<string, object?> Tag(string name, string value) => new(name, value);
+
+    private static long Read(Func<long>? source) => source?.Invoke() ?? 0;
 }

@@ -30,12 +30,15 @@ internal sealed class TerminatorServer : IAsyncDisposable
     private readonly ConnectionLimiter _limiter;
     private readonly HttpsRedirect? _redirect;
     private readonly TrustedNetworks? _forwarders;
+    private readonly bool _ownsMetrics;
     private bool _stopped;
 
     /// <param name="challenges">ACME challenges to answer (HTTP-01 on both ports before anything goes upstream, TLS-ALPN-01
     /// on the TLS port); null when ACME is off.</param>
+    /// <param name="metrics">Where to count (the daemon creates them before loading certificates, so the admin listener
+    /// serves them during start-up); null: the server makes its own, and disposes them with itself.</param>
     public TerminatorServer(TerminatorOptions options, CertificateMap certificates, CertificateEntry? defaultCertificate, TerminatorLog log,
-        AcmeChallengeTable? challenges = null)
+        AcmeChallengeTable? challenges = null, TerminatorMetrics? metrics = null)
     {
         // Applying the TLS 1.2 suite policy here would be too late if anything in the process has already handshaken
         // (it would silently not take) and unsafe while another thread builds an SSL_CTX: the process must do it first.
@@ -47,6 +50,8 @@ internal sealed class TerminatorServer : IAsyncDisposable
         _options = options;
         Certificates = certificates;
         Log = log;
+        _ownsMetrics = metrics is null;
+        Metrics = metrics ?? new TerminatorMetrics();
         Upstream = new UpstreamPool(new UpstreamPoolOptions
         {
             Host = options.UpstreamHost,
@@ -100,6 +105,8 @@ internal sealed class TerminatorServer : IAsyncDisposable
 
         _httpPipeline = http;
         _httpsPipeline = https;
+        MetricSourceRegistration.ObserveCertificates(Metrics.Sources, certificates);
+        MetricSourceRegistration.ObserveUpstream(Metrics.Sources, Upstream);
     }
 
     private static ProxyProtocolVersions AcceptedVersions(ProxyProtocolMode mode) => mode switch
@@ -109,7 +116,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
         _ => ProxyProtocolVersions.Any,
     };
 
-    public TerminatorMetrics Metrics { get; } = new();
+    public TerminatorMetrics Metrics { get; }
     public CertificateMap Certificates { get; }
     public UpstreamPool Upstream { get; }
     public TerminatorLog Log { get; }
@@ -137,10 +144,10 @@ internal sealed class TerminatorServer : IAsyncDisposable
     {
         try
         {
-            HttpsEndPoints = Bind(_options.HttpsListen, _httpsPipeline);
+            HttpsEndPoints = Bind(_options.HttpsListen, _httpsPipeline, Metrics.Https);
             // Before the plain listeners exist, so no request sees the redirect without its port.
             _redirect?.UseHttpsEndPoints(HttpsEndPoints);
-            HttpEndPoints = Bind(_options.HttpListen, _httpPipeline);
+            HttpEndPoints = Bind(_options.HttpListen, _httpPipeline, Metrics.Http);
         }
         catch
         {
@@ -158,12 +165,12 @@ internal sealed class TerminatorServer : IAsyncDisposable
         }
     }
 
-    private List<IPEndPoint> Bind(IReadOnlyList<IPEndPoint> endPoints, ConnectionDelegate pipeline)
+    private List<IPEndPoint> Bind(IReadOnlyList<IPEndPoint> endPoints, ConnectionDelegate pipeline, ListenerMetrics metrics)
     {
         var bound = new List<IPEndPoint>(endPoints.Count);
         foreach (IPEndPoint endPoint in endPoints)
         {
-            SocketListener listener = SocketListener.Bind(endPoint, _options.ListenBacklog, pipeline, _limiter, _drain, Metrics, Log, _forwarders);
+            SocketListener listener = SocketListener.Bind(endPoint, _options.ListenBacklog, pipeline, _limiter, _drain, metrics, Log, _forwarders);
             _listeners.Add(listener);
             bound.Add(listener.EndPoint);
         }
@@ -197,5 +204,9 @@ internal sealed class TerminatorServer : IAsyncDisposable
     {
         await StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         _drain.Dispose();
+        if (_ownsMetrics)
+        {
+            Metrics.Dispose();
+        }
     }
 }

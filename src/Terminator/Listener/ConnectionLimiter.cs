@@ -46,20 +46,24 @@ internal sealed class ConnectionLimiter
     internal int TrackedAddresses => _perAddress.Count;
 
     /// <summary>Counts a connection against the total and against its client; false (nothing counted) when either is full.</summary>
-    public bool TryAcquire(IPAddress address)
+    public bool TryAcquire(IPAddress address) => Admit(address) == ConnectionAdmission.Admitted;
+
+    /// <summary>Takes a place for a connection from <paramref name="address"/> in the total and in its client's budget,
+    /// or says which limit refused it (the total one is checked first; nothing is counted on refusal).</summary>
+    public ConnectionAdmission Admit(IPAddress address)
     {
         if (!TryAcquireTotal())
         {
-            return false;
+            return ConnectionAdmission.OverTotalLimit;
         }
 
         if (!TryAcquireAddress(address))
         {
             ReleaseTotal();
-            return false;
+            return ConnectionAdmission.OverAddressLimit;
         }
 
-        return true;
+        return ConnectionAdmission.Admitted;
     }
 
     public void Release(IPAddress address)

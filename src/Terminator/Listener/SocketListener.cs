@@ -17,12 +17,12 @@ internal sealed class SocketListener : IAsyncDisposable
     private readonly ConnectionDelegate _pipeline;
     private readonly ConnectionLimiter _limiter;
     private readonly ConnectionDrain _drain;
-    private readonly TerminatorMetrics _metrics;
+    private readonly ListenerMetrics _metrics;
     private readonly TerminatorLog _log;
     private readonly ITrustedForwarders? _forwarders;
     private Task? _acceptLoop;
 
-    private SocketListener(Socket socket, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log,
+    private SocketListener(Socket socket, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, ListenerMetrics metrics, TerminatorLog log,
         ITrustedForwarders? forwarders)
     {
         _forwarders = forwarders;
@@ -46,7 +46,7 @@ internal sealed class SocketListener : IAsyncDisposable
     /// </summary>
     /// <param name="forwarders">Peers whose connections carry their client's address (PROXY protocol balancers): counted
     /// in the total at accept, and against the client a pipeline step names rather than against the balancer.</param>
-    public static SocketListener Bind(IPEndPoint endPoint, int backlog, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, TerminatorMetrics metrics, TerminatorLog log,
+    public static SocketListener Bind(IPEndPoint endPoint, int backlog, ConnectionDelegate pipeline, ConnectionLimiter limiter, ConnectionDrain drain, ListenerMetrics metrics, TerminatorLog log,
         ITrustedForwarders? forwarders = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -101,9 +101,12 @@ internal sealed class SocketListener : IAsyncDisposable
             var remote = (IPEndPoint)accepted.RemoteEndPoint!;
             // A balancer is not one client: its connections wait for the step that learns theirs.
             bool forwarded = _forwarders?.Contains(remote.Address) == true;
-            if (!(forwarded ? _limiter.TryAcquireTotal() : _limiter.TryAcquire(remote.Address)))
+            ConnectionAdmission admission = forwarded
+                ? _limiter.TryAcquireTotal() ? ConnectionAdmission.Admitted : ConnectionAdmission.OverTotalLimit
+                : _limiter.Admit(remote.Address);
+            if (admission != ConnectionAdmission.Admitted)
             {
-                _metrics.ConnectionRejectedByLimit();
+                _metrics.ConnectionRefused(perAddress: admission == ConnectionAdmission.OverAddressLimit);
                 accepted.Close(0);
                 continue;
             }
@@ -137,6 +140,7 @@ internal sealed class SocketListener : IAsyncDisposable
             }
 
             _limiter.ReleaseTotal();
+            _metrics.ConnectionClosed();
             _drain.Exit();
         }
     }

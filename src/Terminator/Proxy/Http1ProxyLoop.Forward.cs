@@ -148,6 +148,8 @@ internal sealed partial class Http1ProxyLoop
                 : CopyOutcome.DestinationFailed,
         };
 
+        _context.Metrics.RequestCompleted(_response.StatusCode, _requestStarted);
+
         // :: Step 6 — the upstream connection goes back only at a clean message boundary.
         if (relayed == CopyOutcome.Completed && _response.KeepAlive && _response.Framing != BodyFraming.CloseDelimited)
         {
@@ -164,7 +166,7 @@ internal sealed partial class Http1ProxyLoop
             if (relayed != CopyOutcome.DestinationFailed)
             {
                 // The response head is already out, so the only honest signal left is closing mid-body.
-                _context.Metrics.UpstreamError();
+                _context.Metrics.UpstreamResponseTruncated();
             }
 
             return false;

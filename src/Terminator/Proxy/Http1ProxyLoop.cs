@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Runtime.CompilerServices;
@@ -51,6 +52,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private readonly CancellationTokenSource _idleTimeout;
     // This request's 100 Continue has been sent (the upstream's own 100 is then not relayed).
     private bool _sentContinue;
+    // Stopwatch timestamp of this request's first byte (its duration in the metrics).
+    private long _requestStarted;
 
     public Http1ProxyLoop(ProxyContext context, ConnectionContext connection, PipeReader input, PipeWriter output)
     {
@@ -111,6 +114,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             if (!HasRequestBody && TryAnswerAtEdge(out bool closeAfterAnswer))
             {
                 // Answered here (an ACME HTTP-01 challenge, the redirect to https://): nothing goes upstream.
+                _context.Metrics.EdgeResponse();
                 if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
                 {
                     EndedCleanly = false;
@@ -170,6 +174,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             if (!sawBytes && !buffer.IsEmpty)
             {
                 sawBytes = true;
+                _requestStarted = Stopwatch.GetTimestamp();
                 _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
                 _requestTimeout.CancelAfter(_context.HeaderTimeout);
             }
@@ -245,6 +250,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     {
         // Error path only: its own short timer, because the request timer may be the one that just fired.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_connection.ServerAborted);
+        _context.Metrics.RequestCompleted(statusCode, _requestStarted);
         try
         {
             _output.Write(_responses.GetErrorResponse(statusCode).Span);

@@ -88,7 +88,7 @@ internal sealed class ProxyProtocolStep
             if (!connection.TrySetClient(client))
             {
                 ArrayPool<byte>.Shared.Return(buffer);
-                _metrics.ConnectionRejectedByLimit();
+                _metrics.ProxyClientOverLimit();
                 if (_log.IsEnabled(LogSeverity.Debug))
                 {
                     _log.Debug($"PROXY protocol: closed connection from {peer} for client {client}: the client is at its connection limit");

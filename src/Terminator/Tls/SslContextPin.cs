@@ -40,10 +40,11 @@ internal sealed class SslContextPin
     }
 
     /// <summary>Starts pinning the SSL_CTX <paramref name="options"/> map to, on the thread pool; returns at once.</summary>
-    public static SslContextPin Start(SslServerAuthenticationOptions options)
+    /// <param name="counters">Where the pin counts itself held and ended (the certificate cache's), or null.</param>
+    public static SslContextPin Start(SslServerAuthenticationOptions options, SslContextPinCounters? counters = null)
     {
         var pin = new SslContextPin();
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.pin.PinAsync(state.options), (pin, options), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.pin.PinAsync(state.options, state.counters), (pin, options, counters), preferLocal: false);
         return pin;
     }
 
@@ -60,7 +61,7 @@ internal sealed class SslContextPin
         }
     }
 
-    private async Task PinAsync(SslServerAuthenticationOptions options)
+    private async Task PinAsync(SslServerAuthenticationOptions options, SslContextPinCounters? counters)
     {
         _toServer.Writer.Write(SslContextPinHello.Record.Span);
         await _toServer.Writer.FlushAsync().ConfigureAwait(false);
@@ -70,6 +71,12 @@ internal sealed class SslContextPin
         // flight: by the time it returns, the SSL handle (and its reference on the SSL_CTX) exists.
         Task handshake = server.AuthenticateAsServerAsync(options, CancellationToken.None);
         Volatile.Write(ref _handshake, handshake);
+        bool held = !handshake.IsCompleted;
+        if (held)
+        {
+            counters?.PinHeld();
+        }
+
         try
         {
             await handshake.ConfigureAwait(false);
@@ -78,6 +85,8 @@ internal sealed class SslContextPin
         {
             // Expected: Release ends the stream mid-handshake. Earlier: the hello was refused, so nothing is pinned.
         }
+
+        counters?.PinEnded(held, released: Volatile.Read(ref _released) != 0);
 
         await server.DisposeAsync().ConfigureAwait(false);
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -51,11 +52,12 @@ internal sealed class TlsHandshakeStep
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
         Handshake? handshake;
+        long started = Stopwatch.GetTimestamp();
         // The handshake timer lives only as long as the handshake, not the connection.
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ServerAborted))
         {
             timeout.CancelAfter(_handshakeTimeout);
-            handshake = await HandshakeAsync(connection.Transport, timeout.Token).ConfigureAwait(false);
+            handshake = await HandshakeAsync(connection.Transport, started, timeout.Token).ConfigureAwait(false);
         }
 
         if (handshake is not { } authenticated)
@@ -80,7 +82,7 @@ internal sealed class TlsHandshakeStep
 
     /// <summary>The authenticated stream and where it goes next, or null when the connection was refused or failed
     /// (already counted and, where the client can read one, answered with an alert).</summary>
-    private async ValueTask<Handshake?> HandshakeAsync(Stream network, CancellationToken cancellationToken)
+    private async ValueTask<Handshake?> HandshakeAsync(Stream network, long started, CancellationToken cancellationToken)
     {
         PipeReader peek = PipeReader.Create(network, s_peekOptions);
         byte[]? prefix = null;
@@ -98,6 +100,7 @@ internal sealed class TlsHandshakeStep
                 {
                     if (result.IsCompleted)
                     {
+                        _metrics.HandshakeEnded(HandshakeResult.Closed);
                         return null;
                     }
 
@@ -122,12 +125,12 @@ internal sealed class TlsHandshakeStep
         }
         catch (OperationCanceledException)
         {
-            _metrics.HandshakeTimedOut();
+            _metrics.HandshakeEnded(HandshakeResult.Timeout);
             return null;
         }
         catch (Exception ex) when (TransportFailure.Is(ex))
         {
-            _metrics.HandshakeFailed();
+            _metrics.HandshakeEnded(HandshakeResult.Closed);
             return null;
         }
         finally
@@ -136,18 +139,22 @@ internal sealed class TlsHandshakeStep
         }
 
         SslServerAuthenticationOptions options;
+        // 0 for a cache hit; else when the wait for the load began (the metrics time it).
+        long loadStarted = selection.Certificate.IsMaterialized ? 0 : Stopwatch.GetTimestamp();
         try
         {
             // Synchronous when the certificate's options are built; a cold certificate loads here (async file read,
             // key import, context build), shared with any handshake for the same certificate racing this one.
             options = await selection.Certificate.GetServerOptionsAsync(cancellationToken).ConfigureAwait(false);
+            _metrics.CertificateOptionsResolved(loadStarted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The index knew the name but its material no longer loads (file removed or tampered with since). Source
             // and a fixed reason only: never key material.
             ArrayPool<byte>.Shared.Return(prefix);
-            _metrics.HandshakeFailed();
+            _metrics.CertificateOptionsResolved(loadStarted);
+            _metrics.HandshakeEnded(HandshakeResult.CertificateError);
             if (selection.Certificate.ShouldReportLoadFailure())
             {
                 _log.Warn($"certificate for a handshake could not be loaded: {selection.Certificate.Source}: {ex.Message} (repeats for this certificate are logged at most every 10 s)");
@@ -159,7 +166,8 @@ internal sealed class TlsHandshakeStep
         catch (OperationCanceledException)
         {
             ArrayPool<byte>.Shared.Return(prefix);
-            _metrics.HandshakeTimedOut();
+            _metrics.CertificateOptionsResolved(loadStarted);
+            _metrics.HandshakeEnded(HandshakeResult.Timeout);
             return null;
         }
 
@@ -169,20 +177,21 @@ internal sealed class TlsHandshakeStep
             await tls.AuthenticateAsServerAsync(options, cancellationToken).ConfigureAwait(false);
             if (TlsPolicy.IsAllowed(tls.NegotiatedCipherSuite))
             {
-                _metrics.HandshakeCompleted();
+                _metrics.HandshakeCompleted(tls.SslProtocol, selection.Certificate.IsEcdsa, started);
                 return new Handshake(tls, selection.Certificate, selection.Next);
             }
 
             // The client offered an allowed suite but OpenSSL chose another: refuse to carry data on it.
-            _metrics.HandshakeFailed();
+            _metrics.HandshakeEnded(HandshakeResult.NoSharedSuite);
         }
         catch (OperationCanceledException)
         {
-            _metrics.HandshakeTimedOut();
+            _metrics.HandshakeEnded(HandshakeResult.Timeout);
         }
         catch (Exception ex) when (ex is AuthenticationException || TransportFailure.Is(ex))
         {
-            _metrics.HandshakeFailed();
+            // An alert or a TLS-level failure is the handshake's; a reset or EOF is the client leaving.
+            _metrics.HandshakeEnded(ex is AuthenticationException ? HandshakeResult.ProtocolError : HandshakeResult.Closed);
             if (_log.IsEnabled(LogSeverity.Debug))
             {
                 _log.Debug($"TLS handshake failed: {ex.Message}");
@@ -207,26 +216,27 @@ internal sealed class TlsHandshakeStep
             case ClientHelloParseStatus.NeedMoreData:
                 return PeekOutcome.NeedMoreData;
             case ClientHelloParseStatus.NotTls:
-                _metrics.NonTlsConnection();
+                _metrics.HandshakeEnded(HandshakeResult.NotTls);
                 return PeekOutcome.NotTls;
             case ClientHelloParseStatus.InvalidServerName:
-                _metrics.MalformedClientHello();
+                _metrics.HandshakeEnded(HandshakeResult.ProtocolError);
                 return PeekOutcome.IllegalParameter;
             default:
-                _metrics.MalformedClientHello();
+                _metrics.HandshakeEnded(HandshakeResult.ProtocolError);
                 return PeekOutcome.Malformed;
         }
 
         if ((hello.OfferedVersions & (TlsVersionFlags.Tls12 | TlsVersionFlags.Tls13)) == 0)
         {
-            _metrics.HandshakeFailed();
+            // No version in common: for an operator the same story as no suite in common (an old client).
+            _metrics.HandshakeEnded(HandshakeResult.NoSharedSuite);
             return PeekOutcome.OldProtocol;
         }
 
         if (!hello.OffersForwardSecretAead)
         {
             // Only CBC / static-RSA / non-AEAD suites on offer: the policy says no (see TlsPolicy).
-            _metrics.HandshakeFailed();
+            _metrics.HandshakeEnded(HandshakeResult.NoSharedSuite);
             return PeekOutcome.NoAcceptableSuite;
         }
 
@@ -247,7 +257,7 @@ internal sealed class TlsHandshakeStep
         if (certificate is null)
         {
             selection = default;
-            _metrics.UnknownServerName();
+            _metrics.HandshakeEnded(HandshakeResult.UnknownSni);
             return PeekOutcome.UnknownName;
         }
 

@@ -10,6 +10,7 @@ internal sealed partial class UpstreamPool
     private readonly Stack<UpstreamWaiter> _freeWaiters = new();
     private readonly Stack<CancellationTokenSource> _freeConnectTimeouts = new();
     private int _roundRobin;
+    private int _waiterCount;
 
     /// <summary>Picks the next address round-robin that is below its limit and counts a connection against it. Lock held.</summary>
     private UpstreamAddress? TryReserveSlot()
@@ -64,6 +65,7 @@ internal sealed partial class UpstreamPool
     {
         UpstreamWaiter waiter = _freeWaiters.Count > 0 ? _freeWaiters.Pop() : new UpstreamWaiter(this);
         waiter.Queued = true;
+        Volatile.Write(ref _waiterCount, _waiterCount + 1);
         waiter.Previous = _waitTail;
         waiter.Next = null;
         if (_waitTail is null)
@@ -112,6 +114,7 @@ internal sealed partial class UpstreamPool
 
         waiter.Next = waiter.Previous = null;
         waiter.Queued = false;
+        Volatile.Write(ref _waiterCount, _waiterCount - 1);
     }
 
     /// <summary>Takes every waiter off the queue, returned as a list linked through <see cref="UpstreamWaiter.Next"/>. Lock held.</summary>
@@ -125,6 +128,7 @@ internal sealed partial class UpstreamPool
         }
 
         _waitHead = _waitTail = null;
+        Volatile.Write(ref _waiterCount, 0);
         return head;
     }
 
@@ -211,6 +215,10 @@ internal sealed partial class UpstreamPool
             {
                 socket.Dispose();
                 ReleaseSlot(address);
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref _connectFailures); // the renter giving up is not a failed connect
+                }
             }
         }
 

@@ -22,6 +22,8 @@ internal sealed partial class UpstreamPool : IAsyncDisposable
     private int _idleCount;
     private int _activeCount;
     private long _connectionsOpened;
+    private long _connectFailures;
+    private long _connectionsReused;
     private bool _disposed;
 
     /// <summary>Creates a pool; nothing is resolved or connected until the first rent.</summary>
@@ -49,6 +51,15 @@ internal sealed partial class UpstreamPool : IAsyncDisposable
 
     /// <summary>Connections opened over the pool's lifetime.</summary>
     public long ConnectionsOpened => Interlocked.Read(ref _connectionsOpened);
+
+    /// <summary>Connection attempts that failed (refused, unreachable, timed out) over the pool's lifetime.</summary>
+    public long ConnectFailures => Interlocked.Read(ref _connectFailures);
+
+    /// <summary>Rents served by an already used connection (from the idle stack or handed over by a return).</summary>
+    public long ConnectionsReused => Interlocked.Read(ref _connectionsReused);
+
+    /// <summary>Renters waiting for a connection because every address is at its limit.</summary>
+    public int WaiterCount => Volatile.Read(ref _waiterCount);
 
     /// <summary>Connections parked in the idle stack.</summary>
     public int IdleCount => Volatile.Read(ref _idleCount);
@@ -145,6 +156,7 @@ internal sealed partial class UpstreamPool : IAsyncDisposable
             if (_timeProvider.GetElapsedTime(connection.IdleSinceTimestamp) < _options.IdleTimeout && connection.IsUsableWhenIdle())
             {
                 connection.RequestCount++;
+                Interlocked.Increment(ref _connectionsReused);
                 return true;
             }
 
@@ -193,6 +205,7 @@ internal sealed partial class UpstreamPool : IAsyncDisposable
                 if (allowIdle)
                 {
                     handed.RequestCount++;
+                    Interlocked.Increment(ref _connectionsReused);
                     return handed;
                 }
 

@@ -103,6 +103,10 @@ public sealed class AcmeChallengeTableTests(CertificateAuthorityFixture ca)
 
         public string Source => "test challenge";
 
+        public bool IsEcdsa => true;
+
+        public bool IsMaterialized => true;
+
         public bool Covers(ReadOnlySpan<byte> hostName) => false;
 
         public ValueTask<SslServerAuthenticationOptions> GetServerOptionsAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_options);

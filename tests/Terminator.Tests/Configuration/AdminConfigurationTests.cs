@@ -54,11 +54,22 @@ public sealed class AdminConfigurationTests : IDisposable
     [Theory]
     [InlineData("127.0.0.1:1,127.0.0.1:2", "TERMINATOR_ADMIN_LISTEN: '127.0.0.1:1,127.0.0.1:2' lists 2 addresses; the admin API listens on one")]
     [InlineData("localhost:9180", "TERMINATOR_ADMIN_LISTEN: ")]
-    [InlineData("0.0.0.0:9180", "TERMINATOR_ADMIN_TOKEN: required when TERMINATOR_ADMIN_LISTEN (0.0.0.0:9180) is not a loopback address")]
-    [InlineData("10.1.2.3:9180", "TERMINATOR_ADMIN_TOKEN: required when TERMINATOR_ADMIN_LISTEN (10.1.2.3:9180) is not a loopback address")]
     public void Listen_Errors(string value, string expectedStart)
     {
         Assert.StartsWith(expectedStart, Load(Env(("TERMINATOR_ADMIN_LISTEN", value)), out _), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0:9180")]
+    [InlineData("10.1.2.3:9180")]
+    public void NonLoopbackListener_WithAcmeOn_NeedsAToken_WithAcmeOff_ServesOnlyMetricsAndProbes(string value)
+    {
+        const string storeKey = "q7bCLxHq2m8u1e6J2sCqzJ3k9vW0c1Yb5Q2f8r6T4nA=";
+        Assert.StartsWith($"TERMINATOR_ADMIN_TOKEN: required when TERMINATOR_ADMIN_LISTEN ({value}) is not a loopback address and TERMINATOR_ACME=on",
+            Load(Env(("TERMINATOR_ADMIN_LISTEN", value), ("TERMINATOR_ACME", "on"), ("TERMINATOR_STORE_KEY", storeKey)), out _), StringComparison.Ordinal);
+        Assert.Equal("ok", Load(Env(("TERMINATOR_ADMIN_LISTEN", value), ("TERMINATOR_ACME", "on"), ("TERMINATOR_STORE_KEY", storeKey), ("TERMINATOR_ADMIN_TOKEN", _token)), out _));
+        Assert.Equal("ok", Load(Env(("TERMINATOR_ADMIN_LISTEN", value)), out TerminatorOptions? off));
+        Assert.Equal(value, off!.AdminListen?.ToString());
     }
 
     [Fact]

@@ -14,10 +14,10 @@ public sealed class SocketListenerTests
         // the two (8 of 10 requests went to the wrong one). The bind must be exclusive.
         using var drain = new ConnectionDrain();
         var limiter = new ConnectionLimiter(10, 10, ConnectionLimiter.DefaultIPv6PrefixLength);
-        await using SocketListener first = SocketListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 16, _ => Task.CompletedTask, limiter, drain, new TerminatorMetrics(), TerminatorLog.Silent);
+        await using SocketListener first = SocketListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 16, _ => Task.CompletedTask, limiter, drain, new ListenerMetrics("https"), TerminatorLog.Silent);
 
         SocketException refused = Assert.Throws<SocketException>(() =>
-            SocketListener.Bind(first.EndPoint, 16, _ => Task.CompletedTask, limiter, drain, new TerminatorMetrics(), TerminatorLog.Silent));
+            SocketListener.Bind(first.EndPoint, 16, _ => Task.CompletedTask, limiter, drain, new ListenerMetrics("https"), TerminatorLog.Silent));
 
         Assert.Equal(SocketError.AddressAlreadyInUse, refused.SocketErrorCode);
         Assert.Contains(first.EndPoint.ToString(), refused.Message, StringComparison.Ordinal);
@@ -34,7 +34,7 @@ public sealed class SocketListenerTests
         using var drain = new ConnectionDrain();
 
         Assert.Throws<SocketException>(() => SocketListener.Bind((IPEndPoint)foreign.LocalEndPoint!, 16, _ => Task.CompletedTask,
-            new ConnectionLimiter(10, 10, ConnectionLimiter.DefaultIPv6PrefixLength), drain, new TerminatorMetrics(), TerminatorLog.Silent));
+            new ConnectionLimiter(10, 10, ConnectionLimiter.DefaultIPv6PrefixLength), drain, new ListenerMetrics("https"), TerminatorLog.Silent));
         await Task.CompletedTask;
     }
 }

@@ -45,6 +45,9 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         }
 
         ToolProcess.UseTerminatorEnvironment(info, environment);
+        // The admin listener runs on every daemon: an ephemeral port unless the test chose one, so daemons started side
+        // by side never race for the default 127.0.0.1:9180.
+        info.Environment.TryAdd("TERMINATOR_ADMIN_LISTEN", "127.0.0.1:0");
         return new DaemonProcess(Process.Start(info)!);
     }
 

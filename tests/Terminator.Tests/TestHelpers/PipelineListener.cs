@@ -13,7 +13,7 @@ internal sealed class PipelineListener : IAsyncDisposable
     public PipelineListener(ConnectionDelegate pipeline, TerminatorLog? log = null)
     {
         Limiter = new ConnectionLimiter(1000, 1000, ConnectionLimiter.DefaultIPv6PrefixLength);
-        _listener = SocketListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 64, pipeline, Limiter, Drain, Metrics, log ?? TerminatorLog.Silent);
+        _listener = SocketListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 64, pipeline, Limiter, Drain, Metrics.Https, log ?? TerminatorLog.Silent);
         _listener.Start();
     }
 
@@ -27,5 +27,6 @@ internal sealed class PipelineListener : IAsyncDisposable
         await _listener.DisposeAsync();
         await Drain.DrainAsync(TimeSpan.FromSeconds(5));
         Drain.Dispose();
+        Metrics.Dispose();
     }
 }

@@ -238,6 +238,10 @@ public sealed class TlsHandshakeStepTests : IDisposable
 
         public string Source => "acme challenge";
 
+        public bool IsEcdsa => true;
+
+        public bool IsMaterialized => true;
+
         public bool Covers(ReadOnlySpan<byte> hostName) => false;
 
         public ValueTask<SslServerAuthenticationOptions> GetServerOptionsAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_options);

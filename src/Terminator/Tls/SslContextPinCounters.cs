@@ -1,0 +1,28 @@
+namespace Terminator.Tls;
+
+/// <summary>How many <see cref="SslContextPin"/>s hold their SSL_CTX now, and how many ended on their own (the hello
+/// refused, or the half-handshake failed before it was released). One per certificate cache.</summary>
+internal sealed class SslContextPinCounters
+{
+    private long _held;
+    private long _failed;
+
+    public long Held => Volatile.Read(ref _held);
+
+    public long Failed => Volatile.Read(ref _failed);
+
+    internal void PinHeld() => Interlocked.Increment(ref _held);
+
+    internal void PinEnded(bool wasHeld, bool released)
+    {
+        if (wasHeld)
+        {
+            Interlocked.Decrement(ref _held);
+        }
+
+        if (!released)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+    }
+}
