@@ -130,7 +130,7 @@ public sealed class AcmeClientErrorTests
     [Fact]
     public async Task EnsureAccountAsync_DirectoryUnreachable_IsATransportFailure()
     {
-        int closedPort = PebbleProcess.ReservePort(); // nothing listens there
+        int closedPort = LoopbackPorts.Reserve(); // nothing listens there
         var options = new AcmeClientOptions { DirectoryUri = new Uri($"http://127.0.0.1:{closedPort}/dir") };
         using var key = AcmeAccountKey.Generate();
         await using AcmeClient client = await AcmeClient.CreateAsync(options, key, CancellationToken.None); // no I/O at creation

@@ -89,9 +89,9 @@ internal sealed partial class AcmeDaemon : IAsyncDisposable
     {
         bool http01 = challenges.Contains("http-01", StringComparison.Ordinal);
         bool tlsAlpn01 = challenges.Contains("tls-alpn-01", StringComparison.Ordinal);
-        int httpPort = PebbleProcess.ReservePort();
-        int tlsPort = PebbleProcess.ReservePort();
-        int closedPort = PebbleProcess.ReservePort();
+        int httpPort = LoopbackPorts.Reserve();
+        int tlsPort = LoopbackPorts.Reserve();
+        int closedPort = LoopbackPorts.Reserve();
         PebbleProcess pebble = await PebbleProcess.StartAsync(httpPort, tlsAlpn01 ? tlsPort : closedPort);
         SampleTrackingOrigin? origin = null;
         try

@@ -66,7 +66,7 @@ public sealed class AcmeExternalAccountBindingPebbleTests(AcmeExternalAccountBin
         {
             if (PebbleProcess.IsInstalled)
             {
-                _pebble = await PebbleProcess.StartAsync(PebbleProcess.ReservePort(), PebbleProcess.ReservePort(),
+                _pebble = await PebbleProcess.StartAsync(LoopbackPorts.Reserve(), LoopbackPorts.Reserve(),
                     new Dictionary<string, string> { [KeyId] = MacKey });
             }
         }

@@ -210,7 +210,7 @@ public sealed class AutomaticHttpsDaemonTests(ITestOutputHelper output)
             await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>(env)
             {
                 ["TERMINATOR_ACME"] = "on",
-                ["TERMINATOR_ACME_DIRECTORY"] = $"https://127.0.0.1:{PebbleProcess.ReservePort()}/dir", // nothing listens there
+                ["TERMINATOR_ACME_DIRECTORY"] = $"https://127.0.0.1:{LoopbackPorts.Reserve()}/dir", // nothing listens there
                 ["TERMINATOR_ACME_PREFLIGHT"] = "off",
                 ["TERMINATOR_HTTPS_LISTEN"] = "127.0.0.1:0",
                 ["TERMINATOR_HTTP_LISTEN"] = "off",

@@ -133,7 +133,7 @@ public sealed class CertificateManagerTests(ITestOutputHelper output)
         });
         await harness.Registry.AddOrGetAsync(Fresh);
         await harness.ServeStoreAsync();
-        int closedPort = PebbleProcess.ReservePort(); // nothing listens there (yet)
+        int closedPort = LoopbackPorts.Reserve(); // nothing listens there (yet)
         var directory = new Uri($"http://127.0.0.1:{closedPort}/dir");
 
         harness.StartManager(directory);

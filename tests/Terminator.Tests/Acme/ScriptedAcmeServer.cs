@@ -45,7 +45,7 @@ internal sealed class ScriptedAcmeServer : IAsyncDisposable
         RenewalInfo = renewalInfo;
         for (int attempt = 0; ; attempt++)
         {
-            BaseUri = new Uri($"http://127.0.0.1:{port ?? PebbleProcess.ReservePort()}/");
+            BaseUri = new Uri($"http://127.0.0.1:{port ?? LoopbackPorts.Reserve()}/");
             _listener.Prefixes.Clear();
             _listener.Prefixes.Add(BaseUri.AbsoluteUri);
             try

@@ -23,7 +23,7 @@ public sealed class OcspStaplingTests
     public async Task StaplingOn_LeafNamesLocalResponder_SClientSeesGoodResponse(string protocol)
     {
         using LocalCertificateAuthority authority = LocalCertificateAuthority.Create("OCSP Test CA");
-        int responderPort = OcspResponderProcess.ReservePort();
+        int responderPort = LoopbackPorts.Reserve();
         IssuedCertificate issued = authority.Issue([Name], ocspResponder: new Uri($"http://127.0.0.1:{responderPort}/"));
         await using OcspResponderProcess responder = await OcspResponderProcess.StartAsync(authority, [issued.CertificatePem], responderPort, TimeSpan.FromSeconds(10));
         // The root is in the file: it is not in the system trust store, and SslStream staples only for a chain ending in a root.
@@ -58,7 +58,7 @@ public sealed class OcspStaplingTests
     public async Task StaplingOff_LeafNamesLocalResponder_NothingStapledAndResponderNeverAsked()
     {
         using LocalCertificateAuthority authority = LocalCertificateAuthority.Create("OCSP Test CA");
-        int responderPort = OcspResponderProcess.ReservePort();
+        int responderPort = LoopbackPorts.Reserve();
         IssuedCertificate issued = authority.Issue([Name], ocspResponder: new Uri($"http://127.0.0.1:{responderPort}/"));
         await using OcspResponderProcess responder = await OcspResponderProcess.StartAsync(authority, [issued.CertificatePem], responderPort, TimeSpan.FromSeconds(10));
         CertificateEntry entry = CertificateLoader.LoadPem(issued.ChainPem + authority.CertificatePem, issued.PrivateKeyPem, "test:ocsp-off");

@@ -15,7 +15,7 @@ public sealed partial class OcspDaemonInteropTests
     {
         string dir = Directory.CreateTempSubdirectory("terminator-ocsp-certs-").FullName;
         using LocalCertificateAuthority authority = LocalCertificateAuthority.Create("OCSP Interop CA");
-        int responderPort = OcspResponderProcess.ReservePort();
+        int responderPort = LoopbackPorts.Reserve();
         var responderUrl = new Uri($"http://127.0.0.1:{responderPort}/");
         IssuedCertificate stapled = authority.Issue(["stapled.ocsp.test"], ocspResponder: responderUrl);
         IssuedCertificate partial = authority.Issue(["partial.ocsp.test"], ocspResponder: responderUrl);

@@ -27,7 +27,7 @@ public sealed class HaproxyInteropTests(CertificateAuthorityFixture ca)
             ProxyProtocol = new ProxyProtocolOptions { Mode = ProxyProtocolMode.Any, TrustedNetworks = [new IPNetwork(s_balancer, 32)] },
         });
         string https = Invariant(terminator.Https.Port), http = Invariant(terminator.Http.Port);
-        int tlsV1 = HaproxyProcess.ReservePort(), tlsV2 = HaproxyProcess.ReservePort(), httpV2 = HaproxyProcess.ReservePort(), httpV1Ipv6 = HaproxyProcess.ReservePort();
+        int tlsV1 = LoopbackPorts.Reserve(), tlsV2 = LoopbackPorts.Reserve(), httpV2 = LoopbackPorts.Reserve(), httpV1Ipv6 = LoopbackPorts.Reserve();
         await using HaproxyProcess haproxy = await HaproxyProcess.StartAsync($"""
             listen tls_v1
                 bind 127.0.0.1:{Invariant(tlsV1)}
@@ -69,7 +69,7 @@ public sealed class HaproxyInteropTests(CertificateAuthorityFixture ca)
         {
             ProxyProtocol = new ProxyProtocolOptions { Mode = ProxyProtocolMode.Any, TrustedNetworks = [IPNetwork.Parse("192.0.2.0/24")] },
         });
-        int port = HaproxyProcess.ReservePort();
+        int port = LoopbackPorts.Reserve();
         await using HaproxyProcess haproxy = await HaproxyProcess.StartAsync($"""
             listen http_v2
                 bind 127.0.0.1:{Invariant(port)}

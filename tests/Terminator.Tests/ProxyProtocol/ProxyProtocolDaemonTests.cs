@@ -39,7 +39,7 @@ public sealed partial class ProxyProtocolDaemonTests : IDisposable
         var https = IPEndPoint.Parse(ready.Groups["https"].Value);
         Assert.Equal("v2 from 127.0.0.2/32,2001:db8::/32", ready.Groups["proxy"].Value);
 
-        int port = HaproxyProcess.ReservePort();
+        int port = LoopbackPorts.Reserve();
         await using HaproxyProcess haproxy = await HaproxyProcess.StartAsync($"""
             listen tls
                 bind 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}

@@ -44,7 +44,7 @@ public sealed class HaproxyProcess : IAsyncDisposable
     public static async Task<HaproxyProcess> StartAsync(string proxies, TimeSpan? timeout = null)
     {
         string directory = Directory.CreateTempSubdirectory("terminator-haproxy-").FullName;
-        int probePort = ReservePort();
+        int probePort = LoopbackPorts.Reserve();
         string config = Path.Combine(directory, "haproxy.cfg");
         await File.WriteAllTextAsync(config, $"""
             global
@@ -117,13 +117,6 @@ public sealed class HaproxyProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A loopback port that was free a moment ago.</summary>
-    public static int ReservePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -18,7 +18,7 @@ namespace Terminator.Tests.TestHelpers;
 /// OpenSSL 3.0's <c>-port</c> takes a port number only and binds the wildcard address (it prints
 /// <c>ACCEPT [::]:PORT</c>), so the responder is reachable beyond loopback for the test's few seconds; it answers only
 /// for a throwaway CA. It reads its index once at start, so the certificates (whose AIA must already name the port)
-/// are issued first: reserve the port with <see cref="ReservePort"/>.
+/// are issued first: reserve the port with <see cref="LoopbackPorts.Reserve"/>.
 /// </remarks>
 public sealed class OcspResponderProcess : IAsyncDisposable
 {
@@ -39,13 +39,6 @@ public sealed class OcspResponderProcess : IAsyncDisposable
     /// <summary>Everything the responder printed so far (one line per request it received).</summary>
     public string Output => string.Join('\n', _output);
 
-    /// <summary>A loopback port that was free a moment ago (bind to port 0, read, close): small race, fine for tests.</summary>
-    public static int ReservePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
 
     /// <summary>Starts the responder on <paramref name="port"/> and waits (up to <paramref name="timeout"/>) until it listens.</summary>
     public static async Task<OcspResponderProcess> StartAsync(LocalCertificateAuthority authority, IEnumerable<string> goodCertificatePems, int port, TimeSpan timeout)

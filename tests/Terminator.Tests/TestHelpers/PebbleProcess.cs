@@ -73,10 +73,10 @@ public sealed class PebbleProcess : IAsyncDisposable
         WfeCaPemPath = Path.Combine(_directory, "wfe-ca.pem");
         WriteWfeCertificates(_directory);
 
-        int dnsPort = ReserveTcpAndUdpPort();
-        int challengeManagementPort = ReservePort();
-        int listenPort = ReservePort();
-        int managementPort = ReservePort();
+        int dnsPort = LoopbackPorts.Reserve(udp: true);
+        int challengeManagementPort = LoopbackPorts.Reserve();
+        int listenPort = LoopbackPorts.Reserve();
+        int managementPort = LoopbackPorts.Reserve();
         string Invariant(int port) => port.ToString(CultureInfo.InvariantCulture);
 
         Start("pebble-challtestsrv", [], "-dns01", "127.0.0.1:" + Invariant(dnsPort), "-http01", "", "-https01", "", "-tlsalpn01", "",
@@ -240,34 +240,7 @@ public sealed class PebbleProcess : IAsyncDisposable
         writer.Write(key.ExportPkcs8PrivateKeyPem() + "\n");
     }
 
-    /// <summary>A loopback TCP port that was free a moment ago.</summary>
-    public static int ReservePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
 
-    /// <summary>A loopback port free for both TCP and UDP a moment ago (challtestsrv's DNS binds both).</summary>
-    private static int ReserveTcpAndUdpPort()
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            int port = ((IPEndPoint)udp.LocalEndPoint!).Port;
-            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException) when (attempt < 20)
-            {
-                // taken for TCP: try another
-            }
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {
