@@ -77,6 +77,11 @@ internal static class DaemonCommand
             return 1;
         }
 
+        if (server.AccessLog is { } accessLog)
+        {
+            log.Info($"access log: {accessLog.Options.Describe()}");
+        }
+
         sources.StartWatching();
         using var expiry = new CertificateExpiryMonitor(certificates, log);
         expiry.Start();
@@ -84,7 +89,7 @@ internal static class DaemonCommand
         string admin = automatic?.AdminEndPoint is { } adminEndPoint ? $"; admin {adminEndPoint}" : string.Empty;
         log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}");
 
-        using var signal = new ShutdownSignal(log: log, reload: async () =>
+        using var signal = new ShutdownSignal(log: log, reopen: () => server.AccessLog?.Reopen(), reload: async () =>
         {
             await sources.ReloadAsync().ConfigureAwait(false);
             string defaultNote = string.Empty;

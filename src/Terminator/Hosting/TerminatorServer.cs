@@ -1,4 +1,5 @@
 using System.Net;
+using Terminator.AccessLog;
 using Terminator.Acme;
 using Terminator.Certificates;
 using Terminator.Configuration;
@@ -30,8 +31,10 @@ internal sealed class TerminatorServer : IAsyncDisposable
 
     /// <param name="challenges">ACME challenges to answer (HTTP-01 on both ports before anything goes upstream, TLS-ALPN-01
     /// on the TLS port); null when ACME is off.</param>
+    /// <param name="accessLog">The access log to write to (owned: drained and closed on stop); null opens the one
+    /// <paramref name="options"/> configure, if any.</param>
     public TerminatorServer(TerminatorOptions options, CertificateMap certificates, CertificateEntry? defaultCertificate, TerminatorLog log,
-        AcmeChallengeTable? challenges = null)
+        AcmeChallengeTable? challenges = null, AccessLogWriter? accessLog = null)
     {
         // Applying the TLS 1.2 suite policy here would be too late if anything in the process has already handshaken
         // (it would silently not take) and unsafe while another thread builds an SSL_CTX: the process must do it first.
@@ -43,6 +46,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
         _options = options;
         Certificates = certificates;
         Log = log;
+        AccessLog = accessLog ?? AccessLogWriter.Create(options.AccessLog, log);
         Upstream = new UpstreamPool(new UpstreamPoolOptions
         {
             Host = options.UpstreamHost,
@@ -70,6 +74,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
             ForwardedHeaders = options.ForwardedHeaders == ForwardedHeadersPolicy.Append ? ForwardedHeadersMode.Append : ForwardedHeadersMode.Replace,
             HostCheck = options.HostCheck,
             EdgeResponder = challenges,
+            AccessLog = AccessLog,
         };
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp, options.MaxConnectionsPerIpIpv6Prefix);
         _selector = new SniCertificateSelector(certificates);
@@ -85,6 +90,9 @@ internal sealed class TerminatorServer : IAsyncDisposable
     public CertificateMap Certificates { get; }
     public UpstreamPool Upstream { get; }
     public TerminatorLog Log { get; }
+
+    /// <summary>The access log (reopened on SIGUSR1; its drop counter is a metric); null when it is off.</summary>
+    public AccessLogWriter? AccessLog { get; }
     public int ActiveConnections => _drain.ActiveConnections;
 
     /// <summary>The shared total / per-IP connection limiter (tests check it returns to empty).</summary>
@@ -160,6 +168,12 @@ internal sealed class TerminatorServer : IAsyncDisposable
 
         bool clean = await _drain.DrainAsync(drainTimeout).ConfigureAwait(false);
         await Upstream.DisposeAsync().ConfigureAwait(false);
+        if (AccessLog is not null)
+        {
+            // After the drain: every request that finished has queued its line, and all of them are written out.
+            await AccessLog.DisposeAsync().ConfigureAwait(false);
+        }
+
         return clean;
     }
 

@@ -106,10 +106,12 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             }
 
             if (_context.EdgeResponder is { } responder && !HasRequestBody
-                && responder.TryWriteResponse(_request, _output, closeConnection: !_request.KeepAlive))
+                && responder.TryWriteResponse(_request, EdgeOutput, closeConnection: !_request.KeepAlive))
             {
                 // Answered here (an ACME HTTP-01 challenge): nothing goes upstream.
-                if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
+                bool flushed = await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false);
+                AccessLogEdgeResponse(flushed);
+                if (!flushed)
                 {
                     EndedCleanly = false;
                     return;
@@ -168,6 +170,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             if (!sawBytes && !buffer.IsEmpty)
             {
                 sawBytes = true;
+                AccessLogRequestStarted();
                 _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
                 _requestTimeout.CancelAfter(_context.HeaderTimeout);
             }
@@ -182,6 +185,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
 
             if (parsed == HttpParseResult.Error)
             {
+                AccessLogRejected(buffer);
                 _input.AdvanceTo(buffer.Start);
                 return new(RequestHeadStatus.Rejected, reason);
             }
@@ -239,6 +243,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             // The client is gone; nothing to tell it.
             EndedCleanly = false;
         }
+
+        AccessLogOwnResponse(statusCode);
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Terminator.AccessLog;
 using Terminator.Diagnostics;
 using Terminator.Http;
 using Terminator.Upstream;
@@ -38,4 +39,7 @@ internal sealed class ProxyContext
 
     /// <summary>On TLS connections, answer 421 to a request whose Host the connection's certificate does not cover.</summary>
     public bool HostCheck { get; init; } = true;
+
+    /// <summary>Where each request's access log line goes; null when the access log is off (nothing is captured then).</summary>
+    public AccessLogWriter? AccessLog { get; init; }
 }
