@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -24,7 +25,11 @@ internal sealed partial class AccessLogFormatter(AccessLogFormat format)
 
     private static ReadOnlySpan<byte> Months => "JanFebMarAprMayJunJulAugSepOctNovDec"u8;
 
+    private static readonly IdnMapping s_idn = new();
+
     private readonly Dictionary<TlsCipherSuite, byte[]> _cipherNames = [];
+    private string? _lastUnicodeName;
+    private byte[]? _lastAsciiName;
     private DateTime _clockUtc = DateTime.UtcNow;
     private long _clockTimestamp = Stopwatch.GetTimestamp();
 
@@ -111,11 +116,37 @@ internal sealed partial class AccessLogFormatter(AccessLogFormat format)
         line.AppendInteger(endPoint.Port);
     }
 
-    /// <summary>The TLS server name as UTF-8 (SslStream hands it over as a string; ours are validated host names).</summary>
-    private static int ServerNameBytes(string serverName, Span<byte> destination)
+    /// <summary>
+    /// The TLS server name as the client sent it on the wire. SslStream decodes an IDN A-label into Unicode
+    /// ("xn--bcher-kva.example" arrives as "bücher.example"), so such a name is encoded back (IDNA, RFC 5891); the last
+    /// one is cached because a keep-alive connection logs the same string for each of its requests. Names Terminator
+    /// accepted are LDH, so the fallback (UTF-8 bytes, escaped by the caller) is for the unforeseen.
+    /// </summary>
+    private int ServerNameBytes(string serverName, Span<byte> destination)
     {
-        int length = Math.Min(serverName.Length, 255);
-        return Encoding.UTF8.GetBytes(serverName.AsSpan(0, length), destination);
+        ReadOnlySpan<char> name = serverName.AsSpan(0, Math.Min(serverName.Length, 255));
+        if (Ascii.IsValid(name))
+        {
+            return Encoding.ASCII.GetBytes(name, destination);
+        }
+
+        if (!ReferenceEquals(serverName, _lastUnicodeName))
+        {
+            try
+            {
+                _lastAsciiName = Encoding.ASCII.GetBytes(s_idn.GetAscii(serverName));
+            }
+            catch (ArgumentException)
+            {
+                _lastAsciiName = Encoding.UTF8.GetBytes(serverName);
+            }
+
+            _lastUnicodeName = serverName;
+        }
+
+        int length = Math.Min(_lastAsciiName!.Length, destination.Length);
+        _lastAsciiName.AsSpan(0, length).CopyTo(destination);
+        return length;
     }
 
     /// <summary>A record's text split into its fields.</summary>

@@ -1,4 +1,5 @@
 using Terminator.Configuration;
+using Terminator.Interop;
 
 namespace Terminator.AccessLog;
 
@@ -28,7 +29,7 @@ internal sealed class AccessLogOutput : IDisposable
     {
         if (options.Destination == AccessLogDestination.Stdout)
         {
-            return new AccessLogOutput(Console.OpenStandardOutput, reopenable: false);
+            return new AccessLogOutput(static () => new StandardOutputStream(), reopenable: false);
         }
 
         string path = options.Path ?? throw new ArgumentException("an access log file needs a path", nameof(options));

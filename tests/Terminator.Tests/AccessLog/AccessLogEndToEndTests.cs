@@ -217,6 +217,30 @@ public sealed class AccessLogEndToEndTests(CertificateAuthorityFixture ca) : IDi
         Assert.True(waited < TimeSpan.FromSeconds(1), $"the line took {waited.TotalMilliseconds:0} ms to reach the file");
     }
 
+    [Fact]
+    public async Task ServerNameOfAnUnknownALabel_LoggedAsTheClientSentIt()
+    {
+        // Served by the default certificate, so any name gets through the handshake; SslStream reports the SNI it read.
+        const string Name = "xn--bcher-kva.Example";
+        await using ScriptedUpstream upstream = TrackingUpstream.Start();
+        await using TestTerminator terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates,
+            o => o with { AccessLog = _log.Options(), UnknownSni = UnknownSniPolicy.Default, HostCheck = false }, defaultCertificate: ca.DefaultCertificate);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(terminator.Https);
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = Name,
+            RemoteCertificateValidationCallback = (_, _, _, _) => true, // the name is not the certificate's, on purpose
+        });
+
+        await tls.WriteAsync("GET /q/idn.gif HTTP/1.1\r\nHost: xn--bcher-kva.example\r\nConnection: close\r\n\r\n"u8.ToArray());
+        await tls.FlushAsync();
+
+        CombinedLine line = CombinedLine.Parse((await _log.WaitForLinesAsync(1))[0]);
+        Assert.Equal(("xn--bcher-kva.example", 200), (line.ServerName.ToLowerInvariant(), line.Status));
+    }
+
     private static void AssertNoUpstream(CombinedLine line) =>
         Assert.Equal(("-", "-", "-", "-", "-"), (line.UpstreamAddress, line.UpstreamStatus, line.UpstreamConnectTime, line.UpstreamHeaderTime, line.UpstreamResponseTime));
 }

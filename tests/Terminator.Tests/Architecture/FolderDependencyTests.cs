@@ -22,7 +22,7 @@ public sealed class FolderDependencyTests
         ["Diagnostics"] = [],
         ["Infrastructure"] = [],
         ["Http"] = [],
-        ["AccessLog"] = [.. Leaves],
+        ["AccessLog"] = [.. Leaves, "Interop"],
         ["Upstream"] = [.. Leaves],
         ["Interop"] = [.. Leaves, "Tls"],
         ["Listener"] = [.. Leaves],
