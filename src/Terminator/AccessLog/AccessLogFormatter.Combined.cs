@@ -76,11 +76,12 @@ internal sealed partial class AccessLogFormatter
     /// <summary>"[10/Oct/2025:13:55:36 +0000]"'s inside: nginx's $time_local, always in UTC.</summary>
     private static void AppendTimeLocal(ref AccessLogLine line, DateTime utc)
     {
-        line.AppendTwoDigits(utc.Day);
+        (int year, int month, int day) = utc; // one calendar computation, not three
+        line.AppendTwoDigits(day);
         line.Append((byte)'/');
-        line.Append(Months.Slice((utc.Month - 1) * 3, 3));
+        line.Append(Months.Slice((month - 1) * 3, 3));
         line.Append((byte)'/');
-        line.AppendInteger(utc.Year);
+        line.AppendInteger(year);
         line.Append((byte)':');
         line.AppendTwoDigits(utc.Hour);
         line.Append((byte)':');

@@ -10,11 +10,12 @@ internal sealed partial class AccessLogFormatter
     {
         DateTime time = TimeOf(record);
         line.Append("{\"time\":\""u8);
-        line.AppendInteger(time.Year);
+        (int year, int month, int day) = time;
+        line.AppendInteger(year);
         line.Append((byte)'-');
-        line.AppendTwoDigits(time.Month);
+        line.AppendTwoDigits(month);
         line.Append((byte)'-');
-        line.AppendTwoDigits(time.Day);
+        line.AppendTwoDigits(day);
         line.Append((byte)'T');
         line.AppendTwoDigits(time.Hour);
         line.Append((byte)':');

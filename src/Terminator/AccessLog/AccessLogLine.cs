@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics;
 
@@ -11,6 +12,9 @@ namespace Terminator.AccessLog;
 internal ref struct AccessLogLine(Span<byte> buffer)
 {
     private static ReadOnlySpan<byte> HexDigits => "0123456789ABCDEF"u8;
+
+    private static readonly SearchValues<byte> s_nginxSpecial = SearchValues.Create(Special(escapeSpace: false));
+    private static readonly SearchValues<byte> s_nginxSpecialOrSpace = SearchValues.Create(Special(escapeSpace: true));
 
     private readonly Span<byte> _buffer = buffer;
 
@@ -58,19 +62,24 @@ internal ref struct AccessLogLine(Span<byte> buffer)
     /// </summary>
     public void AppendNginxEscaped(scoped ReadOnlySpan<byte> value, bool escapeSpace = false)
     {
-        foreach (byte b in value)
+        SearchValues<byte> special = escapeSpace ? s_nginxSpecialOrSpace : s_nginxSpecial;
+        while (true)
         {
-            if (b is < 0x20 or >= 0x7F or (byte)'"' or (byte)'\\' || (escapeSpace && b == (byte)' '))
+            // Runs of plain bytes (nearly all of a real line) are copied at once.
+            int next = value.IndexOfAny(special);
+            if (next < 0)
             {
-                _buffer[Length++] = (byte)'\\';
-                _buffer[Length++] = (byte)'x';
-                _buffer[Length++] = HexDigits[b >> 4];
-                _buffer[Length++] = HexDigits[b & 0xF];
+                Append(value);
+                return;
             }
-            else
-            {
-                _buffer[Length++] = b;
-            }
+
+            Append(value[..next]);
+            byte b = value[next];
+            _buffer[Length++] = (byte)'\\';
+            _buffer[Length++] = (byte)'x';
+            _buffer[Length++] = HexDigits[b >> 4];
+            _buffer[Length++] = HexDigits[b & 0xF];
+            value = value[(next + 1)..];
         }
     }
 
@@ -81,24 +90,45 @@ internal ref struct AccessLogLine(Span<byte> buffer)
     /// </summary>
     public void AppendJsonEscaped(scoped ReadOnlySpan<byte> value)
     {
-        foreach (byte b in value)
+        while (true)
         {
+            int next = value.IndexOfAny(s_nginxSpecial); // the same set: quote, backslash, outside printable ASCII
+            if (next < 0)
+            {
+                Append(value);
+                return;
+            }
+
+            Append(value[..next]);
+            byte b = value[next];
             if (b is (byte)'"' or (byte)'\\')
             {
                 _buffer[Length++] = (byte)'\\';
                 _buffer[Length++] = b;
             }
-            else if (b is < 0x20 or >= 0x7F)
+            else
             {
                 "\\u00"u8.CopyTo(_buffer[Length..]);
                 Length += 4;
                 _buffer[Length++] = HexDigits[b >> 4];
                 _buffer[Length++] = HexDigits[b & 0xF];
             }
-            else
+
+            value = value[(next + 1)..];
+        }
+    }
+
+    private static byte[] Special(bool escapeSpace)
+    {
+        var bytes = new List<byte>();
+        for (int b = 0; b < 256; b++)
+        {
+            if (b is < 0x20 or >= 0x7F or '"' or '\\' || (escapeSpace && b == ' '))
             {
-                _buffer[Length++] = b;
+                bytes.Add((byte)b);
             }
         }
+
+        return [.. bytes];
     }
 }
