@@ -102,8 +102,20 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     /// <summary>Asks the writer to reopen the file by name (SIGUSR1, after logrotate renamed it); returns at once.</summary>
     public void Reopen()
     {
+        if (_stopping)
+        {
+            return; // the output is being (or has been) closed; a signal during shutdown changes nothing
+        }
+
         Volatile.Write(ref _reopenRequested, 1);
-        _wake.Set();
+        try
+        {
+            _wake.Set();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped between the check and the wake-up.
+        }
     }
 
     private void Run()
