@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using BenchmarkDotNet.Attributes;
+using Terminator.AccessLog;
 using Terminator.Diagnostics;
 using Terminator.Http;
 using Terminator.Listener;
@@ -39,6 +40,10 @@ public class ProxyLoopBenchmark
     private Http1ProxyLoop _loop = null!;
     private Task _loopTask = null!;
     private Task _responderTask = null!;
+    private AccessLogWriter? _accessLog;
+
+    /// <summary>The access log the proxy writes to: none here (the production default, which must cost nothing).</summary>
+    private protected virtual AccessLogWriter? CreateAccessLog() => null;
 
     /// <summary>Strip the upstream's banners and add HSTS (the response policy) or relay the plain 302 untouched.</summary>
     [Params(false, true)]
@@ -63,6 +68,7 @@ public class ProxyLoopBenchmark
             HttpsResponses = ResponsePolicy
                 ? new HttpResponsePolicy(stripServerHeaders: true, "max-age=31536000; includeSubDomains")
                 : HttpResponsePolicy.PassThrough,
+            AccessLog = _accessLog = CreateAccessLog(),
         };
         var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Parse("198.51.100.23"), 50000), new IPEndPoint(IPAddress.Loopback, 443), _drain)
         {
@@ -106,6 +112,7 @@ public class ProxyLoopBenchmark
         _toProxy.Writer.Complete();
         _loopTask.Wait(TimeSpan.FromSeconds(5));
         _loop.Dispose();
+        _accessLog?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
         _pool.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
         _listener.Dispose();
         _responderTask.Wait(TimeSpan.FromSeconds(5));

@@ -99,13 +99,18 @@ internal static class DaemonCommand
             return 1;
         }
 
+        if (server.AccessLog is { } accessLog)
+        {
+            log.Info($"access log: {accessLog.Options.Describe()}");
+        }
+
         sources.StartWatching();
         using var expiry = new CertificateExpiryMonitor(certificates, log);
         expiry.Start();
         using SystemdNotifier systemd = SystemdNotifier.FromEnvironment(log);
         // Signals are handled from here on, before anyone is told the daemon is ready: a SIGHUP sent at READY=1 (or as
         // soon as the ready line appears) must reload, not kill the process with the signal's default action.
-        using var signal = new ShutdownSignal(log: log, reload: async () =>
+        using var signal = new ShutdownSignal(log: log, reopen: () => server.AccessLog?.Reopen(), reload: async () =>
         {
             systemd.Reloading();
             try

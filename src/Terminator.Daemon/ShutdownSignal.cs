@@ -4,15 +4,25 @@ using Terminator.Diagnostics;
 namespace Terminator.Daemon;
 
 /// <summary>SIGTERM/SIGINT complete <see cref="Stopped"/>; SIGHUP asks for the reload callback (systemd ExecReload)
-/// through a <see cref="CoalescedReload"/>: one run at a time, failures logged.</summary>
+/// through a <see cref="CoalescedReload"/>: one run at a time, failures logged; SIGUSR1 runs the reopen callback
+/// (logrotate's postrotate: the access log file is opened again by name).</summary>
 internal sealed class ShutdownSignal : IDisposable
 {
     private readonly TaskCompletionSource<string> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>
+    /// SIGUSR1 by its Linux number: <see cref="PosixSignal"/> names only the signals every platform shares, and
+    /// <see cref="PosixSignalRegistration.Create"/> accepts a raw number cast to it (Linux x86-64 and arm64: 10; it is 30
+    /// on macOS, which the daemon does not target).
+    /// </summary>
+    internal const PosixSignal SIGUSR1 = (PosixSignal)10;
+
     private readonly PosixSignalRegistration[] _registrations;
 
     /// <param name="reload">What SIGHUP runs; nothing when null.</param>
     /// <param name="log">Where a failed reload is reported; the daemon's stderr format when null.</param>
-    public ShutdownSignal(Func<Task>? reload = null, TerminatorLog? log = null)
+    /// <param name="reopen">What SIGUSR1 runs (must return at once: it runs on the signal-handling thread); the signal is
+    /// ignored when null.</param>
+    public ShutdownSignal(Func<Task>? reload = null, TerminatorLog? log = null, Action? reopen = null)
     {
         CoalescedReload? reloader = reload is null ? null : new CoalescedReload(reload, log ?? new TerminatorLog(LogSeverity.Info));
         _registrations =
@@ -24,6 +34,12 @@ internal sealed class ShutdownSignal : IDisposable
                 // Cancel the default action (terminate); the run is observed by CoalescedReload, so nothing is lost here.
                 context.Cancel = true;
                 _ = reloader?.Request();
+            }),
+            PosixSignalRegistration.Create(SIGUSR1, context =>
+            {
+                // Cancel the default action (terminate), also when nothing is to be reopened.
+                context.Cancel = true;
+                reopen?.Invoke();
             }),
         ];
     }

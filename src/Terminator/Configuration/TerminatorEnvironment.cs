@@ -150,6 +150,7 @@ internal static partial class TerminatorEnvironment
                 return ok ? null : $"'{v}' is not a log level (expected debug, info, warn or error)";
             }),
         .. AcmeSpecs,
+        .. AccessLogSpecs,
     ];
 
     /// <summary>Every supported variable with its default and meaning, in documentation order.</summary>

@@ -131,6 +131,9 @@ internal sealed record TerminatorOptions
     /// <summary>listen(2) backlog per listener (<c>TERMINATOR_LISTEN_BACKLOG</c>).</summary>
     public int ListenBacklog { get; init; } = 4096;
 
+    /// <summary>The access log (<c>TERMINATOR_ACCESS_LOG</c>, <c>_FORMAT</c>, <c>_QUERY</c>); off by default.</summary>
+    public AccessLogOptions AccessLog { get; init; } = AccessLogOptions.Default;
+
     /// <summary>Minimum log level: <c>debug</c>, <c>info</c>, <c>warn</c> or <c>error</c> (<c>TERMINATOR_LOG_LEVEL</c>).</summary>
     public string LogLevel { get; init; } = "info";
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Terminator.AccessLog;
 using Terminator.Acme;
 using Terminator.Certificates;
 using Terminator.Configuration;
@@ -35,10 +36,12 @@ internal sealed class TerminatorServer : IAsyncDisposable
 
     /// <param name="challenges">ACME challenges to answer (HTTP-01 on both ports before anything goes upstream, TLS-ALPN-01
     /// on the TLS port); null when ACME is off.</param>
+    /// <param name="accessLog">The access log to write to (owned: drained and closed on stop); null opens the one
+    /// <paramref name="options"/> configure, if any.</param>
     /// <param name="metrics">Where to count (the daemon creates them before loading certificates, so the admin listener
     /// serves them during start-up); null: the server makes its own, and disposes them with itself.</param>
     public TerminatorServer(TerminatorOptions options, CertificateMap certificates, CertificateEntry? defaultCertificate, TerminatorLog log,
-        AcmeChallengeTable? challenges = null, TerminatorMetrics? metrics = null)
+        AcmeChallengeTable? challenges = null, TerminatorMetrics? metrics = null, AccessLogWriter? accessLog = null)
     {
         // Applying the TLS 1.2 suite policy here would be too late if anything in the process has already handshaken
         // (it would silently not take) and unsafe while another thread builds an SSL_CTX: the process must do it first.
@@ -52,6 +55,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
         Log = log;
         _ownsMetrics = metrics is null;
         Metrics = metrics ?? new TerminatorMetrics();
+        AccessLog = accessLog ?? AccessLogWriter.Create(options.AccessLog, log);
         Upstream = new UpstreamPool(new UpstreamPoolOptions
         {
             Host = options.UpstreamHost,
@@ -85,6 +89,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
             HttpsResponses = new HttpResponsePolicy(options.Responses.StripServerHeaders, options.Responses.StrictTransportSecurity),
             HttpResponses = new HttpResponsePolicy(options.Responses.StripServerHeaders, strictTransportSecurity: null),
             HttpsRedirect = _redirect,
+            AccessLog = AccessLog,
         };
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp, options.MaxConnectionsPerIpIpv6Prefix);
         DefaultCertificate = defaultCertificate;
@@ -107,6 +112,10 @@ internal sealed class TerminatorServer : IAsyncDisposable
         _httpsPipeline = https;
         MetricSourceRegistration.ObserveCertificates(Metrics.Sources, certificates);
         MetricSourceRegistration.ObserveUpstream(Metrics.Sources, Upstream);
+        if (AccessLog is { } accessLogWriter)
+        {
+            Metrics.Sources.AccessLogLinesDropped = () => accessLogWriter.DroppedLines;
+        }
     }
 
     private static ProxyProtocolVersions AcceptedVersions(ProxyProtocolMode mode) => mode switch
@@ -120,6 +129,9 @@ internal sealed class TerminatorServer : IAsyncDisposable
     public CertificateMap Certificates { get; }
     public UpstreamPool Upstream { get; }
     public TerminatorLog Log { get; }
+
+    /// <summary>The access log (reopened on SIGUSR1; its drop counter is a metric); null when it is off.</summary>
+    public AccessLogWriter? AccessLog { get; }
     public int ActiveConnections => _drain.ActiveConnections;
 
     /// <summary>The shared total / per-IP connection limiter (tests check it returns to empty).</summary>
@@ -197,6 +209,12 @@ internal sealed class TerminatorServer : IAsyncDisposable
 
         bool clean = await _drain.DrainAsync(drainTimeout).ConfigureAwait(false);
         await Upstream.DisposeAsync().ConfigureAwait(false);
+        if (AccessLog is not null)
+        {
+            // After the drain: every request that finished has queued its line, and all of them are written out.
+            await AccessLog.DisposeAsync().ConfigureAwait(false);
+        }
+
         return clean;
     }
 

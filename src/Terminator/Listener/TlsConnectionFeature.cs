@@ -11,7 +11,8 @@ internal sealed class TlsConnectionFeature(
     SslProtocols protocol,
     TlsCipherSuite cipherSuite,
     SslApplicationProtocol applicationProtocol,
-    IServerCertificateNames certificate)
+    IServerCertificateNames certificate,
+    string? serverName = null)
 {
     public SslProtocols Protocol { get; } = protocol;
 
@@ -22,4 +23,8 @@ internal sealed class TlsConnectionFeature(
 
     /// <summary>The names the served certificate covers (the Host check: a request for another name is misdirected).</summary>
     public IServerCertificateNames Certificate { get; } = certificate;
+
+    /// <summary>The server name (SNI) the client asked for, as SslStream read it from the ClientHello; null or empty when
+    /// the client sent none (served by the default certificate). The access log's SNI field.</summary>
+    public string? ServerName { get; } = serverName;
 }

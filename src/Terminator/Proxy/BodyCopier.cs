@@ -11,13 +11,15 @@ namespace Terminator.Proxy;
 /// Copies a message body between pipes according to its framing. Bytes are forwarded verbatim (chunked framing
 /// included) so the peer sees exactly what was sent; each read is bounded by <paramref name="readTimeout"/> through the
 /// connection's timeout source, and each outcome names the side that failed so the caller can choose 502/504/close.
+/// Each copy also reports the bytes the destination accepted (flushed), for the access log's body size.
 /// </summary>
 internal static class BodyCopier
 {
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<CopyOutcome> CopyExactAsync(PipeReader source, PipeWriter destination, long length, CancellationTokenSource timeout, TimeSpan readTimeout, MinDataRate minRate = default)
+    public static async ValueTask<CopyResult> CopyExactAsync(PipeReader source, PipeWriter destination, long length, CancellationTokenSource timeout, TimeSpan readTimeout, MinDataRate minRate = default)
     {
         long remaining = length;
+        long flushed = 0;
         TimeSpan waited = TimeSpan.Zero;
         while (remaining > 0)
         {
@@ -26,7 +28,7 @@ internal static class BodyCopier
             {
                 if (!minRate.TryGetReadTimeout(readTimeout, length - remaining, waited, out TimeSpan wait))
                 {
-                    return CopyOutcome.SourceTimedOut;
+                    return new(CopyOutcome.SourceTimedOut, flushed);
                 }
 
                 long started = Stopwatch.GetTimestamp();
@@ -37,40 +39,44 @@ internal static class BodyCopier
             }
             catch (OperationCanceledException)
             {
-                return CopyOutcome.SourceTimedOut;
+                return new(CopyOutcome.SourceTimedOut, flushed);
             }
             catch (Exception ex) when (TransportFailure.Is(ex))
             {
-                return CopyOutcome.SourceFailed;
+                return new(CopyOutcome.SourceFailed, flushed);
             }
 
             ReadOnlySequence<byte> buffer = result.Buffer;
             if (buffer.IsEmpty && result.IsCompleted)
             {
                 source.AdvanceTo(buffer.End);
-                return CopyOutcome.SourceEnded;
+                return new(CopyOutcome.SourceEnded, flushed);
             }
 
             ReadOnlySequence<byte> slice = buffer.Length > remaining ? buffer.Slice(0, remaining) : buffer;
+            long sliceLength = slice.Length;
             Write(destination, slice);
-            remaining -= slice.Length;
+            remaining -= sliceLength;
             source.AdvanceTo(slice.End);
 
             if (!await FlushAsync(destination, timeout, readTimeout).ConfigureAwait(false))
             {
-                return CopyOutcome.DestinationFailed;
+                return new(CopyOutcome.DestinationFailed, flushed);
             }
+
+            flushed += sliceLength;
         }
 
-        return CopyOutcome.Completed;
+        return new(CopyOutcome.Completed, flushed);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<CopyOutcome> CopyChunkedAsync(PipeReader source, PipeWriter destination, CancellationTokenSource timeout, TimeSpan readTimeout, MinDataRate minRate = default)
+    public static async ValueTask<CopyResult> CopyChunkedAsync(PipeReader source, PipeWriter destination, CancellationTokenSource timeout, TimeSpan readTimeout, MinDataRate minRate = default)
     {
         var parser = new ChunkedBodyParser();
         parser.Reset();
         long copied = 0;
+        long flushed = 0;
         TimeSpan waited = TimeSpan.Zero;
         while (true)
         {
@@ -79,7 +85,7 @@ internal static class BodyCopier
             {
                 if (!minRate.TryGetReadTimeout(readTimeout, copied, waited, out TimeSpan wait))
                 {
-                    return CopyOutcome.SourceTimedOut;
+                    return new(CopyOutcome.SourceTimedOut, flushed);
                 }
 
                 long started = Stopwatch.GetTimestamp();
@@ -90,11 +96,11 @@ internal static class BodyCopier
             }
             catch (OperationCanceledException)
             {
-                return CopyOutcome.SourceTimedOut;
+                return new(CopyOutcome.SourceTimedOut, flushed);
             }
             catch (Exception ex) when (TransportFailure.Is(ex))
             {
-                return CopyOutcome.SourceFailed;
+                return new(CopyOutcome.SourceFailed, flushed);
             }
 
             ReadOnlySequence<byte> buffer = result.Buffer;
@@ -102,7 +108,7 @@ internal static class BodyCopier
             if (parsed == HttpParseResult.Error)
             {
                 source.AdvanceTo(buffer.Start);
-                return CopyOutcome.SourceInvalid;
+                return new(CopyOutcome.SourceInvalid, flushed);
             }
 
             ReadOnlySequence<byte> slice = buffer.Slice(0, consumed);
@@ -117,7 +123,7 @@ internal static class BodyCopier
                 if (result.IsCompleted)
                 {
                     source.AdvanceTo(slice.End);
-                    return CopyOutcome.SourceEnded;
+                    return new(CopyOutcome.SourceEnded, flushed);
                 }
 
                 // Bytes past `consumed` were examined (e.g. half a chunk-size line) and are presented again next time.
@@ -126,19 +132,21 @@ internal static class BodyCopier
 
             if (!await FlushAsync(destination, timeout, readTimeout).ConfigureAwait(false))
             {
-                return CopyOutcome.DestinationFailed;
+                return new(CopyOutcome.DestinationFailed, flushed);
             }
 
+            flushed += consumed;
             if (parsed == HttpParseResult.Complete)
             {
-                return CopyOutcome.Completed;
+                return new(CopyOutcome.Completed, flushed);
             }
         }
     }
 
     /// <summary>Close-delimited response body (RFC 9112 §6.3 rule 8): everything until the upstream closes.</summary>
-    public static async ValueTask<CopyOutcome> CopyToEndAsync(PipeReader source, PipeWriter destination, CancellationTokenSource timeout, TimeSpan readTimeout)
+    public static async ValueTask<CopyResult> CopyToEndAsync(PipeReader source, PipeWriter destination, CancellationTokenSource timeout, TimeSpan readTimeout)
     {
+        long flushed = 0;
         while (true)
         {
             ReadResult result;
@@ -150,25 +158,27 @@ internal static class BodyCopier
             }
             catch (OperationCanceledException)
             {
-                return CopyOutcome.SourceTimedOut;
+                return new(CopyOutcome.SourceTimedOut, flushed);
             }
             catch (Exception ex) when (TransportFailure.Is(ex))
             {
                 // A reset after a close-delimited body is indistinguishable from its end; the client sees the close either way.
-                return CopyOutcome.SourceFailed;
+                return new(CopyOutcome.SourceFailed, flushed);
             }
 
             ReadOnlySequence<byte> buffer = result.Buffer;
+            long length = buffer.Length;
             Write(destination, buffer);
             source.AdvanceTo(buffer.End);
             if (!await FlushAsync(destination, timeout, readTimeout).ConfigureAwait(false))
             {
-                return CopyOutcome.DestinationFailed;
+                return new(CopyOutcome.DestinationFailed, flushed);
             }
 
+            flushed += length;
             if (result.IsCompleted)
             {
-                return CopyOutcome.Completed;
+                return new(CopyOutcome.Completed, flushed);
             }
         }
     }

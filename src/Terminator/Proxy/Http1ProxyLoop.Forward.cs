@@ -17,11 +17,14 @@ internal sealed partial class Http1ProxyLoop
         for (int attempt = 0; ; attempt++)
         {
             // :: Step 2 — an upstream connection; a retry always takes a fresh one.
+            AccessLogUpstreamStarted();
             (UpstreamConnection? upstream, ProxyError error) = await RentUpstreamAsync(fresh: attempt > 0).ConfigureAwait(false);
             if (upstream is null)
             {
                 return await FailAsync(error).ConfigureAwait(false);
             }
+
+            AccessLogUpstreamConnected(upstream);
 
             // Exactly one transparent retry, only when it cannot duplicate a side effect: an idempotent request without
             // a body, on a pooled connection that died before sending any response byte (the keep-alive race,
@@ -38,6 +41,7 @@ internal sealed partial class Http1ProxyLoop
             if (error == ProxyError.None)
             {
                 // :: Steps 5 and 6.
+                AccessLogUpstreamHeaderReceived();
                 return await RelayResponseAsync(upstream).ConfigureAwait(false);
             }
 
@@ -112,10 +116,10 @@ internal sealed partial class Http1ProxyLoop
             _sentContinue = true;
         }
 
-        CopyOutcome sent = _request.Framing == BodyFraming.ContentLength
+        CopyResult sent = _request.Framing == BodyFraming.ContentLength
             ? await BodyCopier.CopyExactAsync(_input, upstream.Output, _request.ContentLength, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false)
             : await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false);
-        return sent switch
+        return sent.Outcome switch
         {
             CopyOutcome.Completed => ProxyError.None,
             CopyOutcome.DestinationFailed => ProxyError.UpstreamFailed,
@@ -135,7 +139,7 @@ internal sealed partial class Http1ProxyLoop
             || (_response.Framing == BodyFraming.Chunked && _request.VersionMinor == 0)
             || _connection.ServerStopping.IsCancellationRequested;
         Http1HeadWriter.WriteResponse(_output, _response, closeClient, announceKeepAlive: _request.VersionMinor == 0, _responses);
-        CopyOutcome relayed = _response.Framing switch
+        CopyResult relayed = _response.Framing switch
         {
             BodyFraming.ContentLength when _response.ContentLength > 0 =>
                 await BodyCopier.CopyExactAsync(upstream.Input, _output, _response.ContentLength, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
@@ -143,15 +147,15 @@ internal sealed partial class Http1ProxyLoop
                 await BodyCopier.CopyChunkedAsync(upstream.Input, _output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
             BodyFraming.CloseDelimited =>
                 await BodyCopier.CopyToEndAsync(upstream.Input, _output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
-            _ => await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false)
+            _ => new(await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false)
                 ? CopyOutcome.Completed
-                : CopyOutcome.DestinationFailed,
+                : CopyOutcome.DestinationFailed, 0),
         };
 
         _context.Metrics.RequestCompleted(_response.StatusCode, _requestStarted);
 
         // :: Step 6 — the upstream connection goes back only at a clean message boundary.
-        if (relayed == CopyOutcome.Completed && _response.KeepAlive && _response.Framing != BodyFraming.CloseDelimited)
+        if (relayed.Outcome == CopyOutcome.Completed && _response.KeepAlive && _response.Framing != BodyFraming.CloseDelimited)
         {
             _context.Upstream.Return(upstream);
         }
@@ -160,10 +164,11 @@ internal sealed partial class Http1ProxyLoop
             await _context.Upstream.RetireAsync(upstream).ConfigureAwait(false);
         }
 
-        if (relayed != CopyOutcome.Completed)
+        AccessLogRelayed(relayed.Bytes);
+        if (relayed.Outcome != CopyOutcome.Completed)
         {
             EndedCleanly = false;
-            if (relayed != CopyOutcome.DestinationFailed)
+            if (relayed.Outcome != CopyOutcome.DestinationFailed)
             {
                 // The response head is already out, so the only honest signal left is closing mid-body.
                 _context.Metrics.UpstreamResponseTruncated();
@@ -201,6 +206,7 @@ internal sealed partial class Http1ProxyLoop
                 break;
             default:
                 // ClientGone: nothing can be delivered.
+                AccessLogClientGone();
                 return false;
         }
 

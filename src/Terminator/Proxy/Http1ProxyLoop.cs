@@ -115,7 +115,9 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             {
                 // Answered here (an ACME HTTP-01 challenge, the redirect to https://): nothing goes upstream.
                 _context.Metrics.EdgeResponse();
-                if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
+                bool flushed = await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false);
+                AccessLogEdgeResponse(flushed);
+                if (!flushed)
                 {
                     EndedCleanly = false;
                     return;
@@ -175,6 +177,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             {
                 sawBytes = true;
                 _requestStarted = Stopwatch.GetTimestamp();
+                AccessLogRequestStarted(_requestStarted);
                 _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
                 _requestTimeout.CancelAfter(_context.HeaderTimeout);
             }
@@ -189,6 +192,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
 
             if (parsed == HttpParseResult.Error)
             {
+                AccessLogRejected(buffer);
                 _input.AdvanceTo(buffer.Start);
                 return new(RequestHeadStatus.Rejected, reason);
             }
@@ -211,13 +215,13 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     {
         closeConnection = !_request.KeepAlive || _connection.ServerStopping.IsCancellationRequested;
         if (_context.EdgeResponder is { } responder
-            && responder.TryWriteResponse(_request, _output, closeConnection, _responses.StrictTransportSecurityField))
+            && responder.TryWriteResponse(_request, EdgeOutput, closeConnection, _responses.StrictTransportSecurityField))
         {
             return true;
         }
 
         // The HTTPS port never redirects: the request is already where the redirect would send it.
-        return !_isHttps && _context.HttpsRedirect is { } redirect && redirect.TryWriteResponse(_request, _output, closeConnection);
+        return !_isHttps && _context.HttpsRedirect is { } redirect && redirect.TryWriteResponse(_request, EdgeOutput, closeConnection);
     }
 
     /// <summary>
@@ -264,6 +268,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             // The client is gone; nothing to tell it.
             EndedCleanly = false;
         }
+
+        AccessLogOwnResponse(statusCode);
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Terminator.AccessLog;
 using Terminator.Diagnostics;
 using Terminator.Http;
 using Terminator.Upstream;
@@ -47,4 +48,7 @@ internal sealed class ProxyContext
 
     /// <summary>On plain HTTP, redirects requests for served hosts to https://; null proxies them.</summary>
     public HttpsRedirect? HttpsRedirect { get; init; }
+
+    /// <summary>Where each request's access log line goes; null when the access log is off (nothing is captured then).</summary>
+    public AccessLogWriter? AccessLog { get; init; }
 }

@@ -69,7 +69,9 @@ internal sealed class TlsHandshakeStep
         await using (tls.ConfigureAwait(false))
         {
             connection.Transport = tls;
-            connection.Tls = new TlsConnectionFeature(tls.SslProtocol, tls.NegotiatedCipherSuite, tls.NegotiatedApplicationProtocol, authenticated.Certificate);
+            // TargetHostName is the SNI string SslStream already decoded from the hello for itself: no allocation of ours.
+            connection.Tls = new TlsConnectionFeature(tls.SslProtocol, tls.NegotiatedCipherSuite, tls.NegotiatedApplicationProtocol, authenticated.Certificate,
+                tls.TargetHostName);
             await authenticated.Next(connection).ConfigureAwait(false);
             if (!connection.IsTransportAbandoned)
             {

@@ -6,7 +6,7 @@ namespace Terminator.Tests.Architecture;
 
 /// <summary>
 /// Keeps the library's layering: each folder (= namespace) may use only the folders listed for it, so dependencies run
-/// one way (<c>Listener ← Tls ← Certificates ← Storage</c>, <c>Listener ← Proxy → Http, Upstream</c>, <c>Listener ← ProxyProtocol</c>, everything ←
+/// one way (<c>Listener ← Tls ← Certificates ← Storage</c>, <c>Listener ← Proxy → Http, Upstream, AccessLog</c>, <c>Listener ← ProxyProtocol</c>, everything ←
 /// <c>Hosting</c>). Checked on the compiled assembly: every type a folder's code touches — in signatures, fields, base
 /// types, and every method body's IL (calls, field accesses, type tokens), compiler-generated state machines
 /// included — must come from the folder itself, an allowed folder, or outside the library.
@@ -22,6 +22,7 @@ public sealed class FolderDependencyTests
         ["Diagnostics"] = [],
         ["Infrastructure"] = [],
         ["Http"] = [],
+        ["AccessLog"] = [.. Leaves, "Interop"],
         ["Upstream"] = [.. Leaves],
         ["Interop"] = [.. Leaves, "Tls"],
         ["Listener"] = [.. Leaves],
@@ -30,10 +31,10 @@ public sealed class FolderDependencyTests
         ["Storage"] = [.. Leaves, "Certificates"],
         ["Domains"] = [.. Leaves, "Storage"],
         ["Admin"] = [.. Leaves, "Listener", "Http", "Domains"],
-        ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream"],
+        ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream", "AccessLog"],
         ["ProxyProtocol"] = [.. Leaves, "Listener"],
         ["Acme"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Domains"],
-        ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop", "Acme", "Domains", "Admin", "ProxyProtocol"],
+        ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop", "Acme", "Domains", "Admin", "ProxyProtocol", "AccessLog"],
     };
 
     [Fact]

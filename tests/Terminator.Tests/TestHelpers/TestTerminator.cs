@@ -1,4 +1,5 @@
 using System.Net;
+using Terminator.AccessLog;
 using Terminator.Acme;
 using Terminator.Certificates;
 using Terminator.Configuration;
@@ -16,7 +17,7 @@ public sealed class TestTerminator : IAsyncDisposable
     public IPEndPoint Https => Server.HttpsEndPoints[0];
     public IPEndPoint Http => Server.HttpEndPoints[0];
 
-    internal static TestTerminator Start(IPEndPoint upstream, CertificateMap certificates, Func<TerminatorOptions, TerminatorOptions>? configure = null, CertificateEntry? defaultCertificate = null, TerminatorLog? log = null, AcmeChallengeTable? challenges = null)
+    internal static TestTerminator Start(IPEndPoint upstream, CertificateMap certificates, Func<TerminatorOptions, TerminatorOptions>? configure = null, CertificateEntry? defaultCertificate = null, TerminatorLog? log = null, AcmeChallengeTable? challenges = null, AccessLogWriter? accessLog = null)
     {
         TerminatorOptions options = TerminatorOptions.Default with
         {
@@ -28,7 +29,7 @@ public sealed class TestTerminator : IAsyncDisposable
             HeaderTimeout = TimeSpan.FromSeconds(5),
         };
         options = configure?.Invoke(options) ?? options;
-        var server = new TerminatorServer(options, certificates, defaultCertificate, log ?? TerminatorLog.Silent, challenges);
+        var server = new TerminatorServer(options, certificates, defaultCertificate, log ?? TerminatorLog.Silent, challenges, accessLog: accessLog);
         server.Start();
         return new TestTerminator(server);
     }
