@@ -80,7 +80,7 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         AcmePreflight? preflight = options.Acme.Preflight ? new AcmePreflight(challenges) : null;
         var store = new DirectoryCertificateStore(options.StoreDirectory, key);
         var manager = new CertificateManager(registry, client, challenges, preflight, store, certificates, options.Acme, log);
-        log.Info($"acme: {registry.Count} managed domains loaded in {registry.LoadReport.Elapsed.TotalMilliseconds:0} ms");
+        DomainsLog.Loaded(log.Domains, registry.Count, registry.LoadReport.Elapsed.TotalMilliseconds);
         return (new AutomaticHttps(options, log, registry, client, challenges, preflight, manager), null);
     }
 
@@ -92,7 +92,7 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         {
             if (_options.AdminTokenFile is not null && AdminToken.DescribeTokenFilePermissionProblem(_options.AdminTokenFile) is { } permission)
             {
-                _log.Warn($"TERMINATOR_ADMIN_TOKEN_FILE: {permission}");
+                AdminLog.TokenFilePermissions(_log.Admin, permission);
             }
 
             _admin = AdminServer.Start(new AdminServerOptions { EndPoint = endPoint, Token = _options.AdminToken }, _registry,

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net.Sockets;
+using System.Text;
 using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
@@ -18,15 +20,15 @@ internal static class DaemonCommand
             return 2;
         }
 
-        var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
+        // Lines reach stderr (the journal) from the log's own thread; disposing it at the end flushes what is queued.
+        using var log = new TerminatorLog(TerminatorLog.ParseLevel(options.LogLevel), StandardError(), TerminatorLog.ParseFormat(options.LogFormat));
         // With stapling on, certificates naming an OCSP responder get their context (and first OCSP fetch) at load.
         var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling, contextCache: new CertificateContextCache(options.CertCacheSize));
         // Both the store and the PEM folder are followed live (notifications + a periodic rescan, and SIGHUP).
         (CertificateSources? opened, string? fatal) = await CertificateSources.OpenAsync(options, certificates, log).ConfigureAwait(false);
         if (opened is null)
         {
-            await Console.Error.WriteLineAsync($"terminator: {fatal}").ConfigureAwait(false);
-            return 2;
+            return await FatalAsync(log, $"terminator: {fatal}", 2).ConfigureAwait(false);
         }
 
         using CertificateSources sources = opened;
@@ -39,8 +41,7 @@ internal static class DaemonCommand
             (defaultCertificate, string? problem) = LoadDefaultCertificate(options, log);
             if (defaultCertificate is null)
             {
-                await Console.Error.WriteLineAsync($"terminator: TERMINATOR_DEFAULT_CERT: {problem}").ConfigureAwait(false);
-                return 2;
+                return await FatalAsync(log, $"terminator: TERMINATOR_DEFAULT_CERT: {problem}", 2).ConfigureAwait(false);
             }
         }
 
@@ -48,8 +49,7 @@ internal static class DaemonCommand
         if (loaded == 0 && defaultCertificate is null && !options.Acme.Enabled)
         {
             string variable = options.CertDirectory is null ? "TERMINATOR_STORE_DIR" : "TERMINATOR_CERT_DIR";
-            await Console.Error.WriteLineAsync($"terminator: {variable}: no usable certificate in {CertificateSources.Describe(options)}").ConfigureAwait(false);
-            return 2;
+            return await FatalAsync(log, $"terminator: {variable}: no usable certificate in {CertificateSources.Describe(options)}", 2).ConfigureAwait(false);
         }
 
         AutomaticHttps? automatic = null;
@@ -58,8 +58,7 @@ internal static class DaemonCommand
             (automatic, string? problem) = await AutomaticHttps.OpenAsync(options, certificates, log).ConfigureAwait(false);
             if (automatic is null)
             {
-                await Console.Error.WriteLineAsync($"terminator: {problem}").ConfigureAwait(false);
-                return 2;
+                return await FatalAsync(log, $"terminator: {problem}", 2).ConfigureAwait(false);
             }
         }
 
@@ -73,42 +72,60 @@ internal static class DaemonCommand
         }
         catch (SocketException ex)
         {
-            await Console.Error.WriteLineAsync($"terminator: {ex.Message}").ConfigureAwait(false);
-            return 1;
+            return await FatalAsync(log, $"terminator: {ex.Message}", 1).ConfigureAwait(false);
         }
 
         sources.StartWatching();
         using var expiry = new CertificateExpiryMonitor(certificates, log);
         expiry.Start();
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
-        string admin = automatic?.AdminEndPoint is { } adminEndPoint ? $"; admin {adminEndPoint}" : string.Empty;
-        log.Info($"ready: {certificates.Count} names from {loaded} certificates; https {string.Join(',', server.HttpsEndPoints)}; http {http}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{admin}");
+        string admin = automatic?.AdminEndPoint is { } adminEndPoint ? adminEndPoint.ToString() : "off";
+        DaemonLog.Ready(log.Daemon, certificates.Count, loaded, string.Join(',', server.HttpsEndPoints), http, $"http://{options.UpstreamHost}:{options.UpstreamPort}", admin);
 
         using var signal = new ShutdownSignal(log: log, reload: async () =>
         {
-            await sources.ReloadAsync().ConfigureAwait(false);
-            string defaultNote = string.Empty;
+            long started = Stopwatch.GetTimestamp();
+            CertificateReloadResult rescan = await sources.ReloadAsync().ConfigureAwait(false);
+            CertificateEntry? reloadedDefault = null;
             if (server.DefaultCertificate is not null)
             {
                 // The fallback certificate is a file of its own, outside both watched sources: re-read it here.
                 (CertificateEntry? reloaded, string? problem) = LoadDefaultCertificate(options, log);
                 if (reloaded is null)
                 {
-                    log.Warn($"TERMINATOR_DEFAULT_CERT: {problem}; the previous default certificate stays in use");
+                    DaemonLog.DefaultCertificateKept(log.Daemon, problem!);
                 }
                 else
                 {
                     server.DefaultCertificate = reloaded;
-                    defaultNote = $"; default certificate reloaded ({reloaded.KeyAlgorithm}, until {reloaded.NotAfter:yyyy-MM-dd})";
+                    reloadedDefault = reloaded;
                 }
             }
 
-            log.Info($"reload: {sources.Count} certificates, {certificates.Count} names{defaultNote}");
+            // One summary line per SIGHUP (the sources' own per-rescan lines are not written for it).
+            long elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (reloadedDefault is null)
+            {
+                DaemonLog.Reloaded(log.Daemon, elapsedMs, rescan.Added, rescan.Replaced, rescan.Removed, rescan.Errors.Count, sources.Count, certificates.Count);
+            }
+            else
+            {
+                DaemonLog.ReloadedWithDefault(log.Daemon, elapsedMs, rescan.Added, rescan.Replaced, rescan.Removed, rescan.Errors.Count, sources.Count, certificates.Count,
+                    reloadedDefault.KeyAlgorithm, reloadedDefault.NotAfter);
+            }
         });
         string name = await signal.Stopped.ConfigureAwait(false);
-        log.Info($"{name}: draining {server.ActiveConnections} connections (up to {options.DrainTimeout.TotalSeconds:0.#} s)");
+        DaemonLog.Draining(log.Daemon, name, server.ActiveConnections, options.DrainTimeout.TotalSeconds);
         bool clean = await server.StopAsync(options.DrainTimeout).ConfigureAwait(false);
-        log.Info(clean ? "stopped" : "stopped; connections still open at the drain timeout were closed");
+        if (clean)
+        {
+            DaemonLog.Stopped(log.Daemon);
+        }
+        else
+        {
+            DaemonLog.StoppedAtDrainTimeout(log.Daemon);
+        }
+
         return 0;
     }
 
@@ -120,7 +137,7 @@ internal static class DaemonCommand
             CertificateEntry entry = CertificateLoader.LoadFile(options.DefaultCertificatePath!);
             if (options.OcspStapling && entry.EnableOcspStapling() == OcspStaplingState.IncompleteChain)
             {
-                log.Warn($"TERMINATOR_DEFAULT_CERT: {entry.OcspStaplingProblem}");
+                DaemonLog.DefaultCertificateNotStapled(log.Daemon, entry.OcspStaplingProblem!);
             }
 
             return (entry, null);
@@ -130,6 +147,20 @@ internal static class DaemonCommand
             return (null, $"{ex.Path}: {ex.Message}");
         }
     }
+
+    /// <summary>A start-up error: one line on stderr, after whatever the log still has queued (so the reasons before it
+    /// stay before it).</summary>
+    private static async Task<int> FatalAsync(TerminatorLog log, string message, int exitCode)
+    {
+        log.Flush(TimeSpan.FromSeconds(2));
+        await Console.Error.WriteLineAsync(message).ConfigureAwait(false);
+        return exitCode;
+    }
+
+    /// <summary>stderr for the log sink: UTF-8 without a BOM, buffered, flushed by the sink once per batch of lines (the
+    /// journal's stream then gets one write per batch instead of one per line).</summary>
+    private static StreamWriter StandardError() =>
+        new(Console.OpenStandardError(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024) { AutoFlush = false };
 
     /// <summary>
     /// The bulk load leaves a large transient heap behind (lists of every file and entry: hundreds of MiB at a million

@@ -11,10 +11,10 @@ internal sealed class ShutdownSignal : IDisposable
     private readonly PosixSignalRegistration[] _registrations;
 
     /// <param name="reload">What SIGHUP runs; nothing when null.</param>
-    /// <param name="log">Where a failed reload is reported; the daemon's stderr format when null.</param>
+    /// <param name="log">Where a failed reload is reported; required with <paramref name="reload"/>.</param>
     public ShutdownSignal(Func<Task>? reload = null, TerminatorLog? log = null)
     {
-        CoalescedReload? reloader = reload is null ? null : new CoalescedReload(reload, log ?? new TerminatorLog(LogSeverity.Info));
+        CoalescedReload? reloader = reload is null ? null : new CoalescedReload(reload, log ?? throw new ArgumentNullException(nameof(log)));
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop),

@@ -90,7 +90,7 @@ internal sealed class AdminRequestHandler(ManagedDomainRegistry registry, AdminT
             return null;
         }
 
-        log.Warn($"admin: refused {request.Method} {request.Path} from {request.Peer}: wrong token");
+        AdminLog.TokenRefused(log, request);
         return Unauthorized("the token is not valid", errorCode: "invalid_token");
     }
 

@@ -61,7 +61,7 @@ internal sealed class AdminServer : IAsyncDisposable
         }
 
         listener.Start();
-        log.Info($"admin API on http://{listener.EndPoint}/v1/ ({(options.Token is null ? "off: no token configured" : "bearer token required")}); {registry.Count} managed domains");
+        AdminLog.Listening(log.Admin, listener.EndPoint, options.Token is null ? "off: no token configured" : "bearer token required", registry.Count);
         return new AdminServer(listener, drain, options.DrainTimeout);
     }
 

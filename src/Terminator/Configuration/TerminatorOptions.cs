@@ -134,6 +134,9 @@ internal sealed record TerminatorOptions
     /// <summary>Minimum log level: <c>debug</c>, <c>info</c>, <c>warn</c> or <c>error</c> (<c>TERMINATOR_LOG_LEVEL</c>).</summary>
     public string LogLevel { get; init; } = "info";
 
+    /// <summary>Log line format: <c>text</c> or <c>json</c> (<c>TERMINATOR_LOG_FORMAT</c>).</summary>
+    public string LogFormat { get; init; } = "text";
+
     /// <summary>Automatic certificates (<c>TERMINATOR_ACME_*</c>).</summary>
     public AcmeOptions Acme { get; init; } = new();
 

@@ -148,10 +148,7 @@ internal sealed class TlsHandshakeStep
             // and a fixed reason only: never key material.
             ArrayPool<byte>.Shared.Return(prefix);
             _metrics.HandshakeFailed();
-            if (selection.Certificate.ShouldReportLoadFailure())
-            {
-                _log.Warn($"certificate for a handshake could not be loaded: {selection.Certificate.Source}: {ex.Message} (repeats for this certificate are logged at most every 10 s)");
-            }
+            TlsLog.CertificateLoadFailed(_log, selection.Certificate.Source, ex.Message);
 
             await RefuseAsync(network, TlsAlert.InternalError, cancellationToken).ConfigureAwait(false);
             return null;
@@ -183,10 +180,7 @@ internal sealed class TlsHandshakeStep
         catch (Exception ex) when (ex is AuthenticationException || TransportFailure.Is(ex))
         {
             _metrics.HandshakeFailed();
-            if (_log.IsEnabled(LogSeverity.Debug))
-            {
-                _log.Debug($"TLS handshake failed: {ex.Message}");
-            }
+            TlsLog.HandshakeFailed(_log.Tls, ex.Message);
         }
 
         await tls.DisposeAsync().ConfigureAwait(false);
