@@ -124,7 +124,7 @@ public sealed partial class StoreDaemonTests : IDisposable
         Assert.DoesNotContain("reload failed", daemon.StandardError, StringComparison.Ordinal);
     }
 
-    [GeneratedRegex(@"reload: 1 certificates, 1 names")]
+    [GeneratedRegex(@"SIGHUP: rescan done in \d+ ms: .*; 1 certificates, 1 names")]
     private static partial Regex ReloadLine();
 
     [GeneratedRegex(@"ready: \d+ names from (?<count>\d+) certificates; https (?<https>[^;,]+)")]
