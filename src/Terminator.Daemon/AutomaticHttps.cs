@@ -55,6 +55,12 @@ internal sealed class AutomaticHttps : IAsyncDisposable
             return (null, $"TERMINATOR_STORE_DIR: managed domains in '{options.DomainsDirectory}' cannot be opened: {ex.Message}");
         }
 
+        registry.DefaultKeyTypes = options.Acme.KeyTypes switch
+        {
+            AcmeKeyTypes.Rsa => ManagedKeyTypes.Rsa,
+            AcmeKeyTypes.Both => ManagedKeyTypes.Both,
+            _ => ManagedKeyTypes.Ecdsa,
+        };
         StoreKey key = options.StoreKey!;
         var clientOptions = new AcmeClientOptions
         {

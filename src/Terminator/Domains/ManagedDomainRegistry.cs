@@ -100,9 +100,21 @@ internal sealed partial class ManagedDomainRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>The key types a domain added without any gets (<c>TERMINATOR_ACME_KEY_TYPE</c>); changing it does not
+    /// touch domains already managed.</summary>
+    public ManagedKeyTypes DefaultKeyTypes
+    {
+        get => _defaultKeyTypes;
+        set => _defaultKeyTypes = value is ManagedKeyTypes.Ecdsa or ManagedKeyTypes.Rsa or ManagedKeyTypes.Both
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Ecdsa, Rsa or Both.");
+    }
+
+    private ManagedKeyTypes _defaultKeyTypes = ManagedDomain.DefaultKeyTypes;
+
     /// <summary>
     /// Manages <paramref name="name"/> (idempotent). A new domain is <see cref="ManagedDomainState.Pending"/> with
-    /// <paramref name="keyTypes"/> (default <see cref="ManagedDomain.DefaultKeyTypes"/>); a managed one is returned as it
+    /// <paramref name="keyTypes"/> (default <see cref="DefaultKeyTypes"/>); a managed one is returned as it
     /// is, except that other <paramref name="keyTypes"/>, when given, replace its own.
     /// </summary>
     /// <param name="name">A host name; it is normalised (<see cref="DomainName"/>).</param>
@@ -148,7 +160,7 @@ internal sealed partial class ManagedDomainRegistry : IAsyncDisposable
             else
             {
                 DateTimeOffset now = Now();
-                var added = new ManagedDomain { Name = normalized, KeyTypes = keyTypes ?? ManagedDomain.DefaultKeyTypes, Added = now, Updated = now };
+                var added = new ManagedDomain { Name = normalized, KeyTypes = keyTypes ?? DefaultKeyTypes, Added = now, Updated = now };
                 sequence = AppendPutUnsynchronized(added);
                 _domains.Add(normalized, added);
                 _index.Add(normalized, added.State);

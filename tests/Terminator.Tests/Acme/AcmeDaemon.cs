@@ -174,7 +174,8 @@ internal sealed partial class AcmeDaemon : IAsyncDisposable
 
     /// <summary>A full handshake for <paramref name="name"/> that validates the served chain against Pebble's root
     /// (the intermediate must come from the server); returns the leaf.</summary>
-    public async Task<X509Certificate2> HandshakeAsync(string name, CancellationToken cancellationToken = default)
+    /// <param name="rsaOnly">Offer only TLS 1.2 ECDHE-RSA suites, as an old client that cannot verify ECDSA would.</param>
+    public async Task<X509Certificate2> HandshakeAsync(string name, bool rsaOnly = false, CancellationToken cancellationToken = default)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(HttpsEndPoint, cancellationToken);
@@ -186,6 +187,8 @@ internal sealed partial class AcmeDaemon : IAsyncDisposable
         {
             TargetHost = name,
             ApplicationProtocols = [SslApplicationProtocol.Http11],
+            EnabledSslProtocols = rsaOnly ? System.Security.Authentication.SslProtocols.Tls12 : System.Security.Authentication.SslProtocols.None,
+            CipherSuitesPolicy = rsaOnly ? new CipherSuitesPolicy([TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]) : null,
             RemoteCertificateValidationCallback = (_, certificate, sent, errors) => ValidatesAgainstRoot(certificate, sent, errors, out problem),
         }, timeout.Token);
         Assert.Null(problem);

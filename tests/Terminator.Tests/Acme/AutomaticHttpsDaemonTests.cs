@@ -57,7 +57,7 @@ public sealed class AutomaticHttpsDaemonTests(ITestOutputHelper output)
             {
                 try
                 {
-                    using X509Certificate2 leaf = await acme.HandshakeAsync(name, stop.Token);
+                    using X509Certificate2 leaf = await acme.HandshakeAsync(name, cancellationToken: stop.Token);
                     lock (served)
                     {
                         served.Add(leaf.Thumbprint);
@@ -131,6 +131,27 @@ public sealed class AutomaticHttpsDaemonTests(ITestOutputHelper output)
         Assert.Contains(name, leaf.GetNameInfo(X509NameType.DnsName, forIssuer: false), StringComparison.Ordinal);
         // The challenge certificate was served only on acme-tls/1: an ordinary client never sees it.
         Assert.Null(leaf.Extensions["1.3.6.1.5.5.7.1.31"]);
+    }
+
+    [PebbleFact]
+    public async Task KeyTypeBoth_ADomainAddedWithoutABody_GetsAnEcdsaAndAnRsaCertificate_EachServedToTheClientThatCanVerifyIt()
+    {
+        await using AcmeDaemon acme = await AcmeDaemon.StartAsync("http-01", new Dictionary<string, string> { ["TERMINATOR_ACME_KEY_TYPE"] = "both" });
+        const string name = "click.both.test";
+        using (HttpResponseMessage put = await acme.PutDomainAsync(name))
+        {
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        JsonElement valid = await acme.WaitForStateAsync(name, IssueTimeout, "valid");
+        Assert.Equal("both", valid.GetProperty("keyType").GetString());
+        Assert.Equal(2, valid.GetProperty("certificateIds").GetArrayLength());
+        Assert.Equal(2, (await acme.StoredForAsync(name)).Count);
+
+        using X509Certificate2 modern = await acme.HandshakeWhenServedAsync(name);
+        Assert.NotNull(modern.GetECDsaPublicKey());
+        using X509Certificate2 old = await acme.HandshakeAsync(name, rsaOnly: true);
+        Assert.NotNull(old.GetRSAPublicKey());
     }
 
     [PebbleFact]
