@@ -5,11 +5,12 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Terminator.Certificates;
 using Terminator.Tests.TestHelpers;
+using Xunit.Abstractions;
 
 namespace Terminator.Tests.Diagnostics;
 
 /// <summary>An upstream outage under load used to write one warning per request, synchronously, under a global lock.</summary>
-public sealed partial class UpstreamOutageLogTests
+public sealed partial class UpstreamOutageLogTests(ITestOutputHelper output)
 {
     private const int Requests = 3000;
     private const int Concurrency = 16;
@@ -61,6 +62,8 @@ public sealed partial class UpstreamOutageLogTests
 
         Assert.DoesNotMatch(SuppressedNote(), warnings[0].Message);
         Assert.InRange(reported, 0, log.Log.SuppressedLines);
+        output.WriteLine($"{Requests} requests in {elapsed.TotalSeconds:0.00} s: {warnings.Count} warning lines (bound {bound}), " +
+            $"{log.Log.SuppressedLines} suppressed ({reported} of them reported on later lines), {log.Log.DroppedLines} dropped");
     }
 
     /// <summary>A loopback port nothing listens on: connects are refused at once.</summary>

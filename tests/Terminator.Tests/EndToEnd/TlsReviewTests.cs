@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Tests.TestHelpers;

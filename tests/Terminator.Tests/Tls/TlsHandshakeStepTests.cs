@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Logging;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Terminator.Certificates;
 using Terminator.Diagnostics;
 using Terminator.Listener;
