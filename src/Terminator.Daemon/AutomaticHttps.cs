@@ -90,7 +90,7 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         AcmePreflight? preflight = options.Acme.Preflight ? new AcmePreflight(challenges) : null;
         var store = new DirectoryCertificateStore(options.StoreDirectory, key);
         var manager = new CertificateManager(registry, client, challenges, preflight, store, certificates, options.Acme, log);
-        log.Info($"acme: {registry.Count} managed domains loaded in {registry.LoadReport.Elapsed.TotalMilliseconds:0} ms");
+        DomainsLog.Loaded(log.Domains, registry.Count, registry.LoadReport.Elapsed.TotalMilliseconds);
         return (new AutomaticHttps(registry, client, challenges, preflight, manager), null);
     }
 

@@ -66,18 +66,14 @@ internal sealed class CertificateSources : IDisposable
     }
 
     /// <summary>SIGHUP: rescans both sources now (each only reloads what changed, plus store entries that failed and
-    /// have not changed since, in case what made them fail was fixed without rewriting them).</summary>
-    public async Task ReloadAsync()
+    /// have not changed since, in case what made them fail was fixed without rewriting them); returns what changed in
+    /// both, for the one summary line.</summary>
+    public async Task<CertificateReloadResult> ReloadAsync()
     {
-        if (_store is not null)
-        {
-            await _store.ForceRescanAsync().ConfigureAwait(false);
-        }
-
-        if (_folder is not null)
-        {
-            await _folder.ForceRescanAsync().ConfigureAwait(false);
-        }
+        CertificateReloadResult store = _store is null ? CertificateReloadResult.Empty : await _store.ForceRescanAsync().ConfigureAwait(false);
+        CertificateReloadResult folder = _folder is null ? CertificateReloadResult.Empty : await _folder.ForceRescanAsync().ConfigureAwait(false);
+        return new CertificateReloadResult(store.Added + folder.Added, store.Replaced + folder.Replaced, store.Removed + folder.Removed,
+            [.. store.Errors, .. folder.Errors]);
     }
 
     /// <summary>Where certificates come from, for the "nothing usable" message.</summary>
@@ -97,7 +93,7 @@ internal sealed class CertificateSources : IDisposable
         StoreKey key = options.StoreKey!;
         if (options.StoreKeyFile is not null && StoreKey.DescribeKeyFilePermissionProblem(options.StoreKeyFile) is { } permission)
         {
-            log.Warn($"TERMINATOR_STORE_KEY_FILE: {permission}");
+            StoreLog.KeyFilePermissions(log.Store, permission);
         }
 
         DirectoryCertificateStore store;
@@ -120,7 +116,7 @@ internal sealed class CertificateSources : IDisposable
 
         foreach (CertificateLoadError problem in result.Errors)
         {
-            log.Warn($"store entry skipped: {problem.Path}: {problem.Reason}");
+            StoreLog.EntrySkipped(log.Store, problem.Path, problem.Reason);
         }
 
         return (watcher, null);

@@ -58,7 +58,7 @@ internal sealed class CoalescedReload
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _log.Error($"reload failed: {ex.Message.ReplaceLineEndings(" ")} ({ex.GetType().Name}); still serving the certificates loaded before");
+                DaemonLog.ReloadFailed(_log.Daemon, ex.Message.ReplaceLineEndings(" "), ex.GetType().Name);
             }
 
             lock (_gate)

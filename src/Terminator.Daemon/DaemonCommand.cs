@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Net.Sockets;
+using Terminator.AccessLog;
 using Terminator.Admin;
+using System.Text;
 using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
@@ -19,7 +22,8 @@ internal static class DaemonCommand
             return 2;
         }
 
-        var log = new TerminatorLog(TerminatorLog.ParseSeverity(options.LogLevel));
+        // Lines reach stderr (the journal) from the log's own thread; disposing it at the end flushes what is queued.
+        using var log = new TerminatorLog(TerminatorLog.ParseLevel(options.LogLevel), StandardError(), TerminatorLog.ParseFormat(options.LogFormat));
         // With stapling on, certificates naming an OCSP responder get their context (and first OCSP fetch) at load.
         var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling, contextCache: new CertificateContextCache(options.CertCacheSize));
         using var metrics = new TerminatorMetrics();
@@ -43,8 +47,7 @@ internal static class DaemonCommand
         (CertificateSources? opened, string? fatal) = await CertificateSources.OpenAsync(options, certificates, log).ConfigureAwait(false);
         if (opened is null)
         {
-            await Console.Error.WriteLineAsync($"terminator: {fatal}").ConfigureAwait(false);
-            return 2;
+            return await FatalAsync(log, $"terminator: {fatal}", 2).ConfigureAwait(false);
         }
 
         using CertificateSources sources = opened;
@@ -57,8 +60,7 @@ internal static class DaemonCommand
             (defaultCertificate, string? problem) = LoadDefaultCertificate(options, log);
             if (defaultCertificate is null)
             {
-                await Console.Error.WriteLineAsync($"terminator: TERMINATOR_DEFAULT_CERT: {problem}").ConfigureAwait(false);
-                return 2;
+                return await FatalAsync(log, $"terminator: TERMINATOR_DEFAULT_CERT: {problem}", 2).ConfigureAwait(false);
             }
         }
 
@@ -66,8 +68,7 @@ internal static class DaemonCommand
         if (loaded == 0 && defaultCertificate is null && !options.Acme.Enabled)
         {
             string variable = options.CertDirectory is null ? "TERMINATOR_STORE_DIR" : "TERMINATOR_CERT_DIR";
-            await Console.Error.WriteLineAsync($"terminator: {variable}: no usable certificate in {CertificateSources.Describe(options)}").ConfigureAwait(false);
-            return 2;
+            return await FatalAsync(log, $"terminator: {variable}: no usable certificate in {CertificateSources.Describe(options)}", 2).ConfigureAwait(false);
         }
 
         AutomaticHttps? automatic = null;
@@ -76,8 +77,7 @@ internal static class DaemonCommand
             (automatic, string? problem) = await AutomaticHttps.OpenAsync(options, certificates, log).ConfigureAwait(false);
             if (automatic is null)
             {
-                await Console.Error.WriteLineAsync($"terminator: {problem}").ConfigureAwait(false);
-                return 2;
+                return await FatalAsync(log, $"terminator: {problem}", 2).ConfigureAwait(false);
             }
         }
 
@@ -95,13 +95,12 @@ internal static class DaemonCommand
         }
         catch (SocketException ex)
         {
-            await Console.Error.WriteLineAsync($"terminator: {ex.Message}").ConfigureAwait(false);
-            return 1;
+            return await FatalAsync(log, $"terminator: {ex.Message}", 1).ConfigureAwait(false);
         }
 
         if (server.AccessLog is { } accessLog)
         {
-            log.Info($"access log: {accessLog.Options.Describe()}");
+            AccessLogEvents.Opened(log.AccessLog, accessLog.Options.Describe());
         }
 
         sources.StartWatching();
@@ -124,12 +123,12 @@ internal static class DaemonCommand
             }
         });
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
-        string adminNote = admin is null ? "; admin off" : $"; admin {admin.EndPoint}";
         string listening = $"https {string.Join(',', server.HttpsEndPoints)}; http {http}";
         string proxyProtocol = options.ProxyProtocol.Enabled
             ? $"; proxy-protocol {options.ProxyProtocol.Mode.ToString().ToLowerInvariant()} from {string.Join(',', options.ProxyProtocol.TrustedNetworks)}"
             : string.Empty;
-        log.Info($"ready: {certificates.Count} names from {loaded} certificates; {listening}; upstream http://{options.UpstreamHost}:{options.UpstreamPort}{adminNote}{proxyProtocol}");
+        DaemonLog.Ready(log.Daemon, certificates.Count, loaded, string.Join(',', server.HttpsEndPoints), http, $"http://{options.UpstreamHost}:{options.UpstreamPort}",
+            admin is null ? "off" : admin.EndPoint.ToString(), proxyProtocol);
         readiness.MarkReady();
         systemd.Ready($"serving {certificates.Count} names from {loaded} certificates; {listening}");
 
@@ -139,34 +138,53 @@ internal static class DaemonCommand
         readiness.MarkDraining();
         int draining = server.ActiveConnections;
         systemd.Stopping($"draining {draining} connections");
-        log.Info($"{name}: draining {draining} connections (up to {options.DrainTimeout.TotalSeconds:0.#} s)");
+        DaemonLog.Draining(log.Daemon, name, draining, options.DrainTimeout.TotalSeconds);
         bool clean = await server.StopAsync(options.DrainTimeout).ConfigureAwait(false);
         // The registry closes with automatic HTTPS below; the admin listener keeps answering the probes until the end.
         admin?.StopServingDomains();
-        log.Info(clean ? "stopped" : "stopped; connections still open at the drain timeout were closed");
+        if (clean)
+        {
+            DaemonLog.Stopped(log.Daemon);
+        }
+        else
+        {
+            DaemonLog.StoppedAtDrainTimeout(log.Daemon);
+        }
+
         return 0;
     }
 
-    /// <summary>SIGHUP: rescan both certificate sources, and re-read TERMINATOR_DEFAULT_CERT (a file outside both).</summary>
+    /// <summary>SIGHUP: rescan both certificate sources, and re-read TERMINATOR_DEFAULT_CERT (a file outside both); one
+    /// summary line (the sources' own per-rescan lines are not written for it).</summary>
     private static async Task ReloadAsync(TerminatorOptions options, CertificateSources sources, CertificateMap certificates, TerminatorServer server, TerminatorLog log)
     {
-        await sources.ReloadAsync().ConfigureAwait(false);
-        string defaultNote = string.Empty;
+        long started = Stopwatch.GetTimestamp();
+        CertificateReloadResult rescan = await sources.ReloadAsync().ConfigureAwait(false);
+        CertificateEntry? reloadedDefault = null;
         if (server.DefaultCertificate is not null)
         {
             (CertificateEntry? reloaded, string? problem) = LoadDefaultCertificate(options, log);
             if (reloaded is null)
             {
-                log.Warn($"TERMINATOR_DEFAULT_CERT: {problem}; the previous default certificate stays in use");
+                DaemonLog.DefaultCertificateKept(log.Daemon, problem!);
             }
             else
             {
                 server.DefaultCertificate = reloaded;
-                defaultNote = $"; default certificate reloaded ({reloaded.KeyAlgorithm}, until {reloaded.NotAfter:yyyy-MM-dd})";
+                reloadedDefault = reloaded;
             }
         }
 
-        log.Info($"reload: {sources.Count} certificates, {certificates.Count} names{defaultNote}");
+        long elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (reloadedDefault is null)
+        {
+            DaemonLog.Reloaded(log.Daemon, elapsedMs, rescan.Added, rescan.Replaced, rescan.Removed, rescan.Errors.Count, sources.Count, certificates.Count);
+        }
+        else
+        {
+            DaemonLog.ReloadedWithDefault(log.Daemon, elapsedMs, rescan.Added, rescan.Replaced, rescan.Removed, rescan.Errors.Count, sources.Count, certificates.Count,
+                reloadedDefault.KeyAlgorithm, reloadedDefault.NotAfter);
+        }
     }
 
     /// <summary>
@@ -182,7 +200,7 @@ internal static class DaemonCommand
 
         if (options.Acme.Enabled && options.AdminTokenFile is not null && AdminToken.DescribeTokenFilePermissionProblem(options.AdminTokenFile) is { } permission)
         {
-            log.Warn($"TERMINATOR_ADMIN_TOKEN_FILE: {permission}");
+            AdminLog.TokenFilePermissions(log.Admin, permission);
         }
 
         var adminOptions = new AdminServerOptions { EndPoint = endPoint, Token = options.AdminToken, DomainsApi = options.Acme.Enabled };
@@ -197,7 +215,7 @@ internal static class DaemonCommand
             CertificateEntry entry = CertificateLoader.LoadFile(options.DefaultCertificatePath!);
             if (options.OcspStapling && entry.EnableOcspStapling() == OcspStaplingState.IncompleteChain)
             {
-                log.Warn($"TERMINATOR_DEFAULT_CERT: {entry.OcspStaplingProblem}");
+                DaemonLog.DefaultCertificateNotStapled(log.Daemon, entry.OcspStaplingProblem!);
             }
 
             return (entry, null);
@@ -207,6 +225,20 @@ internal static class DaemonCommand
             return (null, $"{ex.Path}: {ex.Message}");
         }
     }
+
+    /// <summary>A start-up error: one line on stderr, after whatever the log still has queued (so the reasons before it
+    /// stay before it).</summary>
+    private static async Task<int> FatalAsync(TerminatorLog log, string message, int exitCode)
+    {
+        log.Flush(TimeSpan.FromSeconds(2));
+        await Console.Error.WriteLineAsync(message).ConfigureAwait(false);
+        return exitCode;
+    }
+
+    /// <summary>stderr for the log sink: UTF-8 without a BOM, buffered, flushed by the sink once per batch of lines (the
+    /// journal's stream then gets one write per batch instead of one per line).</summary>
+    private static StreamWriter StandardError() =>
+        new(Console.OpenStandardError(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024) { AutoFlush = false };
 
     /// <summary>
     /// The bulk load leaves a large transient heap behind (lists of every file and entry: hundreds of MiB at a million

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
@@ -39,7 +40,7 @@ internal static class DemoCommand
         }
 
         await using SampleTrackingOrigin origin = await SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0)).ConfigureAwait(false);
-        var log = new TerminatorLog(LogSeverity.Info);
+        using var log = new TerminatorLog(LogLevel.Information, Console.Error);
         TerminatorServer server = StartServer(8443, 8080, origin, certificates, log)
             ?? StartServer(0, 0, origin, certificates, log)
             ?? throw new InvalidOperationException("cannot bind loopback ports");

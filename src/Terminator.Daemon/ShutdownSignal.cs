@@ -19,12 +19,12 @@ internal sealed class ShutdownSignal : IDisposable
     private readonly PosixSignalRegistration[] _registrations;
 
     /// <param name="reload">What SIGHUP runs; nothing when null.</param>
-    /// <param name="log">Where a failed reload is reported; the daemon's stderr format when null.</param>
+    /// <param name="log">Where a failed reload is reported; required with <paramref name="reload"/>.</param>
     /// <param name="reopen">What SIGUSR1 runs (must return at once: it runs on the signal-handling thread); the signal is
     /// ignored when null.</param>
     public ShutdownSignal(Func<Task>? reload = null, TerminatorLog? log = null, Action? reopen = null)
     {
-        CoalescedReload? reloader = reload is null ? null : new CoalescedReload(reload, log ?? new TerminatorLog(LogSeverity.Info));
+        CoalescedReload? reloader = reload is null ? null : new CoalescedReload(reload, log ?? throw new ArgumentNullException(nameof(log)));
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop),

@@ -50,7 +50,7 @@ internal sealed class SystemdNotifier : IDisposable
         else
         {
             // systemd also hands out vsock: addresses to VMs; a daemon on the host never gets one.
-            log.Warn($"{NotifySocketVariable}={notifySocket} is neither an absolute path nor an @abstract name; systemd will not be told when terminator is ready");
+            DaemonLog.NotifySocketUnusable(log.Daemon, notifySocket);
             return;
         }
 
@@ -98,7 +98,7 @@ internal sealed class SystemdNotifier : IDisposable
             // The manager went away or the socket is not ours to write: serving goes on; say so once.
             if (Interlocked.Exchange(ref _failureReported, 1) == 0)
             {
-                _log.Warn($"{NotifySocketVariable}: cannot notify systemd ({ex.SocketErrorCode}: {ex.Message})");
+                DaemonLog.NotifyFailed(_log.Daemon, ex.SocketErrorCode, ex.Message);
             }
         }
     }

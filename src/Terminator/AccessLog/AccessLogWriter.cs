@@ -144,7 +144,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
         catch (Exception ex)
         {
             // Anything but an output failure (handled per batch) is a bug; say so once rather than lose lines silently.
-            _log.Error($"access log writer stopped: {ex}");
+            AccessLogEvents.WriterStopped(_log.AccessLog, ex);
         }
         finally
         {
@@ -199,7 +199,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or NotSupportedException)
         {
             Interlocked.Add(ref _failed, lines);
-            ReportFailure($"access log write failed, {lines} lines lost: {ex.Message}");
+            ReportFailure(lines, ex.Message);
         }
     }
 
@@ -210,23 +210,23 @@ internal sealed class AccessLogWriter : IAsyncDisposable
             _output.Reopen();
             if (_output.CanReopen)
             {
-                _log.Info($"access log reopened: {Options.Path}");
+                AccessLogEvents.Reopened(_log.AccessLog, Options.Path ?? "stdout");
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _log.Warn($"access log reopen failed, still writing to the previous file: {ex.Message}");
+            AccessLogEvents.ReopenFailed(_log.AccessLog, ex.Message);
         }
     }
 
     /// <summary>Output failures are logged at most every 10 s: a full disk must not turn into a log flood of its own.</summary>
-    private void ReportFailure(string message)
+    private void ReportFailure(int lines, string reason)
     {
         long now = Environment.TickCount64;
         if (now - _lastFailureReport >= 10_000 || _lastFailureReport == 0)
         {
             _lastFailureReport = now;
-            _log.Warn(message);
+            AccessLogEvents.WriteFailed(_log.AccessLog, lines, reason);
         }
     }
 
@@ -250,7 +250,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
         {
             // The output accepts nothing (a pipe nobody reads): the thread stays blocked in its write, and the process
             // may exit around it (it is a background thread). Its lines are the ones still queued.
-            _log.Warn($"access log: output blocked; {_queue.Count} queued lines not written");
+            AccessLogEvents.OutputBlocked(_log.AccessLog, _queue.Count);
             return;
         }
 

@@ -33,7 +33,7 @@ internal sealed partial class AcmeClient
 
                 AcmeChallengeResponse challenge = Choose(document, authorizationUrl);
                 presented.Add(challenge);
-                _log.Debug($"acme: presenting {challenge}");
+                AcmeLog.PresentingChallenge(_log.Acme, challenge);
                 await responder.PresentAsync(challenge, cancellationToken).ConfigureAwait(false);
             }
 
@@ -100,7 +100,7 @@ internal sealed partial class AcmeClient
             switch (document.Status)
             {
                 case "valid":
-                    _log.Debug($"acme: {challenge} valid");
+                    AcmeLog.ChallengeValid(_log.Acme, challenge);
                     return;
                 case "pending":
                     break;
@@ -147,7 +147,7 @@ internal sealed partial class AcmeClient
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _log.Warn($"acme: cleanup of {challenge} failed: {ex.Message}");
+                AcmeLog.ChallengeCleanupFailed(_log.Acme, challenge, ex.Message);
             }
             finally
             {

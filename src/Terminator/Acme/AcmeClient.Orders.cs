@@ -52,7 +52,7 @@ internal sealed partial class AcmeClient
         AcmeOrderDocument order = AcmeTransport.Read(created, AcmeJsonContext.Default.AcmeOrderDocument, "newOrder");
         Uri orderUrl = created.Location ?? throw new AcmeProtocolException($"newOrder at {created.RequestUri}: no Location header (the order URL)");
         string what = $"order {orderUrl} for {string.Join(", ", hosts)}";
-        _log.Info($"acme: {what} created ({order.Status})");
+        AcmeLog.OrderCreated(_log.Acme, orderUrl, hosts, order.Status);
 
         // :: Steps 2-3: authorizations (challenges presented, answered, validated, cleaned up).
         if (order.Status == "pending")
@@ -88,7 +88,7 @@ internal sealed partial class AcmeClient
 
         Uri certificateUrl = Url(order.Certificate, orderUrl, "certificate", what);
         AcmeIssuedCertificate issued = await DownloadAsync(certificateUrl, account, key, keyType, hosts, cancellationToken).ConfigureAwait(false);
-        _log.Info($"acme: {what} issued, not after {issued.Leaf.NotAfter.ToUniversalTime():u}");
+        AcmeLog.OrderIssued(_log.Acme, orderUrl, hosts, new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime()));
         return issued;
     }
 

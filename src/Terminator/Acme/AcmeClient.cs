@@ -184,7 +184,7 @@ internal sealed partial class AcmeClient : IAsyncDisposable
             }
             catch (AcmeProblemException problem) when (problem.Type == AcmeProblemException.AccountDoesNotExist)
             {
-                _log.Info($"acme: the account remembered for {_options.DirectoryUri} is unknown to the CA; registering the key again");
+                AcmeLog.AccountUnknown(_log.Acme, _options.DirectoryUri);
                 return null;
             }
         }
@@ -218,7 +218,7 @@ internal sealed partial class AcmeClient : IAsyncDisposable
         byte[] payload = JsonSerializer.SerializeToUtf8Bytes(request, AcmeJsonContext.Default.AcmeNewAccountRequest);
         AcmeResponse response = await PostAsync(directory.NewAccount, payload, accountUrl: null, "newAccount", cancellationToken).ConfigureAwait(false);
         Uri account = AccountFrom(response, "newAccount");
-        _log.Info($"acme: account {account} at {_options.DirectoryUri} ({(response.Status == HttpStatusCode.Created ? "registered" : "existing")}, key {_key.Thumbprint})");
+        AcmeLog.Account(_log.Acme, account, _options.DirectoryUri, response.Status == HttpStatusCode.Created ? "registered" : "existing", _key.Thumbprint);
         return account;
     }
 

@@ -100,8 +100,5 @@ internal sealed class AcmeTlsAlpnCertificate : ITlsServerCertificate, IDisposabl
     /// <inheritdoc />
     public ValueTask<SslServerAuthenticationOptions> GetServerOptionsAsync(CancellationToken cancellationToken) => ValueTask.FromResult(ServerOptions);
 
-    /// <inheritdoc />
-    public bool ShouldReportLoadFailure() => false; // built in memory: nothing to fail to load
-
     public void Dispose() => Certificate.Dispose();
 }

@@ -93,7 +93,7 @@ internal sealed partial class CertificateManager
             await RetireAsync(name, domain.CertificateIds, ids, stopping).ConfigureAwait(false);
         }
 
-        _log.Info($"acme: {name}: certificate {(serving ? "renewed" : "issued")} in {_time.GetElapsedTime(started).TotalSeconds:0.0} s, valid until {notAfter:u}, renewal from {renewAt:u}");
+        AcmeLog.CertificateObtained(_log.Acme, name, serving ? "renewed" : "issued", _time.GetElapsedTime(started).TotalSeconds, notAfter, renewAt);
     }
 
     /// <summary>
@@ -180,15 +180,15 @@ internal sealed partial class CertificateManager
         _queue.Schedule(name, retry);
         if (failed.NotAfter is { } expiry && RenewalPolicy.IsUrgent(expiry, now))
         {
-            _log.Error($"acme: {name}: renewal failing and the certificate expires {expiry:u}: {reason} (attempt {failed.Attempts}; next {retry:u})");
+            AcmeLog.RenewalFailingNearExpiry(_log.Acme, name, expiry, reason, failed.Attempts, retry);
         }
         else if (atTheCa)
         {
-            _log.Warn($"acme: {name}: {reason} (attempt {failed.Attempts}; next {retry:u})");
+            AcmeLog.OrderFailed(_log.Acme, name, reason, failed.Attempts, retry);
         }
-        else if (_log.IsEnabled(Diagnostics.LogSeverity.Debug))
+        else
         {
-            _log.Debug($"acme: {name}: {reason}; next check {retry:u}");
+            AcmeLog.NotReady(_log.Acme, name, reason, retry);
         }
     }
 
@@ -221,7 +221,7 @@ internal sealed partial class CertificateManager
         }
         catch (AcmeException ex)
         {
-            _log.Debug($"acme: renewal information unavailable ({ex.Message}); renewing by lifetime");
+            AcmeLog.RenewalInfoUnavailable(_log.Acme, ex.Message);
         }
 
         return RenewalPolicy.RenewAt(new DateTimeOffset(leaf.NotBefore.ToUniversalTime()), new DateTimeOffset(leaf.NotAfter.ToUniversalTime()), random);

@@ -115,7 +115,7 @@ internal sealed partial class CertificateManager : IAsyncDisposable
             cursor = page.Next;
         }
 
-        _log.Info($"acme: {_queue.Count} managed domains scheduled; next work {(_queue.NextDue is { } due ? $"at {due:u}" : "none")}; directory {_options.Directory}");
+        AcmeLog.Scheduled(_log.Acme, _queue.Count, _queue.NextDue is { } due ? $"at {due:u}" : "none", _options.Directory);
         // On a task of its own: with more domains due than slots, dispatching must not run on the caller's thread.
         _loop = Task.Run(() => RunAsync(_stopping.Token));
     }
@@ -250,7 +250,7 @@ internal sealed partial class CertificateManager : IAsyncDisposable
         catch (Exception ex)
         {
             // A bug of ours: keep the domain and the loop alive, retry later, and say so.
-            _log.Error($"acme: {name}: unexpected error: {ex}");
+            AcmeLog.UnexpectedError(_log.Acme, name, ex);
             _queue.Schedule(name, _time.GetUtcNow().AddHours(1));
         }
         finally

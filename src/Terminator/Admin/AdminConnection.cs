@@ -268,7 +268,7 @@ internal sealed class AdminConnection : IDisposable
         catch (Exception ex)
         {
             // The registry could not make a change durable (disk full, I/O error), or a bug: the client learns it failed.
-            _log.Error($"admin: {request.Method} {request.Path} from {request.Peer} failed: {ex}");
+            AdminLog.RequestFailed(_log.Admin, request.Method, request.Path, request.Peer, ex);
             return AdminResponse.Error(500, $"the request failed: {ex.Message}") with { Close = true };
         }
     }

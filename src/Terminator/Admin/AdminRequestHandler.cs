@@ -132,7 +132,7 @@ internal sealed class AdminRequestHandler(AdminServerOptions options, Terminator
             return null;
         }
 
-        log.Warn($"admin: refused {request.Method} {request.Path} from {request.Peer}: wrong token");
+        AdminLog.TokenRefused(log, request);
         return Unauthorized("the token is not valid", errorCode: "invalid_token");
     }
 

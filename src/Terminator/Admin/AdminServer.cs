@@ -89,7 +89,7 @@ internal sealed class AdminServer : IAsyncDisposable
 
         listener.Start();
         string v1 = !options.DomainsApi ? "off: TERMINATOR_ACME is off" : options.Token is null ? "off: no token configured" : "bearer token required";
-        log.Info($"admin listening on http://{listener.EndPoint}: /metrics, /healthz, /readyz; /v1 {v1}");
+        AdminLog.Listening(log.Admin, listener.EndPoint, v1);
         return new AdminServer(listener, drain, options.DrainTimeout, handler, log);
     }
 
@@ -99,7 +99,7 @@ internal sealed class AdminServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(callbacks);
         _handler.ServeDomains(registry, callbacks);
-        _log.Info($"admin API on http://{EndPoint}/v1/: {registry.Count} managed domains");
+        AdminLog.ServingDomains(_log.Admin, EndPoint, registry.Count);
     }
 
     /// <summary>Answers /v1 with 503 from now on (the host is about to close the registry).</summary>

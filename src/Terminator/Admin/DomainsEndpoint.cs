@@ -126,16 +126,16 @@ internal sealed class DomainsEndpoint(ManagedDomainRegistry registry, AdminCallb
         switch (result.Status)
         {
             case ManagedDomainAddStatus.Added:
-                log.Info($"admin: {name} is now managed ({keyType}), asked by {request.Peer}");
+                AdminLog.DomainAdded(log.Admin, name, keyType, request.Peer);
                 break;
             case ManagedDomainAddStatus.KeyTypesChanged:
-                log.Info($"admin: {name} now gets {keyType} certificates, asked by {request.Peer}");
+                AdminLog.DomainKeyTypesChanged(log.Admin, name, keyType, request.Peer);
                 break;
             default:
                 if (renew)
                 {
                     // An operator's "renew now" (a key compromise, a certificate to replace before its time).
-                    log.Info($"admin: renewal of {name} requested by {request.Peer}");
+                    AdminLog.RenewalRequested(log.Admin, name, request.Peer);
                     await callbacks.RenewRequested!(name, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -150,7 +150,7 @@ internal sealed class DomainsEndpoint(ManagedDomainRegistry registry, AdminCallb
             }
             catch (Exception ex)
             {
-                log.Error($"admin: {name} is managed, but waking the scheduler failed: {ex.Message}");
+                AdminLog.SchedulerWakeFailed(log.Admin, name, ex.Message);
             }
         }
 
@@ -192,13 +192,21 @@ internal sealed class DomainsEndpoint(ManagedDomainRegistry registry, AdminCallb
             }
             catch (Exception ex)
             {
-                log.Error($"admin: {name} is no longer managed, but purging its certificates failed: {ex.Message}");
+                AdminLog.PurgeFailed(log.Admin, name, ex.Message);
                 return AdminResponse.Error(500,
                     $"{name} is no longer managed, but purging its certificates failed ({ex.Message}); they are still stored: remove them with 'terminator certs remove {name}'");
             }
         }
 
-        log.Info($"admin: {name} is no longer managed{(purge ? "; its certificates were purged" : string.Empty)}, asked by {request.Peer}");
+        if (purge)
+        {
+            AdminLog.DomainRemovedAndPurged(log.Admin, name, request.Peer);
+        }
+        else
+        {
+            AdminLog.DomainRemoved(log.Admin, name, request.Peer);
+        }
+
         return AdminResponse.Of(200, new DomainRemovedResource(name, Removed: true, Purged: purge), AdminJsonContext.Default.DomainRemovedResource);
     }
 

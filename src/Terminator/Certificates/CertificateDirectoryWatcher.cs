@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Terminator.Diagnostics;
 
 namespace Terminator.Certificates;
@@ -19,8 +20,8 @@ namespace Terminator.Certificates;
 /// serving (a PEM folder, where it may be a renewal caught half-way) or takes it out of the map as if the file had been
 /// removed (a store entry, written whole, that no longer authenticates or parses); see
 /// <see cref="ICertificateFileSet.FailedLoadIsFinal"/>. A failed store entry is logged once and not read again until it
-/// changes (or SIGHUP); a failed PEM file is retried, and logged, on every rescan. A file that disappears from the
-/// directory is removed.
+/// changes (or SIGHUP); a failed PEM file is retried on every rescan but warned about again only when the file or the
+/// reason changes (or on SIGHUP). A file that disappears from the directory is removed.
 /// </remarks>
 internal sealed class CertificateDirectoryWatcher : IDisposable
 {
@@ -34,6 +35,11 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
     /// <summary>Files that failed for good (<see cref="ICertificateFileSet.FailedLoadIsFinal"/>), with their fingerprint
     /// then: not loaded again until they change. Guarded by the <see cref="_loaded"/> lock.</summary>
     private readonly Dictionary<string, Fingerprint> _failed = new(StringComparer.Ordinal);
+
+    /// <summary>Failures already warned about, by path, with the file version and reason then: a broken file is retried
+    /// on every rescan (certbot may be half-way through a renewal) but warned about again only when it or the reason
+    /// changes, or on SIGHUP. Only touched by a rescan, under <see cref="_rescanGate"/>.</summary>
+    private readonly Dictionary<string, (Fingerprint Version, string Reason)> _reported = new(StringComparer.Ordinal);
     private readonly Timer _debounceTimer;
     private readonly Timer _periodicTimer;
     private readonly Lock _pendingLock = new();
@@ -87,7 +93,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         watcher.Renamed += OnChanged;
         watcher.Error += (_, e) =>
         {
-            _log.Warn($"certificate watcher on {_directory}: {e.GetException().Message}; rescanning");
+            CertificateLog.WatcherFailed(_log, _directory, e.GetException().Message);
             MarkPending(null);
         };
         watcher.EnableRaisingEvents = true;
@@ -157,7 +163,8 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
     public Task<CertificateReloadResult> RescanAsync(bool logFailures = true) => RescanAsync(logFailures, onlyThese: null, retryFailed: false);
 
     /// <summary>SIGHUP: <see cref="RescanAsync(bool)"/>, and also tries again every file that failed for good and has not
-    /// changed since (say an operator fixed what made it fail without rewriting it).</summary>
+    /// changed since (say an operator fixed what made it fail without rewriting it), and warns again about every file
+    /// that fails. Logs no summary line: the caller sums up all its sources in one.</summary>
     public Task<CertificateReloadResult> ForceRescanAsync() => RescanAsync(logFailures: true, onlyThese: null, retryFailed: true);
 
     /// <param name="onlyThese">Files to re-check (present: load if changed; gone: remove); null checks everything.</param>
@@ -176,7 +183,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _log.Warn($"certificate rescan of {_directory} failed: {ex.Message}");
+            CertificateLog.RescanFailed(_log, _directory, ex.Message);
             return CertificateReloadResult.Empty;
         }
         finally
@@ -187,6 +194,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
 
     private CertificateReloadResult Rescan(bool logFailures, IReadOnlyCollection<string>? onlyThese, bool retryFailed)
     {
+        long started = Stopwatch.GetTimestamp();
         var errors = new List<CertificateLoadError>();
         List<string> candidates = onlyThese is null ? _files.FindFiles(errors) : onlyThese.Where(File.Exists).ToList();
         var present = new HashSet<string>(candidates, StringComparer.Ordinal);
@@ -308,12 +316,12 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         {
             if (loaded.Entry.IsExpiredAt(loadedAt))
             {
-                _log.Warn($"certificate: {path}: outside its validity period ({loaded.Entry.NotBefore:u} .. {loaded.Entry.NotAfter:u}); loaded anyway");
+                CertificateLog.LoadedOutsideValidity(_log.Certificates, path, loaded.Entry.NotBefore, loaded.Entry.NotAfter);
             }
 
             if (loaded.Entry.OcspStaplingProblem is { } problem)
             {
-                _log.Warn($"certificate {path}: {problem}");
+                CertificateLog.OcspStaplingUnavailable(_log.Certificates, path, problem);
             }
         }
 
@@ -322,20 +330,52 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         {
             if (dropped.Contains(failure))
             {
-                _log.Warn($"certificate removed: {failure.Path}: {failure.Reason}; no longer served");
+                CertificateLog.CertificateRemoved(_log.Certificates, failure.Path, failure.Reason);
             }
-            else if (logFailures)
+            else if (logFailures && IsNewFailure(failure, retryFailed))
             {
-                _log.Warn($"certificate skipped: {failure.Path}: {failure.Reason}");
+                CertificateLog.CertificateSkipped(_log.Certificates, failure.Path, failure.Reason);
             }
         }
 
-        if (added + replaced + removed > 0)
+        ForgetReportedFailures(onlyThese, sortedFailures);
+        if (added + replaced + removed > 0 && !retryFailed)
         {
-            _log.Info($"certificates: {added} added, {replaced} replaced, {removed} removed; {_map.Count} names");
+            CertificateLog.RescanSummary(_log.Certificates, _directory, added, replaced, removed, sortedFailures.Length,
+                (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, _map.Count);
         }
 
         return new CertificateReloadResult(added, replaced, removed, sortedFailures);
+    }
+
+    /// <summary>True when <paramref name="failure"/> has not been warned about for this version of its file and this
+    /// reason (always on SIGHUP, which asks to hear about every broken file); records it as warned.</summary>
+    private bool IsNewFailure(CertificateLoadError failure, bool forced)
+    {
+        var reported = (Fingerprint.Of(failure.Path, null), failure.Reason);
+        if (!forced && _reported.TryGetValue(failure.Path, out var before) && before == reported)
+        {
+            return false;
+        }
+
+        _reported[failure.Path] = reported;
+        return true;
+    }
+
+    /// <summary>Files that no longer fail (loaded, removed, or checked and fine) are warned about afresh if they break
+    /// again; keeps <see cref="_reported"/> to the files failing now.</summary>
+    private void ForgetReportedFailures(IReadOnlyCollection<string>? onlyThese, CertificateLoadError[] failing)
+    {
+        if (_reported.Count == 0)
+        {
+            return;
+        }
+
+        var stillFailing = new HashSet<string>(failing.Select(f => f.Path), StringComparer.Ordinal);
+        foreach (string path in (onlyThese ?? _reported.Keys).Where(p => !stillFailing.Contains(p)).ToList())
+        {
+            _reported.Remove(path);
+        }
     }
 
     public void Dispose()

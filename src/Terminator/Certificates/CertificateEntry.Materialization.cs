@@ -12,8 +12,6 @@ internal sealed partial class CertificateEntry
     private TlsState? _tls;
     private Task<TlsState>? _pending;
     private int _referenced;
-    private long _lastFailureReport;
-    private const long LoadFailureReportIntervalMs = 10_000;
 
     /// <summary>Slot in <see cref="_cache"/>, or -1. Read and written only under the cache's lock.</summary>
     internal int CacheSlot = -1;
@@ -47,23 +45,6 @@ internal sealed partial class CertificateEntry
 
     /// <summary>True while the context exists (built and not evicted); for tests and memory accounting.</summary>
     public bool IsMaterialized => Volatile.Read(ref _tls) is not null;
-
-    /// <summary>
-    /// True when a failure to load this entry's material should be logged now: at most once per 10 s per entry, so a
-    /// file deleted or corrupted under a busy name does not write a log line per handshake (each handshake still
-    /// retries the load, so a transient failure heals at once).
-    /// </summary>
-    public bool ShouldReportLoadFailure()
-    {
-        long now = Environment.TickCount64;
-        long last = Volatile.Read(ref _lastFailureReport);
-        if (last != 0 && now - last < LoadFailureReportIntervalMs)
-        {
-            return false;
-        }
-
-        return Interlocked.CompareExchange(ref _lastFailureReport, now, last) == last;
-    }
 
     /// <summary>CLOCK reference bit: set on every cached hit, cleared by the cache's hand.</summary>
     internal bool Referenced => Volatile.Read(ref _referenced) != 0;

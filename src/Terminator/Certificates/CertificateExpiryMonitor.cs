@@ -47,11 +47,11 @@ internal sealed class CertificateExpiryMonitor : IDisposable
         }
 
         near.Sort(static (a, b) => a.NotAfter.CompareTo(b.NotAfter));
-        _log.Warn($"{near.Count} served certificate(s) expire soon; renewal is overdue for them");
+        CertificateLog.ExpiringSoon(_log.Certificates, near.Count);
         foreach (CertificateEntry entry in near.Take(Named))
         {
             string when = entry.NotAfter <= now ? "EXPIRED" : $"expires in {(entry.NotAfter - now).TotalDays:0.0} days";
-            _log.Warn($"certificate {when} ({entry.NotAfter:yyyy-MM-dd HH:mm}Z): {string.Join(", ", entry.Names)} from {entry.Source}");
+            CertificateLog.CertificateExpiring(_log.Certificates, when, entry.NotAfter, entry.Names, entry.Source);
         }
 
         return near.Count;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
 
@@ -208,13 +209,13 @@ internal sealed partial class CertificateMap
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WarnOutsideValidity(CertificateCandidate candidate, ReadOnlySpan<char> name, long now)
     {
-        if (!_log.IsEnabled(LogSeverity.Warn) || !candidate.TryMarkWarned(now))
+        if (!_log.Certificates.IsEnabled(LogLevel.Warning) || !candidate.TryMarkWarned(now))
         {
             return;
         }
 
         CertificateEntry entry = candidate.Entry;
         string state = now > candidate.NotAfterTicks ? $"expired {entry.NotAfter:u}" : $"not valid before {entry.NotBefore:u}";
-        _log.Warn($"certificate served outside its validity period ({state}) for {name}: {entry.Source} {entry.KeyAlgorithm}; nothing valid for this name and client (warned once per certificate)");
+        CertificateLog.ServedOutsideValidity(_log.Certificates, state, name.ToString(), entry.Source, entry.KeyAlgorithm);
     }
 }

@@ -149,6 +149,7 @@ internal static partial class TerminatorEnvironment
                 u = ok ? o with { LogLevel = level } : o;
                 return ok ? null : $"'{v}' is not a log level (expected debug, info, warn or error)";
             }),
+        .. LoggingSpecs,
         .. AcmeSpecs,
         .. AccessLogSpecs,
     ];

@@ -140,6 +140,9 @@ internal sealed record TerminatorOptions
     /// <summary>PROXY protocol from trusted L4 balancers (<c>TERMINATOR_PROXY_PROTOCOL</c>, <c>TERMINATOR_PROXY_TRUSTED</c>).</summary>
     public ProxyProtocolOptions ProxyProtocol { get; init; } = ProxyProtocolOptions.Off;
 
+    /// <summary>Log line format: <c>text</c> or <c>json</c> (<c>TERMINATOR_LOG_FORMAT</c>).</summary>
+    public string LogFormat { get; init; } = "text";
+
     /// <summary>Automatic certificates (<c>TERMINATOR_ACME_*</c>).</summary>
     public AcmeOptions Acme { get; init; } = new();
 

@@ -1,62 +1,115 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Terminator.Diagnostics;
 
-/// <summary>Severity of a log line; lines below the configured level are dropped before any formatting.</summary>
-internal enum LogSeverity { Debug = 0, Info = 1, Warn = 2, Error = 3 }
-
 /// <summary>
-/// Minimal line logger for a daemon whose stderr goes to the journal: one line per event, "level message".
-/// Logging is never on a per-request success path; callers guard expensive messages with <see cref="IsEnabled"/>.
-/// Private keys and key material must never be passed here.
+/// What every component is given to log with: one <see cref="ILogger"/> per area (category <c>Terminator.&lt;Area&gt;</c>,
+/// shown as <c>[area]</c>), the <see cref="RateLimiter"/> that per-cause warnings go through, and the counters metrics
+/// export. Lines are written by the source-generated methods of each area's <c>*Log</c> class
+/// (<c>Tls/TlsLog</c>, <c>Proxy/ProxyLog</c>, ...), never by formatting strings here. Private keys and key material
+/// must never be passed to a log method.
 /// </summary>
-internal sealed class TerminatorLog
+/// <remarks>
+/// Event ids, one block of 100 per area (a test keeps every event inside its area's block and unique):
+/// 100-199 daemon (Terminator.Daemon: start, SIGHUP, stop), 200-299 hosting, 300-399 listener, 400-499 tls,
+/// 500-599 proxy, 600-699 certificates, 700-799 store, 800-899 acme, 900-999 domains, 1000-1099 admin,
+/// 1100-1199 the log itself (<see cref="LogSink"/>), 1200-1299 PROXY protocol, 1300-1399 the access log's writer;
+/// 1400 and up are free for new areas.
+/// </remarks>
+internal sealed class TerminatorLog : IDisposable
 {
-    private readonly TextWriter _writer;
-    private readonly Lock _gate = new();
+    private readonly LogSink? _sink;
 
-    public TerminatorLog(LogSeverity minimum, TextWriter? writer = null)
+    /// <summary>Logs through <paramref name="factory"/> (a host's logging, or <see cref="NullLoggerFactory"/>).</summary>
+    public TerminatorLog(ILoggerFactory factory, TimeSpan? rateLimitInterval = null)
     {
-        Minimum = minimum;
-        _writer = writer ?? Console.Error;
+        ArgumentNullException.ThrowIfNull(factory);
+        RateLimiter = new LogRateLimiter(rateLimitInterval ?? LogRateLimiter.DefaultInterval);
+        Daemon = factory.CreateLogger("Terminator.Daemon");
+        Hosting = factory.CreateLogger("Terminator.Hosting");
+        Listener = factory.CreateLogger("Terminator.Listener");
+        Tls = factory.CreateLogger("Terminator.Tls");
+        Proxy = factory.CreateLogger("Terminator.Proxy");
+        Certificates = factory.CreateLogger("Terminator.Certificates");
+        Store = factory.CreateLogger("Terminator.Store");
+        Acme = factory.CreateLogger("Terminator.Acme");
+        Domains = factory.CreateLogger("Terminator.Domains");
+        Admin = factory.CreateLogger("Terminator.Admin");
+        ProxyProtocol = factory.CreateLogger("Terminator.ProxyProtocol");
+        AccessLog = factory.CreateLogger("Terminator.AccessLog");
     }
 
-    public static TerminatorLog Silent { get; } = new(LogSeverity.Error + 1, TextWriter.Null);
-
-    public LogSeverity Minimum { get; }
-
-    public bool IsEnabled(LogSeverity severity) => severity >= Minimum;
-
-    public void Debug(string message) => Write(LogSeverity.Debug, message);
-    public void Info(string message) => Write(LogSeverity.Info, message);
-    public void Warn(string message) => Write(LogSeverity.Warn, message);
-    public void Error(string message) => Write(LogSeverity.Error, message);
-
-    public static LogSeverity ParseSeverity(string value) => value.ToUpperInvariant() switch
+    /// <summary>Logs lines at or above <paramref name="minimum"/> to <paramref name="output"/> through a
+    /// <see cref="LogSink"/> (the daemon: stderr; tests: a capturing writer). Dispose to flush.</summary>
+    public TerminatorLog(LogLevel minimum, TextWriter output, LogFormat format = LogFormat.Text, TimeSpan? rateLimitInterval = null, int queueCapacity = LogSink.DefaultCapacity)
+        : this(new LogSink(output, format, minimum, queueCapacity), rateLimitInterval)
     {
-        "DEBUG" => LogSeverity.Debug,
-        "WARN" or "WARNING" => LogSeverity.Warn,
-        "ERROR" => LogSeverity.Error,
-        _ => LogSeverity.Info,
+    }
+
+    private TerminatorLog(LogSink sink, TimeSpan? rateLimitInterval)
+        : this(new SinkFactory(sink), rateLimitInterval)
+    {
+        _sink = sink;
+    }
+
+    /// <summary>Logs nothing (tests and tools that do not look at the log).</summary>
+    public static TerminatorLog Silent { get; } = new(NullLoggerFactory.Instance);
+
+    public ILogger Daemon { get; }
+    public ILogger Hosting { get; }
+    public ILogger Listener { get; }
+    public ILogger Tls { get; }
+    public ILogger Proxy { get; }
+    public ILogger Certificates { get; }
+    public ILogger Store { get; }
+    public ILogger Acme { get; }
+    public ILogger Domains { get; }
+    public ILogger Admin { get; }
+    public ILogger ProxyProtocol { get; }
+    public ILogger AccessLog { get; }
+
+    /// <summary>One line per cause per interval for warnings that can repeat per request or per rescan.</summary>
+    public LogRateLimiter RateLimiter { get; }
+
+    /// <summary>Lines the rate limiter held back (a counter for metrics).</summary>
+    public long SuppressedLines => RateLimiter.Suppressed;
+
+    /// <summary>Lines dropped because the output did not keep up (a counter for metrics; 0 with a host's factory).</summary>
+    public long DroppedLines => _sink?.Dropped ?? 0;
+
+    /// <summary>Waits until the lines logged so far are written (tests; the daemon before it exits).</summary>
+    public bool Flush(TimeSpan timeout) => _sink?.Flush(timeout) ?? true;
+
+    /// <summary>Flushes and stops the sink this log owns (bounded: a stuck output is not waited for long).</summary>
+    public void Dispose() => _sink?.Dispose();
+
+    /// <summary><c>TERMINATOR_LOG_LEVEL</c> (already validated): debug, info, warn or error.</summary>
+    public static LogLevel ParseLevel(string value) => value.ToUpperInvariant() switch
+    {
+        "DEBUG" => LogLevel.Debug,
+        "WARN" or "WARNING" => LogLevel.Warning,
+        "ERROR" => LogLevel.Error,
+        _ => LogLevel.Information,
     };
 
-    private void Write(LogSeverity severity, string message)
+    /// <summary><c>TERMINATOR_LOG_FORMAT</c> (already validated): text or json.</summary>
+    public static LogFormat ParseFormat(string value) =>
+        value.Equals("json", StringComparison.OrdinalIgnoreCase) ? LogFormat.Json : LogFormat.Text;
+
+    /// <summary>The short name a line shows for a category: <c>Terminator.Tls</c> is <c>tls</c>.</summary>
+    internal static string AreaOf(string category) =>
+        category.StartsWith("Terminator.", StringComparison.Ordinal) ? category["Terminator.".Length..].ToLowerInvariant() : category;
+
+    /// <summary>The sink as a factory (no filters, no other providers: the sink's level is the filter).</summary>
+    private sealed class SinkFactory(LogSink sink) : ILoggerFactory
     {
-        if (!IsEnabled(severity))
-        {
-            return;
-        }
+        public ILogger CreateLogger(string categoryName) => sink.CreateLogger(categoryName);
 
-        string level = severity switch
-        {
-            LogSeverity.Debug => "debug",
-            LogSeverity.Info => "info",
-            LogSeverity.Warn => "warn",
-            _ => "error",
-        };
+        public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException("the daemon's log has one sink");
 
-        lock (_gate)
+        public void Dispose()
         {
-            _writer.WriteLine($"{level} {message}");
-            _writer.Flush();
         }
     }
 }

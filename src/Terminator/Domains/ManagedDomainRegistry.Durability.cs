@@ -76,7 +76,7 @@ internal sealed partial class ManagedDomainRegistry
             }
             catch (Exception ex)
             {
-                _log.Error($"managed domains: a change handler failed for {change.Name} ({change.Kind}): {ex}");
+                DomainsLog.ChangeHandlerFailed(_log.Domains, change.Name, change.Kind, ex);
             }
         }
     }

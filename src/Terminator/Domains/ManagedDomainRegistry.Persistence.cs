@@ -103,7 +103,7 @@ internal sealed partial class ManagedDomainRegistry
         long started = Stopwatch.GetTimestamp();
         DomainSnapshotFile.Write(Directory, generation, records);
         DeleteJournalsBefore(Directory, generation);
-        _log.Info($"managed domains: compacted {records.Length} domains into {Path.Combine(Directory, DomainSnapshotFile.FileName)} in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
+        DomainsLog.Compacted(_log.Domains, records.Length, Path.Combine(Directory, DomainSnapshotFile.FileName), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     private bool IsCompactionDue
@@ -133,7 +133,7 @@ internal sealed partial class ManagedDomainRegistry
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Nothing is lost: the journals stay and replay as before; the next write past the threshold tries again.
-                _log.Error($"managed domains: compaction in {Directory} failed: {ex.Message}");
+                DomainsLog.CompactionFailed(_log.Domains, Directory, ex.Message);
             }
             finally
             {
@@ -202,7 +202,7 @@ internal sealed partial class ManagedDomainRegistry
     {
         foreach (string path in System.IO.Directory.EnumerateFiles(directory, AtomicFile.TempPrefix + "*"))
         {
-            log.Info($"managed domains: removing '{path}', left by an interrupted write");
+            DomainsLog.RemovingInterruptedWrite(log.Domains, path);
             File.Delete(path);
         }
     }

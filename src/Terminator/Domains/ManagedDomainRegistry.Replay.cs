@@ -50,7 +50,7 @@ internal sealed partial class ManagedDomainRegistry
             {
                 // The tail of a write a crash interrupted: it was never acknowledged (acknowledgement waits for the fsync).
                 discarded += lost;
-                log.Warn($"managed domains: '{path}' ends with {lost} bytes of an interrupted write after {replayed} records; they are dropped");
+                DomainsLog.TornWriteDropped(log.Domains, path, lost, replayed);
             }
 
             appendable = (generation, path, validLength);
@@ -104,6 +104,6 @@ internal sealed partial class ManagedDomainRegistry
             stream.Position = offset;
             stream.CopyTo(target);
         });
-        log.Error($"managed domains: '{path}' {problem}; {stream.Length - offset} bytes from offset {offset} are ignored and kept in '{aside}'");
+        DomainsLog.DamagedRecordsKeptAside(log.Domains, path, problem, stream.Length - offset, offset, aside);
     }
 }

@@ -112,6 +112,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
         _httpsPipeline = https;
         MetricSourceRegistration.ObserveCertificates(Metrics.Sources, certificates);
         MetricSourceRegistration.ObserveUpstream(Metrics.Sources, Upstream);
+        Metrics.Sources.LogLinesSuppressed = () => log.SuppressedLines;
         if (AccessLog is { } accessLogWriter)
         {
             Metrics.Sources.AccessLogLinesDropped = () => accessLogWriter.DroppedLines;

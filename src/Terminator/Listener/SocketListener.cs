@@ -92,7 +92,7 @@ internal sealed class SocketListener : IAsyncDisposable
             catch (SocketException ex)
             {
                 // EMFILE/ENFILE and friends: back off briefly instead of spinning (nginx "accept() failed ... too many open files").
-                _log.Warn($"accept on {EndPoint} failed: {ex.SocketErrorCode}");
+                ListenerLog.AcceptFailed(_log, EndPoint, ex.SocketErrorCode);
                 await Task.Delay(50).ConfigureAwait(false);
                 continue;
             }
@@ -129,7 +129,7 @@ internal sealed class SocketListener : IAsyncDisposable
         catch (Exception ex)
         {
             // Steps must not throw; if one does, it is a bug: the connection is dropped, the server keeps running.
-            _log.Error($"connection from {remote.Address} ended with an unexpected error: {ex}");
+            ListenerLog.ConnectionFailed(_log, remote.Address, ex);
         }
         finally
         {

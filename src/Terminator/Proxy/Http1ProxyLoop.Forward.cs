@@ -76,7 +76,7 @@ internal sealed partial class Http1ProxyLoop
         }
         catch (UpstreamConnectException ex)
         {
-            _context.Log.Warn($"upstream unreachable: {ex.Message}");
+            ProxyLog.UpstreamUnreachable(_context.Log, ex);
             return (null, ProxyError.UpstreamConnect);
         }
         catch (OperationCanceledException)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Terminator.Diagnostics;
 using Terminator.Infrastructure;
 using Terminator.Listener;
@@ -89,10 +90,7 @@ internal sealed class ProxyProtocolStep
             {
                 ArrayPool<byte>.Shared.Return(buffer);
                 _metrics.ProxyClientOverLimit();
-                if (_log.IsEnabled(LogSeverity.Debug))
-                {
-                    _log.Debug($"PROXY protocol: closed connection from {peer} for client {client}: the client is at its connection limit");
-                }
+                ProxyProtocolLog.ClientOverLimit(_log.ProxyProtocol, peer, client);
 
                 return;
             }
@@ -193,7 +191,7 @@ internal sealed class ProxyProtocolStep
         }
 
         _metrics.ProxyProtocolRefused();
-        if (!_log.IsEnabled(LogSeverity.Debug))
+        if (!_log.ProxyProtocol.IsEnabled(LogLevel.Debug))
         {
             return;
         }
@@ -211,7 +209,7 @@ internal sealed class ProxyProtocolStep
                 _ => $"invalid PROXY protocol header ({preamble.Status})",
             },
         };
-        _log.Debug($"PROXY protocol: closed connection from {peer}: {reason}");
+        ProxyProtocolLog.Refused(_log.ProxyProtocol, peer, reason);
     }
 
     private enum PreambleOutcome

@@ -22,7 +22,4 @@ internal interface ITlsServerCertificate : IServerCertificateNames
     /// file gone or tampered with since it was indexed): the TLS step then refuses the handshake with an alert.
     /// </summary>
     ValueTask<SslServerAuthenticationOptions> GetServerOptionsAsync(CancellationToken cancellationToken);
-
-    /// <summary>True when a load failure should be logged now (at most one line per certificate per interval).</summary>
-    bool ShouldReportLoadFailure();
 }

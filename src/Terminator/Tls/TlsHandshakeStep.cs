@@ -157,10 +157,7 @@ internal sealed class TlsHandshakeStep
             ArrayPool<byte>.Shared.Return(prefix);
             _metrics.CertificateOptionsResolved(loadStarted);
             _metrics.HandshakeEnded(HandshakeResult.CertificateError);
-            if (selection.Certificate.ShouldReportLoadFailure())
-            {
-                _log.Warn($"certificate for a handshake could not be loaded: {selection.Certificate.Source}: {ex.Message} (repeats for this certificate are logged at most every 10 s)");
-            }
+            TlsLog.CertificateLoadFailed(_log, selection.Certificate.Source, ex.Message);
 
             await RefuseAsync(network, TlsAlert.InternalError, cancellationToken).ConfigureAwait(false);
             return null;
@@ -194,10 +191,7 @@ internal sealed class TlsHandshakeStep
         {
             // An alert or a TLS-level failure is the handshake's; a reset or EOF is the client leaving.
             _metrics.HandshakeEnded(ex is AuthenticationException ? HandshakeResult.ProtocolError : HandshakeResult.Closed);
-            if (_log.IsEnabled(LogSeverity.Debug))
-            {
-                _log.Debug($"TLS handshake failed: {ex.Message}");
-            }
+            TlsLog.HandshakeFailed(_log.Tls, ex.Message);
         }
 
         await tls.DisposeAsync().ConfigureAwait(false);

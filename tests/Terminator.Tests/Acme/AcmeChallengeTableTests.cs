@@ -110,7 +110,5 @@ public sealed class AcmeChallengeTableTests(CertificateAuthorityFixture ca)
         public bool Covers(ReadOnlySpan<byte> hostName) => false;
 
         public ValueTask<SslServerAuthenticationOptions> GetServerOptionsAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_options);
-
-        public bool ShouldReportLoadFailure() => false;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Terminator.Acme;
 using Terminator.Certificates;
 using Terminator.Configuration;
@@ -24,7 +25,7 @@ internal sealed class CertificateManagerHarness : IAsyncDisposable
     public CertificateManagerHarness(TimeProvider clock)
     {
         Clock = clock;
-        Log = new TerminatorLog(LogSeverity.Debug, TextWriter.Synchronized(_logText));
+        Log = new TerminatorLog(LogLevel.Debug, TextWriter.Synchronized(_logText));
         Key = StoreKey.Generate();
         Store = new DirectoryCertificateStore(Path.Combine(_root, "store"), Key);
         _watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(Store), Map, Log, Timeout.InfiniteTimeSpan);
@@ -36,7 +37,7 @@ internal sealed class CertificateManagerHarness : IAsyncDisposable
     public TerminatorLog Log { get; }
 
     /// <summary>Everything logged so far (for assertion messages).</summary>
-    public string LogText => _logText.ToString();
+    public string LogText => Log.Flush(TimeSpan.FromSeconds(10)) ? _logText.ToString() : throw new TimeoutException("the log did not flush");
 
     public string DomainsDirectory => Path.Combine(_root, "domains");
 

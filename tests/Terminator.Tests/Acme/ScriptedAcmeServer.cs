@@ -157,7 +157,9 @@ internal sealed class ScriptedAcmeServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone, not Stop then Close: the managed HttpListener's Close looks its endpoint up again, and after Stop
+        // that means binding the port anew, which fails with "Address already in use" while closed connections to it
+        // sit in TIME_WAIT.
         _listener.Close();
         await _loop;
     }

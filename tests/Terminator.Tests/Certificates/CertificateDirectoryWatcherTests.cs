@@ -114,7 +114,7 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
         Assert.True(_map.TryGet("kept.watch.test", out _));
         Assert.Equal(1, watcher.Count);
         string warning = Assert.Single(log.Lines, l => l.Contains(spoiled.Location, StringComparison.Ordinal));
-        Assert.StartsWith("warn ", warning, StringComparison.Ordinal);
+        Assert.Equal("warn", LogLines.LogEntry.Parse(warning).Level);
         Assert.Contains("authentication failed", warning, StringComparison.Ordinal);
 
         // Later rescans of the same broken file neither add it back nor repeat the warning.

@@ -39,17 +39,6 @@ public sealed class CertificateEntryMaterializationTests : IDisposable
     }
 
     [Fact]
-    public void LoadFailureReports_AtMostOncePerInterval_PerEntry()
-    {
-        (CertificateEntry first, _) = _ctx.Issue(["report.example"]);
-        (CertificateEntry second, _) = _ctx.Issue(["other.example"]);
-
-        Assert.True(first.ShouldReportLoadFailure());
-        Assert.False(first.ShouldReportLoadFailure());   // a busy broken name logs once, not per handshake
-        Assert.True(second.ShouldReportLoadFailure());   // other entries are not silenced
-    }
-
-    [Fact]
     public async Task FailedMaterialisation_ReachesEveryWaiter_AndTheNextCallRetries()
     {
         (CertificateEntry loaded, _) = _ctx.Issue(["retry.example"]);

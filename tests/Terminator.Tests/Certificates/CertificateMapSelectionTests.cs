@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Logging;
 using Terminator.Certificates;
 using Terminator.Diagnostics;
 using Terminator.Samples.Certificates;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Certificates;
 
@@ -51,25 +53,25 @@ public sealed class CertificateMapSelectionTests : IDisposable
     [Fact]
     public void TryGet_ExpiredEcdsaValidRsa_EcdsaClientGetsValidRsa_NothingLogged()
     {
-        var log = new StringWriter();
+        var log = new LogLines(LogLevel.Warning);
         var expired = Issue(CertificateKeyType.EcdsaP256, -90, -1, "mixed.test");
         var rsa = Issue(CertificateKeyType.Rsa2048, -10, 80, "mixed.test");
-        var map = new CertificateMap(new TerminatorLog(LogSeverity.Warn, log));
+        var map = new CertificateMap(log.Log);
         map.SetAll([expired, rsa]);
 
         Assert.True(map.TryGet("mixed.test", clientAcceptsEcdsa: true, out var served));
         Assert.Same(rsa, served);
-        Assert.Equal("", log.ToString());
+        Assert.Empty(log.Lines);
     }
 
     [Fact]
     public void TryGet_NothingValid_ServesLatestExpiringOfClientFamily_AndWarnsOncePerCertificate()
     {
-        var log = new StringWriter();
+        var log = new LogLines(LogLevel.Warning);
         var ecdsaOld = Issue(CertificateKeyType.EcdsaP256, -200, -100, "stale.test");
         var ecdsaRecent = Issue(CertificateKeyType.EcdsaP256, -90, -2, "stale.test");
         var rsaExpired = Issue(CertificateKeyType.Rsa2048, -90, -1, "stale.test");
-        var map = new CertificateMap(new TerminatorLog(LogSeverity.Warn, log));
+        var map = new CertificateMap(log.Log);
         map.SetAll([ecdsaOld, ecdsaRecent, rsaExpired]);
 
         for (int i = 0; i < 3; i++)
@@ -80,9 +82,9 @@ public sealed class CertificateMapSelectionTests : IDisposable
             Assert.Same(rsaExpired, forRsa);
         }
 
-        string[] lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = [.. log.Entries.Select(e => $"{e.Level} [{e.Area}] {e.Message}")];
         Assert.Equal(2, lines.Length);
-        Assert.All(lines, line => Assert.StartsWith("warn certificate served outside its validity period (expired ", line, StringComparison.Ordinal));
+        Assert.All(lines, line => Assert.StartsWith("warn [certificates] certificate served outside its validity period (expired ", line, StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains(ecdsaRecent.Source, StringComparison.Ordinal) && line.Contains("for stale.test", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains(rsaExpired.Source, StringComparison.Ordinal));
     }

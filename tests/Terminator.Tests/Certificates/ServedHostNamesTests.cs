@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Terminator.Certificates;
 using Terminator.Diagnostics;
 using Terminator.Samples.Certificates;
@@ -20,7 +21,8 @@ public sealed class ServedHostNamesTests : IDisposable
     public void HasValidCertificate_ExactWildcardFamiliesAndValidity()
     {
         using var log = new StringWriter();
-        var map = new CertificateMap(new TerminatorLog(LogSeverity.Debug, log));
+        using var terminatorLog = new TerminatorLog(LogLevel.Debug, log);
+        var map = new CertificateMap(terminatorLog);
         map.Set(Issue(CertificateKeyType.Rsa2048, -1, 30, "rsa-only.test"));
         map.Set(Issue(CertificateKeyType.EcdsaP256, -1, 30, "*.wild.test"));
         map.Set(Issue(CertificateKeyType.EcdsaP256, -60, -1, "expired.test", "*.expired-wild.test"));
@@ -39,6 +41,7 @@ public sealed class ServedHostNamesTests : IDisposable
         Assert.False(Has(map, "unknown.test"));
         Assert.False(Has(map, ""));
         Assert.False(Has(map, "."));
+        Assert.True(terminatorLog.Flush(TimeSpan.FromSeconds(10)));
         Assert.Equal(string.Empty, log.ToString()); // asking is not serving: no "served outside its validity" warning
     }
 

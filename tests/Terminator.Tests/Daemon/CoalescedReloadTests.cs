@@ -23,7 +23,9 @@ public sealed class CoalescedReloadTests
         await reload.Request().WaitAsync(Bound); // observed: the run completes, it does not fault
 
         string line = Assert.Single(log.Lines);
-        Assert.StartsWith("error reload failed: cannot open directory '/var/lib/terminator/store'", line, StringComparison.Ordinal);
+        LogLines.LogEntry entry = LogLines.LogEntry.Parse(line);
+        Assert.Equal(("error", "daemon"), (entry.Level, entry.Area));
+        Assert.StartsWith("reload failed: cannot open directory '/var/lib/terminator/store'", entry.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', line);
 
         // The daemon keeps running and the next SIGHUP reloads again.
@@ -44,7 +46,7 @@ public sealed class CoalescedReloadTests
 
         await reload.Request().WaitAsync(Bound);
 
-        Assert.StartsWith("error reload failed: rescan failed half-way (InvalidOperationException)", Assert.Single(log.Lines), StringComparison.Ordinal);
+        Assert.StartsWith("reload failed: rescan failed half-way (InvalidOperationException)", Assert.Single(log.Entries).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Terminator.Daemon;
 using Terminator.Diagnostics;
 
@@ -15,11 +16,13 @@ public sealed class SystemdNotifierTests
     public void Unset_DisabledAndSilent(string? value)
     {
         using var log = new StringWriter();
-        using var notifier = new SystemdNotifier(value, new TerminatorLog(LogSeverity.Debug, log));
+        using var terminatorLog = new TerminatorLog(LogLevel.Debug, log);
+        using var notifier = new SystemdNotifier(value, terminatorLog);
 
         notifier.Ready("x");
         notifier.Reloading();
         notifier.Stopping("y");
+        Assert.True(terminatorLog.Flush(TimeSpan.FromSeconds(10)));
 
         Assert.False(notifier.IsEnabled);
         Assert.Equal(string.Empty, log.ToString());
@@ -29,9 +32,11 @@ public sealed class SystemdNotifierTests
     public void RelativePath_DisabledWithOneWarning()
     {
         using var log = new StringWriter();
-        using var notifier = new SystemdNotifier("run/notify", new TerminatorLog(LogSeverity.Debug, log));
+        using var terminatorLog = new TerminatorLog(LogLevel.Debug, log);
+        using var notifier = new SystemdNotifier("run/notify", terminatorLog);
 
         notifier.Ready("x");
+        Assert.True(terminatorLog.Flush(TimeSpan.FromSeconds(10)));
 
         Assert.False(notifier.IsEnabled);
         Assert.Contains("NOTIFY_SOCKET=run/notify is neither an absolute path nor an @abstract name", log.ToString(), StringComparison.Ordinal);
@@ -65,10 +70,12 @@ public sealed class SystemdNotifierTests
     {
         string path = Path.Combine(Directory.CreateTempSubdirectory("terminator-notify-gone-").FullName, "notify.sock");
         using var log = new StringWriter();
-        using var notifier = new SystemdNotifier(path, new TerminatorLog(LogSeverity.Debug, log));
+        using var terminatorLog = new TerminatorLog(LogLevel.Debug, log);
+        using var notifier = new SystemdNotifier(path, terminatorLog);
 
         notifier.Ready("a");
         notifier.Stopping("b");
+        Assert.True(terminatorLog.Flush(TimeSpan.FromSeconds(10)));
 
         Assert.Single(log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("cannot notify systemd", StringComparison.Ordinal));
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Terminator.Diagnostics;
 using Terminator.Domains;
 
@@ -11,14 +12,14 @@ internal sealed class RegistryFolder : IDisposable
 
     public RegistryFolder()
     {
-        Log = new TerminatorLog(LogSeverity.Debug, TextWriter.Synchronized(_logText));
+        Log = new TerminatorLog(LogLevel.Debug, TextWriter.Synchronized(_logText));
     }
 
     public string Directory => Path.Combine(_root, "domains");
 
     public TerminatorLog Log { get; }
 
-    public string LogText => _logText.ToString();
+    public string LogText => Log.Flush(TimeSpan.FromSeconds(10)) ? _logText.ToString() : throw new TimeoutException("the log did not flush");
 
     public SettableTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
 

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Tests.TestHelpers;
@@ -27,9 +28,8 @@ public sealed class TlsReviewTests(CertificateAuthorityFixture ca)
         // The refusal made OpenSSL fail the close_notify ("shutdown while in init"), which used to reach the listener's
         // catch-all: one error line with a stack trace per connection, free for any client.
         await using var upstream = new RecordingUpstream();
-        var log = new StringWriter();
-        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates,
-            log: new TerminatorLog(LogSeverity.Info, TextWriter.Synchronized(log)));
+        var log = new LogLines(LogLevel.Information);
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates, log: log.Log);
         var info = new ProcessStartInfo("openssl")
         {
             RedirectStandardInput = true,
@@ -70,7 +70,7 @@ public sealed class TlsReviewTests(CertificateAuthorityFixture ca)
 
         Assert.True(await Eventually.TrueAsync(() => terminator.Server.ActiveConnections == 0));
         Assert.Equal(1, terminator.Server.Metrics.HandshakesCompleted);
-        Assert.DoesNotContain("error", log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Entries, e => e.Level == "error");
     }
 
     [Fact]

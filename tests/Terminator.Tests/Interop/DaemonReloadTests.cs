@@ -69,6 +69,6 @@ public sealed partial class DaemonReloadTests
     [GeneratedRegex(@"ready: .*https (?<https>[^;]+); http (?<http>[^;]+);")]
     private static partial Regex ReadyLine();
 
-    [GeneratedRegex(@"reload: .*default certificate reloaded")]
+    [GeneratedRegex(@"SIGHUP: rescan done .*; default certificate reloaded")]
     private static partial Regex ReloadedLine();
 }

@@ -113,8 +113,9 @@ public sealed class ProxyProtocolEndToEndTests(CertificateAuthorityFixture ca)
         Assert.Empty(upstream.Requests);
         Assert.Equal(1, terminator.Server.Metrics.ProxyProtocolRefusals);
         Assert.Equal(0, terminator.Server.Metrics.ProxyHeadersAccepted);
-        Assert.Contains(log.Lines, l => l.StartsWith("debug PROXY protocol: closed connection from 127.0.0.1:", StringComparison.Ordinal)
-            && l.EndsWith("outside TERMINATOR_PROXY_TRUSTED (forged)", StringComparison.Ordinal));
+        Assert.Contains(log.Entries, e => e is { Level: "debug", Area: "proxyprotocol" }
+            && e.Message.StartsWith("closed connection from 127.0.0.1:", StringComparison.Ordinal)
+            && e.Message.EndsWith("outside TERMINATOR_PROXY_TRUSTED (forged)", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -272,7 +273,7 @@ public sealed class ProxyProtocolEndToEndTests(CertificateAuthorityFixture ca)
 
         Assert.True(await Eventually.TrueAsync(() => terminator.Server.ActiveConnections == 0 && terminator.Server.Metrics.ConnectionsAccepted == 3));
         Assert.Equal(0, terminator.Server.Metrics.ProxyProtocolRefusals);
-        Assert.DoesNotContain(log.Lines, l => l.StartsWith("error", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Entries, e => e.Level == "error");
     }
 
     [Fact]

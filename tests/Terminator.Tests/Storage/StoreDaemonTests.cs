@@ -95,7 +95,7 @@ public sealed partial class StoreDaemonTests : IDisposable
         // The admin listener starts before the store loads, so its info line may precede the one error line.
         string[] lines = daemon.StandardError.Trim().Split('\n');
         Assert.Equal($"terminator: TERMINATOR_STORE_KEY does not decrypt the store at {storeDir} (1 entries fail authentication; wrong key?)", lines[^1]);
-        Assert.All(lines[..^1], line => Assert.StartsWith("info admin listening on ", line, StringComparison.Ordinal));
+        Assert.All(lines[..^1], line => Assert.Contains(" info  [admin] admin listening on ", line, StringComparison.Ordinal));
         Assert.DoesNotContain(wrong, daemon.StandardError, StringComparison.Ordinal);
     }
 
@@ -127,7 +127,7 @@ public sealed partial class StoreDaemonTests : IDisposable
         Assert.DoesNotContain("reload failed", daemon.StandardError, StringComparison.Ordinal);
     }
 
-    [GeneratedRegex(@"reload: 1 certificates, 1 names")]
+    [GeneratedRegex(@"SIGHUP: rescan done in \d+ ms: .*; 1 certificates, 1 names")]
     private static partial Regex ReloadLine();
 
     [GeneratedRegex(@"ready: \d+ names from (?<count>\d+) certificates; https (?<https>[^;,]+)")]

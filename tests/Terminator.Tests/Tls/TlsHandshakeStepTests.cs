@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Terminator.Certificates;
 using Terminator.Diagnostics;
 using Terminator.Listener;
@@ -87,16 +88,16 @@ public sealed class TlsHandshakeStepTests : IDisposable
         // A compact entry whose file was deleted or tampered with after it was indexed.
         CertificateEntry broken = new(["gone.test"], DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30),
             "ECDSA P-256", "/var/lib/terminator/store/gone.tcert", new FailingMaterialSource());
-        var log = new StringWriter();
+        var log = new LogLines(LogLevel.Information);
         var step = new TlsHandshakeStep(new FixedSelector(broken), _ => Task.CompletedTask, TimeSpan.FromSeconds(10),
-            new TerminatorMetrics(), new TerminatorLog(LogSeverity.Info, TextWriter.Synchronized(log)));
+            new TerminatorMetrics(), log.Log);
         await using var listener = new PipelineListener(step.OnConnectionAsync);
 
         byte[] answer = await SendRawAsync(listener.EndPoint, new ClientHelloBuilder().WithServerName("gone.test").Build());
 
         // Fatal alert record (RFC 8446 §6): level 2, description internal_error(80); not a bare TCP close.
         Assert.Equal(new byte[] { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80 }, answer);
-        Assert.Contains("gone.tcert", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains(log.Lines, l => l.Contains("gone.tcert", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -245,7 +246,5 @@ public sealed class TlsHandshakeStepTests : IDisposable
         public bool Covers(ReadOnlySpan<byte> hostName) => false;
 
         public ValueTask<SslServerAuthenticationOptions> GetServerOptionsAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_options);
-
-        public bool ShouldReportLoadFailure() => true;
     }
 }
