@@ -2,7 +2,9 @@
 # A/B: two builds of the Terminator daemon, same certificates, same upstream, same load, alternated round by round, so
 # a change can be judged against run-to-run noise ("within noise" means: inside the spread of the same build).
 #
-# Usage: bench/ab.sh A_DIR B_DIR [ROUNDS=3]     (AB_STEPS=handshakes skips the keep-alive steps)
+# Usage: bench/ab.sh A_DIR B_DIR [ROUNDS=3]     (AB_STEPS=handshakes skips the keep-alive steps, AB_STEPS=keepalive
+#   the handshake steps; AB_ENV_A / AB_ENV_B: extra "NAME=VALUE ..." for one build's daemon, e.g.
+#   AB_ENV_B="TERMINATOR_ACCESS_LOG=/tmp/terminator-macrobench/access.log" to measure the same build with a feature on)
 #   A_DIR, B_DIR: folders holding a published terminator.dll each, e.g.
 #     git worktree add /tmp/ab-a <commit> && dotnet publish /tmp/ab-a/src/Terminator.Daemon -c Release -r linux-x64 \
 #       --self-contained false -p:PublishReadyToRun=true -o /tmp/terminator-a
@@ -45,10 +47,10 @@ per_op() { echo "$1 $2" | awk '{ printf "%.1f", ($1 > 0) ? $2 * 1e6 / $1 : 0 }';
 echo "round build keepalive_us_per_req full_us_per_hs resumed_us_per_hs"
 for round in $(seq "$ROUNDS"); do
   for build in A B; do
-    dir=$A; [ "$build" = B ] && dir=$B
+    dir=$A; extra=${AB_ENV_A:-}; [ "$build" = B ] && { dir=$B; extra=${AB_ENV_B:-}; }
     DOTNET_TC_CallCountingDelayMs=0 TERMINATOR_CERT_DIR="$WORK/flat" TERMINATOR_HTTPS_LISTEN=127.0.0.1:$PORT \
       TERMINATOR_HTTP_LISTEN=off TERMINATOR_UPSTREAM=http://127.0.0.1:$UPSTREAM TERMINATOR_LOG_LEVEL=info \
-      taskset -c 0 dotnet "$dir/terminator.dll" > "$WORK/ab-$build.log" 2>&1 & DAEMON=$!
+      env $extra taskset -c 0 dotnet "$dir/terminator.dll" > "$WORK/ab-$build.log" 2>&1 & DAEMON=$!
     until grep -q "ready:" "$WORK/ab-$build.log" 2>/dev/null; do
       kill -0 "$DAEMON" 2>/dev/null || { echo "daemon $build exited:"; cat "$WORK/ab-$build.log"; exit 1; }
       sleep 0.2
@@ -58,11 +60,14 @@ for round in $(seq "$ROUNDS"); do
       $LOAD keepalive $PORT 1000 10 >/dev/null
       read -r ka_ok ka_cpu < <(step keepalive 1000 30)
     fi
-    $LOAD full $PORT 200 15 >/dev/null
-    read -r full_ok full_cpu < <(step full 200 20)
-    read -r res_ok res_cpu < <(step resumed 200 20)
+    full_ok=0; full_cpu=0; res_ok=0; res_cpu=0
+    if [ "${AB_STEPS:-all}" != keepalive ]; then
+      $LOAD full $PORT 200 15 >/dev/null
+      read -r full_ok full_cpu < <(step full 200 20)
+      read -r res_ok res_cpu < <(step resumed 200 20)
+    fi
     echo "$round $build $(per_op "$ka_ok" "$ka_cpu") $(per_op "$full_ok" "$full_cpu") $(per_op "$res_ok" "$res_cpu")"
     kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true; DAEMON=
   done
 done
-echo "Command: bench/ab.sh $A $B $ROUNDS"
+echo "Command: AB_STEPS=${AB_STEPS:-all} AB_ENV_A=\"${AB_ENV_A:-}\" AB_ENV_B=\"${AB_ENV_B:-}\" bench/ab.sh $A $B $ROUNDS"
