@@ -89,7 +89,7 @@ internal sealed partial class TerminatorMetrics
             "{request}", "Requests refused before the upstream: malformed heads (400/414/431), heads not complete within TERMINATOR_HEADER_TIMEOUT (408), a Host the certificate does not cover (421).");
 
         _meter.CreateObservableCounter("terminator.http.edge_responses", () => Volatile.Read(ref _edgeResponses), "{request}",
-            "Requests answered at the edge without the upstream (ACME HTTP-01 challenges); not in terminator_http_requests_total.");
+            "Requests answered at the edge without the upstream (ACME HTTP-01 challenges, the TERMINATOR_HTTP_REDIRECT 301s); not in terminator_http_requests_total.");
 
         _meter.CreateObservableCounter("terminator.upstream.requests", () => Requests, "{request}", "Requests forwarded to the upstream.");
 

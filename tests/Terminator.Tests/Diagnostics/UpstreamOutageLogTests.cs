@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using Terminator.Admin;
 using Terminator.Certificates;
+using Terminator.Diagnostics;
 using Terminator.Tests.TestHelpers;
 using Xunit.Abstractions;
 
@@ -62,6 +64,14 @@ public sealed partial class UpstreamOutageLogTests(ITestOutputHelper output)
 
         Assert.DoesNotMatch(SuppressedNote(), warnings[0].Message);
         Assert.InRange(reported, 0, log.Log.SuppressedLines);
+
+        // And what an operator's dashboard shows: the same count on /metrics.
+        await using AdminServer admin = AdminServer.Start(
+            new AdminServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), Token = null, DomainsApi = false },
+            TerminatorLog.Silent, terminator.Server.Metrics, readiness: null);
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        PrometheusExposition metrics = PrometheusExposition.Parse(await http.GetStringAsync(new Uri($"http://{admin.EndPoint}/metrics")));
+        Assert.Equal(log.Log.SuppressedLines, metrics.Value("terminator_log_lines_suppressed_total"));
         output.WriteLine($"{Requests} requests in {elapsed.TotalSeconds:0.00} s: {warnings.Count} warning lines (bound {bound}), " +
             $"{log.Log.SuppressedLines} suppressed ({reported} of them reported on later lines), {log.Log.DroppedLines} dropped");
     }
