@@ -53,7 +53,7 @@ internal static class Program
                     return TargetFailed;
                 }
 
-                demo = await DemoTarget.StartAsync(dll, options.BreakUpstream, options.Insecure, cancel.Token).ConfigureAwait(false);
+                demo = await DemoTarget.StartAsync(dll, options.BreakUpstream, options.Insecure, options.DemoCpus, cancel.Token).ConfigureAwait(false);
                 target = demo.Info;
             }
             else
@@ -79,7 +79,7 @@ internal static class Program
         var started = DateTimeOffset.UtcNow;
         // Through the seam on purpose: an NBomber-backed IScenarioEngine is meant to drop in here.
 #pragma warning disable CA1859
-        IScenarioEngine engine = new ScenarioEngine(grace: TimeSpan.FromSeconds(5));
+        IScenarioEngine engine = new ScenarioEngine();
 #pragma warning restore CA1859
         var plans = new List<PlanReport>();
         bool interactive = !Console.IsOutputRedirected;

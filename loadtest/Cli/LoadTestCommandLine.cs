@@ -25,6 +25,7 @@ internal static class LoadTestCommandLine
           --ca FILE            PEM roots to verify the target's certificates against              [system roots]
           --insecure           do not verify certificates (printed in every report)
           --break-upstream     demo only: point the demo at a dead upstream (the smoke must then fail)
+          --demo-cpus LIST     demo only: pin the demo to these CPUs (taskset -c LIST)
           --target-pid PID     sample this local process's CPU and RSS (the demo's is sampled anyway)
           --daemon FILE        terminator.dll for the demo                       [the one built with this runner]
           --out DIR            report folder (report.md, report.json, report.html)  [loadtest/results/<time>]
@@ -122,6 +123,9 @@ internal static class LoadTestCommandLine
                 case "--out":
                     options = options with { Out = value };
                     break;
+                case "--demo-cpus":
+                    options = options with { DemoCpus = value };
+                    break;
                 case "--daemon":
                     options = options with { DaemonDll = value };
                     break;
@@ -162,16 +166,16 @@ internal static class LoadTestCommandLine
             return "--names/--ca: only with --target HOST:PORT (the demo brings its own)";
         }
 
-        if (!demo && options.BreakUpstream)
+        if (!demo && (options.BreakUpstream || options.DemoCpus is not null))
         {
-            return "--break-upstream: only with --target demo";
+            return $"{(options.BreakUpstream ? "--break-upstream" : "--demo-cpus")}: only with --target demo";
         }
 
         return null;
     }
 
     private static bool IsKnown(string option) => option is "--scenario" or "--duration" or "--warmup" or "--rate-scale" or "--target"
-        or "--names" or "--ca" or "--out" or "--daemon" or "--target-pid";
+        or "--names" or "--ca" or "--out" or "--daemon" or "--target-pid" or "--demo-cpus";
 
     /// <summary>"30s", "2m", "500ms", "1.5s", or plain seconds.</summary>
     public static bool TryParseTime(string text, out TimeSpan time)

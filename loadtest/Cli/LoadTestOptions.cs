@@ -36,5 +36,8 @@ internal sealed record LoadTestOptions
     /// <summary>Local process to sample CPU/RSS of when the target is remote-looking but local (e.g. a systemd unit).</summary>
     public int? TargetPid { get; init; }
 
+    /// <summary>CPU list to pin the demo to (<c>taskset -c</c>), so a pinned client and the demo do not share cores.</summary>
+    public string? DemoCpus { get; init; }
+
     public bool Help { get; init; }
 }

@@ -48,6 +48,14 @@ internal static class ErrorKinds
         int routines = message.LastIndexOf("::", StringComparison.Ordinal);
         string reason = routines >= 0 ? message[(routines + 2)..].Trim() : "handshake failed";
         int alert = reason.IndexOf("alert ", StringComparison.Ordinal);
-        return alert >= 0 ? "tls " + reason[alert..] : "tls " + reason;
+        if (alert >= 0)
+        {
+            return "tls " + reason[alert..];
+        }
+
+        // OpenSSL names a received alert "tlsv1 unrecognized name" (SSL_R_TLSV1_UNRECOGNIZED_NAME) or "sslv3 ...".
+        return reason.StartsWith("tlsv1 ", StringComparison.Ordinal) || reason.StartsWith("sslv3 ", StringComparison.Ordinal)
+            ? "tls alert " + reason[6..]
+            : "tls " + reason;
     }
 }

@@ -36,6 +36,13 @@ internal sealed record ScenarioDefinition
     /// name, but its "errors" are the expected outcomes of bad clients and carry no thresholds.</summary>
     public bool IsBackground { get; init; }
 
+    /// <summary>How long in-flight iterations may finish after the last simulation before they are cancelled and
+    /// counted as unfinished.</summary>
+    public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Its iterations tell resumed handshakes from full ones, so the resumed share is a figure of its report.</summary>
+    public bool ReportsResumption { get; init; }
+
     public TimeSpan MeasuredDuration
     {
         get

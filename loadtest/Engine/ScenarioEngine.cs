@@ -7,7 +7,7 @@ namespace Terminator.LoadTest.Engine;
 /// that closes every scenario's measured seconds together so their timelines line up (and line up with the target's
 /// CPU/RSS samples taken through the observer).
 /// </summary>
-internal sealed class ScenarioEngine(TimeSpan grace) : IScenarioEngine
+internal sealed class ScenarioEngine : IScenarioEngine
 {
     public async Task<IReadOnlyList<ScenarioResult>> RunAsync(IReadOnlyList<ScenarioDefinition> scenarios, IRunObserver observer, CancellationToken cancellationToken)
     {
@@ -23,7 +23,7 @@ internal sealed class ScenarioEngine(TimeSpan grace) : IScenarioEngine
         for (int i = 0; i < scenarios.Count; i++)
         {
             meters[i] = new ScenarioMeter(scenarios[i]);
-            var runner = new ScenarioRunner(meters[i], warmUp, grace);
+            var runner = new ScenarioRunner(meters[i], warmUp);
             runs[i] = Task.Run(() => runner.RunAsync(start, cancellationToken), CancellationToken.None);
         }
 

@@ -8,7 +8,7 @@ namespace Terminator.LoadTest.Engine;
 /// intended time, not from when the client got round to it, which is the coordinated-omission correction (a stalled
 /// target or client shows as latency of every arrival it delayed, as in wrk2). Closed model: each copy loops.
 /// </summary>
-internal sealed class ScenarioRunner(ScenarioMeter meter, TimeSpan warmUp, TimeSpan grace)
+internal sealed class ScenarioRunner(ScenarioMeter meter, TimeSpan warmUp)
 {
     private const string OverflowError = "client overflow (too many in flight)";
     private const string UnfinishedError = "timeout (unfinished at end of run)";
@@ -19,7 +19,7 @@ internal sealed class ScenarioRunner(ScenarioMeter meter, TimeSpan warmUp, TimeS
     private int _arrivals;
 
     /// <summary>Runs warm-up then every simulation; returns when the last one ended and in-flight iterations
-    /// finished (or <c>grace</c> passed, after which they are cancelled and counted as unfinished).</summary>
+    /// finished (or the definition's grace passed, after which they are cancelled and counted as unfinished).</summary>
     public async Task RunAsync(long startTimestamp, CancellationToken cancellationToken)
     {
         using var iterationsStopping = new CancellationTokenSource();
@@ -45,7 +45,7 @@ internal sealed class ScenarioRunner(ScenarioMeter meter, TimeSpan warmUp, TimeS
         }
 
         Task all = Task.WhenAll(running);
-        if (await Task.WhenAny(all, Task.Delay(grace, CancellationToken.None)).ConfigureAwait(false) != all)
+        if (await Task.WhenAny(all, Task.Delay(_definition.Grace, CancellationToken.None)).ConfigureAwait(false) != all)
         {
             await iterationsStopping.CancelAsync().ConfigureAwait(false);
             await all.ConfigureAwait(false);

@@ -34,10 +34,10 @@ internal static class MarkdownReportWriter
         md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (ScenarioResult scenario in plan.Scenarios)
         {
-            Row(md, scenario.Definition.Name, scenario.Stats);
+            Row(md, scenario.Definition, scenario.Stats);
             foreach (ScenarioStats window in scenario.Windows)
             {
-                Row(md, scenario.Definition.Name, window);
+                Row(md, scenario.Definition, window);
             }
         }
 
@@ -70,9 +70,9 @@ internal static class MarkdownReportWriter
         }
     }
 
-    private static void Row(StringBuilder md, string name, ScenarioStats s) =>
-        md.AppendLine($"| {name} | {s.Window ?? "all"} | {F(s.IterationsPerSecond)} | {F(s.RequestsPerSecond)} | {F(s.HandshakesPerSecond)} | " +
-            $"{(s.ResumedHandshakes > 0 || s.Handshakes > 0 ? F(s.ResumedPercent, "0") + "%" : "-")} | {s.Errors} ({F(s.ErrorPercent, "0.##")}%) | " +
+    private static void Row(StringBuilder md, ScenarioDefinition scenario, ScenarioStats s) =>
+        md.AppendLine($"| {scenario.Name} | {s.Window ?? "all"} | {F(s.IterationsPerSecond)} | {F(s.RequestsPerSecond)} | {F(s.HandshakesPerSecond)} | " +
+            $"{(scenario.ReportsResumption ? F(s.ResumedPercent, "0") + "%" : "-")} | {s.Errors} ({F(s.ErrorPercent, "0.##")}%) | " +
             $"{F(s.Latency.P50Ms, "0.00")} | {F(s.Latency.P90Ms, "0.00")} | {F(s.Latency.P99Ms, "0.00")} | {F(s.Latency.P999Ms, "0.00")} | {F(s.Latency.MaxMs, "0.00")} | " +
             $"{Bytes(s.BytesSent)} | {Bytes(s.BytesReceived)} |");
 }

@@ -37,6 +37,7 @@ internal static class ReturningClientsScenario
                 Iteration = click.RunAsync,
                 WarmUp = settings.WarmUp,
                 Simulations = [new LoadSimulation.Inject(settings.Rate(100), settings.Duration)],
+                ReportsResumption = true,
                 Thresholds =
                 [
                     Threshold.ErrorRate(Name, 1),

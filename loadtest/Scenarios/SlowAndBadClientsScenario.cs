@@ -45,6 +45,7 @@ internal static class SlowAndBadClientsScenario
             Simulations = [new LoadSimulation.Pause(half), new LoadSimulation.Inject(settings.Rate(20), settings.Duration - half)],
             MaxInFlight = 300,
             IsBackground = true,
+            Grace = AbusiveClient.Patience + TimeSpan.FromSeconds(1),
         };
         return new ScenarioPlan(Name, Description, [normal, abuse]);
     }

@@ -36,10 +36,11 @@ internal sealed class DemoTarget : IAsyncDisposable
     /// <summary>The demo's command line, for the report.</summary>
     public string CommandLine { get; private set; } = "";
 
-    public static async Task<DemoTarget> StartAsync(string daemonDll, bool breakUpstream, bool insecure, CancellationToken cancellationToken)
+    /// <param name="cpus">Pins the demo with <c>taskset -c</c> (which execs dotnet, so the process id stays the demo's).</param>
+    public static async Task<DemoTarget> StartAsync(string daemonDll, bool breakUpstream, bool insecure, string? cpus, CancellationToken cancellationToken)
     {
         string workdir = Directory.CreateTempSubdirectory("terminator-loadtest-demo-").FullName;
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -47,6 +48,13 @@ internal sealed class DemoTarget : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workdir,
         };
+        if (cpus is not null)
+        {
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(cpus);
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(daemonDll);
         info.ArgumentList.Add("demo");
         if (breakUpstream)
@@ -62,7 +70,7 @@ internal sealed class DemoTarget : IAsyncDisposable
 
         var target = new DemoTarget(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"), workdir)
         {
-            CommandLine = "dotnet " + string.Join(' ', info.ArgumentList),
+            CommandLine = info.FileName + " " + string.Join(' ', info.ArgumentList),
         };
         try
         {

@@ -16,9 +16,9 @@ namespace Terminator.LoadTest.Scenarios.Abuse;
 /// </summary>
 internal sealed class AbusiveClient(TargetInfo target)
 {
-    /// <summary>A bad client gives up after this long (below the server's 10 s header and handshake timeouts, so an
-    /// abuser still open then says "held", not "timed out by the server").</summary>
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(6);
+    /// <summary>A bad client gives up after this long: past the terminator's default 10 s handshake and header
+    /// timeouts, so a slowloris or a truncated hello shows whether the server cut it.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(12);
 
     private static readonly AbuseKind[] s_kinds = Enum.GetValues<AbuseKind>();
 
@@ -29,6 +29,7 @@ internal sealed class AbusiveClient(TargetInfo target)
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
         patience.CancelAfter(Patience);
         string outcome;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             outcome = kind switch
@@ -43,6 +44,11 @@ internal sealed class AbusiveClient(TargetInfo target)
         catch (OperationCanceledException) when (!context.Stopping.IsCancellationRequested)
         {
             outcome = $"still open after {Patience.TotalSeconds:0}s (client gave up)";
+        }
+        catch (Exception ex) when (!context.Stopping.IsCancellationRequested && started.Elapsed > TimeSpan.FromSeconds(1))
+        {
+            // Cut by the server after a while: say after how long (10 s = the terminator's timeouts at work).
+            outcome = $"{ErrorKinds.Classify(ex, "abuse")} after {Math.Round(started.Elapsed.TotalSeconds):0}s";
         }
         catch (Exception ex) when (!context.Stopping.IsCancellationRequested)
         {
@@ -66,12 +72,13 @@ internal sealed class AbusiveClient(TargetInfo target)
     /// <summary>Sends <paramref name="bytes"/> on a bare TCP connection and waits for the server to answer or close.</summary>
     private async Task<string> RawAsync(IPAddress? source, byte[] bytes, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.StartNew();
         using Socket socket = await TlsConnection.ConnectSocketAsync(target.EndPoint, source, cancellationToken).ConfigureAwait(false);
         await socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         var buffer = new byte[512];
         int read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         // 0x15: a TLS alert record (RFC 8446 §5.1 ContentType alert = 21).
-        return read == 0 ? "closed by server" : buffer[0] == 0x15 ? "TLS alert, closed" : buffer[0] == (byte)'H' ? "HTTP answer" : "answered";
+        return read == 0 ? $"closed by server{After(started)}" : buffer[0] == 0x15 ? "TLS alert" : buffer[0] == (byte)'H' ? "HTTP answer" : "answered";
     }
 
     private async Task<string> UnknownSniAsync(IPAddress? source, CancellationToken cancellationToken)
@@ -113,6 +120,10 @@ internal sealed class AbusiveClient(TargetInfo target)
                 return "held";
         }
     }
+
+    /// <summary>" after 10s" for a close that took a timeout's while; nothing for an immediate one.</summary>
+    private static string After(System.Diagnostics.Stopwatch started) =>
+        started.Elapsed > TimeSpan.FromSeconds(1) ? $" after {Math.Round(started.Elapsed.TotalSeconds):0}s" : "";
 
     private static byte[] GarbageHello()
     {
