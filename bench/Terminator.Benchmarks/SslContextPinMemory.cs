@@ -11,7 +11,8 @@ namespace Terminator.Benchmarks;
 /// Resident memory per held <see cref="SslContextPin"/> (what <see cref="SslContextPinBenchmark"/> cannot see: the
 /// OpenSSL SSL, its buffers and SslStream's handshake buffer stay allocated while the pin waits). Holds
 /// <c>Pins</c> pins on one certificate of the given key type and reports the RSS growth per pin. One key type per
-/// process: memory freed by one measurement stays in the allocator's arenas and would flatter the next.
+/// process: memory freed by one measurement stays in the allocator's arenas and would flatter the next. (Time per pin
+/// is <see cref="SslContextPinBenchmark"/>'s: here every pool thread shares the core with the waiting main thread.)
 /// Run: cd bench/Terminator.Benchmarks &amp;&amp; for k in EcdsaP256 EcdsaP384 Rsa2048; do taskset -c 1 dotnet run -c Release -- pin-memory $k; done
 /// </summary>
 internal static class SslContextPinMemory
@@ -30,7 +31,6 @@ internal static class SslContextPinMemory
         WaitUntil(() => keeperCounters.Held + keeperCounters.Failed == 1, TimeSpan.FromSeconds(5));
 
         long before = SettledWorkingSet();
-        var stopwatch = Stopwatch.StartNew();
         var pins = new SslContextPin[Pins];
         for (int i = 0; i < pins.Length; i++)
         {
@@ -38,10 +38,9 @@ internal static class SslContextPinMemory
         }
 
         WaitUntil(() => counters.Held + counters.Failed == Pins, TimeSpan.FromSeconds(60));
-        stopwatch.Stop();
         long after = SettledWorkingSet();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{keyType,-10} held {counters.Held,5}/{Pins} failed {counters.Failed,5}  {(after - before) / 1024.0 / Pins,6:F1} KiB RSS per pin  {stopwatch.Elapsed.TotalMicroseconds / Pins,6:F0} µs per pin (all started, then all held)"));
+            $"{keyType,-10} held {counters.Held,5}/{Pins} failed {counters.Failed,5}  {(after - before) / 1024.0 / Pins,6:F1} KiB RSS per pin"));
 
         foreach (SslContextPin pin in pins)
         {
