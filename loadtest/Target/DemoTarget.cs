@@ -108,6 +108,7 @@ internal sealed class DemoTarget : IAsyncDisposable
                 var roots = new X509Certificate2Collection();
                 roots.ImportFromPemFile(ca);
                 Info = new TargetInfo($"demo ({CommandLine}) on {endPoint}", endPoint, new NameSet(names), new TlsSettings(roots, insecure), _process.Id);
+                await TargetReadiness.WaitAsync(Info, StartTimeout - clock.Elapsed, cancellationToken).ConfigureAwait(false);
                 return;
             }
 

@@ -19,7 +19,7 @@ public sealed class LoadTestSmokeTests : IDisposable
     [Fact]
     public async Task Smoke_AgainstTheDemo_MeetsEveryThreshold_WritesTheThreeReports()
     {
-        (int exit, string stdout, string stderr) = await RunAsync("--scenario smoke --duration 3s --warmup 1s");
+        (int exit, string stdout, string stderr) = await RunAsync("--scenario smoke --duration 4s --warmup 2s");
 
         Assert.True(exit == 0, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Contains("every threshold met", stdout, StringComparison.Ordinal);
@@ -36,7 +36,7 @@ public sealed class LoadTestSmokeTests : IDisposable
     [Fact]
     public async Task Smoke_DemoWithADeadUpstream_ExitsOne_NamingTheErrorRateThreshold()
     {
-        (int exit, string stdout, string stderr) = await RunAsync("--scenario smoke --duration 3s --warmup 1s --break-upstream");
+        (int exit, string stdout, string stderr) = await RunAsync("--scenario smoke --duration 4s --warmup 2s --break-upstream");
 
         Assert.True(exit == 1, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Contains("threshold violated: clicks.error-rate: error rate <= 1%, was 100%", stderr, StringComparison.Ordinal);
