@@ -37,8 +37,10 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
     // default TERMINATOR_MAX_HEADER_BYTES, twice that for the pair).
     private const long MaxBytesPerIdleConnection = 24 * 1024;
 
-    [Fact]
-    public async Task IdleKeepAliveConnections_HoldNoHeadBuffers()
+    [Theory]
+    [InlineData(32 * 1024)] // the default TERMINATOR_MAX_HEADER_BYTES
+    [InlineData(1024 * 1024)] // a head buffer held per connection would be 2 MiB here
+    public async Task IdleKeepAliveConnections_HoldNoHeadBuffers(int maxHeaderBytes)
     {
         using LocalCertificateAuthority authority = LocalCertificateAuthority.Create("Idle Memory Test CA");
         IssuedCertificate issued = authority.Issue([Site]);
@@ -47,7 +49,7 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
 
         await using var upstream = new RecordingUpstream();
         await using var terminator = TestTerminator.Start(upstream.EndPoint, certificates,
-            o => o with { MaxConnectionsPerIp = Connections * 2 });
+            o => o with { MaxConnectionsPerIp = Connections * 2, MaxHeaderBytes = maxHeaderBytes });
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         // Warm-up: JIT, thread pool, ArrayPool buckets, the client's TLS session cache.
@@ -65,7 +67,7 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
         long closed = HeapBytes();
 
         long perConnection = (idle - closed) / Connections;
-        output.WriteLine($"heap with {Connections} idle connections: {idle:N0} B; after closing them: {closed:N0} B; " +
+        output.WriteLine($"TERMINATOR_MAX_HEADER_BYTES={maxHeaderBytes}: heap with {Connections} idle connections: {idle:N0} B; after closing them: {closed:N0} B; " +
             $"per idle connection: {perConnection:N0} B");
         Assert.True(perConnection < MaxBytesPerIdleConnection,
             $"an idle keep-alive connection holds {perConnection:N0} B of managed heap (bound {MaxBytesPerIdleConnection:N0} B)");
