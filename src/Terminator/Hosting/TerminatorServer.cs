@@ -93,7 +93,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
             AccessLog = AccessLog,
         };
         _memoryTrimmer = options.MemoryTrim
-            ? new NativeMemoryTrimmer(() => _drain.ActiveConnections, () => certificates.ContextCache.Admitted + certificates.ContextCache.Evicted, NativeHeap.TryTrim)
+            ? new NativeMemoryTrimmer(() => _drain.ActiveConnections, () => certificates.ContextCache.Admitted + certificates.ContextCache.Evicted, NativeMemoryTrimmer.CollectAndTrim)
             : null;
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp, options.MaxConnectionsPerIpIpv6Prefix);
         DefaultCertificate = defaultCertificate;

@@ -9,10 +9,12 @@ public sealed class NativeMemoryTrimmerTests
     private int _open;
     private long _churn;
     private int _trims;
+    private bool _lastNearlyIdle;
 
-    private NativeMemoryTrimmer Create() => new(() => _open, () => _churn, () =>
+    private NativeMemoryTrimmer Create() => new(() => _open, () => _churn, nearlyIdle =>
     {
         _trims++;
+        _lastNearlyIdle = nearlyIdle;
         return true;
     });
 
@@ -29,11 +31,13 @@ public sealed class NativeMemoryTrimmerTests
 
         _open = 60;
         Assert.True(trimmer.Check());
+        Assert.False(_lastNearlyIdle); // 60 open: no full collection under them
         Assert.False(trimmer.Check()); // the peak is now what is open: nothing new to give back
         Assert.Equal(1, _trims);
 
         _open = 0;
         Assert.True(trimmer.Check()); // the load kept dropping: what the last 60 freed goes back too
+        Assert.True(_lastNearlyIdle);
         Assert.False(trimmer.Check());
         Assert.Equal(2, _trims);
     }
