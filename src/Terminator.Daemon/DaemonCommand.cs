@@ -24,8 +24,10 @@ internal static class DaemonCommand
 
         // Lines reach stderr (the journal) from the log's own thread; disposing it at the end flushes what is queued.
         using var log = new TerminatorLog(TerminatorLog.ParseLevel(options.LogLevel), StandardError(), TerminatorLog.ParseFormat(options.LogFormat));
+        // Until ShutdownSignal below: SIGHUP/SIGUSR1 must not kill a node that is still loading its certificates.
+        using var startupSignals = new StartupSignals(log);
         // With stapling on, certificates naming an OCSP responder get their context (and first OCSP fetch) at load.
-        var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling, contextCache: new CertificateContextCache(options.CertCacheSize));
+        var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling, contextCache: new CertificateContextCache(options.CertCacheSize, options.SslContextPin));
         using var metrics = new TerminatorMetrics();
         MetricSourceRegistration.ObserveCertificates(metrics.Sources, certificates);
         var readiness = new Readiness();
@@ -123,6 +125,7 @@ internal static class DaemonCommand
                 systemd.Ready($"serving {certificates.Count} names from {sources.Count} certificates");
             }
         });
+        startupSignals.Dispose();
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
         string listening = $"https {string.Join(',', server.HttpsEndPoints)}; http {http}";
         string proxyProtocol = options.ProxyProtocol.Enabled
@@ -215,6 +218,8 @@ internal static class DaemonCommand
         try
         {
             CertificateEntry entry = CertificateLoader.LoadFile(options.DefaultCertificatePath!);
+            // A cache of its own, never full, so it keeps its context for its lifetime and pins it as the map's would.
+            entry.AttachCache(new CertificateContextCache(1, options.SslContextPin));
             if (options.OcspStapling && entry.EnableOcspStapling() == OcspStaplingState.IncompleteChain)
             {
                 DaemonLog.DefaultCertificateNotStapled(log.Daemon, entry.OcspStaplingProblem!);
