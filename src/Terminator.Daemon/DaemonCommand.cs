@@ -117,6 +117,7 @@ internal static class DaemonCommand
             try
             {
                 await ReloadAsync(options, sources, certificates, server, log).ConfigureAwait(false);
+                server.TrimNativeMemory(); // the rescan's reads, parses and key imports are garbage now
             }
             finally
             {
@@ -130,6 +131,7 @@ internal static class DaemonCommand
         string proxyProtocol = options.ProxyProtocol.Enabled
             ? $"; proxy-protocol {options.ProxyProtocol.Mode.ToString().ToLowerInvariant()} from {string.Join(',', options.ProxyProtocol.TrustedNetworks)}"
             : string.Empty;
+        server.TrimNativeMemory(); // the start-up load's reads, parses and key imports are garbage now
         DaemonLog.Ready(log.Daemon, certificates.Count, loaded, string.Join(',', server.HttpsEndPoints), http, $"http://{options.UpstreamHost}:{options.UpstreamPort}",
             admin is null ? "off" : admin.EndPoint.ToString(), proxyProtocol);
         readiness.MarkReady();

@@ -118,6 +118,7 @@ internal sealed class AdminConnection : IDisposable
 
     private async ValueTask<(HttpParseResult Result, RequestRejectionReason Reason, bool TimedOut)> ReadHeadAsync()
     {
+        _head.Reset(); // the previous request is answered: its pooled head copy goes back before the idle wait
         bool sawBytes = false;
         _idleTimeout.CancelAfter(_options.IdleTimeout);
         while (true)

@@ -153,6 +153,7 @@ internal static partial class TerminatorEnvironment
         .. LoggingSpecs,
         .. AcmeSpecs,
         .. AccessLogSpecs,
+        .. MemorySpecs,
     ];
 
     /// <summary>Every supported variable with its default and meaning, in documentation order.</summary>

@@ -147,6 +147,10 @@ internal sealed record TerminatorOptions
     /// <summary>Log line format: <c>text</c> or <c>json</c> (<c>TERMINATOR_LOG_FORMAT</c>).</summary>
     public string LogFormat { get; init; } = "text";
 
+    /// <summary>Hand the C heap's free memory back to the kernel after certificate loads and load peaks
+    /// (<c>TERMINATOR_MEMORY_TRIM</c>; <c>Hosting.NativeMemoryTrimmer</c>).</summary>
+    public bool MemoryTrim { get; init; } = true;
+
     /// <summary>Automatic certificates (<c>TERMINATOR_ACME_*</c>).</summary>
     public AcmeOptions Acme { get; init; } = new();
 

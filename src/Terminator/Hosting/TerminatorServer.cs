@@ -32,6 +32,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
     private readonly HttpsRedirect? _redirect;
     private readonly TrustedNetworks? _forwarders;
     private readonly bool _ownsMetrics;
+    private readonly NativeMemoryTrimmer? _memoryTrimmer;
     private bool _stopped;
 
     /// <param name="challenges">ACME challenges to answer (HTTP-01 on both ports before anything goes upstream, TLS-ALPN-01
@@ -91,6 +92,9 @@ internal sealed class TerminatorServer : IAsyncDisposable
             HttpsRedirect = _redirect,
             AccessLog = AccessLog,
         };
+        _memoryTrimmer = options.MemoryTrim
+            ? new NativeMemoryTrimmer(() => _drain.ActiveConnections, () => certificates.ContextCache.Admitted + certificates.ContextCache.Evicted, NativeMemoryTrimmer.CollectAndTrim)
+            : null;
         _limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerIp, options.MaxConnectionsPerIpIpv6Prefix);
         DefaultCertificate = defaultCertificate;
         ConnectionDelegate http = new Http1ProxyStep(context).OnConnectionAsync;
@@ -176,7 +180,15 @@ internal sealed class TerminatorServer : IAsyncDisposable
         {
             listener.Start();
         }
+
+        _memoryTrimmer?.Start(TimeProvider.System);
     }
+
+    /// <summary>
+    /// Hands the C heap's free memory back to the kernel now (TERMINATOR_MEMORY_TRIM): after a bulk certificate load,
+    /// whose file reads, PEM parsing and key imports have just been freed. Does nothing when the variable is off.
+    /// </summary>
+    public void TrimNativeMemory() => _memoryTrimmer?.TrimNow();
 
     private List<IPEndPoint> Bind(IReadOnlyList<IPEndPoint> endPoints, ConnectionDelegate pipeline, ListenerMetrics metrics)
     {
@@ -203,6 +215,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
         }
 
         _stopped = true;
+        _memoryTrimmer?.Dispose();
         foreach (SocketListener listener in _listeners)
         {
             await listener.DisposeAsync().ConfigureAwait(false);

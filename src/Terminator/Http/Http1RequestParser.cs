@@ -28,7 +28,7 @@ internal static class Http1RequestParser
         }
 
         int length = (int)(headEnd - headStart);
-        buffer.Slice(headStart, length).CopyTo(head.Storage.Buffer);
+        buffer.Slice(headStart, length).CopyTo(head.Storage.Rent(length));
         reason = ParseHead(head, length);
         if (reason != RequestRejectionReason.None)
         {
@@ -42,7 +42,7 @@ internal static class Http1RequestParser
 
     private static RequestRejectionReason ParseHead(HttpRequestHead head, int length)
     {
-        ReadOnlySpan<byte> span = head.Storage.Buffer[..length];
+        ReadOnlySpan<byte> span = head.Storage.Buffer;
         int lineEnd = span.IndexOf(HttpSyntax.LF) - 1;
         RequestRejectionReason reason = ParseRequestLine(head, span[..lineEnd], out AbsoluteAuthority authority);
         if (reason != RequestRejectionReason.None)

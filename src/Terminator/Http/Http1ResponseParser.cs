@@ -27,7 +27,7 @@ internal static class Http1ResponseParser
         }
 
         int length = (int)(headEnd - headStart);
-        buffer.Slice(headStart, length).CopyTo(head.Storage.Buffer);
+        buffer.Slice(headStart, length).CopyTo(head.Storage.Rent(length));
         reason = ParseHead(head, length, requestWasHead);
         if (reason != RequestRejectionReason.None)
         {
@@ -41,7 +41,7 @@ internal static class Http1ResponseParser
 
     private static RequestRejectionReason ParseHead(HttpResponseHead head, int length, bool requestWasHead)
     {
-        ReadOnlySpan<byte> span = head.Storage.Buffer[..length];
+        ReadOnlySpan<byte> span = head.Storage.Buffer;
         int lineEnd = span.IndexOf(HttpSyntax.LF) - 1;
         RequestRejectionReason reason = ParseStatusLine(head, span[..lineEnd]);
         if (reason != RequestRejectionReason.None)

@@ -3,16 +3,21 @@ using System.Buffers;
 namespace Terminator.Http;
 
 /// <summary>
-/// Per-connection storage of one parsed head: a pooled copy of the head bytes plus (name, value) offsets, a classified
-/// <see cref="HeaderKind"/> and a hop-by-hop flag per field. Allocated once, reused for every message (zero per-request allocation).
+/// Storage of one parsed head: a copy of the head bytes plus, per field, (name, value) offsets, a classified
+/// <see cref="HeaderKind"/> and a hop-by-hop flag. Both are rented from <see cref="ArrayPool{T}.Shared"/> per message,
+/// sized to that message (a 500-byte head takes a 512-byte array, not <see cref="HttpLimits.MaxHeaderBytes"/>), and go
+/// back on <see cref="Release"/>: a keep-alive connection waiting for its next request holds no head bytes at all.
+/// Pooled, so still nothing is allocated per request.
 /// </summary>
 internal sealed class HttpHeadStorage : IDisposable
 {
-    private const int FieldStride = 4; // nameStart, nameLength, valueStart, valueLength
-    private readonly int[] _fields;
-    private readonly HeaderKind[] _kinds;
-    private readonly bool[] _hopByHop;
+    // nameStart, nameLength, valueStart, valueLength, kind (low 16 bits) | HopByHopFlag.
+    private const int FieldStride = 5;
+    private const int KindMask = 0xFFFF;
+    private const int HopByHopFlag = 1 << 16;
     private byte[]? _buffer;
+    private int _length;
+    private int[]? _fields;
 
     public HttpHeadStorage(HttpLimits limits)
     {
@@ -20,10 +25,6 @@ internal sealed class HttpHeadStorage : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxHeaderBytes, 64);
         ArgumentOutOfRangeException.ThrowIfNegative(limits.MaxHeaderCount);
         Limits = limits;
-        _buffer = ArrayPool<byte>.Shared.Rent(limits.MaxHeaderBytes);
-        _fields = new int[limits.MaxHeaderCount * FieldStride];
-        _kinds = new HeaderKind[limits.MaxHeaderCount];
-        _hopByHop = new bool[limits.MaxHeaderCount];
     }
 
     public HttpLimits Limits { get; }
@@ -31,28 +32,73 @@ internal sealed class HttpHeadStorage : IDisposable
     /// <summary>Number of valid header fields.</summary>
     public int Count { get; private set; }
 
-    /// <summary>The buffer the head bytes are copied into before parsing.</summary>
-    public Span<byte> Buffer => _buffer ?? throw new ObjectDisposedException(nameof(HttpHeadStorage));
+    /// <summary>The head bytes (the parser edits them in place); empty while nothing is held.</summary>
+    public Span<byte> Buffer => _buffer.AsSpan(0, _length);
 
-    public ReadOnlySpan<byte> Slice(int start, int length) => _buffer.AsSpan(start, length);
+    /// <summary>Whether a head's bytes are held (between <see cref="Rent"/> and <see cref="Release"/>).</summary>
+    public bool IsHoldingBuffer => _buffer is not null;
+
+    /// <summary>
+    /// Gives back whatever the previous head held and rents room for a head of <paramref name="length"/> bytes (at most
+    /// <see cref="HttpLimits.MaxHeaderBytes"/>: the scanner refused anything longer); returns it, to be copied into.
+    /// </summary>
+    public Span<byte> Rent(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Limits.MaxHeaderBytes);
+        Release();
+        _buffer = ArrayPool<byte>.Shared.Rent(length);
+        _length = length;
+        return _buffer.AsSpan(0, length);
+    }
+
+    public ReadOnlySpan<byte> Slice(int start, int length) => Buffer.Slice(start, length);
 
     public ReadOnlySpan<byte> GetName(int index)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
-        return _buffer.AsSpan(_fields[index * FieldStride], _fields[(index * FieldStride) + 1]);
+        int slot = index * FieldStride;
+        return Buffer.Slice(_fields![slot], _fields[slot + 1]);
     }
 
     public ReadOnlySpan<byte> GetValue(int index)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
-        return _buffer.AsSpan(_fields[(index * FieldStride) + 2], _fields[(index * FieldStride) + 3]);
+        int slot = index * FieldStride;
+        return Buffer.Slice(_fields![slot + 2], _fields[slot + 3]);
     }
 
-    public HeaderKind GetKind(int index) => _kinds[index];
+    public HeaderKind GetKind(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
+        return (HeaderKind)(_fields![(index * FieldStride) + 4] & KindMask);
+    }
 
-    public bool IsHopByHop(int index) => _hopByHop[index];
+    public bool IsHopByHop(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
+        return (_fields![(index * FieldStride) + 4] & HopByHopFlag) != 0;
+    }
 
-    public void Clear() => Count = 0;
+    /// <summary>Forgets the head and gives its arrays back to the pool.</summary>
+    public void Release()
+    {
+        Count = 0;
+        _length = 0;
+        byte[]? buffer = _buffer;
+        int[]? fields = _fields;
+        _buffer = null;
+        _fields = null;
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (fields is not null)
+        {
+            ArrayPool<int>.Shared.Return(fields);
+        }
+    }
 
     /// <summary>
     /// Parses the field lines in <c>Buffer[start..end)</c>; each line ends with CRLF (the scanner guaranteed no bare LF).
@@ -60,7 +106,15 @@ internal sealed class HttpHeadStorage : IDisposable
     /// </summary>
     public RequestRejectionReason ParseFields(int start, int end)
     {
-        ReadOnlySpan<byte> buffer = _buffer;
+        ReadOnlySpan<byte> buffer = Buffer;
+        // One line per LF; the scanner already refused more than MaxHeaderCount of them, so this rents at most that.
+        int lines = buffer[start..end].Count(HttpSyntax.LF);
+        if (lines > 0)
+        {
+            _fields = ArrayPool<int>.Shared.Rent(lines * FieldStride);
+        }
+
+        int[] fields = _fields ?? [];
         int position = start;
         while (position < end)
         {
@@ -85,7 +139,7 @@ internal sealed class HttpHeadStorage : IDisposable
                 return RequestRejectionReason.InvalidHeaderValue;
             }
 
-            if (Count == _kinds.Length)
+            if (Count == Limits.MaxHeaderCount)
             {
                 return RequestRejectionReason.TooManyHeaders;
             }
@@ -97,13 +151,12 @@ internal sealed class HttpHeadStorage : IDisposable
             }
 
             int slot = Count * FieldStride;
-            _fields[slot] = position;
-            _fields[slot + 1] = colon;
-            _fields[slot + 2] = valueStart;
-            _fields[slot + 3] = value.Length;
+            fields[slot] = position;
+            fields[slot + 1] = colon;
+            fields[slot + 2] = valueStart;
+            fields[slot + 3] = value.Length;
             HeaderKind kind = HeaderKindClassifier.Classify(line[..colon]);
-            _kinds[Count] = kind;
-            _hopByHop[Count] = HeaderKindClassifier.IsAlwaysHopByHop(kind);
+            fields[slot + 4] = (int)kind | (HeaderKindClassifier.IsAlwaysHopByHop(kind) ? HopByHopFlag : 0);
             Count++;
             position += lineLength + 2;
         }
@@ -117,7 +170,7 @@ internal sealed class HttpHeadStorage : IDisposable
     {
         for (int c = 0; c < Count; c++)
         {
-            if (_kinds[c] != HeaderKind.Connection)
+            if (GetKind(c) != HeaderKind.Connection)
             {
                 continue;
             }
@@ -133,24 +186,15 @@ internal sealed class HttpHeadStorage : IDisposable
 
                 for (int i = 0; i < Count; i++)
                 {
-                    if (!_hopByHop[i] && !HeaderKindClassifier.IsProtected(_kinds[i])
+                    if (!IsHopByHop(i) && !HeaderKindClassifier.IsProtected(GetKind(i))
                         && System.Text.Ascii.EqualsIgnoreCase(GetName(i), token))
                     {
-                        _hopByHop[i] = true;
+                        _fields![(i * FieldStride) + 4] |= HopByHopFlag;
                     }
                 }
             }
         }
     }
 
-    public void Dispose()
-    {
-        byte[]? buffer = _buffer;
-        _buffer = null;
-        Count = 0;
-        if (buffer is not null)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public void Dispose() => Release();
 }

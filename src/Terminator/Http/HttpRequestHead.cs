@@ -1,9 +1,9 @@
 namespace Terminator.Http;
 
 /// <summary>
-/// A parsed HTTP/1.x request head. One instance per connection, reused for every request: it owns a pooled buffer of
-/// <see cref="HttpLimits.MaxHeaderBytes"/> holding a copy of the head, so the spans it returns stay valid until the next
-/// parse, <see cref="Reset"/> or <see cref="Dispose"/> — independent of the connection's receive buffer.
+/// A parsed HTTP/1.x request head. One instance per connection, reused for every request: a parse rents a pooled copy of
+/// the head, sized to it, so the spans it returns stay valid until the next parse, <see cref="Reset"/> or
+/// <see cref="Dispose"/> — independent of the connection's receive buffer — and an idle connection holds no copy.
 /// </summary>
 internal sealed class HttpRequestHead : IDisposable
 {
@@ -126,10 +126,10 @@ internal sealed class HttpRequestHead : IDisposable
         _hostNameLength = length;
     }
 
-    /// <summary>Clears the head for the next request (keeps the buffers).</summary>
+    /// <summary>Clears the head for the next request and gives its pooled copy back.</summary>
     public void Reset()
     {
-        Storage.Clear();
+        Storage.Release();
         _methodStart = _methodLength = _targetStart = _targetLength = _originFormStart = _originFormLength = 0;
         _hostNameOffset = _hostNameLength = 0;
         VersionMinor = 1;
@@ -140,6 +140,6 @@ internal sealed class HttpRequestHead : IDisposable
         ExpectContinue = false;
     }
 
-    /// <summary>Returns the pooled buffer.</summary>
+    /// <summary>Returns the pooled copy, if one is held.</summary>
     public void Dispose() => Storage.Dispose();
 }

@@ -1,8 +1,8 @@
 namespace Terminator.Http;
 
 /// <summary>
-/// A parsed upstream HTTP/1.x response head; reusable per upstream connection like <see cref="HttpRequestHead"/>
-/// (owns a pooled copy of the head bytes).
+/// A parsed upstream HTTP/1.x response head; reusable like <see cref="HttpRequestHead"/> (a parse rents a pooled copy of
+/// the head bytes, sized to it; <see cref="ReleaseFields"/> or <see cref="Reset"/> gives it back).
 /// </summary>
 internal sealed class HttpResponseHead : IDisposable
 {
@@ -63,10 +63,21 @@ internal sealed class HttpResponseHead : IDisposable
         _reasonLength = length;
     }
 
-    /// <summary>Clears the head for the next response (keeps the buffers).</summary>
+    /// <summary>
+    /// The head has been relayed: gives its pooled copy back, so a long body or the idle wait after it holds none. What
+    /// the rest of the exchange reads stays: <see cref="StatusCode"/>, <see cref="Framing"/>, <see cref="ContentLength"/>,
+    /// <see cref="KeepAlive"/>; the fields and <see cref="ReasonPhrase"/> read empty.
+    /// </summary>
+    public void ReleaseFields()
+    {
+        Storage.Release();
+        _reasonStart = _reasonLength = 0;
+    }
+
+    /// <summary>Clears the head for the next response and gives its pooled copy back.</summary>
     public void Reset()
     {
-        Storage.Clear();
+        Storage.Release();
         _reasonStart = _reasonLength = 0;
         StatusCode = 0;
         VersionMinor = 1;
@@ -76,6 +87,6 @@ internal sealed class HttpResponseHead : IDisposable
         HasTransferEncoding = false;
     }
 
-    /// <summary>Returns the pooled buffer.</summary>
+    /// <summary>Returns the pooled copy, if one is held.</summary>
     public void Dispose() => Storage.Dispose();
 }

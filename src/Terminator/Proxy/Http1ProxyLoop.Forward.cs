@@ -139,6 +139,7 @@ internal sealed partial class Http1ProxyLoop
             || (_response.Framing == BodyFraming.Chunked && _request.VersionMinor == 0)
             || _connection.ServerStopping.IsCancellationRequested;
         Http1HeadWriter.WriteResponse(_output, _response, closeClient, announceKeepAlive: _request.VersionMinor == 0, _responses);
+        _response.ReleaseFields(); // copied out: the body relay and the access log need only its status and framing
         CopyResult relayed = _response.Framing switch
         {
             BodyFraming.ContentLength when _response.ContentLength > 0 =>

@@ -25,7 +25,9 @@ namespace Terminator.Proxy;
 ///  6. return or retire upstream    (returned only at a clean message boundary)
 /// </code>
 /// Each step is a method of its own returning a <see cref="ProxyError"/>; <see cref="FailAsync"/> turns a failure into
-/// the client's status. Instances are per connection; the heads and their pooled buffers are reused for every request.
+/// the client's status. Instances are per connection and reused for every request; each head's bytes are rented per
+/// message (<see cref="HttpHeadStorage"/>): the response's go back once relayed, the request's when the wait for the next
+/// request begins (the access log line, written at the request's end, still reads them), so an idle connection holds none.
 /// </remarks>
 internal sealed partial class Http1ProxyLoop : IDisposable
 {
@@ -152,7 +154,9 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RequestHeadOutcome> ReadRequestHeadAsync(bool first)
     {
+        // The previous exchange is over (its access log line taken): an idle connection holds no head bytes.
         _request.Reset();
+        _response.Reset();
         bool sawBytes = false;
         _idleTimeout.CancelAfter(first ? _context.HeaderTimeout : _context.IdleTimeout);
         while (true)

@@ -27,6 +27,8 @@ public sealed class TestTerminator : IAsyncDisposable
             UpstreamPort = upstream.Port,
             UpstreamTimeout = TimeSpan.FromSeconds(5),
             HeaderTimeout = TimeSpan.FromSeconds(5),
+            // The tests share one process: a trim's full collection after a test's load would pause all the others.
+            MemoryTrim = false,
         };
         options = configure?.Invoke(options) ?? options;
         var server = new TerminatorServer(options, certificates, defaultCertificate, log ?? TerminatorLog.Silent, challenges, accessLog: accessLog);
