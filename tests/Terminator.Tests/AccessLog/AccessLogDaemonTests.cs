@@ -33,6 +33,8 @@ public sealed partial class AccessLogDaemonTests : IDisposable
         ["TERMINATOR_HTTP_LISTEN"] = "127.0.0.1:0",
         ["TERMINATOR_UPSTREAM"] = $"http://{upstream}",
         ["TERMINATOR_ACCESS_LOG"] = accessLog,
+        // Not the default 127.0.0.1:9180: another daemon on the host (or another test) may hold it.
+        ["TERMINATOR_ADMIN_LISTEN"] = "127.0.0.1:0",
     };
 
     [Fact]
