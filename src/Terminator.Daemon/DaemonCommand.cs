@@ -24,6 +24,8 @@ internal static class DaemonCommand
 
         // Lines reach stderr (the journal) from the log's own thread; disposing it at the end flushes what is queued.
         using var log = new TerminatorLog(TerminatorLog.ParseLevel(options.LogLevel), StandardError(), TerminatorLog.ParseFormat(options.LogFormat));
+        // Until ShutdownSignal below: SIGHUP/SIGUSR1 must not kill a node that is still loading its certificates.
+        using var startupSignals = new StartupSignals(log);
         // With stapling on, certificates naming an OCSP responder get their context (and first OCSP fetch) at load.
         var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling, contextCache: new CertificateContextCache(options.CertCacheSize));
         using var metrics = new TerminatorMetrics();
@@ -122,6 +124,7 @@ internal static class DaemonCommand
                 systemd.Ready($"serving {certificates.Count} names from {sources.Count} certificates");
             }
         });
+        startupSignals.Dispose();
         string http = server.HttpEndPoints.Count == 0 ? "off" : string.Join(',', server.HttpEndPoints);
         string listening = $"https {string.Join(',', server.HttpsEndPoints)}; http {http}";
         string proxyProtocol = options.ProxyProtocol.Enabled

@@ -43,4 +43,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "NOTIFY_SOCKET: cannot notify systemd ({error}: {reason})")]
     public static partial void NotifyFailed(ILogger logger, System.Net.Sockets.SocketError error, string reason);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "{signal} during start-up: ignored (certificates are being loaded now; the daemon is not ready yet)")]
+    public static partial void SignalDuringStartUp(ILogger logger, string signal);
 }

@@ -130,6 +130,33 @@ public sealed partial class ReadinessDaemonTests(ITestOutputHelper output) : IDi
         Assert.DoesNotMatch(AdminLine(), daemon.StandardOutput + "\n" + daemon.StandardError);
     }
 
+    /// <summary>Both signals terminate a process by default; logrotate's <c>kill -USR1</c> or a reload can come while a
+    /// big node is still loading its certificates.</summary>
+    [Fact]
+    public async Task SighupAndSigusr1WhileCertificatesLoad_IgnoredWithALine_TheDaemonBecomesReady()
+    {
+        string certificates = WriteCertificates(CertificateCount);
+        await using var upstream = new RecordingUpstream();
+        await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>
+        {
+            ["TERMINATOR_CERT_DIR"] = certificates,
+            ["TERMINATOR_HTTPS_LISTEN"] = "127.0.0.1:0",
+            ["TERMINATOR_HTTP_LISTEN"] = "off",
+            ["TERMINATOR_UPSTREAM"] = $"http://{upstream.EndPoint}",
+        });
+        // The admin line comes before the certificates load.
+        await daemon.WaitForLineAsync(AdminLine(), TimeSpan.FromSeconds(60));
+        daemon.Signal(DaemonProcess.SIGHUP);
+        daemon.Signal(DaemonProcess.SIGUSR1);
+
+        await daemon.WaitForLineAsync(ReadyLine(), TimeSpan.FromSeconds(60));
+        string log = daemon.StandardOutput + "\n" + daemon.StandardError;
+        Assert.Contains("SIGHUP during start-up: ignored", log, StringComparison.Ordinal);
+        Assert.Contains("SIGUSR1 during start-up: ignored", log, StringComparison.Ordinal);
+        daemon.Signal(DaemonProcess.SIGTERM);
+        Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     private string WriteCertificates(int count)
     {
         string directory = Path.Combine(_root, $"certs-{count}");

@@ -88,6 +88,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
 
     public const int SIGTERM = 15;
     public const int SIGHUP = 1;
+    public const int SIGUSR1 = 10;
     public const int SIGKILL = 9;
 
     [LibraryImport("libc", SetLastError = true)]
