@@ -370,7 +370,7 @@ internal sealed class BenchOptions
             o => Invariant(o.HandshakeConcurrency), (o, v) => Count("--handshake-concurrency", v, n => o.HandshakeConcurrency = n)),
         new("--idle-connections", "N", "idle TLS keep-alive connections held at once to measure RSS per connection; 0 skips the step",
             o => Invariant(o.IdleConnections), (o, v) => CountOrZero("--idle-connections", v, n => o.IdleConnections = n)),
-        new("--idle-rate", "N", "at most N idle connections opened per second (and --handshake-concurrency at a time)",
+        new("--idle-rate", "N", "idle connections opened per second, no more (and --handshake-concurrency at a time)",
             o => Invariant(o.IdleRate), (o, v) => Count("--idle-rate", v, n => o.IdleRate = n)),
         new("--workdir", "DIR", "certificates, configurations and logs",
             o => o.WorkDirectory, (o, v) => { o.WorkDirectory = v; return null; }),
