@@ -27,7 +27,7 @@ internal sealed class HaproxyContender : Contender
             defaults
                 mode http
                 timeout connect 5s
-                timeout client 30s
+                timeout client 60s
                 timeout server 30s
                 timeout http-keep-alive 60s
                 option http-keep-alive

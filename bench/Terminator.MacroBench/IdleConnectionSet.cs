@@ -60,18 +60,32 @@ internal sealed class IdleConnectionSet : IAsyncDisposable
         return set;
     }
 
-    /// <summary>How many of the connections the client opened have not been closed by the terminator (a socket that is
-    /// readable with nothing to read has seen the peer's FIN or RST).</summary>
-    public int StillOpen()
+    /// <summary>How many of the connections the client opened the terminator has not closed. An idle keep-alive
+    /// connection has nothing to read; one that has is either closed (FIN, RST, or a TLS close_notify first, as HAProxy
+    /// sends on its idle timeout) or got a late TLS message (a session ticket), told apart by reading it briefly.</summary>
+    public async Task<int> StillOpenAsync()
     {
         int open = 0;
-        foreach (Socket? socket in _sockets)
+        var buffer = new byte[4096];
+        for (int i = 0; i < _sockets.Length; i++)
         {
+            if (_sockets[i] is not { } socket || _streams[i] is not { } tls) continue;
             try
             {
-                if (socket is not null && !(socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0)) open++;
+                if (!socket.Poll(0, SelectMode.SelectRead))
+                {
+                    open++;
+                    continue;
+                }
+
+                using var brief = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+                if (await tls.ReadAsync(buffer, brief.Token) > 0) open++; // a response nobody asked for: still open
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (OperationCanceledException)
+            {
+                open++; // nothing but a TLS message the stream consumed: still open
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or AuthenticationException)
             {
             }
         }

@@ -268,14 +268,14 @@ internal static class Program
         double before = ProcessStats.RssMiB(process.Id);
         double clientBefore = ProcessStats.OwnRssMiB();
         double cpuBefore = ProcessStats.CpuSeconds(process.Id);
-        // 45 s: below the idle timeouts (Terminator and HAProxy 60 s, nginx 75 s), so the first connections are still
-        // open when the last one is.
+        // 45 s: below the idle timeouts (Terminator 60 s, HAProxy 60 s as configured here, nginx 75 s), so the first
+        // connections are still open when the last one is.
         IdleConnectionSet idle = await IdleConnectionSet.OpenAsync(target, layout.Names, options.IdleConnections, options.HandshakeConcurrency, options.IdleRate, TimeSpan.FromSeconds(45));
         try
         {
             // Let the terminator finish with the last responses (and the upstream connections they used) before reading.
             await Task.Delay(1000);
-            int held = idle.StillOpen();
+            int held = await idle.StillOpenAsync();
             int serverHeld = ServerConnections.Established(TerminatorPort);
             double after = ProcessStats.RssMiB(process.Id);
             return new IdleResult(
