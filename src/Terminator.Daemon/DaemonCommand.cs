@@ -27,7 +27,7 @@ internal static class DaemonCommand
         // Until ShutdownSignal below: SIGHUP/SIGUSR1 must not kill a node that is still loading its certificates.
         using var startupSignals = new StartupSignals(log);
         // With stapling on, certificates naming an OCSP responder get their context (and first OCSP fetch) at load.
-        var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling, contextCache: new CertificateContextCache(options.CertCacheSize));
+        var certificates = new CertificateMap(log, ocspStapling: options.OcspStapling, contextCache: new CertificateContextCache(options.CertCacheSize, options.SslContextPin));
         using var metrics = new TerminatorMetrics();
         MetricSourceRegistration.ObserveCertificates(metrics.Sources, certificates);
         var readiness = new Readiness();
@@ -216,6 +216,8 @@ internal static class DaemonCommand
         try
         {
             CertificateEntry entry = CertificateLoader.LoadFile(options.DefaultCertificatePath!);
+            // A cache of its own, never full, so it keeps its context for its lifetime and pins it as the map's would.
+            entry.AttachCache(new CertificateContextCache(1, options.SslContextPin));
             if (options.OcspStapling && entry.EnableOcspStapling() == OcspStaplingState.IncompleteChain)
             {
                 DaemonLog.DefaultCertificateNotStapled(log.Daemon, entry.OcspStaplingProblem!);

@@ -24,7 +24,9 @@ internal static class DemoCommand
         ["*.track.example.net", "track.example.net"],
     ];
 
-    public static async Task<int> RunAsync()
+    /// <param name="upstream">Proxy to this endpoint instead of the embedded sample origin (which is then not started):
+    /// how loadtest/ runs the demo in front of a dead or restarting upstream.</param>
+    public static async Task<int> RunAsync(IPEndPoint? upstream = null)
     {
         string state = Path.Combine(Environment.CurrentDirectory, ".terminator-demo");
         Directory.CreateDirectory(state);
@@ -39,10 +41,13 @@ internal static class DemoCommand
             certificates.Set(CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, $"demo:{names[0]}"));
         }
 
-        await using SampleTrackingOrigin origin = await SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0)).ConfigureAwait(false);
+        await using SampleTrackingOrigin? origin = upstream is null
+            ? await SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0)).ConfigureAwait(false)
+            : null;
+        IPEndPoint upstreamEndPoint = upstream ?? origin!.EndPoint;
         using var log = new TerminatorLog(LogLevel.Information, Console.Error);
-        TerminatorServer server = StartServer(8443, 8080, origin, certificates, log)
-            ?? StartServer(0, 0, origin, certificates, log)
+        TerminatorServer server = StartServer(8443, 8080, upstreamEndPoint, certificates, log)
+            ?? StartServer(0, 0, upstreamEndPoint, certificates, log)
             ?? throw new InvalidOperationException("cannot bind loopback ports");
         await using (server.ConfigureAwait(false))
         {
@@ -52,7 +57,7 @@ internal static class DemoCommand
                 Terminator demo is running (Ctrl+C stops it).
                   https     127.0.0.1:{https}  click.example.com, email.shop.example, *.track.example.net
                   http      127.0.0.1:{http}
-                  upstream  sample tracking origin on {origin.EndPoint}
+                  upstream  {(origin is null ? "given" : "sample tracking origin")} on {upstreamEndPoint}
                   CA        {caPath} (throwaway; private keys stay in memory)
                 Try a click (302 to the target) and an open (43-byte GIF):
                   curl -si --cacert {caPath} --resolve click.example.com:{https}:127.0.0.1 'https://click.example.com:{https}/f/abc123?target=https%3A%2F%2Fexample.org%2Fwelcome'
@@ -67,14 +72,14 @@ internal static class DemoCommand
         return 0;
     }
 
-    private static TerminatorServer? StartServer(int httpsPort, int httpPort, SampleTrackingOrigin origin, CertificateMap certificates, TerminatorLog log)
+    private static TerminatorServer? StartServer(int httpsPort, int httpPort, IPEndPoint upstream, CertificateMap certificates, TerminatorLog log)
     {
         TerminatorOptions options = TerminatorOptions.Default with
         {
             HttpsListen = [new IPEndPoint(IPAddress.Loopback, httpsPort)],
             HttpListen = [new IPEndPoint(IPAddress.Loopback, httpPort)],
-            UpstreamHost = origin.EndPoint.Address.ToString(),
-            UpstreamPort = origin.EndPoint.Port,
+            UpstreamHost = upstream.Address.ToString(),
+            UpstreamPort = upstream.Port,
         };
         var server = new TerminatorServer(options, certificates, defaultCertificate: null, log);
         try

@@ -1,3 +1,4 @@
+using System.Net;
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
@@ -57,7 +58,17 @@ internal static class TerminatorCommandLine
         root.SetAction((_, _) => DaemonCommand.RunAsync());
 
         var demo = new Command("demo", "Run the embedded default (throwaway CA, sample origin, 127.0.0.1 ports).");
-        demo.SetAction((_, _) => DemoCommand.RunAsync());
+        // For loadtest/ (--break-upstream, upstream-flap): the same demo in front of an upstream it does not own.
+        var demoUpstream = new Option<IPEndPoint?>("--upstream")
+        {
+            Description = "Proxy to this upstream instead of the embedded sample origin (which is then not started).",
+            HelpName = "IP:PORT",
+            CustomParser = static result => IPEndPoint.TryParse(result.Tokens[0].Value, out IPEndPoint? endPoint) && endPoint.Port != 0
+                ? endPoint
+                : Fail(result, $"--upstream: '{result.Tokens[0].Value}' is not an IP:port"),
+        };
+        demo.Options.Add(demoUpstream);
+        demo.SetAction((parsed, _) => DemoCommand.RunAsync(parsed.GetValue(demoUpstream)));
         root.Subcommands.Add(demo);
 
         root.Subcommands.Add(CertsCommand.Create());
@@ -82,6 +93,12 @@ internal static class TerminatorCommandLine
         VersionOption versionOption = root.Options.OfType<VersionOption>().Single();
         versionOption.Action = new VersionAction();
         return root;
+    }
+
+    private static IPEndPoint? Fail(ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return null;
     }
 
     /// <summary>"terminator certs list" for the list command: the words that reach it.</summary>

@@ -107,9 +107,7 @@ public sealed class LocalCertificateAuthority : IDisposable
             notAfter = rootNotAfter;
         }
 
-        using AsymmetricAlgorithm key = keyType == CertificateKeyType.Rsa2048
-            ? RSA.Create(2048)
-            : ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using AsymmetricAlgorithm key = CreateKey(keyType);
         var subject = new X500DistinguishedNameBuilder();
         subject.AddCommonName(dnsNames[0]);
         var request = key is RSA rsa
@@ -147,6 +145,17 @@ public sealed class LocalCertificateAuthority : IDisposable
         var privateKeyPem = key.ExportPkcs8PrivateKeyPem();
         return new IssuedCertificate(issued.ExportCertificatePem(), privateKeyPem, chainPem: issued.ExportCertificatePem());
     }
+
+    private static AsymmetricAlgorithm CreateKey(CertificateKeyType keyType) => keyType switch
+    {
+        CertificateKeyType.EcdsaP256 => ECDsa.Create(ECCurve.NamedCurves.nistP256),
+        CertificateKeyType.EcdsaP384 => ECDsa.Create(ECCurve.NamedCurves.nistP384),
+        CertificateKeyType.EcdsaP521 => ECDsa.Create(ECCurve.NamedCurves.nistP521),
+        CertificateKeyType.Rsa2048 => RSA.Create(2048),
+        CertificateKeyType.Rsa3072 => RSA.Create(3072),
+        CertificateKeyType.Rsa4096 => RSA.Create(4096),
+        _ => throw new ArgumentOutOfRangeException(nameof(keyType), keyType, "unknown key type"),
+    };
 
     /// <inheritdoc />
     public void Dispose()

@@ -33,11 +33,18 @@ internal sealed class CertificateContextCache
     private long _loadFailures;
 
     /// <summary>Creates an empty cache holding at most <paramref name="capacity"/> materialised entries.</summary>
-    public CertificateContextCache(int capacity)
+    /// <param name="capacity">Maximum number of materialised entries (<c>TERMINATOR_CERT_CACHE_SIZE</c>).</param>
+    /// <param name="pinSslContexts">Whether each materialised entry pins its SSL_CTX (<see cref="SslContextPin"/>;
+    /// <c>TERMINATOR_SSL_CTX_PIN</c>).</param>
+    public CertificateContextCache(int capacity, bool pinSslContexts = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _slots = new CertificateEntry?[capacity];
+        PinsSslContexts = pinSslContexts;
     }
+
+    /// <summary>True when this cache's entries pin their SSL_CTX while materialised.</summary>
+    public bool PinsSslContexts { get; }
 
     /// <summary>Maximum number of materialised entries.</summary>
     public int Capacity

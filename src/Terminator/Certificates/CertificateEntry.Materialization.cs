@@ -191,10 +191,17 @@ internal sealed partial class CertificateEntry
             return existing;
         }
 
-        Volatile.Read(ref _cache)?.Admit(this);
+        CertificateContextCache? cache = Volatile.Read(ref _cache);
+        cache?.Admit(this);
+        // An entry in no cache (the CLI's, a test's) pins as the default cache would.
+        if (cache is { PinsSslContexts: false })
+        {
+            return state;
+        }
+
         // After admission, with full fences on both sides (here and in Evict): if an eviction slipped in between, one
         // of the two sees the other's write and releases the pin (Release is idempotent).
-        SslContextPin pin = SslContextPin.Start(state.Options, Volatile.Read(ref _cache)?.Pins);
+        SslContextPin pin = SslContextPin.Start(state.Options, cache?.Pins);
         Interlocked.Exchange(ref state.Pin, pin);
         if (!ReferenceEquals(Volatile.Read(ref _tls), state))
         {

@@ -64,6 +64,10 @@ internal sealed record TerminatorOptions
     /// the certificate context cache.</summary>
     public int CertCacheSize { get; init; } = DefaultCertCacheSize;
 
+    /// <summary>Pin each cached certificate's OpenSSL SSL_CTX so its session cache survives the runtime's SSL_CTX
+    /// cache clean-ups (<c>TERMINATOR_SSL_CTX_PIN</c>; see <c>Tls/SslContextPin</c>).</summary>
+    public bool SslContextPin { get; init; } = true;
+
     /// <summary>Upstream host name or IP literal (IPv6 without brackets), from <c>TERMINATOR_UPSTREAM</c>.</summary>
     public string UpstreamHost { get; init; } = "127.0.0.1";
 

@@ -1,15 +1,12 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Net.Security;
-using System.Security.Authentication;
 
 namespace Terminator.Tls;
 
 /// <summary>
 /// Keeps the runtime's OpenSSL SSL_CTX for one cached certificate alive, so handshakes reuse it (and its session cache)
-/// instead of building a new one each time: a server <see cref="SslStream"/> that has answered a fixed ClientHello
-/// (<see cref="SslContextPinHello"/>) and then waits, forever, for a client Finished that never comes. Its SSL handle
-/// holds a reference on the SSL_CTX the entry's options map to.
+/// instead of building a new one each time: a server <see cref="SslStream"/> that has been handed the first fragment of
+/// a ClientHello (<see cref="SslContextPinHello"/>) and then waits, forever, for the rest. Its SSL handle holds a
+/// reference on the SSL_CTX the entry's options map to.
 /// </summary>
 /// <remarks>
 /// SslStream on Linux shares one SSL_CTX per certificate context through a process-wide cache, but each time that cache
@@ -20,74 +17,101 @@ namespace Terminator.Tls;
 /// the session cache and ticket keys die with each SSL_CTX, so resumption mostly fails.
 /// <para>Why a half-handshake of its own and not, say, the entry's first real connection kept open: a finished
 /// connection's SSL still holds that client's traffic keys, and keeping them for as long as the certificate is cached
-/// would undo forward secrecy for that connection. The half-handshake costs the server side only (key share, one
-/// signature: ~0.3 ms once per materialisation, on the thread pool) and holds keys for a conversation with nobody.
-/// A full in-memory handshake with an SslStream client did the same for ~3 ms (client SSL_CTX, client chain build).</para>
-/// <para>Memory: ~73 KiB per cached certificate (the SSL_CTX, the pending SSL, SslStream's handshake buffer;
-/// bench/scale.sh). Released
-/// when the <see cref="CertificateContextCache"/> evicts the entry or its certificate leaves the map, so pinned contexts
-/// are bounded by <c>TERMINATOR_CERT_CACHE_SIZE</c>. Pinning is an optimisation only: if it fails, handshakes work as
-/// before.</para>
+/// would undo forward secrecy for that connection. The pin's SSL has read six bytes of a hello and holds no key at
+/// all; it costs no key share and no signature, so it holds every key type alike (bench/Terminator.Benchmarks,
+/// SslContextPinBenchmark and <c>pin-memory</c>).</para>
+/// <para>Release disposes the stream, which frees the SSL (and so its reference on the SSL_CTX) at once. The waiting
+/// read is never completed (<see cref="SslContextPinTransport"/>), so no end of stream turns into exceptions thrown
+/// through the handshake's frames; the suspended handshake is garbage once the pin lets go of it.</para>
+/// <para>Released when the <see cref="Certificates.CertificateContextCache"/> evicts the entry or its certificate leaves
+/// the map, so pinned contexts are bounded by <c>TERMINATOR_CERT_CACHE_SIZE</c>; <c>TERMINATOR_SSL_CTX_PIN=off</c>
+/// starts none. Pinning is an optimisation only: if it fails, handshakes work as before.</para>
 /// </remarks>
 internal sealed class SslContextPin
 {
-    private readonly Pipe _toServer = new();
-    private Task? _handshake;
-    private int _released;
+    private const int NotStarted = 0;
+    private const int Starting = 1;
+    private const int Held = 2;
+    private const int Ended = 3;
 
-    private SslContextPin()
-    {
-    }
+    private readonly SslContextPinCounters? _counters;
+    private SslStream? _server;
+    private int _state;
+
+    private SslContextPin(SslContextPinCounters? counters) => _counters = counters;
 
     /// <summary>Starts pinning the SSL_CTX <paramref name="options"/> map to, on the thread pool; returns at once.</summary>
     /// <param name="counters">Where the pin counts itself held and ended (the certificate cache's), or null.</param>
     public static SslContextPin Start(SslServerAuthenticationOptions options, SslContextPinCounters? counters = null)
     {
-        var pin = new SslContextPin();
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.pin.PinAsync(state.options, state.counters), (pin, options, counters), preferLocal: false);
+        var pin = new SslContextPin(counters);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.pin.Pin(state.options), (pin, options), preferLocal: false);
         return pin;
     }
 
-    /// <summary>True while the server stream waits for the client's Finished, i.e. holds its SSL_CTX (tests).</summary>
-    public bool IsHeld => Volatile.Read(ref _handshake) is { IsCompleted: false } && Volatile.Read(ref _released) == 0;
+    /// <summary>True while the server stream waits for the rest of the hello, i.e. holds its SSL_CTX.</summary>
+    public bool IsHeld => Volatile.Read(ref _state) == Held;
 
-    /// <summary>Ends the waiting handshake (end of stream), which disposes the stream and lets the runtime's cache free
-    /// the SSL_CTX once no connection uses it. Idempotent; safe before the pin has started.</summary>
+    /// <summary>Ends the pin: disposes the waiting stream, which frees its SSL and lets the runtime's cache free the
+    /// SSL_CTX once no connection uses it. Idempotent; safe before and while the pin starts. Throws nothing.</summary>
     public void Release()
     {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
+        if (Interlocked.Exchange(ref _state, Ended) == Held)
         {
-            _toServer.Writer.Complete();
+            _counters?.PinEnded(wasHeld: true, released: true);
+            _server!.Dispose();
         }
+
+        // NotStarted: nothing is built and Pin will not start. Starting: Pin sees Ended when it is done and disposes.
     }
 
-    private async Task PinAsync(SslServerAuthenticationOptions options, SslContextPinCounters? counters)
+    private void Pin(SslServerAuthenticationOptions options)
     {
-        _toServer.Writer.Write(SslContextPinHello.Record.Span);
-        await _toServer.Writer.FlushAsync().ConfigureAwait(false);
-        // Nothing the server sends matters, so its answer goes to Stream.Null.
-        var server = new SslStream(new DuplexStream(_toServer.Reader.AsStream(), Stream.Null), leaveInnerStreamOpen: false);
-        // The hello is already buffered, so this runs synchronously until the server waits for the client's next
-        // flight: by the time it returns, the SSL handle (and its reference on the SSL_CTX) exists.
-        Task handshake = server.AuthenticateAsServerAsync(options, CancellationToken.None);
-        Volatile.Write(ref _handshake, handshake);
-        bool held = !handshake.IsCompleted;
-        if (held)
+        if (Interlocked.CompareExchange(ref _state, Starting, NotStarted) != NotStarted)
         {
-            counters?.PinHeld();
+            return;
         }
 
+        var transport = new SslContextPinTransport();
+        var server = new SslStream(transport, leaveInnerStreamOpen: false);
+        Task handshake;
         try
         {
-            await handshake.ConfigureAwait(false);
+            // Every read the hello needs completes synchronously, so this returns once the server waits for the rest:
+            // by then the SSL handle (and its reference on the SSL_CTX) exists.
+            handshake = server.AuthenticateAsServerAsync(options, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException)
         {
-            // Expected: Release ends the stream mid-handshake. Earlier: the hello was refused, so nothing is pinned.
+            handshake = Task.FromException(ex);
         }
 
-        counters?.PinEnded(held, released: Volatile.Read(ref _released) != 0);
+        if (handshake.IsCompleted || !transport.IsWaiting)
+        {
+            // Refused (or waiting on something other than the hello, which nothing here does): nothing is held.
+            // Observing the fault here keeps it from reaching TaskScheduler.UnobservedTaskException.
+            if (handshake.IsCompleted)
+            {
+                _ = handshake.Exception;
+            }
+            else
+            {
+                _ = handshake.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
 
-        await server.DisposeAsync().ConfigureAwait(false);
+            server.Dispose();
+            bool released = Interlocked.Exchange(ref _state, Ended) == Ended;
+            _counters?.PinEnded(wasHeld: false, released);
+            return;
+        }
+
+        _server = server;
+        _counters?.PinHeld();
+        if (Interlocked.CompareExchange(ref _state, Held, Starting) != Starting)
+        {
+            // Released while starting: Release saw Starting and left the stream to us.
+            _counters?.PinEnded(wasHeld: true, released: true);
+            server.Dispose();
+        }
     }
 }

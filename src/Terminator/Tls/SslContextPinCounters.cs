@@ -1,7 +1,8 @@
 namespace Terminator.Tls;
 
-/// <summary>How many <see cref="SslContextPin"/>s hold their SSL_CTX now, and how many ended on their own (the hello
-/// refused, or the half-handshake failed before it was released). One per certificate cache.</summary>
+/// <summary>How many <see cref="SslContextPin"/>s hold their SSL_CTX now, and how many ended on their own (the server
+/// refused the hello fragment, so nothing was held). One per certificate cache; both stay 0 with
+/// <c>TERMINATOR_SSL_CTX_PIN=off</c>.</summary>
 internal sealed class SslContextPinCounters
 {
     private long _held;

@@ -1,0 +1,61 @@
+using Terminator.LoadTest.Client;
+using Terminator.LoadTest.Engine;
+using Terminator.LoadTest.Target;
+
+namespace Terminator.LoadTest.Scenarios;
+
+/// <summary>
+/// One click: a new TCP connection and TLS handshake with an SNI drawn from the target's names, <c>GET /f/&lt;id&gt;</c>
+/// with a redirect target, and the 302 expected, with <c>Connection: close</c> as a mail client's browser tab that
+/// never comes back would leave it. Shared by <c>clicks</c>, <c>returning-clients</c> (with resumption) and the normal
+/// traffic of <c>slow-and-bad-clients</c>.
+/// </summary>
+internal sealed class ClickIteration(TargetInfo target, Func<string>? pickName = null, bool allowResume = false, ResumptionDetector? resumption = null)
+{
+    private const string RedirectQuery = "?target=https%3A%2F%2Fexample.org%2Foffer";
+
+    public async ValueTask<IterationResult> RunAsync(ScenarioContext context)
+    {
+        string name = pickName is null ? target.Names.Pick() : pickName();
+        var phase = new PhaseTracker();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
+        timeout.CancelAfter(ScenarioSettings.RequestTimeout);
+        TlsConnection? connection = null;
+        try
+        {
+            connection = await TlsConnection.OpenAsync(target.EndPoint, name, target.Tls, allowResume, source: null, phase, timeout.Token).ConfigureAwait(false);
+            phase.Current = "request";
+            await HttpExchange.SendGetAsync(connection.Tls, name, "/f/", Random.Shared.NextInt64(), RedirectQuery, close: true, timeout.Token).ConfigureAwait(false);
+            phase.Current = "response";
+            HttpResponse response = await HttpExchange.ReadResponseAsync(connection.Tls, timeout.Token).ConfigureAwait(false);
+            string? error = response.Status == 302 ? null : response.Status == 0 ? "closed before response" : HttpStatusKinds.Of(response.Status);
+            return new IterationResult
+            {
+                Error = error,
+                Requests = 1,
+                Handshakes = 1,
+                ResumedHandshakes = resumption?.IsResumed(name, connection.HandshakeBytesReceived) == true ? 1 : 0,
+                BytesSent = connection.BytesSent,
+                BytesReceived = connection.BytesReceived,
+            };
+        }
+        catch (Exception ex) when (!context.Stopping.IsCancellationRequested)
+        {
+            return new IterationResult
+            {
+                Error = ErrorKinds.Classify(ex, phase.Current),
+                Requests = phase.Current is "request" or "response" ? 1 : 0,
+                Handshakes = phase.Current is "request" or "response" ? 1 : 0,
+                BytesSent = connection?.BytesSent ?? 0,
+                BytesReceived = connection?.BytesReceived ?? 0,
+            };
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

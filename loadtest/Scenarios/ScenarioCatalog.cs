@@ -1,0 +1,16 @@
+namespace Terminator.LoadTest.Scenarios;
+
+/// <summary>The plans <c>--scenario</c> names, built for a target.</summary>
+internal static class ScenarioCatalog
+{
+    public static async Task<ScenarioPlan> CreateAsync(string name, ScenarioSettings settings, CancellationToken cancellationToken) => name switch
+    {
+        SmokeScenario.Name => SmokeScenario.Create(settings),
+        ClicksScenario.Name => ClicksScenario.Create(settings),
+        OpensViaImageProxyScenario.Name => OpensViaImageProxyScenario.Create(settings),
+        LinkScannerBurstScenario.Name => LinkScannerBurstScenario.Create(settings),
+        ReturningClientsScenario.Name => await ReturningClientsScenario.CreateAsync(settings, cancellationToken).ConfigureAwait(false),
+        SlowAndBadClientsScenario.Name => SlowAndBadClientsScenario.Create(settings),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown scenario"),
+    };
+}

@@ -1,0 +1,38 @@
+using Terminator.Configuration;
+
+namespace Terminator.Tests.Configuration;
+
+/// <summary>TERMINATOR_SSL_CTX_PIN: default, values, start-up errors.</summary>
+public sealed partial class TerminatorEnvironmentTests
+{
+    [Fact]
+    public void TryLoad_SslContextPinDefault_On()
+    {
+        Assert.True(TerminatorEnvironment.TryLoad(Env(), out TerminatorOptions? options, out string? error), error);
+
+        Assert.True(options.SslContextPin);
+    }
+
+    [Theory]
+    [InlineData("on", true)]
+    [InlineData("OFF", false)]
+    [InlineData("off", false)]
+    public void TryLoad_SslContextPin_OnOrOff(string value, bool expected)
+    {
+        Assert.True(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_SSL_CTX_PIN", value)), out TerminatorOptions? options, out string? error), error);
+
+        Assert.Equal(expected, options.SslContextPin);
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("1")]
+    [InlineData("pinned")]
+    public void TryLoad_SslContextPin_BadValue_ErrorNamesVariable(string value)
+    {
+        Assert.False(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_SSL_CTX_PIN", value)), out _, out string? error));
+
+        Assert.StartsWith($"TERMINATOR_SSL_CTX_PIN: '{value}'", error, StringComparison.Ordinal);
+        Assert.Contains("expected on or off", error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Reflection;
+using System.Text.Json;
+using Terminator.Tests.Configuration;
+using Terminator.Tests.TestHelpers;
+
+namespace Terminator.Tests.LoadTest;
+
+/// <summary>
+/// <c>loadtest/</c>'s smoke against the demo it starts itself, run as the real process (built next to the tests, see the
+/// csproj) for a few seconds: it passes its thresholds against a healthy demo, and fails naming the threshold when the
+/// demo's upstream is dead. Both together stay well under 30 s.
+/// </summary>
+public sealed class LoadTestSmokeTests : IDisposable
+{
+    private readonly string _out = Directory.CreateTempSubdirectory("terminator-loadtest-").FullName;
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    [Fact]
+    public async Task Smoke_AgainstTheDemo_MeetsEveryThreshold_WritesTheThreeReports()
+    {
+        (int exit, string stdout, string stderr) = await RunAsync("--scenario smoke --duration 4s --warmup 2s");
+
+        Assert.True(exit == 0, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.Contains("every threshold met", stdout, StringComparison.Ordinal);
+        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "report.json")));
+        Assert.True(json.RootElement.GetProperty("passed").GetBoolean());
+        Assert.False(json.RootElement.GetProperty("insecure").GetBoolean());
+        JsonElement clicks = json.RootElement.GetProperty("plans")[0].GetProperty("scenarios")[0];
+        Assert.Equal("clicks", clicks.GetProperty("name").GetString());
+        Assert.True(clicks.GetProperty("stats").GetProperty("requests").GetInt64() >= 20, clicks.ToString());
+        Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(_out, "report.html")), StringComparison.Ordinal);
+        Assert.Contains("clicks.p99", await File.ReadAllTextAsync(Path.Combine(_out, "report.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Smoke_DemoWithADeadUpstream_ExitsOne_NamingTheErrorRateThreshold()
+    {
+        (int exit, string stdout, string stderr) = await RunAsync("--scenario smoke --duration 4s --warmup 2s --break-upstream");
+
+        Assert.True(exit == 1, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.Contains("threshold violated: clicks.error-rate: error rate <= 1%, was 100%", stderr, StringComparison.Ordinal);
+        Assert.Contains("http 502", await File.ReadAllTextAsync(Path.Combine(_out, "report.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownScenario_ExitsTwo_NamingIt_StartsNothing()
+    {
+        (int exit, string stdout, string stderr) = await RunAsync("--scenario black-friday");
+
+        Assert.True(exit == 2, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.StartsWith("Terminator.LoadTest: --scenario: unknown scenario 'black-friday'", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string commandLine)
+    {
+        string dll = Path.Combine(ReadmeTests.RepositoryRoot(), typeof(LoadTestSmokeTests).Assembly
+            .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LoadTestDll").Value!);
+        Assert.True(File.Exists(dll), $"{dll} not built");
+        return await ToolProcess.RunAsync("dotnet", [dll, .. commandLine.Split(' '), "--out", _out], TimeSpan.FromSeconds(40),
+            configure: info => ToolProcess.UseTerminatorEnvironment(info, new Dictionary<string, string>()));
+    }
+}

@@ -1,0 +1,149 @@
+using System.Net.Security;
+using System.Runtime.ExceptionServices;
+using Terminator.Certificates;
+using Terminator.Samples.Certificates;
+using Terminator.Tests.TestHelpers;
+using Terminator.Tls;
+
+namespace Terminator.Tests.Tls;
+
+/// <summary>The pin on its own: it holds for every key type the loader accepts, counts itself, and starts and ends
+/// without throwing a single exception (each one used to cost three, thrown through the handshake's async frames).</summary>
+[Collection(SslContextPinQuietTests.Name)]
+public sealed class SslContextPinTests : IDisposable
+{
+    private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Pin Test CA");
+
+    public void Dispose() => _authority.Dispose();
+
+    public static TheoryData<CertificateKeyType> KeyTypes =>
+    [
+        CertificateKeyType.EcdsaP256,
+        CertificateKeyType.EcdsaP384,
+        CertificateKeyType.EcdsaP521,
+        CertificateKeyType.Rsa2048,
+        CertificateKeyType.Rsa3072,
+        CertificateKeyType.Rsa4096,
+    ];
+
+    [Theory]
+    [MemberData(nameof(KeyTypes))]
+    public async Task Start_EveryKeyType_HoldsUntilReleased(CertificateKeyType keyType)
+    {
+        SslServerAuthenticationOptions options = Options(keyType);
+        var counters = new SslContextPinCounters();
+
+        SslContextPin pin = SslContextPin.Start(options, counters);
+
+        Assert.True(await Eventually.TrueAsync(() => pin.IsHeld), $"{keyType}: the pin did not hold (failures: {counters.Failed})");
+        // Absence check, so an explicit window: a pin that ends on its own (a refused hello) does so within it.
+        Assert.True(await Consistently.TrueAsync(() => pin.IsHeld, TimeSpan.FromMilliseconds(300)), $"{keyType}: the pin ended on its own");
+        Assert.Equal(1, counters.Held);
+        Assert.Equal(0, counters.Failed);
+
+        pin.Release();
+        pin.Release();
+
+        Assert.False(pin.IsHeld);
+        Assert.Equal(0, counters.Held);
+        Assert.Equal(0, counters.Failed);
+    }
+
+    [Fact]
+    public async Task Release_BeforeOrWhileStarting_NothingStaysHeldAndNothingCountsAsFailed()
+    {
+        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256);
+        var counters = new SslContextPinCounters();
+        var pins = new List<SslContextPin>();
+        for (int i = 0; i < 50; i++)
+        {
+            SslContextPin pin = SslContextPin.Start(options, counters);
+            pin.Release();
+            pins.Add(pin);
+        }
+
+        // Every pin either never started or was disposed by its starter; none may be left holding.
+        Assert.True(await Eventually.TrueAsync(() => counters.Held == 0), $"{counters.Held} pins still held");
+        Assert.True(await Consistently.TrueAsync(() => counters.Held == 0, TimeSpan.FromMilliseconds(200)), "a released pin started holding");
+        Assert.All(pins, pin => Assert.False(pin.IsHeld));
+        Assert.Equal(0, counters.Failed);
+    }
+
+    [Fact]
+    public async Task PinAndRelease_ManyCycles_NoFirstChanceException()
+    {
+        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256);
+        var counters = new SslContextPinCounters();
+        var thrown = new List<string>();
+        void OnFirstChance(object? sender, FirstChanceExceptionEventArgs e)
+        {
+            // Process-wide event; this collection runs alone, and the filter keeps to what the pin runs: SslStream
+            // (System.Net.Security) and the pin's own frames.
+            string trace = e.Exception.StackTrace ?? "";
+            if (trace.Contains("System.Net.Security", StringComparison.Ordinal) || trace.Contains("Terminator.Tls.SslContextPin", StringComparison.Ordinal))
+            {
+                lock (thrown)
+                {
+                    thrown.Add($"{e.Exception.GetType().Name}: {e.Exception.Message}\n{trace}");
+                }
+            }
+        }
+
+        _ = await HoldAsync(SslContextPin.Start(options, counters)); // warm: the SSL_CTX exists before counting
+        AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
+        try
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                SslContextPin pin = SslContextPin.Start(options, counters);
+                if (i % 2 == 0)
+                {
+                    Assert.True(await HoldAsync(pin), $"cycle {i}: the pin did not hold");
+                }
+
+                pin.Release();
+            }
+
+            Assert.True(await Eventually.TrueAsync(() => counters.Held == 1), $"{counters.Held} pins held after the cycles (1 expected: the warm one)");
+            // Whatever a release would still throw is thrown from the released stream's continuations: give them time
+            // (the assertion below names the first one).
+            _ = await Consistently.TrueAsync(() => NoneThrown(thrown), TimeSpan.FromMilliseconds(300));
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
+        }
+
+        lock (thrown)
+        {
+            Assert.True(thrown.Count == 0, $"{thrown.Count} first-chance exceptions, the first: {(thrown.Count == 0 ? "" : thrown[0])}");
+        }
+
+        Assert.Equal(0, counters.Failed);
+    }
+
+    private static bool NoneThrown(List<string> thrown)
+    {
+        lock (thrown)
+        {
+            return thrown.Count == 0;
+        }
+    }
+
+    private static async Task<bool> HoldAsync(SslContextPin pin) => await Eventually.TrueAsync(() => pin.IsHeld);
+
+    private SslServerAuthenticationOptions Options(CertificateKeyType keyType)
+    {
+        IssuedCertificate issued = _authority.Issue(["pin.test"], keyType);
+        // A fresh context in no cache: its ServerOptions would start a pin of its own, so build the options directly.
+        CertificateEntry entry = CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, "test:pin");
+        return TlsPolicy.CreateServerOptions(SslStreamCertificateContext.Create(entry.Certificate, null, offline: true));
+    }
+}
+
+/// <summary>The pin tests count first-chance exceptions process-wide: they run alone, after the parallel collections.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SslContextPinQuietTests
+{
+    public const string Name = "SSL_CTX pin, alone";
+}
