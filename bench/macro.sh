@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side macro benchmark: Terminator vs nginx vs HAProxy on the same certificates, upstream and load.
 # Usage: bench/macro.sh [--certs 10000] [--duration 10] [--runs 2] [--only terminator,nginx,haproxy]
+#                       [--idle-connections 10000 (0 skips the idle step)] [--idle-rate 1000]   (all: --help)
+# The idle step holds 10,000 client TLS connections in this one process: RLIMIT_NOFILE must allow ~10,300
+# (`ulimit -n`; the .NET runtime lifts the soft limit to the hard one), or the tool stops with an error saying so.
 # Writes bench/results/<date>.md. Targets 127.0.0.1 only; every process it starts is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
 namespace Terminator.MacroBench;
 
-/// <summary>Collects per-operation latencies (microseconds) from many workers; percentiles by sorting at the end.</summary>
+/// <summary>Collects per-operation latencies (microseconds) from many workers; percentiles by sorting at the end (every
+/// sample is kept, so p99.9 and the maximum are exact, not bucketed).</summary>
 internal sealed class LatencyRecorder
 {
     private readonly List<double> _samples = new(1 << 20);
@@ -21,6 +22,14 @@ internal sealed class LatencyRecorder
             if (_samples.Count == 0) return double.NaN;
             _samples.Sort();
             return _samples[Math.Min(_samples.Count - 1, (int)(p / 100 * _samples.Count))];
+        }
+    }
+
+    public double Max()
+    {
+        lock (_gate)
+        {
+            return _samples.Count == 0 ? double.NaN : _samples.Max();
         }
     }
 }

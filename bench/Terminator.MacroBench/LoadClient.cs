@@ -164,7 +164,10 @@ internal static class LoadClient
         }
     }
 
-    private static async Task<SslStream> ConnectAsync(IPEndPoint target, string name, bool allowResume, CancellationToken cancellationToken)
+    private static async Task<SslStream> ConnectAsync(IPEndPoint target, string name, bool allowResume, CancellationToken cancellationToken) =>
+        await AuthenticateAsync(await ConnectSocketAsync(target, cancellationToken), name, allowResume, cancellationToken);
+
+    internal static async Task<Socket> ConnectSocketAsync(IPEndPoint target, CancellationToken cancellationToken)
     {
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -177,6 +180,13 @@ internal static class LoadClient
             throw;
         }
 
+        return socket;
+    }
+
+    /// <summary>A TLS 1.3 client handshake over <paramref name="socket"/>, which the returned stream owns (and disposes
+    /// on failure).</summary>
+    internal static async Task<SslStream> AuthenticateAsync(Socket socket, string name, bool allowResume, CancellationToken cancellationToken)
+    {
         var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
         try
         {
@@ -199,7 +209,7 @@ internal static class LoadClient
     }
 
     /// <summary>Reads one response with a Content-Length (or none: 302 with Content-Length 0 included).</summary>
-    private static async Task<bool> ReadResponseAsync(SslStream tls, byte[] buffer, CancellationToken cancellationToken)
+    internal static async Task<bool> ReadResponseAsync(SslStream tls, byte[] buffer, CancellationToken cancellationToken)
     {
         int filled = 0;
         while (true)

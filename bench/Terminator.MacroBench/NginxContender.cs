@@ -39,6 +39,7 @@ internal sealed class NginxContender : Contender
         string config = Path.Combine(layout.Root, "nginx-terminator.conf");
         File.WriteAllText(config, $$"""
             worker_processes 1;
+            worker_rlimit_nofile 20000;
             daemon off;
             pid {{layout.Root}}/nginx-terminator.pid;
             error_log {{layout.Root}}/nginx-terminator-error.log warn;

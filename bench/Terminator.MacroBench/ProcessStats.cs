@@ -24,28 +24,34 @@ internal static class ProcessStats
         return total;
     }
 
-    /// <summary>Sum of VmRSS over the tree, in MiB.</summary>
+    /// <summary>Sum of VmRSS over the tree (nginx and HAProxy masters and workers), in MiB.</summary>
     public static double RssMiB(int rootPid)
     {
         double kib = 0;
-        foreach (int pid in Tree(rootPid))
+        foreach (int pid in Tree(rootPid)) kib += VmRssKiB(pid);
+        return kib / 1024;
+    }
+
+    /// <summary>VmRSS of this process alone (its children are the upstream and the terminators under test), in MiB.</summary>
+    public static double OwnRssMiB() => VmRssKiB(Environment.ProcessId) / 1024;
+
+    private static double VmRssKiB(int pid)
+    {
+        try
         {
-            try
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
             {
-                foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 {
-                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    {
-                        kib += double.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture);
-                    }
+                    return double.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture);
                 }
             }
-            catch (IOException)
-            {
-            }
+        }
+        catch (IOException)
+        {
         }
 
-        return kib / 1024;
+        return 0;
     }
 
     private static List<int> Tree(int rootPid)

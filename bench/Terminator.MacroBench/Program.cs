@@ -42,6 +42,16 @@ internal static class Program
             return UsageError(error);
         }
 
+        if (options.IdleConnections > 0)
+        {
+            // The client's own sockets: the idle ones plus the load steps' and some slack.
+            long limit = FileDescriptorLimit.Ensure(options.IdleConnections + 1024);
+            if (limit >= 0 && limit < options.IdleConnections + 256)
+            {
+                return UsageError($"--idle-connections {options.IdleConnections} needs about {options.IdleConnections + 256} file descriptors but RLIMIT_NOFILE is {limit}: raise `ulimit -n` (hard limit) or lower --idle-connections (0 skips the step)");
+            }
+        }
+
         Directory.CreateDirectory(options.WorkDirectory);
         Console.WriteLine($"generating {options.Certificates:N0} ECDSA P-256 certificates in {options.WorkDirectory} ...");
         var clock = Stopwatch.StartNew();
@@ -184,6 +194,10 @@ internal static class Program
             (row.FirstTouch, row.FirstTouchCpuMicros) = await Step(process, () =>
                 LoadClient.TouchEveryNameAsync(target, layout.Names, options.HandshakeConcurrency, TimeSpan.FromSeconds(300)));
 
+            // :: memory with every name warm: read right after each name has completed a handshake (FirstTouch.Errors
+            //    says how many did not)
+            row.RssWarmMiB = ProcessStats.RssMiB(process.Id);
+
             // :: full handshakes: one request per connection, SNI spread over all names, no resumption
             (row.Full, row.FullCpuMicros) = await Step(process, () =>
                 LoadClient.HandshakesAsync(target, layout.Names, options.HandshakeConcurrency, options.Duration, allowResume: false));
@@ -195,6 +209,13 @@ internal static class Program
                 LoadClient.HandshakesAsync(target, few, options.HandshakeConcurrency, options.Duration, allowResume: true));
 
             row.RssAfterLoadMiB = ProcessStats.RssMiB(process.Id);
+
+            // :: memory per idle TLS keep-alive connection
+            if (options.IdleConnections > 0)
+            {
+                row.Idle = await MeasureIdleConnectionsAsync(process, target, layout, options);
+            }
+
             if (!contender.ServesNewCertificates)
             {
                 row.NewCertificateSeconds = double.NaN;
@@ -233,6 +254,48 @@ internal static class Program
         return row;
     }
 
+    /// <summary>
+    /// Opens <see cref="BenchOptions.IdleConnections"/> idle TLS keep-alive connections (one request each, then nothing)
+    /// and reads the terminator's RSS (all its processes) before and after: (after - before) / connections held is what
+    /// one idle connection costs it. The connections are closed again, and the terminator given time to drop them,
+    /// before the next step.
+    /// </summary>
+    private static async Task<IdleResult> MeasureIdleConnectionsAsync(Process process, IPEndPoint target, BenchLayout layout, BenchOptions options)
+    {
+        // The handshake steps' connections must be gone from the terminator before "before" is read.
+        await ServerConnections.WaitForAtMostAsync(TerminatorPort, 0, TimeSpan.FromSeconds(10));
+        await Task.Delay(500);
+        double before = ProcessStats.RssMiB(process.Id);
+        double clientBefore = ProcessStats.OwnRssMiB();
+        double cpuBefore = ProcessStats.CpuSeconds(process.Id);
+        // 45 s: below the idle timeouts (Terminator 60 s, HAProxy 60 s as configured here, nginx 75 s), so the first
+        // connections are still open when the last one is.
+        IdleConnectionSet idle = await IdleConnectionSet.OpenAsync(target, layout.Names, options.IdleConnections, options.HandshakeConcurrency, options.IdleRate, TimeSpan.FromSeconds(45));
+        try
+        {
+            // Let the terminator finish with the last responses (and the upstream connections they used) before reading.
+            await Task.Delay(1000);
+            int held = await idle.StillOpenAsync();
+            int serverHeld = ServerConnections.Established(TerminatorPort);
+            double after = ProcessStats.RssMiB(process.Id);
+            return new IdleResult(
+                Requested: options.IdleConnections,
+                Held: held,
+                ServerHeld: serverHeld,
+                Errors: idle.Errors,
+                OpenSeconds: idle.OpenTime.TotalSeconds,
+                RssBeforeMiB: before,
+                RssAfterMiB: after,
+                CpuMicrosPerConnection: idle.Opened == 0 ? double.NaN : (ProcessStats.CpuSeconds(process.Id) - cpuBefore) * 1e6 / idle.Opened,
+                ClientKiBPerConnection: held == 0 ? double.NaN : (ProcessStats.OwnRssMiB() - clientBefore) * 1024 / held);
+        }
+        finally
+        {
+            await idle.DisposeAsync();
+            await ServerConnections.WaitForAtMostAsync(TerminatorPort, 0, TimeSpan.FromSeconds(15));
+        }
+    }
+
     private static async Task<(StepResult, double)> Step(Process process, Func<Task<LatencyRecorder>> load)
     {
         double cpuBefore = ProcessStats.CpuSeconds(process.Id);
@@ -240,33 +303,50 @@ internal static class Program
         LatencyRecorder recorder = await load();
         double seconds = clock.Elapsed.TotalSeconds;
         double cpu = ProcessStats.CpuSeconds(process.Id) - cpuBefore;
-        var result = new StepResult(recorder.Count / seconds, recorder.Percentile(50) / 1000, recorder.Percentile(99) / 1000, recorder.Errors, recorder.Count);
+        var result = new StepResult(recorder.Count / seconds, recorder.Percentile(50) / 1000, recorder.Percentile(99) / 1000,
+            recorder.Percentile(99.9) / 1000, recorder.Max() / 1000, recorder.Errors, recorder.Count);
         return (result, recorder.Count == 0 ? double.NaN : cpu * 1e6 / recorder.Count);
     }
 }
 
 internal sealed record LoadStep(string Mode, int Port, int Names, TimeSpan Duration);
 
-internal sealed record StepResult(double PerSecond, double P50Ms, double P99Ms, long Errors, long Count);
+internal sealed record StepResult(double PerSecond, double P50Ms, double P99Ms, double P999Ms, double MaxMs, long Errors, long Count)
+{
+    public static StepResult None { get; } = new(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, 0);
+}
+
+/// <summary>The idle-connection step: connections asked for, held by the client at the reading (not closed by the
+/// terminator) and seen established on the terminator's port, and the terminator's RSS around them.</summary>
+internal sealed record IdleResult(int Requested, int Held, int ServerHeld, int Errors, double OpenSeconds, double RssBeforeMiB, double RssAfterMiB,
+    double CpuMicrosPerConnection, double ClientKiBPerConnection)
+{
+    public static IdleResult None { get; } = new(0, 0, 0, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
+
+    /// <summary>(after - before) / connections held, in KiB.</summary>
+    public double KiBPerConnection => Held == 0 ? double.NaN : (RssAfterMiB - RssBeforeMiB) * 1024 / Held;
+}
 
 internal sealed class Measurement
 {
     public string Name { get; init; } = "";
     public double ReadySeconds { get; set; }
     public double RssAfterStartMiB { get; set; }
+    public double RssWarmMiB { get; set; }
     public double RssAfterLoadMiB { get; set; }
-    public StepResult KeepAlive { get; set; } = new(0, 0, 0, 0, 0);
-    public StepResult FirstTouch { get; set; } = new(0, 0, 0, 0, 0);
+    public IdleResult Idle { get; set; } = IdleResult.None;
+    public StepResult KeepAlive { get; set; } = StepResult.None;
+    public StepResult FirstTouch { get; set; } = StepResult.None;
     public double FirstTouchCpuMicros { get; set; }
     public double KeepAliveCpuMicros { get; set; }
-    public StepResult Full { get; set; } = new(0, 0, 0, 0, 0);
+    public StepResult Full { get; set; } = StepResult.None;
     public double FullCpuMicros { get; set; }
-    public StepResult Resumed { get; set; } = new(0, 0, 0, 0, 0);
+    public StepResult Resumed { get; set; } = StepResult.None;
     public double ResumedCpuMicros { get; set; }
     public double NewCertificateSeconds { get; set; }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"ready {ReadySeconds:0.00}s rss {RssAfterStartMiB:0}/{RssAfterLoadMiB:0} MiB | keep-alive {KeepAlive.PerSecond:0}/s {KeepAliveCpuMicros:0.0}us p99 {KeepAlive.P99Ms:0.00}ms err {KeepAlive.Errors} | first hs per name {FirstTouch.Count} in {FirstTouch.Count / Math.Max(FirstTouch.PerSecond, 1e-9):0.0}s {FirstTouchCpuMicros:0}us | full {Full.PerSecond:0}/s {FullCpuMicros:0}us | resumed {Resumed.PerSecond:0}/s {ResumedCpuMicros:0}us | new cert {NewCertificateSeconds:0.000}s");
+        $"ready {ReadySeconds:0.00}s rss start/warm/load {RssAfterStartMiB:0}/{RssWarmMiB:0}/{RssAfterLoadMiB:0} MiB | idle {Idle.Held}/{Idle.Requested} held ({Idle.ServerHeld} on the server, {Idle.Errors} errors, opened in {Idle.OpenSeconds:0.0}s) {Idle.KiBPerConnection:0.0} KiB/conn, client {Idle.ClientKiBPerConnection:0.0} KiB/conn | keep-alive {KeepAlive.PerSecond:0}/s {KeepAliveCpuMicros:0.0}us p99/p99.9/max {KeepAlive.P99Ms:0.00}/{KeepAlive.P999Ms:0.00}/{KeepAlive.MaxMs:0.00}ms err {KeepAlive.Errors} | first hs per name {FirstTouch.Count} in {FirstTouch.Count / Math.Max(FirstTouch.PerSecond, 1e-9):0.0}s {FirstTouchCpuMicros:0}us | full {Full.PerSecond:0}/s {FullCpuMicros:0}us | resumed {Resumed.PerSecond:0}/s {ResumedCpuMicros:0}us | new cert {NewCertificateSeconds:0.000}s");
 }
 
 /// <summary>The benchmark's command line: every option with its default (the single table <see cref="Usage"/> prints and
@@ -288,6 +368,10 @@ internal sealed class BenchOptions
             o => Invariant(o.KeepAliveConnections), (o, v) => Count("--connections", v, n => o.KeepAliveConnections = n)),
         new("--handshake-concurrency", "N", "clients handshaking at once in the handshake steps",
             o => Invariant(o.HandshakeConcurrency), (o, v) => Count("--handshake-concurrency", v, n => o.HandshakeConcurrency = n)),
+        new("--idle-connections", "N", "idle TLS keep-alive connections held at once to measure RSS per connection; 0 skips the step",
+            o => Invariant(o.IdleConnections), (o, v) => CountOrZero("--idle-connections", v, n => o.IdleConnections = n)),
+        new("--idle-rate", "N", "idle connections opened per second, no more (and --handshake-concurrency at a time)",
+            o => Invariant(o.IdleRate), (o, v) => Count("--idle-rate", v, n => o.IdleRate = n)),
         new("--workdir", "DIR", "certificates, configurations and logs",
             o => o.WorkDirectory, (o, v) => { o.WorkDirectory = v; return null; }),
         new("--terminator", "DLL", "terminator.dll to measure; required when --only includes terminator (macro.sh passes its publish)",
@@ -309,6 +393,8 @@ internal sealed class BenchOptions
     public int Runs { get; private set; } = 2;
     public int KeepAliveConnections { get; private set; } = 64;
     public int HandshakeConcurrency { get; private set; } = 16;
+    public int IdleConnections { get; private set; } = 10_000;
+    public int IdleRate { get; private set; } = 1_000;
     public string WorkDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "terminator-macrobench");
     public string TerminatorDll { get; private set; } = "";
     public string Output { get; private set; } = "";
@@ -398,6 +484,11 @@ internal sealed class BenchOptions
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
             ? Set(() => set(n))
             : $"{name} takes a whole number above 0, not '{value}'";
+
+    private static string? CountOrZero(string name, string value, Action<int> set) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+            ? Set(() => set(n))
+            : $"{name} takes a whole number (0 or more), not '{value}'";
 
     private static string? Seconds(string name, string value, Action<TimeSpan> set) =>
         double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds < 86_400

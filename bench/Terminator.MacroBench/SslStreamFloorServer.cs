@@ -46,7 +46,20 @@ internal static class SslStreamFloorServer
         Console.WriteLine($"floor server: {s_options.Count} names on {listener.LocalEndPoint}");
         while (true)
         {
-            Socket socket = await listener.AcceptAsync();
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync();
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                // Out of descriptors or socket memory (the idle-connection step holds thousands): refuse for a moment
+                // rather than die, as any real server does.
+                Console.WriteLine($"floor server: accept failed ({ex.Message}); retrying");
+                await Task.Delay(10);
+                continue;
+            }
+
             socket.NoDelay = true;
             ThreadPool.UnsafeQueueUserWorkItem(static s => _ = ServeAsync(s), socket, preferLocal: false);
         }
@@ -92,10 +105,14 @@ internal static class SslStreamFloorServer
                 // The one header touched: a client's "Connection: close" must not close the pooled upstream connection.
                 int close = buffer.AsSpan(0, read).IndexOf("Connection: close"u8);
                 if (close >= 0) "other"u8.CopyTo(buffer.AsSpan(close + 12));
-                upstream ??= s_upstream.TryTake(out Socket? pooled) ? pooled : await ConnectAsync();
+                upstream = s_upstream.TryTake(out Socket? pooled) ? pooled : await ConnectAsync();
                 await upstream.SendAsync(buffer.AsMemory(0, read));
                 int length = await ReadResponseAsync(upstream, buffer);
-                if (length < 0) { upstream.Dispose(); upstream = null; break; }
+                if (length < 0) break;
+                // Back to the pool before the client's next request, as a terminator's pool does: an idle client
+                // connection holds no upstream connection (10,000 idle clients would otherwise hold 10,000 of them).
+                s_upstream.Add(upstream);
+                upstream = null;
                 await tls.WriteAsync(buffer.AsMemory(0, length));
                 if (close >= 0) break;
             }
@@ -108,7 +125,7 @@ internal static class SslStreamFloorServer
         }
         finally
         {
-            if (upstream is not null) s_upstream.Add(upstream);
+            upstream?.Dispose(); // left mid-exchange: its state is unknown
             ArrayPool<byte>.Shared.Return(buffer);
             socket.Dispose();
             if (!idle || !s_pins.TryAdd(tls.TargetHostName, tls)) await tls.DisposeAsync();

@@ -15,6 +15,9 @@ internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary
 {
     private readonly string _storeKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>TERMINATOR_MAX_CONNECTIONS_PER_IP for the benchmark (TERMINATOR_MAX_CONNECTIONS keeps its default, 100,000).</summary>
+    public const string MaxConnectionsPerIp = "100000";
+
     public override string Name => "Terminator";
 
     public override Process Start(BenchLayout layout, int port, int upstreamPort)
@@ -25,6 +28,12 @@ internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary
             ["TERMINATOR_HTTP_LISTEN"] = "off",
             ["TERMINATOR_UPSTREAM"] = $"http://127.0.0.1:{upstreamPort}",
             ["TERMINATOR_LOG_LEVEL"] = "warn",
+            // The admin listener stays on, as deployed, but off its default port: a daemon or test elsewhere on the host
+            // may hold 127.0.0.1:9180, and either would fail to start.
+            ["TERMINATOR_ADMIN_LISTEN"] = "127.0.0.1:19181",
+            // Every benchmark client is 127.0.0.1 and the idle step alone holds 10,000 connections; the default per-IP
+            // cap (512) would refuse them. The report's header says so.
+            ["TERMINATOR_MAX_CONNECTIONS_PER_IP"] = MaxConnectionsPerIp,
         };
         foreach ((string key, string value) in extraEnvironment) environment[key] = value;
         if (useStore)
