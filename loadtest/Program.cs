@@ -5,6 +5,7 @@ using Terminator.LoadTest.Client;
 using Terminator.LoadTest.Engine;
 using Terminator.LoadTest.Reporting;
 using Terminator.LoadTest.Scenarios;
+using Terminator.LoadTest.Scenarios.Flap;
 using Terminator.LoadTest.Target;
 
 namespace Terminator.LoadTest;
@@ -47,7 +48,8 @@ internal static class Program
         };
 
         DemoTarget? demo = null;
-        TargetInfo target;
+        TargetInfo? target = null;
+        Func<IPEndPoint, CancellationToken, Task<DemoTarget>>? startDemo = null;
         try
         {
             if (options.Target == "demo")
@@ -59,15 +61,20 @@ internal static class Program
                     return TargetFailed;
                 }
 
-                demo = await DemoTarget.StartAsync(dll, options.BreakUpstream, options.Insecure, options.DemoCpus, cancel.Token).ConfigureAwait(false);
-                target = demo.Info;
+                startDemo = (upstream, token) => DemoTarget.StartAsync(dll, upstream, options.Insecure, options.DemoCpus, token);
+                // upstream-flap brings its own demo (in front of the origin it restarts): alone it needs no shared one.
+                if (options.Scenarios.Any(static name => name != UpstreamFlapScenario.Name))
+                {
+                    demo = await DemoTarget.StartAsync(dll, options.BreakUpstream ? DemoTarget.DeadUpstream() : null, options.Insecure, options.DemoCpus, cancel.Token).ConfigureAwait(false);
+                    target = demo.Info;
+                }
             }
             else
             {
                 target = await RemoteTargetAsync(options, cancel.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or InvalidDataException or System.Net.Sockets.SocketException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        catch (Exception ex) when (IsTargetFailure(ex))
         {
             await Console.Error.WriteLineAsync($"Terminator.LoadTest: target: {ex.Message}").ConfigureAwait(false);
             return TargetFailed;
@@ -75,41 +82,79 @@ internal static class Program
 
         await using (demo)
         {
-            return await RunAsync(options, target, args, cancel.Token).ConfigureAwait(false);
+            return await RunAsync(options, target, startDemo, args, cancel.Token).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> RunAsync(LoadTestOptions options, TargetInfo target, string[] args, CancellationToken cancellationToken)
+    private static bool IsTargetFailure(Exception ex) =>
+        ex is IOException or InvalidOperationException or InvalidDataException or System.Net.Sockets.SocketException
+            or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException;
+
+    private static async Task<int> RunAsync(LoadTestOptions options, TargetInfo? target, Func<IPEndPoint, CancellationToken, Task<DemoTarget>>? startDemo,
+        string[] args, CancellationToken cancellationToken)
     {
-        Console.WriteLine($"target: {target.Description}; {target.Names.Configured.Count} names ({target.Names.Count} SNIs); certificate verification {(target.Tls.Insecure ? "OFF (--insecure)" : "on")}");
+        if (target is not null)
+        {
+            Console.WriteLine($"target: {target.Description}; {target.Names.Configured.Count} names ({target.Names.Count} SNIs); certificate verification {(target.Tls.Insecure ? "OFF (--insecure)" : "on")}");
+        }
+
         var started = DateTimeOffset.UtcNow;
         // Through the seam on purpose: an NBomber-backed IScenarioEngine is meant to drop in here.
 #pragma warning disable CA1859
         IScenarioEngine engine = new ScenarioEngine();
 #pragma warning restore CA1859
         var plans = new List<PlanReport>();
+        string? targetDescription = target?.Description;
         bool interactive = !Console.IsOutputRedirected;
         foreach (IReadOnlyList<string> group in Groups(options))
         {
             var settingsPlans = new List<ScenarioPlan>();
-            foreach (string name in group)
+            try
             {
-                TimeSpan duration = options.Duration ?? TimeSpan.FromSeconds(name == SmokeScenario.Name ? 20 : 30);
-                var settings = new ScenarioSettings(target, duration, options.WarmUp, options.RateScale);
-                settingsPlans.Add(await ScenarioCatalog.CreateAsync(name, settings, cancellationToken).ConfigureAwait(false));
+                foreach (string name in group)
+                {
+                    TimeSpan duration = options.Duration ?? TimeSpan.FromSeconds(name == SmokeScenario.Name ? 20 : 30);
+                    var settings = new ScenarioSettings(target, duration, options.WarmUp, options.RateScale) { StartDemo = startDemo };
+                    settingsPlans.Add(await ScenarioCatalog.CreateAsync(name, settings, cancellationToken).ConfigureAwait(false));
+                }
+            }
+            catch (Exception ex) when (IsTargetFailure(ex))
+            {
+                await DisposeOwnedAsync(settingsPlans).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"Terminator.LoadTest: target: {ex.Message}").ConfigureAwait(false);
+                return TargetFailed;
             }
 
             ScenarioPlan plan = settingsPlans.Count == 1
                 ? settingsPlans[0]
                 : new ScenarioPlan(string.Join(" + ", group), "Run at the same time: " + string.Join(" ", settingsPlans.Select(static p => p.Description)), [.. settingsPlans.SelectMany(static p => p.Scenarios)]);
             Console.WriteLine($"{plan.Name}: {plan.Description}");
-            var observer = new RunObserver(plan.Name, options.TargetPid ?? target.ProcessId, Console.Out, interactive);
-            IReadOnlyList<ScenarioResult> results = await engine.RunAsync(plan.Scenarios, observer, cancellationToken).ConfigureAwait(false);
-            observer.Finish();
+            TargetInfo? sampled = plan.Target ?? target ?? settingsPlans.Select(static p => p.Target).FirstOrDefault(static t => t is not null);
+            targetDescription ??= sampled?.Description;
+            var observer = new RunObserver(plan.Name, options.TargetPid ?? sampled?.ProcessId, Console.Out, interactive);
+            IReadOnlyList<ScenarioResult> results;
+            try
+            {
+                results = await engine.RunAsync(plan.Scenarios, observer, cancellationToken).ConfigureAwait(false);
+                observer.Finish();
+            }
+            finally
+            {
+                await DisposeOwnedAsync(settingsPlans).ConfigureAwait(false);
+            }
+
             plans.Add(new PlanReport(plan.Name, plan.Description, results, observer.MeasuredSeconds, observer.ClientCpuSeconds, observer.TargetSamples));
             foreach (ScenarioResult result in results)
             {
                 Console.WriteLine(Summary(result));
+            }
+
+            foreach (ScenarioPlan part in settingsPlans)
+            {
+                if (part.Afterword is not null)
+                {
+                    Console.WriteLine(part.Afterword());
+                }
             }
 
             if (cancellationToken.IsCancellationRequested)
@@ -118,7 +163,7 @@ internal static class Program
             }
         }
 
-        var report = new RunReport("dotnet run -c Release --project loadtest -- " + string.Join(' ', args), target.Description, target.Tls.Insecure,
+        var report = new RunReport("dotnet run -c Release --project loadtest -- " + string.Join(' ', args), targetDescription ?? "none", options.Insecure,
             RunReport.DescribeMachine(), started, plans);
         string folder = options.Out ?? Path.Combine(RepositoryLayout.DefaultResultsFolder(), started.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(folder);
@@ -151,6 +196,17 @@ internal static class Program
 
         Console.WriteLine(passed ? "every threshold met" : "THRESHOLD VIOLATED");
         return passed ? 0 : 1;
+    }
+
+    private static async Task DisposeOwnedAsync(List<ScenarioPlan> plans)
+    {
+        foreach (ScenarioPlan plan in plans)
+        {
+            foreach (IAsyncDisposable owned in plan.Owned)
+            {
+                await owned.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>One group per plan in order, or one group of all of them with <c>--parallel</c>.</summary>

@@ -15,7 +15,8 @@ internal static class LoadTestCommandLine
         Usage: dotnet run -c Release --project loadtest -- [options]
 
           --scenario NAMES     comma-separated, run one after another: smoke, clicks, opens-via-image-proxy,
-                               link-scanner-burst, returning-clients, slow-and-bad-clients, or all   [smoke]
+                               link-scanner-burst, returning-clients, slow-and-bad-clients,
+                               upstream-flap (demo only), or all                                    [smoke]
           --duration TIME      measured time of each scenario, e.g. 30s, 2m        [20s for smoke, 30s otherwise]
           --warmup TIME        load before measuring, not recorded                                  [3s]
           --rate-scale X       multiply every rate and client count                                 [1]
@@ -36,7 +37,7 @@ internal static class LoadTestCommandLine
     public static readonly string[] AllScenarios =
     [
         ClicksScenario.Name, OpensViaImageProxyScenario.Name, LinkScannerBurstScenario.Name,
-        ReturningClientsScenario.Name, SlowAndBadClientsScenario.Name,
+        ReturningClientsScenario.Name, SlowAndBadClientsScenario.Name, Scenarios.Flap.UpstreamFlapScenario.Name,
     ];
 
     /// <summary>Parses <paramref name="args"/>; on a mistake returns null with <paramref name="error"/> set.</summary>
@@ -44,6 +45,8 @@ internal static class LoadTestCommandLine
     {
         error = null;
         var options = new LoadTestOptions();
+        bool allRequested = false;
+        bool explicitFlap = false;
         for (int i = 0; i < args.Length; i++)
         {
             string option = args[i];
@@ -79,10 +82,12 @@ internal static class LoadTestCommandLine
                         if (name == "all")
                         {
                             names.AddRange(AllScenarios);
+                            allRequested = true;
                         }
                         else if (name == SmokeScenario.Name || Array.IndexOf(AllScenarios, name) >= 0)
                         {
                             names.Add(name);
+                            explicitFlap |= name == Scenarios.Flap.UpstreamFlapScenario.Name;
                         }
                         else
                         {
@@ -144,6 +149,12 @@ internal static class LoadTestCommandLine
             }
         }
 
+        // A deployed node's origin is not the runner's to restart: "all" there means every scenario that can run.
+        if (options.Target != "demo" && allRequested && !explicitFlap)
+        {
+            options = options with { Scenarios = [.. options.Scenarios.Where(static n => n != Scenarios.Flap.UpstreamFlapScenario.Name)] };
+        }
+
         error = Validate(options);
         return error is null ? options : null;
     }
@@ -164,6 +175,11 @@ internal static class LoadTestCommandLine
         if (demo && (options.NamesFile is not null || options.CaFile is not null))
         {
             return "--names/--ca: only with --target HOST:PORT (the demo brings its own)";
+        }
+
+        if (!demo && options.Scenarios.Contains(Scenarios.Flap.UpstreamFlapScenario.Name))
+        {
+            return $"--scenario: {Scenarios.Flap.UpstreamFlapScenario.Name} only with --target demo (the runner owns and restarts the upstream)";
         }
 
         if (!demo && (options.BreakUpstream || options.DemoCpus is not null))

@@ -11,6 +11,7 @@ internal static class ScenarioCatalog
         LinkScannerBurstScenario.Name => LinkScannerBurstScenario.Create(settings),
         ReturningClientsScenario.Name => await ReturningClientsScenario.CreateAsync(settings, cancellationToken).ConfigureAwait(false),
         SlowAndBadClientsScenario.Name => SlowAndBadClientsScenario.Create(settings),
+        Flap.UpstreamFlapScenario.Name => await Flap.UpstreamFlapScenario.CreateAsync(settings, cancellationToken).ConfigureAwait(false),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown scenario"),
     };
 }

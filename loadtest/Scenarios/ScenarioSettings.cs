@@ -4,10 +4,17 @@ namespace Terminator.LoadTest.Scenarios;
 
 /// <summary>What every scenario factory gets: the target, the measured duration, the warm-up, and a factor applied to
 /// every rate and client count (<c>--rate-scale</c>: 0.5 halves the load, 4 quadruples it).</summary>
-internal sealed record ScenarioSettings(TargetInfo Target, TimeSpan Duration, TimeSpan WarmUp, double RateScale)
+internal sealed record ScenarioSettings(TargetInfo? RunTarget, TimeSpan Duration, TimeSpan WarmUp, double RateScale)
 {
+    /// <summary>The run's target; absent only when every plan brings its own (a run of upstream-flap alone starts no
+    /// shared demo).</summary>
+    public TargetInfo Target => RunTarget ?? throw new InvalidOperationException("no shared target was started for this run");
+
     /// <summary>Per request: a tracking hit that takes longer than this is a failure, not a latency.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Starts another demo in front of the given upstream (<c>--target demo</c> only; null for a deployed node).</summary>
+    public Func<System.Net.IPEndPoint, CancellationToken, Task<DemoTarget>>? StartDemo { get; init; }
 
     public double Rate(double perSecond) => Math.Max(0.5, perSecond * RateScale);
 

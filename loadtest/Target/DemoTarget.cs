@@ -11,7 +11,8 @@ namespace Terminator.LoadTest.Target;
 /// <c>--target demo</c>: <c>terminator demo</c> as a child process in a fresh working directory. It learns what the
 /// demo prints: the HTTPS port and names from the "https" line, the throwaway CA from <c>.terminator-demo/ca.pem</c> in
 /// that directory. <c>--break-upstream</c> starts it with <c>--upstream</c> pointing at a loopback port nothing listens
-/// on, so every request gets the terminator's upstream error.
+/// on, so every request gets the terminator's upstream error; <c>upstream-flap</c> starts a second one in front of the
+/// origin the runner owns.
 /// </summary>
 internal sealed class DemoTarget : IAsyncDisposable
 {
@@ -37,7 +38,8 @@ internal sealed class DemoTarget : IAsyncDisposable
     public string CommandLine { get; private set; } = "";
 
     /// <param name="cpus">Pins the demo with <c>taskset -c</c> (which execs dotnet, so the process id stays the demo's).</param>
-    public static async Task<DemoTarget> StartAsync(string daemonDll, bool breakUpstream, bool insecure, string? cpus, CancellationToken cancellationToken)
+    /// <param name="upstream">Passed as <c>--upstream</c>; null: the demo's own sample origin.</param>
+    public static async Task<DemoTarget> StartAsync(string daemonDll, IPEndPoint? upstream, bool insecure, string? cpus, CancellationToken cancellationToken)
     {
         string workdir = Directory.CreateTempSubdirectory("terminator-loadtest-demo-").FullName;
         var info = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset")
@@ -57,10 +59,10 @@ internal sealed class DemoTarget : IAsyncDisposable
 
         info.ArgumentList.Add(daemonDll);
         info.ArgumentList.Add("demo");
-        if (breakUpstream)
+        if (upstream is not null)
         {
             info.ArgumentList.Add("--upstream");
-            info.ArgumentList.Add($"127.0.0.1:{DeadPort()}");
+            info.ArgumentList.Add(upstream.ToString());
         }
 
         foreach (string key in info.Environment.Keys.Where(static k => k.StartsWith("TERMINATOR_", StringComparison.Ordinal)).ToList())
@@ -137,11 +139,11 @@ internal sealed class DemoTarget : IAsyncDisposable
     }
 
     /// <summary>A loopback port that was free a moment ago: connections to it are refused.</summary>
-    private static int DeadPort()
+    public static IPEndPoint DeadUpstream()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+        return new IPEndPoint(IPAddress.Loopback, ((IPEndPoint)probe.LocalEndPoint!).Port);
     }
 
     public async ValueTask DisposeAsync()
