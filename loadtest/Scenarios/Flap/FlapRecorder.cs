@@ -77,6 +77,25 @@ internal sealed class FlapRecorder
         return outside;
     }
 
+    /// <summary>Failed clicks that started after the restart: what stale pooled connections (or a slow pool) cost.</summary>
+    public int FailuresAfterRestart()
+    {
+        long restarted = Volatile.Read(ref _restarted);
+        int after = 0;
+        lock (_gate)
+        {
+            foreach ((long start, _) in _failures)
+            {
+                if (restarted != 0 && start >= restarted)
+                {
+                    after++;
+                }
+            }
+        }
+
+        return after;
+    }
+
     public int Failures
     {
         get

@@ -76,7 +76,7 @@ internal static class UpstreamFlapScenario
     }
 
     private static string Afterword(FlapRecorder recorder, LoopbackUpstream upstream) => recorder.Flapped
-        ? $"  {Name}: origin {upstream.EndPoint} away for {recorder.OutageMilliseconds():0} ms; {recorder.Failures} failed clicks, " +
-          $"{recorder.ErrorsOutsideWindow():0} outside [stop, restart + 1s]; restart to first success {recorder.RecoveryMilliseconds():0.#} ms"
+        ? $"  {Name}: origin {upstream.EndPoint} away for {recorder.OutageMilliseconds():0} ms; {recorder.Failures} failed clicks " +
+          $"({recorder.FailuresAfterRestart()} started after the restart), {recorder.ErrorsOutsideWindow():0} outside [stop, restart + 1s]; restart to first success {recorder.RecoveryMilliseconds():0.#} ms"
         : $"  {Name}: the run ended before the origin was restarted (--duration too short?)";
 }

@@ -103,6 +103,7 @@ public sealed class UpstreamFlapTests : IDisposable
 
         Assert.Equal(2, recorder.ErrorsOutsideWindow());
         Assert.Equal(4, recorder.Failures);
+        Assert.Equal(2, recorder.FailuresAfterRestart());
         Assert.InRange(recorder.RecoveryMilliseconds(), 190, 210);
     }
 
