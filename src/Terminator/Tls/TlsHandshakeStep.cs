@@ -176,6 +176,8 @@ internal sealed class TlsHandshakeStep
             await tls.AuthenticateAsServerAsync(options, cancellationToken).ConfigureAwait(false);
             if (TlsPolicy.IsAllowed(tls.NegotiatedCipherSuite))
             {
+                // Idle keep-alive connections then hold no OpenSSL record buffers (~13 KiB each).
+                OpenSslRecordBuffers.TryRelease(tls);
                 _metrics.HandshakeCompleted(tls.SslProtocol, selection.Certificate.IsEcdsa, started);
                 return new Handshake(tls, selection.Certificate, selection.Next);
             }
