@@ -80,7 +80,9 @@ public sealed class AccessLogEndToEndTests(CertificateAuthorityFixture ca) : IDi
         await second.SendAsync("GET /q/4.gif HTTP/1.1\r\nHost: a.test\r\n\r\n");
         Assert.Equal(200, (await second.ReadResponseAsync())!.Status);
 
-        CombinedLine[] lines = [.. (await _log.WaitForLinesAsync(4)).Select(CombinedLine.Parse)];
+        // A line is written once its response has gone out, so the second connection's line may
+        // land before the first connection's last one: order by request, not by arrival.
+        CombinedLine[] lines = [.. (await _log.WaitForLinesAsync(4)).Select(CombinedLine.Parse).OrderBy(l => l.Request, StringComparer.Ordinal)];
         Assert.Equal([1, 2, 3, 1], lines.Select(l => l.ConnectionRequests));
         Assert.Equal(["GET /q/1.gif HTTP/1.1", "GET /q/2.gif HTTP/1.1", "GET /q/3.gif HTTP/1.1", "GET /q/4.gif HTTP/1.1"], lines.Select(l => l.Request));
         // Plain HTTP: no SNI, no TLS.

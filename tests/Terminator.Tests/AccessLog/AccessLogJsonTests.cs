@@ -39,9 +39,10 @@ public sealed class AccessLogJsonTests(CertificateAuthorityFixture ca) : IDispos
         await plain.SendAsync("GET /q/o.gif HTTP/1.0\r\nHost: a.test\r\n\r\n");
         Assert.Equal(200, (await plain.ReadResponseAsync())!.Status);
 
+        // Two connections: their lines may arrive in either order.
         IReadOnlyList<string> lines = await _log.WaitForLinesAsync(2);
-        using JsonDocument click = JsonDocument.Parse(lines[0]);
-        using JsonDocument open = JsonDocument.Parse(lines[1]);
+        using JsonDocument click = JsonDocument.Parse(lines.Single(l => l.Contains("GET /f/", StringComparison.Ordinal)));
+        using JsonDocument open = JsonDocument.Parse(lines.Single(l => l.Contains("GET /q/", StringComparison.Ordinal)));
         Assert.Equal(s_fieldNames, click.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(s_fieldNames, open.RootElement.EnumerateObject().Select(p => p.Name));
 

@@ -48,9 +48,10 @@ public sealed class AccessLogProxyProtocolTests(CertificateAuthorityFixture ca) 
             Assert.Equal(200, (await plain.ReadResponseAsync())!.Status);
         }
 
+        // Two connections: their lines may arrive in either order.
         IReadOnlyList<string> lines = await _log.WaitForLinesAsync(2);
-        CombinedLine click = CombinedLine.Parse(lines[0]);
-        CombinedLine open = CombinedLine.Parse(lines[1]);
+        CombinedLine click = CombinedLine.Parse(lines.Single(l => l.Contains("GET /f/", StringComparison.Ordinal)));
+        CombinedLine open = CombinedLine.Parse(lines.Single(l => l.Contains("GET /q/", StringComparison.Ordinal)));
         Assert.Equal(("203.0.113.7", "GET /f/click-1 HTTP/1.1", 302), (click.RemoteAddress, click.Request, click.Status));
         Assert.Equal(Site, click.ServerName);
         Assert.Equal(("2001:db8::7", "GET /q/open-1.gif HTTP/1.1", 200), (open.RemoteAddress, open.Request, open.Status));
