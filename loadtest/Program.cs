@@ -143,7 +143,7 @@ internal static class Program
                 await DisposeOwnedAsync(settingsPlans).ConfigureAwait(false);
             }
 
-            plans.Add(new PlanReport(plan.Name, plan.Description, results, observer.MeasuredSeconds, observer.ClientCpuSeconds, observer.TargetSamples));
+            plans.Add(new PlanReport(plan.Name, plan.Description, results, observer.MeasuredSeconds, observer.ClientCpuSeconds, observer.TargetSamples, observer.TargetCpuSeconds));
             foreach (ScenarioResult result in results)
             {
                 Console.WriteLine(Summary(result));

@@ -39,7 +39,7 @@ internal static class HtmlReportWriter
     {
         html.Append($"<h2>{E(plan.Name)}</h2><p>{E(plan.Description)}</p>");
         html.Append($"<p>Client: {F(plan.ClientCpuPercent)}% of a core, {F(plan.ClientCpuPerRequestMicroseconds, "0")} µs CPU per request, {F(plan.ClientCpuPerHandshakeMicroseconds, "0")} µs per handshake. ");
-        html.Append($"Target: {F(plan.TargetCpuPercentMean)}% of a core on average, RSS max {F(plan.TargetRssMaxMiB)} MiB.</p>");
+        html.Append($"Target: {F(plan.TargetCpuPercentMean)}% of a core on average, {F(plan.TargetCpuPerRequestMicroseconds, "0")} µs CPU per request, {F(plan.TargetCpuPerHandshakeMicroseconds, "0")} µs per handshake, RSS max {F(plan.TargetRssMaxMiB)} MiB.</p>");
         foreach (ScenarioResult scenario in plan.Scenarios)
         {
             WriteScenario(html, scenario);

@@ -42,6 +42,9 @@ internal static class JsonReportWriter
                 ["target"] = new JsonObject
                 {
                     ["cpuPercentMean"] = Figures.Json(plan.TargetCpuPercentMean),
+                    ["cpuSeconds"] = Figures.Json(plan.TargetCpuSeconds),
+                    ["cpuMicrosecondsPerRequest"] = Figures.Json(plan.TargetCpuPerRequestMicroseconds),
+                    ["cpuMicrosecondsPerHandshake"] = Figures.Json(plan.TargetCpuPerHandshakeMicroseconds),
                     ["rssMiBMax"] = Figures.Json(plan.TargetRssMaxMiB),
                     ["samples"] = samples,
                 },

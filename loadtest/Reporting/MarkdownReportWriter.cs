@@ -43,7 +43,7 @@ internal static class MarkdownReportWriter
 
         md.AppendLine();
         md.AppendLine($"Client: {F(plan.ClientCpuPercent)}% of a core, {F(plan.ClientCpuPerRequestMicroseconds, "0")} µs CPU per request, {F(plan.ClientCpuPerHandshakeMicroseconds, "0")} µs per handshake. " +
-            $"Target: {F(plan.TargetCpuPercentMean)}% of a core on average, RSS max {F(plan.TargetRssMaxMiB)} MiB.").AppendLine();
+            $"Target: {F(plan.TargetCpuPercentMean)}% of a core on average, {F(plan.TargetCpuPerRequestMicroseconds, "0")} µs CPU per request, {F(plan.TargetCpuPerHandshakeMicroseconds, "0")} µs per handshake, RSS max {F(plan.TargetRssMaxMiB)} MiB.").AppendLine();
         foreach (ScenarioResult scenario in plan.Scenarios)
         {
             md.AppendLine($"**{scenario.Definition.Name}** ({string.Join(", then ", scenario.Definition.Simulations)}): {scenario.Definition.Description}").AppendLine();

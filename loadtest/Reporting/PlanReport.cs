@@ -10,7 +10,8 @@ internal sealed record PlanReport(
     IReadOnlyList<ScenarioResult> Scenarios,
     double MeasuredSeconds,
     double ClientCpuSeconds,
-    IReadOnlyList<ProcessSample> TargetSamples)
+    IReadOnlyList<ProcessSample> TargetSamples,
+    double TargetCpuSeconds = double.NaN)
 {
     public long Requests => Sum(static s => s.Requests);
 
@@ -20,6 +21,12 @@ internal sealed record PlanReport(
     public double ClientCpuPerRequestMicroseconds => Requests == 0 ? double.NaN : ClientCpuSeconds * 1e6 / Requests;
 
     public double ClientCpuPerHandshakeMicroseconds => Handshakes == 0 ? double.NaN : ClientCpuSeconds * 1e6 / Handshakes;
+
+    /// <summary>Target CPU per handshake, in microseconds (all of the target's CPU over the measured time divided by
+    /// the plan's handshakes, so requests on kept-alive connections are in it too); NaN for a remote target.</summary>
+    public double TargetCpuPerHandshakeMicroseconds => Handshakes == 0 ? double.NaN : TargetCpuSeconds * 1e6 / Handshakes;
+
+    public double TargetCpuPerRequestMicroseconds => Requests == 0 ? double.NaN : TargetCpuSeconds * 1e6 / Requests;
 
     /// <summary>Client CPU over the measured time, 100 = one core.</summary>
     public double ClientCpuPercent => MeasuredSeconds <= 0 ? double.NaN : 100 * ClientCpuSeconds / MeasuredSeconds;

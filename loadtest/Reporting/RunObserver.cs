@@ -15,31 +15,37 @@ internal sealed class RunObserver(string plan, int? targetPid, TextWriter output
     private readonly List<ProcessSample> _samples = [];
     private double _lastTargetCpu = double.NaN;
     private long _lastTimestamp;
-    private TimeSpan _clientCpuAtStart;
-    private TimeSpan _clientCpuAtEnd;
+    private double _clientCpuAtStart;
+    private double _clientCpuAtEnd;
+    private double _targetCpuAtStart = double.NaN;
+    private double _targetCpuAtEnd = double.NaN;
     private long _measureStart;
     private long _measureEnd;
 
     public IReadOnlyList<ProcessSample> TargetSamples => _samples;
 
-    public double ClientCpuSeconds => (_clientCpuAtEnd - _clientCpuAtStart).TotalSeconds;
+    public double ClientCpuSeconds => _clientCpuAtEnd - _clientCpuAtStart;
+
+    /// <summary>The target's CPU over the measured time (utime + stime from /proc); NaN when no local process.</summary>
+    public double TargetCpuSeconds => _targetCpuAtEnd - _targetCpuAtStart;
 
     public double MeasuredSeconds => Stopwatch.GetElapsedTime(_measureStart, _measureEnd).TotalSeconds;
 
     public void MeasurementStarted(IReadOnlyList<ScenarioDefinition> scenarios)
     {
-        _clientCpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+        // Both sides from /proc/PID/stat (the same 10 ms ticks), so their ratio compares like with like.
+        _clientCpuAtStart = _clientCpuAtEnd = ProcFs.CpuSeconds(Environment.ProcessId);
         _measureStart = _measureEnd = Stopwatch.GetTimestamp();
         if (targetPid is int pid)
         {
-            _lastTargetCpu = ProcFs.CpuSeconds(pid);
+            _lastTargetCpu = _targetCpuAtStart = _targetCpuAtEnd = ProcFs.CpuSeconds(pid);
             _lastTimestamp = _measureStart;
         }
     }
 
     public void SecondClosed(int second, IReadOnlyList<(ScenarioDefinition Scenario, TimelineSecond Point)> points)
     {
-        _clientCpuAtEnd = Process.GetCurrentProcess().TotalProcessorTime;
+        _clientCpuAtEnd = ProcFs.CpuSeconds(Environment.ProcessId);
         _measureEnd = Stopwatch.GetTimestamp();
         ProcessSample? sample = null;
         if (targetPid is int pid)
@@ -48,6 +54,11 @@ internal sealed class RunObserver(string plan, int? targetPid, TextWriter output
             double elapsed = Stopwatch.GetElapsedTime(_lastTimestamp, _measureEnd).TotalSeconds;
             sample = new ProcessSample(plan, second, elapsed > 0 ? 100 * (cpu - _lastTargetCpu) / elapsed : double.NaN, ProcFs.RssMiB(pid));
             _lastTargetCpu = cpu;
+            if (!double.IsNaN(cpu))
+            {
+                _targetCpuAtEnd = cpu;
+            }
+
             _lastTimestamp = _measureEnd;
             _samples.Add(sample);
         }
