@@ -50,6 +50,7 @@ internal static class Program
         DemoTarget? demo = null;
         TargetInfo? target = null;
         Func<IPEndPoint, CancellationToken, Task<DemoTarget>>? startDemo = null;
+        string? daemonDll = null;
         try
         {
             if (options.Target == "demo")
@@ -62,8 +63,10 @@ internal static class Program
                 }
 
                 startDemo = (upstream, token) => DemoTarget.StartAsync(dll, upstream, options.Insecure, options.DemoCpus, token);
-                // upstream-flap brings its own demo (in front of the origin it restarts): alone it needs no shared one.
-                if (options.Scenarios.Any(static name => name != UpstreamFlapScenario.Name))
+                daemonDll = dll;
+                // upstream-flap and cert-churn bring their own target (in front of the origin it restarts, on the store it
+                // changes): alone they need no shared demo.
+                if (options.Scenarios.Any(static name => Array.IndexOf(LoadTestCommandLine.OwnTargetScenarios, name) < 0))
                 {
                     demo = await DemoTarget.StartAsync(dll, options.BreakUpstream ? DemoTarget.DeadUpstream() : null, options.Insecure, options.DemoCpus, cancel.Token).ConfigureAwait(false);
                     target = demo.Info;
@@ -82,7 +85,7 @@ internal static class Program
 
         await using (demo)
         {
-            return await RunAsync(options, target, startDemo, args, cancel.Token).ConfigureAwait(false);
+            return await RunAsync(options, target, startDemo, daemonDll, args, cancel.Token).ConfigureAwait(false);
         }
     }
 
@@ -91,7 +94,7 @@ internal static class Program
             or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException;
 
     private static async Task<int> RunAsync(LoadTestOptions options, TargetInfo? target, Func<IPEndPoint, CancellationToken, Task<DemoTarget>>? startDemo,
-        string[] args, CancellationToken cancellationToken)
+        string? daemonDll, string[] args, CancellationToken cancellationToken)
     {
         if (target is not null)
         {
@@ -114,7 +117,13 @@ internal static class Program
                 foreach (string name in group)
                 {
                     TimeSpan duration = options.Duration ?? TimeSpan.FromSeconds(name == SmokeScenario.Name ? 20 : 30);
-                    var settings = new ScenarioSettings(target, duration, options.WarmUp, options.RateScale) { StartDemo = startDemo };
+                    var settings = new ScenarioSettings(target, duration, options.WarmUp, options.RateScale)
+                    {
+                        StartDemo = startDemo,
+                        DaemonDll = daemonDll,
+                        DaemonCpus = options.DemoCpus,
+                        Insecure = options.Insecure,
+                    };
                     settingsPlans.Add(await ScenarioCatalog.CreateAsync(name, settings, cancellationToken).ConfigureAwait(false));
                 }
             }
@@ -143,18 +152,27 @@ internal static class Program
                 await DisposeOwnedAsync(settingsPlans).ConfigureAwait(false);
             }
 
-            plans.Add(new PlanReport(plan.Name, plan.Description, results, observer.MeasuredSeconds, observer.ClientCpuSeconds, observer.TargetSamples, observer.TargetCpuSeconds));
+            var notes = new List<string>();
+            foreach (ScenarioPlan part in settingsPlans)
+            {
+                if (part.Afterword is not null)
+                {
+                    notes.Add(part.Afterword());
+                }
+            }
+
+            plans.Add(new PlanReport(plan.Name, plan.Description, results, observer.MeasuredSeconds, observer.ClientCpuSeconds, observer.TargetSamples, observer.TargetCpuSeconds)
+            {
+                Notes = notes,
+            });
             foreach (ScenarioResult result in results)
             {
                 Console.WriteLine(Summary(result));
             }
 
-            foreach (ScenarioPlan part in settingsPlans)
+            foreach (string note in notes)
             {
-                if (part.Afterword is not null)
-                {
-                    Console.WriteLine(part.Afterword());
-                }
+                Console.WriteLine(note);
             }
 
             if (cancellationToken.IsCancellationRequested)

@@ -16,7 +16,7 @@ internal static class LoadTestCommandLine
 
           --scenario NAMES     comma-separated, run one after another: smoke, clicks, opens-via-image-proxy,
                                link-scanner-burst, returning-clients, slow-and-bad-clients,
-                               upstream-flap (demo only), or all                                    [smoke]
+                               upstream-flap (demo only), cert-churn (demo only), or all            [smoke]
           --duration TIME      measured time of each scenario, e.g. 30s, 2m        [20s for smoke, 30s otherwise]
           --warmup TIME        load before measuring, not recorded                                  [3s]
           --rate-scale X       multiply every rate and client count                                 [1]
@@ -26,7 +26,8 @@ internal static class LoadTestCommandLine
           --ca FILE            PEM roots to verify the target's certificates against              [system roots]
           --insecure           do not verify certificates (printed in every report)
           --break-upstream     demo only: point the demo at a dead upstream (the smoke must then fail)
-          --demo-cpus LIST     demo only: pin the demo to these CPUs (taskset -c LIST)
+          --demo-cpus LIST     demo only: pin the demo to these CPUs (taskset -c LIST); also the daemon and
+                               the terminator certs commands of cert-churn
           --target-pid PID     sample this local process's CPU and RSS (the demo's is sampled anyway)
           --daemon FILE        terminator.dll for the demo                       [the one built with this runner]
           --out DIR            report folder (report.md, report.json, report.html)  [loadtest/results/<time>]
@@ -38,7 +39,12 @@ internal static class LoadTestCommandLine
     [
         ClicksScenario.Name, OpensViaImageProxyScenario.Name, LinkScannerBurstScenario.Name,
         ReturningClientsScenario.Name, SlowAndBadClientsScenario.Name, Scenarios.Flap.UpstreamFlapScenario.Name,
+        Scenarios.Churn.CertChurnScenario.Name,
     ];
+
+    /// <summary>Scenarios that start a target of their own next to what the runner owns (an origin to restart, a
+    /// certificate store to change): only with <c>--target demo</c>.</summary>
+    public static readonly string[] OwnTargetScenarios = [Scenarios.Flap.UpstreamFlapScenario.Name, Scenarios.Churn.CertChurnScenario.Name];
 
     /// <summary>Parses <paramref name="args"/>; on a mistake returns null with <paramref name="error"/> set.</summary>
     public static LoadTestOptions? TryParse(string[] args, out string? error)
@@ -46,7 +52,7 @@ internal static class LoadTestCommandLine
         error = null;
         var options = new LoadTestOptions();
         bool allRequested = false;
-        bool explicitFlap = false;
+        bool explicitOwnTarget = false;
         for (int i = 0; i < args.Length; i++)
         {
             string option = args[i];
@@ -87,7 +93,7 @@ internal static class LoadTestCommandLine
                         else if (name == SmokeScenario.Name || Array.IndexOf(AllScenarios, name) >= 0)
                         {
                             names.Add(name);
-                            explicitFlap |= name == Scenarios.Flap.UpstreamFlapScenario.Name;
+                            explicitOwnTarget |= Array.IndexOf(OwnTargetScenarios, name) >= 0;
                         }
                         else
                         {
@@ -149,10 +155,10 @@ internal static class LoadTestCommandLine
             }
         }
 
-        // A deployed node's origin is not the runner's to restart: "all" there means every scenario that can run.
-        if (options.Target != "demo" && allRequested && !explicitFlap)
+        // A deployed node's origin and store are not the runner's to change: "all" there means every scenario that can run.
+        if (options.Target != "demo" && allRequested && !explicitOwnTarget)
         {
-            options = options with { Scenarios = [.. options.Scenarios.Where(static n => n != Scenarios.Flap.UpstreamFlapScenario.Name)] };
+            options = options with { Scenarios = [.. options.Scenarios.Where(static n => Array.IndexOf(OwnTargetScenarios, n) < 0)] };
         }
 
         error = Validate(options);
@@ -180,6 +186,11 @@ internal static class LoadTestCommandLine
         if (!demo && options.Scenarios.Contains(Scenarios.Flap.UpstreamFlapScenario.Name))
         {
             return $"--scenario: {Scenarios.Flap.UpstreamFlapScenario.Name} only with --target demo (the runner owns and restarts the upstream)";
+        }
+
+        if (!demo && options.Scenarios.Contains(Scenarios.Churn.CertChurnScenario.Name))
+        {
+            return $"--scenario: {Scenarios.Churn.CertChurnScenario.Name} only with --target demo (the runner starts its own daemon on a certificate store it changes)";
         }
 
         if (!demo && (options.BreakUpstream || options.DemoCpus is not null))

@@ -38,6 +38,11 @@ internal static class HtmlReportWriter
     private static void WritePlan(StringBuilder html, PlanReport plan)
     {
         html.Append($"<h2>{E(plan.Name)}</h2><p>{E(plan.Description)}</p>");
+        foreach (string note in plan.Notes)
+        {
+            html.Append($"<pre>{E(note)}</pre>");
+        }
+
         html.Append($"<p>Client: {F(plan.ClientCpuPercent)}% of a core, {F(plan.ClientCpuPerRequestMicroseconds, "0")} µs CPU per request, {F(plan.ClientCpuPerHandshakeMicroseconds, "0")} µs per handshake. ");
         html.Append($"Target: {F(plan.TargetCpuPercentMean)}% of a core on average, {F(plan.TargetCpuPerRequestMicroseconds, "0")} µs CPU per request, {F(plan.TargetCpuPerHandshakeMicroseconds, "0")} µs per handshake, RSS max {F(plan.TargetRssMaxMiB)} MiB.</p>");
         foreach (ScenarioResult scenario in plan.Scenarios)

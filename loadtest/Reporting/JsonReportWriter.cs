@@ -30,6 +30,7 @@ internal static class JsonReportWriter
             {
                 ["name"] = plan.Name,
                 ["description"] = plan.Description,
+                ["notes"] = new JsonArray([.. plan.Notes.Select(static n => (JsonNode)JsonValue.Create(n))]),
                 ["passed"] = plan.Passed,
                 ["measuredSeconds"] = Figures.Json(plan.MeasuredSeconds),
                 ["client"] = new JsonObject

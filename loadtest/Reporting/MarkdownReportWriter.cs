@@ -42,6 +42,17 @@ internal static class MarkdownReportWriter
         }
 
         md.AppendLine();
+        if (plan.Notes.Count > 0)
+        {
+            md.AppendLine("```");
+            foreach (string note in plan.Notes)
+            {
+                md.AppendLine(note);
+            }
+
+            md.AppendLine("```").AppendLine();
+        }
+
         md.AppendLine($"Client: {F(plan.ClientCpuPercent)}% of a core, {F(plan.ClientCpuPerRequestMicroseconds, "0")} µs CPU per request, {F(plan.ClientCpuPerHandshakeMicroseconds, "0")} µs per handshake. " +
             $"Target: {F(plan.TargetCpuPercentMean)}% of a core on average, {F(plan.TargetCpuPerRequestMicroseconds, "0")} µs CPU per request, {F(plan.TargetCpuPerHandshakeMicroseconds, "0")} µs per handshake, RSS max {F(plan.TargetRssMaxMiB)} MiB.").AppendLine();
         foreach (ScenarioResult scenario in plan.Scenarios)

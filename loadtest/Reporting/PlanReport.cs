@@ -13,6 +13,10 @@ internal sealed record PlanReport(
     IReadOnlyList<ProcessSample> TargetSamples,
     double TargetCpuSeconds = double.NaN)
 {
+    /// <summary>Figures the plan's scenarios measured beyond the engine's stats (upstream-flap's window, cert-churn's
+    /// pick-up times and serials), as printed after the summary; one entry per plan part, lines indented.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     public long Requests => Sum(static s => s.Requests);
 
     public long Handshakes => Sum(static s => s.Handshakes);

@@ -12,6 +12,7 @@ internal static class ScenarioCatalog
         ReturningClientsScenario.Name => await ReturningClientsScenario.CreateAsync(settings, cancellationToken).ConfigureAwait(false),
         SlowAndBadClientsScenario.Name => SlowAndBadClientsScenario.Create(settings),
         Flap.UpstreamFlapScenario.Name => await Flap.UpstreamFlapScenario.CreateAsync(settings, cancellationToken).ConfigureAwait(false),
+        Churn.CertChurnScenario.Name => await Churn.CertChurnScenario.CreateAsync(settings, cancellationToken).ConfigureAwait(false),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown scenario"),
     };
 }

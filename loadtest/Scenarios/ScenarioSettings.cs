@@ -16,6 +16,14 @@ internal sealed record ScenarioSettings(TargetInfo? RunTarget, TimeSpan Duration
     /// <summary>Starts another demo in front of the given upstream (<c>--target demo</c> only; null for a deployed node).</summary>
     public Func<System.Net.IPEndPoint, CancellationToken, Task<DemoTarget>>? StartDemo { get; init; }
 
+    /// <summary>terminator.dll, for scenarios that run the real daemon and its commands (<c>--target demo</c> only).</summary>
+    public string? DaemonDll { get; init; }
+
+    /// <summary><c>--demo-cpus</c>: where those processes are pinned.</summary>
+    public string? DaemonCpus { get; init; }
+
+    public bool Insecure { get; init; }
+
     public double Rate(double perSecond) => Math.Max(0.5, perSecond * RateScale);
 
     public int Clients(int count) => Math.Max(1, (int)Math.Round(count * RateScale));
