@@ -16,6 +16,7 @@ string work = Path.Combine(Path.GetTempPath(), "terminator-scale");
 int daemonCpu = 0, benchCpu = 1;
 int cacheSize = TerminatorOptions.DefaultCertCacheSize;
 bool fromDisk = false;
+bool inProcessOnly = false;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -27,8 +28,9 @@ for (int i = 0; i < args.Length; i++)
         case "--bench-cpu": benchCpu = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--cache-size": cacheSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--from-disk": fromDisk = true; break;
+        case "--in-process-only": inProcessOnly = true; break; // lookups and GC pauses; no daemon runs
         default:
-            Console.Error.WriteLine($"unknown option {args[i]}; usage: --domains 10000,100000,1000000 --daemon PATH [--work DIR] [--daemon-cpu 0] [--bench-cpu 1] [--cache-size N]");
+            Console.Error.WriteLine($"unknown option {args[i]}; usage: --domains 10000,100000,1000000 --daemon PATH [--work DIR] [--daemon-cpu 0] [--bench-cpu 1] [--cache-size N] [--from-disk] [--in-process-only]");
             return 2;
     }
 }
@@ -83,7 +85,7 @@ foreach (int n in domains)
         DaemonCpu = daemonCpu,
         CacheSize = cacheSize,
     };
-    foreach (bool dropped in fromDisk ? new[] { false, true } : [false])
+    foreach (bool dropped in inProcessOnly ? [] : fromDisk ? new[] { false, true } : [false])
     {
     if (dropped)
     {

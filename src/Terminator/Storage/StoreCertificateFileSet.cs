@@ -158,7 +158,7 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
         _rewrite = false;
         // Nothing loaded means a wrong key (or an empty store): the daemon says so in one line, and an index written
         // under the right key is then "foreign" for a reason that is not the index's.
-        bool loaded = _fromIndex + _fromFiles > 0;
+        bool loaded = _fromIndex > 0 || toWrite.Count > 0; // toWrite holds a record per entry read and authenticated
         if (_damage is not null && loaded)
         {
             StoreIndexLog.Damaged(_log, _index.Path, _damage);
