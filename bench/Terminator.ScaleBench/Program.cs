@@ -122,5 +122,5 @@ foreach (string row in gcRows)
 }
 
 Console.WriteLine();
-Console.WriteLine($"Command: bench/scale.sh --domains {string.Join(',', domains)}" + (cacheSize != TerminatorOptions.DefaultCertCacheSize ? $" --cache-size {cacheSize}" : "") + (fromDisk ? " --from-disk" : ""));
+Console.WriteLine($"Command: bench/scale.sh --domains {string.Join(',', domains)}" + (cacheSize != TerminatorOptions.DefaultCertCacheSize ? $" --cache-size {cacheSize}" : "") + (fromDisk ? " --from-disk" : "") + (inProcessOnly ? " --in-process-only" : ""));
 return 0;
