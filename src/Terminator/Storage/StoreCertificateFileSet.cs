@@ -38,6 +38,7 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
     private long _loadsStarted;
     private List<byte[]> _toWrite = [];
     private string? _damage;
+    private long _readMs;
 
     /// <summary>Entries the last rescan took from the index, and read from their files (tests, the log line).</summary>
     internal (int FromIndex, int FromFiles) LastLoads => (_fromIndex, _fromFiles);
@@ -145,6 +146,7 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
             _damage = read.Foreign ? "for another key or format" : read.Corrupt ? "corrupt" : read.Incomplete && !read.Missing ? "torn at its end" : null;
         }
 
+        _readMs = (long)Stopwatch.GetElapsedTime(_loadsStarted).TotalMilliseconds;
         _records = records;
     }
 
@@ -167,7 +169,7 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
         _damage = null;
         if (fullScan && loaded)
         {
-            StoreIndexLog.Used(_log, _index.Path, _fromIndex, _fromFiles, _recordsRead, (long)Stopwatch.GetElapsedTime(_loadsStarted).TotalMilliseconds);
+            StoreIndexLog.Used(_log, _index.Path, _fromIndex, _fromFiles, (long)Stopwatch.GetElapsedTime(_loadsStarted).TotalMilliseconds, _recordsRead, _readMs);
         }
 
         if (fullScan && !_scannedOnce)

@@ -7,8 +7,8 @@ internal static partial class StoreIndexLog
 {
     /// <summary>One line per start-up (and per full rescan that loaded something): how much came from the index.</summary>
     [LoggerMessage(EventId = 1600, Level = LogLevel.Information,
-        Message = "store index {path}: {fromIndex} entries from the index, {fromFiles} read from their files, {records} records read in {elapsedMs} ms")]
-    public static partial void Used(ILogger logger, string path, int fromIndex, int fromFiles, int records, long elapsedMs);
+        Message = "store index {path}: {fromIndex} entries from the index, {fromFiles} read from their files in {elapsedMs} ms ({records} records read in {readMs} ms)")]
+    public static partial void Used(ILogger logger, string path, int fromIndex, int fromFiles, long elapsedMs, int records, long readMs);
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Warning,
         Message = "store index {path} is {state}: entries it does not cover are read from their files, and the index is rewritten")]
