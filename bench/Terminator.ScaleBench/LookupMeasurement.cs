@@ -11,7 +11,8 @@ namespace Terminator.ScaleBench;
 /// </summary>
 internal static class LookupMeasurement
 {
-    public readonly record struct Result(double ExactNs, double WildcardNs, double MissNs, double BytesPerOp, long ManagedBytes);
+    public readonly record struct Result(double ExactNs, double WildcardNs, double MissNs, double BytesPerOp, long ManagedBytes,
+        double FullGcPauseMs, double MaxEphemeralPauseMs);
 
     public static Result Run(int names)
     {
@@ -45,8 +46,47 @@ internal static class LookupMeasurement
         double exactNs = Measure(map, exact, expectHit: true, out double exactBytes);
         double wildcardNs = Measure(map, wildcard, expectHit: true, out double wildcardBytes);
         double missNs = Measure(map, miss, expectHit: false, out double missBytes);
+        (double fullPause, double ephemeralPause) = MeasureGcPauses();
         GC.KeepAlive(map);
-        return new Result(exactNs, wildcardNs, missNs, Math.Max(exactBytes, Math.Max(wildcardBytes, missBytes)), managed);
+        return new Result(exactNs, wildcardNs, missNs, Math.Max(exactBytes, Math.Max(wildcardBytes, missBytes)), managed,
+            fullPause, ephemeralPause);
+    }
+
+    /// <summary>
+    /// GC pauses with the map live (workstation, non-concurrent: the daemon's settings, see the csproj): the pause of
+    /// one full blocking collection, which marks every per-name object and which a non-concurrent GC runs whenever
+    /// gen2's budget is exceeded, and the longest ephemeral pause over ~2 s of request-like garbage (1-4 KB buffers,
+    /// one in 64 kept for a while, as keep-alive connections keep theirs).
+    /// </summary>
+    private static (double FullMs, double EphemeralMaxMs) MeasureGcPauses()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+        double full = GC.GetGCMemoryInfo(GCKind.FullBlocking).PauseDurations[0].TotalMilliseconds;
+        double ephemeralMax = 0;
+        long lastIndex = GC.GetGCMemoryInfo(GCKind.Ephemeral).Index;
+        var kept = new byte[4096][];
+        var stopwatch = Stopwatch.StartNew();
+        for (int i = 0; stopwatch.ElapsedMilliseconds < 2000; i++)
+        {
+            byte[] buffer = new byte[1024 + ((i & 3) * 1024)];
+            if ((i & 63) == 0)
+            {
+                kept[(i >> 6) & (kept.Length - 1)] = buffer;
+            }
+
+            if ((i & 1023) == 0)
+            {
+                GCMemoryInfo info = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+                if (info.Index != lastIndex)
+                {
+                    lastIndex = info.Index;
+                    ephemeralMax = Math.Max(ephemeralMax, info.PauseDurations[0].TotalMilliseconds);
+                }
+            }
+        }
+
+        GC.KeepAlive(kept);
+        return (full, ephemeralMax);
     }
 
     private static double Measure(CertificateMap map, byte[][] hosts, bool expectHit, out double bytesPerOp)

@@ -15,6 +15,8 @@ string? daemon = null;
 string work = Path.Combine(Path.GetTempPath(), "terminator-scale");
 int daemonCpu = 0, benchCpu = 1;
 int cacheSize = TerminatorOptions.DefaultCertCacheSize;
+bool fromDisk = false;
+bool inProcessOnly = false;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -25,8 +27,10 @@ for (int i = 0; i < args.Length; i++)
         case "--daemon-cpu": daemonCpu = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--bench-cpu": benchCpu = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--cache-size": cacheSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--from-disk": fromDisk = true; break;
+        case "--in-process-only": inProcessOnly = true; break; // lookups and GC pauses; no daemon runs
         default:
-            Console.Error.WriteLine($"unknown option {args[i]}; usage: --domains 10000,100000,1000000 --daemon PATH [--work DIR] [--daemon-cpu 0] [--bench-cpu 1] [--cache-size N]");
+            Console.Error.WriteLine($"unknown option {args[i]}; usage: --domains 10000,100000,1000000 --daemon PATH [--work DIR] [--daemon-cpu 0] [--bench-cpu 1] [--cache-size N] [--from-disk] [--in-process-only]");
             return 2;
     }
 }
@@ -55,6 +59,7 @@ Console.WriteLine($"daemon pinned to CPU {daemonCpu}, bench client to CPU {bench
 Console.WriteLine();
 await ClientWarmUp.RunAsync();
 var rows = new List<string>();
+var gcRows = new List<string>();
 foreach (int n in domains)
 {
     string store = Path.Combine(work, $"store-{n}");
@@ -66,6 +71,8 @@ foreach (int n in domains)
     System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)(1L << benchCpu);
     LookupMeasurement.Result lookup = LookupMeasurement.Run(n);
     Console.Error.WriteLine($"[{n}] lookups: exact {lookup.ExactNs:F0} ns, wildcard {lookup.WildcardNs:F0} ns, miss {lookup.MissNs:F0} ns, {lookup.BytesPerOp} B/op");
+    Console.Error.WriteLine($"[{n}] GC pauses with the map live (in-process): full blocking {lookup.FullGcPauseMs:F1} ms, longest ephemeral {lookup.MaxEphemeralPauseMs:F2} ms");
+    gcRows.Add(string.Create(CultureInfo.InvariantCulture, $"| {n:N0} | {lookup.ManagedBytes / (double)n:F0} | {lookup.FullGcPauseMs:F1} | {lookup.MaxEphemeralPauseMs:F2} |"));
     GC.Collect();
 
     var run = new DaemonRun
@@ -78,12 +85,25 @@ foreach (int n in domains)
         DaemonCpu = daemonCpu,
         CacheSize = cacheSize,
     };
+    foreach (bool dropped in inProcessOnly ? [] : fromDisk ? new[] { false, true } : [false])
+    {
+    if (dropped)
+    {
+        // The whole host's page cache (root only): the daemon then stats and reads its store from the disk.
+        System.Diagnostics.Process.Start("sync")!.WaitForExit();
+        File.WriteAllText("/proc/sys/vm/drop_caches", "3");
+        Console.Error.WriteLine($"[{n}] page cache dropped (echo 3 > /proc/sys/vm/drop_caches)");
+    }
+
     DaemonRun.Result r = await run.RunAsync();
-    System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << Environment.ProcessorCount) - 1);
+    string label = dropped ? $"{n:N0} (from disk)" : $"{n:N0}";
     string row = string.Create(CultureInfo.InvariantCulture,
-        $"| {n:N0} | {r.ReadySeconds:F2} | {r.RssReadyKiB / 1024.0:F0} | {lookup.ManagedBytes / (double)n:F0} | {lookup.ExactNs:F0} / {lookup.WildcardNs:F0} / {lookup.MissNs:F0} | {lookup.BytesPerOp:0.##} | {r.ColdMedianMs:F2} / {r.ColdP90Ms:F2} | {r.CachedMedianMs:F2} / {r.CachedP90Ms:F2} | {r.KiBPerContext:F1} | {r.RssAfterKiB / 1024.0:F0} | {r.NewCertificateSeconds:F3} |");
+        $"| {label} | {r.ReadySeconds:F2} | {r.RssReadyKiB / 1024.0:F0} | {lookup.ManagedBytes / (double)n:F0} | {lookup.ExactNs:F0} / {lookup.WildcardNs:F0} / {lookup.MissNs:F0} | {lookup.BytesPerOp:0.##} | {r.ColdMedianMs:F2} / {r.ColdP90Ms:F2} | {r.CachedMedianMs:F2} / {r.CachedP90Ms:F2} | {r.KiBPerContext:F1} | {r.RssAfterKiB / 1024.0:F0} | {r.NewCertificateSeconds:F3} |");
     Console.Error.WriteLine(row);
     rows.Add(row);
+    }
+
+    System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << Environment.ProcessorCount) - 1);
 }
 
 Console.WriteLine("| domains | ready s | RSS ready MiB | index B/name (in-process) | lookup ns exact / wildcard / miss | lookup B/op | cold first handshake ms p50 / p90 | cached handshake ms p50 / p90 | KiB per materialised context | RSS after MiB | new cert served s |");
@@ -94,5 +114,13 @@ foreach (string row in rows)
 }
 
 Console.WriteLine();
-Console.WriteLine($"Command: bench/scale.sh --domains {string.Join(',', domains)}" + (cacheSize != TerminatorOptions.DefaultCertCacheSize ? $" --cache-size {cacheSize}" : ""));
+Console.WriteLine("| domains (in-process map) | managed B/name | full blocking GC pause ms | longest ephemeral GC pause ms |");
+Console.WriteLine("|---:|---:|---:|---:|");
+foreach (string row in gcRows)
+{
+    Console.WriteLine(row);
+}
+
+Console.WriteLine();
+Console.WriteLine($"Command: bench/scale.sh --domains {string.Join(',', domains)}" + (cacheSize != TerminatorOptions.DefaultCertCacheSize ? $" --cache-size {cacheSize}" : "") + (fromDisk ? " --from-disk" : "") + (inProcessOnly ? " --in-process-only" : ""));
 return 0;

@@ -106,7 +106,7 @@ internal sealed class CertificateSources : IDisposable
             return (null, $"TERMINATOR_STORE_DIR: cannot create '{options.StoreDirectory}': {ex.Message}");
         }
 
-        var watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(store), certificates, log, RescanInterval);
+        var watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(store, log.Store), certificates, log, RescanInterval);
         CertificateReloadResult result = await watcher.RescanAsync(logFailures: false).ConfigureAwait(false);
         if (result.Added == 0 && result.Errors.Any(e => e.AuthenticationFailed))
         {

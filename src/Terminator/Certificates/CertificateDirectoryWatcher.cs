@@ -45,8 +45,26 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
     private readonly Lock _pendingLock = new();
     private HashSet<string> _pendingPaths = new(StringComparer.Ordinal);
     private bool _pendingFullRescan;
+    private readonly FileProbe _probe;
+    private readonly int _spotCheckBatch;
     private FileSystemWatcher? _watcher;
     private int _disposed;
+
+    /// <summary>The folder version (<see cref="ICertificateFileSet.ProbeFolder"/>) the last full rescan started from,
+    /// and whether it can be trusted: a version probed within <see cref="_racyWindow"/> (2 s) of its own timestamp may hide a
+    /// second change made in the same timestamp granule, so the next tick rescans fully anyway.</summary>
+    private ScannedFolder? _scannedFolder;
+
+    /// <summary>Loaded paths in the order the spot check walks them (a snapshot, renewed once per full cycle).</summary>
+    private string[]? _spotPaths;
+    private int _spotNext;
+
+    private static readonly TimeSpan DefaultRacyWindow = TimeSpan.FromSeconds(2);
+    private readonly TimeSpan _racyWindow;
+
+    /// <summary>Files re-stat'ed per periodic tick while the folder is unchanged: catches an entry rewritten in place
+    /// whose notification was lost, at a cost that does not grow with the number of entries.</summary>
+    internal const int DefaultSpotCheckBatch = 1024;
 
     /// <summary>Follows a read-only PEM folder.</summary>
     public CertificateDirectoryWatcher(string directory, CertificateMap map, TerminatorLog log, TimeSpan rescanInterval)
@@ -56,14 +74,24 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
 
     /// <summary>Follows <paramref name="files"/>.</summary>
     public CertificateDirectoryWatcher(ICertificateFileSet files, CertificateMap map, TerminatorLog log, TimeSpan rescanInterval)
+        : this(files, map, log, rescanInterval, FileProbe.System, DefaultSpotCheckBatch, DefaultRacyWindow)
     {
+    }
+
+    /// <summary>Follows <paramref name="files"/>, stat'ing through <paramref name="probe"/> (tests count the calls).</summary>
+    internal CertificateDirectoryWatcher(ICertificateFileSet files, CertificateMap map, TerminatorLog log, TimeSpan rescanInterval,
+        FileProbe probe, int spotCheckBatch, TimeSpan racyWindow)
+    {
+        _racyWindow = racyWindow;
         ArgumentNullException.ThrowIfNull(files);
         _files = files;
+        _probe = probe;
+        _spotCheckBatch = spotCheckBatch;
         _directory = files.Directory;
         _map = map;
         _log = log;
         _debounceTimer = new Timer(static s => _ = ((CertificateDirectoryWatcher)s!).ProcessPendingAsync(), this, Timeout.Infinite, Timeout.Infinite);
-        _periodicTimer = new Timer(static s => _ = ((CertificateDirectoryWatcher)s!).RescanAsync(), this, rescanInterval, rescanInterval);
+        _periodicTimer = new Timer(static s => _ = ((CertificateDirectoryWatcher)s!).PeriodicRescanAsync(), this, rescanInterval, rescanInterval);
     }
 
     /// <summary>Entries currently loaded from the directory.</summary>
@@ -156,6 +184,79 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         }
     }
 
+    /// <summary>
+    /// The safety net's tick. Where the file set can version its folder (the store) and the version is the one the last
+    /// full rescan started from, nothing was added, replaced or removed by rename or unlink since, so instead of listing
+    /// and stat'ing every file it re-stats the next <see cref="_spotCheckBatch"/> loaded files (an entry rewritten in
+    /// place, its notification lost) and reloads those that changed: a tick costs the same for 100 entries or a million.
+    /// Otherwise (a PEM folder, or the folder changed) it is a full <see cref="RescanAsync(bool)"/>.
+    /// </summary>
+    internal async Task<CertificateReloadResult> PeriodicRescanAsync()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return CertificateReloadResult.Empty;
+        }
+
+        FileVersion? folder = _files.ProbeFolder();
+        ScannedFolder? scanned = Volatile.Read(ref _scannedFolder);
+        if (folder is null || scanned is null || !scanned.Trusted || folder != scanned.Version)
+        {
+            return await RescanAsync().ConfigureAwait(false);
+        }
+
+        List<string> changed = await SpotCheckAsync().ConfigureAwait(false);
+        return changed.Count == 0
+            ? CertificateReloadResult.Empty
+            : await RescanAsync(logFailures: true, changed, retryFailed: false).ConfigureAwait(false);
+    }
+
+    private async Task<List<string>> SpotCheckAsync()
+    {
+        var changed = new List<string>();
+        await _rescanGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            string[] paths;
+            int from;
+            lock (_loaded)
+            {
+                if (_spotPaths is null || _spotNext >= _spotPaths.Length)
+                {
+                    // Once per full cycle (entries / batch ticks), not per tick.
+                    _spotPaths = [.. _loaded.Keys];
+                    _spotNext = 0;
+                }
+
+                paths = _spotPaths;
+                from = _spotNext;
+            }
+
+            int to = Math.Min(from + _spotCheckBatch, paths.Length);
+            for (int i = from; i < to; i++)
+            {
+                Loaded? known;
+                lock (_loaded)
+                {
+                    known = _loaded.GetValueOrDefault(paths[i]);
+                }
+
+                if (known is not null && known.Fingerprint != Fingerprint.Of(_probe, paths[i], known.KeyPath))
+                {
+                    changed.Add(paths[i]);
+                }
+            }
+
+            _spotNext = to;
+        }
+        finally
+        {
+            _rescanGate.Release();
+        }
+
+        return changed;
+    }
+
     /// <summary>Brings the map in line with the directory; returns what changed. Concurrent calls queue. This is what
     /// the periodic rescan runs.</summary>
     /// <param name="logFailures">False when the caller reports the failures itself (the store's first load decides
@@ -196,6 +297,9 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
     {
         long started = Stopwatch.GetTimestamp();
         var errors = new List<CertificateLoadError>();
+
+        // Probed before the listing: a change made while it runs moves the version again, so the next tick rescans.
+        FileVersion? folder = onlyThese is null ? _files.ProbeFolder() : null;
         List<string> candidates = onlyThese is null ? _files.FindFiles(errors) : onlyThese.Where(File.Exists).ToList();
         var present = new HashSet<string>(candidates, StringComparer.Ordinal);
         var changed = new List<string>();
@@ -208,7 +312,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
                 {
                     // A file that failed for good and is unchanged since was reported when it failed: loading it again
                     // would only repeat the warning on every periodic rescan.
-                    if (!retryFailed && _failed.TryGetValue(path, out Fingerprint failedAs) && failedAs == Fingerprint.Of(path, null))
+                    if (!retryFailed && _failed.TryGetValue(path, out Fingerprint failedAs) && failedAs == Fingerprint.Of(_probe, path, null))
                     {
                         continue;
                     }
@@ -217,7 +321,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
                     continue;
                 }
 
-                if (known.Fingerprint != Fingerprint.Of(path, known.KeyPath))
+                if (known.Fingerprint != Fingerprint.Of(_probe, path, known.KeyPath))
                 {
                     changed.Add(path);
                 }
@@ -228,37 +332,56 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         var failures = new ConcurrentBag<CertificateLoadError>(errors);
         var finalFailures = new ConcurrentBag<(string Path, CertificateLoadError Error, Fingerprint FailedAs)>();
         bool failuresAreFinal = _files.FailedLoadIsFinal;
-        Parallel.ForEach(changed, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, path =>
+        if (changed.Count > 0)
         {
-            // Taken before the read: a file that changes during the load shows a new fingerprint at the next rescan.
-            Fingerprint before = failuresAreFinal ? Fingerprint.Of(path, null) : default;
-            try
-            {
-                CertificateEntry entry = _files.Load(path, out string? keyPath);
-                if (_map.OcspStapling)
-                {
-                    // Here rather than in the map's Set: chain builds run in parallel and outside the lock below.
-                    entry.EnableOcspStapling();
-                }
+            _files.BeginLoads(fullScan: onlyThese is null);
+        }
 
-                fresh.Add((path, new Loaded(entry, keyPath, Fingerprint.Of(path, keyPath))));
-            }
-            catch (CertificateLoadException ex)
+        try
+        {
+            Parallel.ForEach(changed, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, path =>
             {
-                var error = new CertificateLoadError(ex.Path, ex.Message, ex.AuthenticationFailed);
-                failures.Add(error);
-                if (failuresAreFinal)
+                // Taken before the read, and the one stat of a single-file entry: a file that changes during the load
+                // shows a new fingerprint at the next rescan.
+                Fingerprint before = Fingerprint.Of(_probe, path, null);
+                try
                 {
-                    finalFailures.Add((path, error, before));
+                    CertificateEntry entry = _files.Load(path, before.Version, out string? keyPath);
+                    if (_map.OcspStapling)
+                    {
+                        // Here rather than in the map's Set: chain builds run in parallel and outside the lock below.
+                        entry.EnableOcspStapling();
+                    }
+
+                    Fingerprint loadedAs = keyPath is null || string.Equals(keyPath, path, StringComparison.Ordinal)
+                        ? before
+                        : Fingerprint.Of(_probe, path, keyPath);
+                    fresh.Add((path, new Loaded(entry, keyPath, loadedAs)));
                 }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                catch (CertificateLoadException ex)
+                {
+                    var error = new CertificateLoadError(ex.Path, ex.Message, ex.AuthenticationFailed);
+                    failures.Add(error);
+                    if (failuresAreFinal)
+                    {
+                        finalFailures.Add((path, error, before));
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Not read at all (gone since the listing, out of descriptors): nothing is known about the content, so
+                    // whatever it served keeps serving and the next rescan tries again.
+                    failures.Add(new CertificateLoadError(path, "unreadable: " + ex.Message));
+                }
+            });
+        }
+        finally
+        {
+            if (changed.Count > 0)
             {
-                // Not read at all (gone since the listing, out of descriptors): nothing is known about the content, so
-                // whatever it served keeps serving and the next rescan tries again.
-                failures.Add(new CertificateLoadError(path, "unreadable: " + ex.Message));
+                _files.EndLoads(fullScan: onlyThese is null);
             }
-        });
+        }
 
         int added = 0, replaced = 0, removed = 0;
         var dropped = new HashSet<CertificateLoadError>(ReferenceEqualityComparer.Instance);
@@ -311,6 +434,15 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
             }
         }
 
+        if (onlyThese is null)
+        {
+            long now = DateTime.UtcNow.Ticks;
+            Volatile.Write(ref _scannedFolder, folder is { } v
+                ? new ScannedFolder(v, now - v.ModifiedTicks > _racyWindow.Ticks && now - v.ChangedTicks > _racyWindow.Ticks)
+                : null);
+            _spotPaths = null; // the next spot-check cycle starts from what this scan loaded
+        }
+
         DateTimeOffset loadedAt = DateTimeOffset.UtcNow;
         foreach ((string path, Loaded loaded) in ordered)
         {
@@ -352,7 +484,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
     /// reason (always on SIGHUP, which asks to hear about every broken file); records it as warned.</summary>
     private bool IsNewFailure(CertificateLoadError failure, bool forced)
     {
-        var reported = (Fingerprint.Of(failure.Path, null), failure.Reason);
+        var reported = (Fingerprint.Of(_probe, failure.Path, null), failure.Reason);
         if (!forced && _reported.TryGetValue(failure.Path, out var before) && before == reported)
         {
             return false;
@@ -390,50 +522,50 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         _periodicTimer.Dispose();
     }
 
+    private sealed record ScannedFolder(FileVersion Version, bool Trusted);
+
     private sealed record Loaded(CertificateEntry Entry, string? KeyPath, Fingerprint Fingerprint);
 
-    /// <summary>What identifies a file version: symlink targets too (certbot renews by repointing live/ links).</summary>
-    private readonly record struct Fingerprint(string Target, long Length, DateTime Modified, string KeyTarget, long KeyLength, DateTime KeyModified)
+    /// <summary>What identifies a file version (<see cref="FileVersion"/>): symlink targets too (certbot renews by
+    /// repointing live/ links), and the key file of a PEM pair.</summary>
+    private readonly record struct Fingerprint(string Target, FileVersion Version, KeyFingerprint? Key)
     {
-        public static Fingerprint Of(string path, string? keyPath)
+        public static Fingerprint Of(FileProbe probe, string path, string? keyPath)
         {
-            (string target, long length, DateTime modified) = Stat(path);
+            (string target, FileVersion version) = Stat(probe, path);
             if (keyPath is null || string.Equals(keyPath, path, StringComparison.Ordinal))
             {
-                return new Fingerprint(target, length, modified, "", 0, default);
+                return new Fingerprint(target, version, null);
             }
 
-            (string keyTarget, long keyLength, DateTime keyModified) = Stat(keyPath);
-            return new Fingerprint(target, length, modified, keyTarget, keyLength, keyModified);
+            (string keyTarget, FileVersion keyVersion) = Stat(probe, keyPath);
+            return new Fingerprint(target, version, new KeyFingerprint(keyTarget, keyVersion));
         }
 
-        private static (string, long, DateTime) Stat(string path)
+        private static (string, FileVersion) Stat(FileProbe probe, string path)
         {
+            // One statx for a plain file (a store entry); a link's target is named too, so a repointed link counts as
+            // a change even when size and times happen to match.
+            FileVersion version = probe.Stat(path, out bool isLink);
+            if (!isLink || !version.Exists)
+            {
+                return (path, version);
+            }
+
             try
             {
-                // One stat for a plain file (a store entry); symlinks (certbot's live/) are resolved so a repointed
-                // link counts as a change even when size and time happen to match.
-                var info = new FileInfo(path);
-                if (!info.Exists)
-                {
-                    return (path, -1, default);
-                }
-
-                if ((info.Attributes & FileAttributes.ReparsePoint) == 0)
-                {
-                    return (path, info.Length, info.LastWriteTimeUtc);
-                }
-
-                string target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
-                info = new FileInfo(target);
-                return info.Exists ? (target, info.Length, info.LastWriteTimeUtc) : (target, -1, default);
+                return (File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path, version);
             }
             catch (IOException)
             {
-                return (path, -1, default);
+                return (path, FileVersion.Missing);
             }
         }
     }
+
+    /// <summary>The key file half of a PEM pair's <see cref="Fingerprint"/> (a class: store entries have none, and a
+    /// million of them should not carry its fields).</summary>
+    private sealed record KeyFingerprint(string Target, FileVersion Version);
 }
 
 /// <summary>What one rescan changed.</summary>

@@ -36,4 +36,27 @@ internal interface ICertificateFileSet
     /// <exception cref="IOException">The file cannot be read right now; nothing is known about its content.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be opened right now.</exception>
     CertificateEntry Load(string path, out string? companionPath);
+
+    /// <summary>Loads one file, given the version the watcher probed just before (one stat per file, shared): a file set
+    /// with an index (the store) uses it to decide whether its index still describes the file. The default ignores it.</summary>
+    CertificateEntry Load(string path, FileVersion version, out string? companionPath) => Load(path, out companionPath);
+
+    /// <summary>Called before a rescan loads the files that changed (<paramref name="fullScan"/>: after
+    /// <see cref="FindFiles"/>), never concurrently with another rescan.</summary>
+    void BeginLoads(bool fullScan)
+    {
+    }
+
+    /// <summary>Called after a rescan's loads (the store writes its index here).</summary>
+    void EndLoads(bool fullScan)
+    {
+    }
+
+    /// <summary>
+    /// A cheap version of everything a full rescan would list (the store: its directory's mtime, ctime and inode, which
+    /// every write-then-rename and every removal moves), or null when the file set has none (a PEM folder: certbot
+    /// edits files below sub-folders). While it is unchanged the periodic rescan lists nothing and only re-stats a
+    /// bounded slice of the loaded files.
+    /// </summary>
+    FileVersion? ProbeFolder() => null;
 }

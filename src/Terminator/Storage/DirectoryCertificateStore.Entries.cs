@@ -91,6 +91,17 @@ internal sealed partial class DirectoryCertificateStore
         return true;
     }
 
+    /// <summary>The compact entry for <paramref name="path"/> as the store index describes it, without reading the file.
+    /// Nothing here is trusted for serving: <see cref="OpenMaterial"/> authenticates the file on the first handshake and
+    /// refuses it unless its authenticated names are these.</summary>
+    internal CertificateEntry EntryFromIndex(string path, StoreIndexRecord record) => new(
+        record.Names,
+        DateTimeOffset.FromUnixTimeMilliseconds(record.NotBeforeUnixMs),
+        DateTimeOffset.FromUnixTimeMilliseconds(record.NotAfterUnixMs),
+        InternKeyType(record.KeyType),
+        path,
+        _materialSource);
+
     /// <summary>Loads what a handshake needs from an entry's file bytes (read by <see cref="StoreEntryMaterialSource"/>):
     /// authenticate again (the file may have been replaced since start-up), import the key, parse the chain and check
     /// that the certificate's SAN names are the ones the index serves.</summary>
@@ -100,6 +111,14 @@ internal sealed partial class DirectoryCertificateStore
         if (!TryRead(path, file, wantKey: true, out StoredCertificateInfo? info, out byte[]? pkcs8, out CertificateStoreProblem? problem, out _, readChain: true))
         {
             throw new CertificateLoadException(path, problem.Reason);
+        }
+
+        // The entry may come from the store index rather than from this file: the names it is served under must be the
+        // ones the authenticated header carries, or an index record could route a name to a certificate without it.
+        if (!SameNames(info.Names, entry.Names))
+        {
+            CryptographicOperations.ZeroMemory(pkcs8);
+            throw new CertificateLoadException(path, "the names this entry is served under (store index) are not the names its authenticated file carries: refused");
         }
 
         CertificateMaterial material;

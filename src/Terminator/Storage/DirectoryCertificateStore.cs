@@ -36,7 +36,12 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
             System.IO.Directory.CreateDirectory(Directory, OwnerOnly);
             FileOwnership.MatchParent(Directory);
         }
+
+        Index = new StoreIndexFile(Directory, key);
     }
+
+    /// <summary>The index next to the entries (a start-up cache; see <see cref="StoreIndexFile"/>).</summary>
+    internal StoreIndexFile Index { get; }
 
     /// <summary>The store directory (absolute).</summary>
     public string Directory { get; }
@@ -151,6 +156,22 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
         finally
         {
             CryptographicOperations.ZeroMemory(pkcs8);
+        }
+
+        // After the rename, so the record names the file version a reader will find. A crash between the two costs
+        // the daemon one read of this entry at its next start; a failed append costs the same, so it is not an error.
+        FileVersion written = FileVersion.Of(path);
+        if (written.Exists)
+        {
+            try
+            {
+                Index.Append([Index.Encode(new StoreIndexRecord(id, written, [.. info.Names],
+                    info.NotBefore.ToUnixTimeMilliseconds(), info.NotAfter.ToUnixTimeMilliseconds(), info.KeyType))]);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The index is a cache: the daemon reads this entry from its file and appends the record itself.
+            }
         }
 
         return ValueTask.FromResult(info);

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Terminator.Certificates;
 
 namespace Terminator.Storage;
@@ -5,8 +8,41 @@ namespace Terminator.Storage;
 /// <summary>The encrypted store's entry files, for <see cref="CertificateDirectoryWatcher"/>: an import, renewal or
 /// removal by <c>terminator certs</c> (or another writer sharing the folder) reaches new handshakes without a signal.
 /// Writes are write-then-rename (<see cref="AtomicFile"/>), so the watcher never sees half an entry.</summary>
-internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store) : ICertificateFileSet
+/// <remarks>
+/// Entries are indexed from the store index (<see cref="StoreIndexFile"/>) when it holds a record for the entry's exact
+/// file version (size, mtime, ctime, inode), so start-up stats a million files instead of reading and decrypting them;
+/// any other entry is read and authenticated from its file as before, and its record appended. The first full scan
+/// rewrites the index when it was missing, damaged, written under another key or mostly stale. Records read are kept
+/// only for the duration of one rescan.
+/// </remarks>
+internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, ILogger? log = null) : ICertificateFileSet
 {
+    /// <summary>Rewrite the index at start-up when it holds more than this many records per entry file (renewals and
+    /// re-imports append; nothing removes).</summary>
+    private const int MaxRecordsPerEntry = 2;
+
+    private readonly ILogger _log = log ?? NullLogger.Instance;
+    private readonly Lock _gate = new();
+    private readonly StoreIndexFile _index = store.Index;
+
+    // Rescans never overlap (the watcher serialises them); Load runs in parallel within one, hence the lock for lists.
+    private Dictionary<string, StoreIndexRecord>? _records;
+    private long _indexEnd;
+    private FileVersion _indexRead = FileVersion.Missing;
+    private bool _scannedOnce;
+    private bool _rewrite;
+    private int _listed;
+    private int _recordsRead;
+    private int _fromIndex;
+    private int _fromFiles;
+    private long _loadsStarted;
+    private List<byte[]> _toWrite = [];
+    private string? _damage;
+    private long _readMs;
+
+    /// <summary>Entries the last rescan took from the index, and read from their files (tests, the log line).</summary>
+    internal (int FromIndex, int FromFiles) LastLoads => (_fromIndex, _fromFiles);
+
     /// <inheritdoc />
     public string Directory => store.Directory;
 
@@ -34,7 +70,7 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store) :
         string name = Path.GetFileName(changedPath);
         if (name.StartsWith('.') || !name.EndsWith(DirectoryCertificateStore.FileExtension, StringComparison.Ordinal))
         {
-            return true; // temp file of an atomic write, or not an entry
+            return true; // temp file of an atomic write, the index, or not an entry
         }
 
         candidate = changedPath;
@@ -42,12 +78,137 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store) :
     }
 
     /// <inheritdoc />
-    public List<string> FindFiles(List<CertificateLoadError> errors) => store.ListEntryFiles();
+    public List<string> FindFiles(List<CertificateLoadError> errors)
+    {
+        List<string> files = store.ListEntryFiles();
+        _listed = files.Count;
+        return files;
+    }
+
+    /// <summary>Every write-then-rename and every removal in the store changes its directory: while this is unchanged,
+    /// the entry set is too.</summary>
+    public FileVersion? ProbeFolder() => FileVersion.Of(store.Directory);
 
     /// <inheritdoc />
-    public CertificateEntry Load(string path, out string? companionPath)
+    public CertificateEntry Load(string path, out string? companionPath) => Load(path, FileVersion.Of(path), out companionPath);
+
+    /// <inheritdoc />
+    public CertificateEntry Load(string path, FileVersion version, out string? companionPath)
     {
         companionPath = null;
-        return store.LoadFile(path);
+        string name = Path.GetFileName(path);
+        string id = name[..^DirectoryCertificateStore.FileExtension.Length];
+        Dictionary<string, StoreIndexRecord>? records = _records;
+        if (records is not null && version.Exists && records.TryGetValue(id, out StoreIndexRecord? record) && record.File == version)
+        {
+            Interlocked.Increment(ref _fromIndex);
+            if (_rewrite)
+            {
+                Collect(_index.Encode(record));
+            }
+
+            // Names and dates as the index has them; the entry is authenticated from its file when materialised, and
+            // refused there if the file's authenticated names are not these (DirectoryCertificateStore.OpenMaterial).
+            return store.EntryFromIndex(path, record);
+        }
+
+        Interlocked.Increment(ref _fromFiles);
+        CertificateEntry entry = store.LoadFile(path);
+        if (version.Exists && CertificateStoreId.IsValid(id))
+        {
+            Collect(_index.Encode(StoreIndexRecord.For(id, version, entry)));
+        }
+
+        return entry;
+    }
+
+    /// <inheritdoc />
+    public void BeginLoads(bool fullScan)
+    {
+        _loadsStarted = Stopwatch.GetTimestamp();
+        _fromIndex = _fromFiles = 0;
+        _toWrite = [];
+        var records = new Dictionary<string, StoreIndexRecord>(StringComparer.Ordinal);
+
+        // The index is re-read whole when it was replaced (a rewrite by another daemon) or shrank; else only what was
+        // appended since the last rescan (an import's record).
+        FileVersion current = FileVersion.Of(_index.Path);
+        bool replaced = current.Inode != _indexRead.Inode || current.Length < _indexEnd || !_scannedOnce;
+        StoreIndexFile.ReadResult read = _index.Read(replaced ? 0 : _indexEnd, records);
+        _indexEnd = read.End;
+        _indexRead = current;
+        _recordsRead = read.Records;
+        _rewrite = false;
+        if (fullScan && !_scannedOnce)
+        {
+            // Only the first full scan loads every entry, so only it can write a complete index.
+            _rewrite = read.Damaged || read.Records > MaxRecordsPerEntry * Math.Max(_listed, 1);
+            _damage = read.Foreign ? "for another key or format" : read.Corrupt ? "corrupt" : read.Incomplete && !read.Missing ? "torn at its end" : null;
+        }
+
+        _readMs = (long)Stopwatch.GetElapsedTime(_loadsStarted).TotalMilliseconds;
+        _records = records;
+    }
+
+    /// <inheritdoc />
+    public void EndLoads(bool fullScan)
+    {
+        List<byte[]> toWrite = _toWrite;
+        bool rewrite = _rewrite;
+        _records = null; // a million records are start-up garbage, not something to keep
+        _toWrite = [];
+        _rewrite = false;
+        // Nothing loaded means a wrong key (or an empty store): the daemon says so in one line, and an index written
+        // under the right key is then "foreign" for a reason that is not the index's.
+        bool loaded = _fromIndex > 0 || toWrite.Count > 0; // toWrite holds a record per entry read and authenticated
+        if (_damage is not null && loaded)
+        {
+            StoreIndexLog.Damaged(_log, _index.Path, _damage);
+        }
+
+        _damage = null;
+        if (fullScan && loaded)
+        {
+            StoreIndexLog.Used(_log, _index.Path, _fromIndex, _fromFiles, (long)Stopwatch.GetElapsedTime(_loadsStarted).TotalMilliseconds, _recordsRead, _readMs);
+        }
+
+        if (fullScan && !_scannedOnce)
+        {
+            _scannedOnce = true;
+        }
+
+        if (toWrite.Count == 0)
+        {
+            return; // nothing loaded (a wrong key): never replace an index with an empty one
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            if (rewrite)
+            {
+                _index.Rewrite(toWrite);
+                StoreIndexLog.Rewritten(_log, _index.Path, toWrite.Count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                FileVersion written = FileVersion.Of(_index.Path);
+                _indexRead = written;
+                _indexEnd = written.Length;
+            }
+            else
+            {
+                _index.Append(toWrite);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            StoreIndexLog.WriteFailed(_log, _index.Path, ex.Message);
+        }
+    }
+
+    private void Collect(byte[] record)
+    {
+        lock (_gate)
+        {
+            _toWrite.Add(record);
+        }
     }
 }

@@ -137,7 +137,7 @@ public sealed class CertsCommandTests : IDisposable
         var wrongKey = await CertsWith(Env(otherKey), "import", Path.Combine(_root, "k.pem"));
         Assert.Equal(2, wrongKey.ExitCode);
         Assert.Contains($"TERMINATOR_STORE_KEY does not decrypt the store at {StoreDir}", wrongKey.Stderr, StringComparison.Ordinal);
-        Assert.Single(Directory.GetFiles(StoreDir)); // nothing written under the wrong key
+        Assert.Single(Directory.GetFiles(StoreDir, "*" + Terminator.Storage.DirectoryCertificateStore.FileExtension)); // nothing written under the wrong key
 
         AssertNoKeyMaterial(otherKey);
     }
@@ -308,7 +308,7 @@ public sealed class CertsCommandTests : IDisposable
         Assert.Contains("does not decrypt the store", onlyTampered.Stderr, StringComparison.Ordinal);
         Assert.Contains($"terminator certs remove {ids["good.test"]}", onlyTampered.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, (await Certs("remove", ids["good.test"])).ExitCode);
-        Assert.Empty(Directory.GetFiles(StoreDir));
+        Assert.Empty(Directory.GetFiles(StoreDir, "*" + Terminator.Storage.DirectoryCertificateStore.FileExtension));
         AssertNoKeyMaterial();
     }
 

@@ -34,8 +34,11 @@ public sealed class FileOwnershipTests : IDisposable
         }, "import", pems);
 
         Assert.True(exit == 0, stdout + stderr);
-        string[] entries = Directory.GetFiles(store);
+        string[] entries = Directory.GetFiles(store, "*" + DirectoryCertificateStore.FileExtension);
         Assert.Equal(2, entries.Length);
+        // The index the import appended to belongs to the store's account too, so the daemon can rewrite it.
+        string index = Path.Combine(store, StoreIndexFile.FileName);
+        Assert.Equal($"{Nobody} 600", await RunAsync("stat", "-c", "%u:%g %a", index));
         foreach (string entry in entries)
         {
             Assert.EndsWith(DirectoryCertificateStore.FileExtension, entry, StringComparison.Ordinal);

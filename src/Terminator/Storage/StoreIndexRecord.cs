@@ -1,0 +1,26 @@
+using Terminator.Certificates;
+
+namespace Terminator.Storage;
+
+/// <summary>
+/// What the store index says about one entry file: the file version it was taken from and what the SNI map needs
+/// before the entry is materialised (names, validity, key type). Trusted only while <see cref="File"/> equals the entry
+/// file's current <see cref="FileVersion"/>; otherwise the entry is read and authenticated from its <c>.tcert</c>.
+/// </summary>
+internal sealed record StoreIndexRecord(
+    string Id,
+    FileVersion File,
+    string[] Names,
+    long NotBeforeUnixMs,
+    long NotAfterUnixMs,
+    string KeyType)
+{
+    /// <summary>The record for an entry just authenticated from its file, as <paramref name="file"/> was before the read.</summary>
+    public static StoreIndexRecord For(string id, FileVersion file, CertificateEntry entry) => new(
+        id,
+        file,
+        entry.Names as string[] ?? [.. entry.Names],
+        entry.NotBefore.ToUnixTimeMilliseconds(),
+        entry.NotAfter.ToUnixTimeMilliseconds(),
+        entry.KeyAlgorithm);
+}
