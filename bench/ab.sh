@@ -4,7 +4,9 @@
 #
 # Usage: bench/ab.sh A_DIR B_DIR [ROUNDS=3]     (AB_STEPS=handshakes skips the keep-alive steps, AB_STEPS=keepalive
 #   the handshake steps; AB_ENV_A / AB_ENV_B: extra "NAME=VALUE ..." for one build's daemon, e.g.
-#   AB_ENV_B="TERMINATOR_ACCESS_LOG=/tmp/terminator-macrobench/access.log" to measure the same build with a feature on)
+#   AB_ENV_B="TERMINATOR_ACCESS_LOG=/tmp/terminator-macrobench/access.log" to measure the same build with a feature on;
+#   AB_KEEPALIVE=keepalive-unique gives every keep-alive request a target of its own, so TERMINATOR_CACHE_TTL misses
+#   every time, where the default (keepalive: one fixed target per connection) hits after the first)
 #   A_DIR, B_DIR: folders holding a published terminator.dll each, e.g.
 #     git worktree add /tmp/ab-a <commit> && dotnet publish /tmp/ab-a/src/Terminator.Daemon -c Release -r linux-x64 \
 #       --self-contained false -p:PublishReadyToRun=true -o /tmp/terminator-a
@@ -38,7 +40,7 @@ cpu() { awk -v t="$CLK" '{ print ($14 + $15) / t }' "/proc/$1/stat"; }
 step() {
   local before after ok
   before=$(cpu "$DAEMON")
-  ok=$($LOAD "$1" "$PORT" "$2" "$3" | sed -n 's/^[a-z]*: \([0-9]*\) ok.*/\1/p')
+  ok=$($LOAD "$1" "$PORT" "$2" "$3" | sed -n 's/^[a-z-]*: \([0-9]*\) ok.*/\1/p')
   after=$(cpu "$DAEMON")
   echo "$ok $(echo "$after - $before" | bc -l)"
 }
@@ -57,8 +59,8 @@ for round in $(seq "$ROUNDS"); do
     done
     ka_ok=0; ka_cpu=0
     if [ "${AB_STEPS:-all}" != handshakes ]; then
-      $LOAD keepalive $PORT 1000 10 >/dev/null
-      read -r ka_ok ka_cpu < <(step keepalive 1000 30)
+      $LOAD "${AB_KEEPALIVE:-keepalive}" $PORT 1000 10 >/dev/null
+      read -r ka_ok ka_cpu < <(step "${AB_KEEPALIVE:-keepalive}" 1000 30)
     fi
     full_ok=0; full_cpu=0; res_ok=0; res_cpu=0
     if [ "${AB_STEPS:-all}" != keepalive ]; then
@@ -70,4 +72,4 @@ for round in $(seq "$ROUNDS"); do
     kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true; DAEMON=
   done
 done
-echo "Command: AB_STEPS=${AB_STEPS:-all} AB_ENV_A=\"${AB_ENV_A:-}\" AB_ENV_B=\"${AB_ENV_B:-}\" bench/ab.sh $A $B $ROUNDS"
+echo "Command: AB_STEPS=${AB_STEPS:-all} AB_KEEPALIVE=${AB_KEEPALIVE:-keepalive} AB_ENV_A=\"${AB_ENV_A:-}\" AB_ENV_B=\"${AB_ENV_B:-}\" bench/ab.sh $A $B $ROUNDS"
