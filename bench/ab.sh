@@ -20,7 +20,8 @@ cd "$(dirname "$0")/.."
 A=${1:?usage: bench/ab.sh A_DIR B_DIR [ROUNDS]}; B=${2:?usage: bench/ab.sh A_DIR B_DIR [ROUNDS]}; ROUNDS=${3:-3}
 WORK=/tmp/terminator-macrobench
 [ -d "$WORK/flat" ] || { echo "no $WORK/flat: run bench/macro.sh once first"; exit 2; }
-PORT=19443; UPSTREAM=19080; CLK=$(getconf CLK_TCK)
+# AB_PORT / AB_UPSTREAM_PORT: other ports when another benchmark on the shared host holds the defaults.
+PORT=${AB_PORT:-19443}; UPSTREAM=${AB_UPSTREAM_PORT:-19080}; CLK=$(getconf CLK_TCK)
 dotnet build bench/Terminator.MacroBench -c Release --nologo -v q >/dev/null
 LOAD="taskset -c 1 dotnet bench/Terminator.MacroBench/bin/Release/net10.0/Terminator.MacroBench.dll load"
 
