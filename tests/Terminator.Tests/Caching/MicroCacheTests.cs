@@ -4,6 +4,7 @@ using Terminator.Caching;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Http;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Caching;
 
@@ -72,8 +73,9 @@ public sealed class MicroCacheTests : IDisposable
     {
         MicroCache cache = Create(TimeSpan.FromSeconds(10));
         cache.Lookup(Key("a"), out _, out CacheFill? fill);
-        cache.Complete(fill!, Entry(fill!, lifetimeMs: 50));
-        await Task.Delay(100); // the lifetime is what is under test
+        CachedResponse entry = Entry(fill!, lifetimeMs: 50);
+        cache.Complete(fill!, entry);
+        Assert.True(await Eventually.TrueAsync(() => MicroCache.Now >= entry.ExpiresAt));
 
         Assert.Equal(CacheLookupResult.Expired, cache.Lookup(Key("a"), out _, out CacheFill? refill));
         Assert.Same(fill!.Key, refill!.Key);
