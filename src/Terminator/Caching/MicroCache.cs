@@ -31,7 +31,8 @@ internal sealed class MicroCache
     private long _bytes;
     private long _entries;
 
-    public MicroCache(CacheOptions options, TerminatorMetrics metrics)
+    /// <param name="log">Where the start-up line goes; null logs nothing (tests, benchmarks).</param>
+    public MicroCache(CacheOptions options, TerminatorMetrics metrics, TerminatorLog? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Ttl, TimeSpan.Zero);
@@ -42,6 +43,10 @@ internal sealed class MicroCache
         _metrics = metrics;
         _bySpan = _items.GetAlternateLookup<ReadOnlySpan<byte>>();
         metrics.ObserveCache(() => Bytes, () => Entries);
+        if (log is not null)
+        {
+            CacheLog.Enabled(log.Cache, DurationParser.Format(Ttl), MaxBytes, OriginHeaders == CacheOriginHeaders.Respect ? "respected" : "ignored");
+        }
     }
 
     public TimeSpan Ttl { get; }

@@ -92,7 +92,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
             HttpResponses = new HttpResponsePolicy(options.Responses.StripServerHeaders, strictTransportSecurity: null),
             HttpsRedirect = _redirect,
             AccessLog = AccessLog,
-            Cache = options.Cache.Enabled ? new MicroCache(options.Cache, Metrics) : null,
+            Cache = options.Cache.Enabled ? new MicroCache(options.Cache, Metrics, log) : null,
         };
         _memoryTrimmer = options.MemoryTrim
             ? new NativeMemoryTrimmer(() => _drain.ActiveConnections, () => certificates.ContextCache.Admitted + certificates.ContextCache.Evicted, NativeMemoryTrimmer.CollectAndTrim)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Terminator.Configuration;
 using Terminator.Tests.AccessLog;
 using Terminator.Tests.TestHelpers;
@@ -305,5 +306,22 @@ public sealed class MicroCacheEndToEndTests(CertificateAuthorityFixture ca) : ID
         Assert.Null((await GetAsync(probe, "/q/o.gif?rid=last")).Header("Age"));
         Assert.NotNull((await GetAsync(probe, "/q/o.gif?rid=last")).Header("Age"));
         Assert.InRange(terminator.Server.Metrics.CacheBytes, 0, maxBytes);
+    }
+
+    [Fact]
+    public async Task Start_LogsWhatTheCacheWillDo_OnlyWhenOn()
+    {
+        await using ScriptedUpstream upstream = Upstream();
+        var on = new LogLines(LogLevel.Information);
+        var off = new LogLines(LogLevel.Information);
+        await using (TestTerminator.Start(upstream.EndPoint, ca.Certificates, Cache(TimeSpan.FromSeconds(10), 1024 * 1024), log: on.Log))
+        await using (TestTerminator.Start(upstream.EndPoint, ca.Certificates, log: off.Log))
+        {
+        }
+
+        on.Log.Dispose(); // flushes the sink: every line written is in Lines now
+        off.Log.Dispose();
+        Assert.Contains(on.Lines, l => l.Contains("[cache] micro-cache on: TTL 10s, up to 1048576 bytes, origin Cache-Control ignored", StringComparison.Ordinal));
+        Assert.DoesNotContain(off.Lines, l => l.Contains("micro-cache", StringComparison.Ordinal));
     }
 }
