@@ -4,7 +4,9 @@
 #
 # Usage: bench/ab.sh A_DIR B_DIR [ROUNDS=3]     (AB_STEPS=handshakes skips the keep-alive steps, AB_STEPS=keepalive
 #   the handshake steps; AB_ENV_A / AB_ENV_B: extra "NAME=VALUE ..." for one build's daemon, e.g.
-#   AB_ENV_B="TERMINATOR_ACCESS_LOG=/tmp/terminator-macrobench/access.log" to measure the same build with a feature on)
+#   AB_ENV_B="TERMINATOR_ACCESS_LOG=/tmp/terminator-macrobench/access.log" to measure the same build with a feature on;
+#   AB_KEEPALIVE=keepalive-unique gives every keep-alive request a target of its own, so TERMINATOR_CACHE_TTL misses
+#   every time, where the default (keepalive: one fixed target per connection) hits after the first)
 #   A_DIR, B_DIR: folders holding a published terminator.dll each, e.g.
 #     git worktree add /tmp/ab-a <commit> && dotnet publish /tmp/ab-a/src/Terminator.Daemon -c Release -r linux-x64 \
 #       --self-contained false -p:PublishReadyToRun=true -o /tmp/terminator-a
@@ -18,7 +20,8 @@ cd "$(dirname "$0")/.."
 A=${1:?usage: bench/ab.sh A_DIR B_DIR [ROUNDS]}; B=${2:?usage: bench/ab.sh A_DIR B_DIR [ROUNDS]}; ROUNDS=${3:-3}
 WORK=/tmp/terminator-macrobench
 [ -d "$WORK/flat" ] || { echo "no $WORK/flat: run bench/macro.sh once first"; exit 2; }
-PORT=19443; UPSTREAM=19080; CLK=$(getconf CLK_TCK)
+# AB_PORT / AB_UPSTREAM_PORT: other ports when another benchmark on the shared host holds the defaults.
+PORT=${AB_PORT:-19443}; UPSTREAM=${AB_UPSTREAM_PORT:-19080}; CLK=$(getconf CLK_TCK)
 dotnet build bench/Terminator.MacroBench -c Release --nologo -v q >/dev/null
 LOAD="taskset -c 1 dotnet bench/Terminator.MacroBench/bin/Release/net10.0/Terminator.MacroBench.dll load"
 
@@ -38,7 +41,7 @@ cpu() { awk -v t="$CLK" '{ print ($14 + $15) / t }' "/proc/$1/stat"; }
 step() {
   local before after ok
   before=$(cpu "$DAEMON")
-  ok=$($LOAD "$1" "$PORT" "$2" "$3" | sed -n 's/^[a-z]*: \([0-9]*\) ok.*/\1/p')
+  ok=$($LOAD "$1" "$PORT" "$2" "$3" | sed -n 's/^[a-z-]*: \([0-9]*\) ok.*/\1/p')
   after=$(cpu "$DAEMON")
   echo "$ok $(echo "$after - $before" | bc -l)"
 }
@@ -57,8 +60,8 @@ for round in $(seq "$ROUNDS"); do
     done
     ka_ok=0; ka_cpu=0
     if [ "${AB_STEPS:-all}" != handshakes ]; then
-      $LOAD keepalive $PORT 1000 10 >/dev/null
-      read -r ka_ok ka_cpu < <(step keepalive 1000 30)
+      $LOAD "${AB_KEEPALIVE:-keepalive}" $PORT 1000 10 >/dev/null
+      read -r ka_ok ka_cpu < <(step "${AB_KEEPALIVE:-keepalive}" 1000 30)
     fi
     full_ok=0; full_cpu=0; res_ok=0; res_cpu=0
     if [ "${AB_STEPS:-all}" != keepalive ]; then
@@ -70,4 +73,4 @@ for round in $(seq "$ROUNDS"); do
     kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true; DAEMON=
   done
 done
-echo "Command: AB_STEPS=${AB_STEPS:-all} AB_ENV_A=\"${AB_ENV_A:-}\" AB_ENV_B=\"${AB_ENV_B:-}\" bench/ab.sh $A $B $ROUNDS"
+echo "Command: AB_STEPS=${AB_STEPS:-all} AB_KEEPALIVE=${AB_KEEPALIVE:-keepalive} AB_ENV_A=\"${AB_ENV_A:-}\" AB_ENV_B=\"${AB_ENV_B:-}\" bench/ab.sh $A $B $ROUNDS"

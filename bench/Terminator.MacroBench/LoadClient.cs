@@ -14,7 +14,9 @@ namespace Terminator.MacroBench;
 /// </summary>
 internal static class LoadClient
 {
-    public static async Task<LatencyRecorder> KeepAliveAsync(IPEndPoint target, IReadOnlyList<string> names, string path, int connections, TimeSpan duration)
+    /// <param name="uniqueTargets">Every request gets a query parameter no other request had (<c>&amp;n=worker-count</c>):
+    /// a micro-cache (TERMINATOR_CACHE_TTL) then misses every time, where the fixed target hits after the first.</param>
+    public static async Task<LatencyRecorder> KeepAliveAsync(IPEndPoint target, IReadOnlyList<string> names, string path, int connections, TimeSpan duration, bool uniqueTargets = false)
     {
         var recorder = new LatencyRecorder();
         using var stop = new CancellationTokenSource(duration);
@@ -22,7 +24,8 @@ internal static class LoadClient
         for (int i = 0; i < connections; i++)
         {
             string name = names[i * 7919 % names.Count];
-            workers[i] = Task.Run(() => KeepAliveWorkerAsync(target, name, path, recorder, stop.Token));
+            int worker = i;
+            workers[i] = Task.Run(() => KeepAliveWorkerAsync(target, name, path, uniqueTargets ? worker : -1, recorder, stop.Token));
         }
 
         await Task.WhenAll(workers);
@@ -93,9 +96,11 @@ internal static class LoadClient
         }
     }
 
-    private static async Task KeepAliveWorkerAsync(IPEndPoint target, string name, string path, LatencyRecorder recorder, CancellationToken stop)
+    /// <param name="worker">With a value of 0 or more, each request's target ends in a new <c>&amp;n={worker}-{count}</c>.</param>
+    private static async Task KeepAliveWorkerAsync(IPEndPoint target, string name, string path, int worker, LatencyRecorder recorder, CancellationToken stop)
     {
         byte[] request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {name}\r\nUser-Agent: terminator-macrobench\r\nAccept: */*\r\n\r\n");
+        long sent = 0;
         var buffer = new byte[16 * 1024];
         while (!stop.IsCancellationRequested)
         {
@@ -114,6 +119,11 @@ internal static class LoadClient
             {
                 while (!stop.IsCancellationRequested)
                 {
+                    if (worker >= 0)
+                    {
+                        request = Encoding.ASCII.GetBytes($"GET {path}&n={worker}-{sent++} HTTP/1.1\r\nHost: {name}\r\nUser-Agent: terminator-macrobench\r\nAccept: */*\r\n\r\n");
+                    }
+
                     long start = Stopwatch.GetTimestamp();
                     try
                     {

@@ -118,14 +118,14 @@ internal static class Program
         return 2;
     }
 
-    /// <summary><c>load keepalive|full|resumed PORT NAMES SECONDS</c>.</summary>
+    /// <summary><c>load keepalive|keepalive-unique|full|resumed PORT NAMES SECONDS</c>.</summary>
     private static bool TryParseLoadStep(string[] args, [NotNullWhen(true)] out LoadStep? step, [NotNullWhen(false)] out string? error)
     {
         step = null;
         int port = 0, names = 0;
         double seconds = 0;
-        error = args.Length != 5 ? "load takes keepalive|full|resumed PORT NAMES SECONDS"
-            : args[1] is not ("keepalive" or "full" or "resumed") ? $"load: the mode is keepalive, full or resumed, not '{args[1]}'"
+        error = args.Length != 5 ? "load takes keepalive|keepalive-unique|full|resumed PORT NAMES SECONDS"
+            : args[1] is not ("keepalive" or "keepalive-unique" or "full" or "resumed") ? $"load: the mode is keepalive, keepalive-unique, full or resumed, not '{args[1]}'"
             : !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535 ? $"load: '{args[2]}' is not a port"
             : !int.TryParse(args[3], NumberStyles.None, CultureInfo.InvariantCulture, out names) || names < 1 ? $"load: NAMES is a whole number above 0, not '{args[3]}'"
             : !double.TryParse(args[4], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out seconds) || seconds <= 0 ? $"load: SECONDS is a number above 0, not '{args[4]}'"
@@ -140,7 +140,8 @@ internal static class Program
 
     /// <summary>
     /// One load step against a terminator someone else started, for profiling it (perf, dotnet-trace):
-    /// <c>load keepalive|full|resumed PORT NAMES SECONDS</c>, names being the benchmark's first NAMES names.
+    /// <c>load keepalive|keepalive-unique|full|resumed PORT NAMES SECONDS</c>, names being the benchmark's first NAMES names
+    /// (keepalive-unique: every request's target distinct, so a micro-cache never hits).
     /// </summary>
     private static async Task<int> LoadOnlyAsync(LoadStep step)
     {
@@ -150,6 +151,7 @@ internal static class Program
         LatencyRecorder recorder = step.Mode switch
         {
             "keepalive" => await LoadClient.KeepAliveAsync(target, names, "/f/c1ick?target=https%3A%2F%2Fexample.org%2F", 64, step.Duration),
+            "keepalive-unique" => await LoadClient.KeepAliveAsync(target, names, "/f/c1ick?target=https%3A%2F%2Fexample.org%2F", 64, step.Duration, uniqueTargets: true),
             "full" => await LoadClient.HandshakesAsync(target, names, 16, step.Duration, allowResume: false),
             _ => await LoadClient.HandshakesAsync(target, names[..Math.Min(64, names.Length)], 16, step.Duration, allowResume: true),
         };
@@ -468,7 +470,7 @@ internal sealed class BenchOptions
         text.AppendLine(CultureInfo.InvariantCulture, $"  {"-h, --help".PadRight(width)}print this and exit");
         text.AppendLine();
         text.AppendLine("Profiling, one load step against a terminator you started on 127.0.0.1:PORT, over the benchmark's first NAMES names:");
-        text.AppendLine("  dotnet Terminator.MacroBench.dll load keepalive|full|resumed PORT NAMES SECONDS");
+        text.AppendLine("  dotnet Terminator.MacroBench.dll load keepalive|keepalive-unique|full|resumed PORT NAMES SECONDS");
         return text.ToString();
     }
 

@@ -8,7 +8,8 @@ internal sealed partial class AccessLogFormatter
     /// nginx's <c>combined</c> (<c>$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
     /// "$http_referer" "$http_user_agent"</c>), so existing parsers read the first nine fields, then space-separated:
     /// SNI, TLS version, cipher, upstream address, upstream status, request time, upstream connect, header and response
-    /// times, request number on the connection. A missing value is "-".
+    /// times, request number on the connection, micro-cache status (nginx's $upstream_cache_status: HIT, MISS, EXPIRED,
+    /// BYPASS). A missing value is "-".
     /// </summary>
     private void FormatCombined(ref AccessLogLine line, in AccessLogRecord record, scoped in TextParts parts)
     {
@@ -71,6 +72,8 @@ internal sealed partial class AccessLogFormatter
         AppendDuration(ref line, record.UpstreamStarted, record.UpstreamFinished);
         line.Append((byte)' ');
         line.AppendInteger(record.RequestNumber);
+        line.Append((byte)' ');
+        line.Append(CacheStatusName(record.CacheStatus) is { IsEmpty: false } cacheStatus ? cacheStatus : "-"u8);
     }
 
     /// <summary>"[10/Oct/2025:13:55:36 +0000]"'s inside: nginx's $time_local, always in UTC.</summary>

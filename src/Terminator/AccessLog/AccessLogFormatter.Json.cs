@@ -88,6 +88,8 @@ internal sealed partial class AccessLogFormatter
         AppendJsonDuration(ref line, record.UpstreamStarted, record.UpstreamFinished);
         line.Append(",\"connection_requests\":"u8);
         line.AppendInteger(record.RequestNumber);
+        line.Append(",\"upstream_cache_status\":"u8);
+        AppendJsonString(ref line, CacheStatusName(record.CacheStatus), truncated: false);
         line.Append((byte)'}');
     }
 

@@ -83,6 +83,16 @@ internal sealed partial class AccessLogFormatter(AccessLogFormat format)
         _ => "other"u8, // the TLS step allows nothing else; never a reason to drop the line
     };
 
+    /// <summary>nginx's $upstream_cache_status words; empty when the cache had no part in the request.</summary>
+    private static ReadOnlySpan<byte> CacheStatusName(AccessLogCacheStatus status) => status switch
+    {
+        AccessLogCacheStatus.Hit => "HIT"u8,
+        AccessLogCacheStatus.Miss => "MISS"u8,
+        AccessLogCacheStatus.Expired => "EXPIRED"u8,
+        AccessLogCacheStatus.Bypass => "BYPASS"u8,
+        _ => default,
+    };
+
     /// <summary>The IANA name of the suite (TLS_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256).</summary>
     private ReadOnlySpan<byte> CipherName(TlsCipherSuite suite)
     {

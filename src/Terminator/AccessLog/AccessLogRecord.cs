@@ -53,6 +53,9 @@ internal struct AccessLogRecord
     /// <summary>1 for the first request on its connection, 2 for the next, ...</summary>
     public int RequestNumber;
 
+    /// <summary>What the micro-cache did (nginx's $upstream_cache_status).</summary>
+    public AccessLogCacheStatus CacheStatus;
+
     // Where the record's text sits in the queue's slab; set by AccessLogQueue.
     internal int TextOffset;
     internal int TextReserved;

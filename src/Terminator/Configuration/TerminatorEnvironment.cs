@@ -154,6 +154,7 @@ internal static partial class TerminatorEnvironment
         .. AcmeSpecs,
         .. AccessLogSpecs,
         .. MemorySpecs,
+        .. CacheSpecs,
     ];
 
     /// <summary>Every supported variable with its default and meaning, in documentation order.</summary>

@@ -157,6 +157,9 @@ internal sealed record TerminatorOptions
     /// <summary>HSTS, the port-80 redirect and the Server header (<c>TERMINATOR_HSTS</c>, <c>TERMINATOR_HTTP_REDIRECT</c>, <c>TERMINATOR_SERVER_HEADER</c>).</summary>
     public ResponsePolicyOptions Responses { get; init; } = new();
 
+    /// <summary>The micro-cache (<c>TERMINATOR_CACHE_*</c>); off by default.</summary>
+    public CacheOptions Cache { get; init; } = CacheOptions.Off;
+
     /// <summary>The folder under <see cref="StoreDirectory"/> that holds the managed-domain registry.</summary>
     public const string DomainsSubdirectory = "domains";
 

@@ -40,6 +40,7 @@ internal sealed partial class TerminatorMetrics : IDisposable
         CreateHttpInstruments();
         CreateSourceInstruments();
         CreateProxyProtocolInstruments();
+        CreateCacheInstruments();
         _collector = new MeterCollector(_meter);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Terminator.AccessLog;
 using Terminator.Acme;
+using Terminator.Caching;
 using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
@@ -91,6 +92,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
             HttpResponses = new HttpResponsePolicy(options.Responses.StripServerHeaders, strictTransportSecurity: null),
             HttpsRedirect = _redirect,
             AccessLog = AccessLog,
+            Cache = options.Cache.Enabled ? new MicroCache(options.Cache, Metrics, log) : null,
         };
         _memoryTrimmer = options.MemoryTrim
             ? new NativeMemoryTrimmer(() => _drain.ActiveConnections, () => certificates.ContextCache.Admitted + certificates.ContextCache.Evicted, NativeMemoryTrimmer.CollectAndTrim)

@@ -42,7 +42,9 @@ internal sealed partial class Http1ProxyLoop
             {
                 // :: Steps 5 and 6.
                 AccessLogUpstreamHeaderReceived();
-                return await RelayResponseAsync(upstream).ConfigureAwait(false);
+                return ShouldStoreResponse(out TimeSpan lifetime)
+                    ? await RelayAndStoreAsync(upstream, lifetime).ConfigureAwait(false)
+                    : await RelayResponseAsync(upstream).ConfigureAwait(false);
             }
 
             await _context.Upstream.RetireAsync(upstream).ConfigureAwait(false);

@@ -142,9 +142,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                 return;
             }
 
-            // :: Steps 2-6.
-            _context.Metrics.Request();
-            if (!await ForwardAsync().ConfigureAwait(false))
+            // :: Steps 2-6 (or the micro-cache's answer).
+            if (!await ServeAsync().ConfigureAwait(false))
             {
                 return;
             }

@@ -1,4 +1,5 @@
 using Terminator.AccessLog;
+using Terminator.Caching;
 using Terminator.Diagnostics;
 using Terminator.Http;
 using Terminator.Upstream;
@@ -51,4 +52,7 @@ internal sealed class ProxyContext
 
     /// <summary>Where each request's access log line goes; null when the access log is off (nothing is captured then).</summary>
     public AccessLogWriter? AccessLog { get; init; }
+
+    /// <summary>The micro-cache (TERMINATOR_CACHE_TTL), shared by both ports; null when it is off.</summary>
+    public MicroCache? Cache { get; init; }
 }

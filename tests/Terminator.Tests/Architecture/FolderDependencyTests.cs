@@ -31,10 +31,11 @@ public sealed class FolderDependencyTests
         ["Storage"] = [.. Leaves, "Certificates"],
         ["Domains"] = [.. Leaves, "Storage"],
         ["Admin"] = [.. Leaves, "Listener", "Http", "Domains"],
-        ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream", "AccessLog"],
+        ["Caching"] = [.. Leaves, "Http"],
+        ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream", "AccessLog", "Caching"],
         ["ProxyProtocol"] = [.. Leaves, "Listener"],
         ["Acme"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Domains"],
-        ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop", "Acme", "Domains", "Admin", "ProxyProtocol", "AccessLog"],
+        ["Hosting"] = [.. Leaves, "Listener", "Tls", "Certificates", "Storage", "Proxy", "Http", "Upstream", "Interop", "Acme", "Domains", "Admin", "ProxyProtocol", "AccessLog", "Caching"],
     };
 
     [Fact]

@@ -26,6 +26,7 @@ public sealed partial class LogEventCatalogTests
         ["AdminLog"] = 1000,
         ["ProxyProtocolLog"] = 1200,
         ["AccessLogEvents"] = 1300,
+        ["CacheLog"] = 1400,
         ["StoreIndexLog"] = 1600,
     };
 
