@@ -8,7 +8,7 @@ internal sealed partial class AccessLogFormatter
     /// nginx's <c>combined</c> (<c>$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
     /// "$http_referer" "$http_user_agent"</c>), so existing parsers read the first nine fields, then space-separated:
     /// SNI, TLS version, cipher, upstream address, upstream status, request time, upstream connect, header and response
-    /// times, request number on the connection. A missing value is "-".
+    /// times, request number on the connection, JA4 fingerprint. A missing value is "-".
     /// </summary>
     private void FormatCombined(ref AccessLogLine line, in AccessLogRecord record, scoped in TextParts parts)
     {
@@ -71,6 +71,9 @@ internal sealed partial class AccessLogFormatter
         AppendDuration(ref line, record.UpstreamStarted, record.UpstreamFinished);
         line.Append((byte)' ');
         line.AppendInteger(record.RequestNumber);
+        line.Append((byte)' ');
+        // Our own ASCII (letters, digits, '_'): nothing to escape.
+        line.Append(record.Ja4 is { } ja4 ? ja4.AsSpan() : "-"u8);
     }
 
     /// <summary>"[10/Oct/2025:13:55:36 +0000]"'s inside: nginx's $time_local, always in UTC.</summary>

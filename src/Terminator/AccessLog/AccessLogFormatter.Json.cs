@@ -88,6 +88,8 @@ internal sealed partial class AccessLogFormatter
         AppendJsonDuration(ref line, record.UpstreamStarted, record.UpstreamFinished);
         line.Append(",\"connection_requests\":"u8);
         line.AppendInteger(record.RequestNumber);
+        line.Append(",\"ja4\":"u8);
+        AppendJsonString(ref line, record.Ja4, truncated: false);
         line.Append((byte)'}');
     }
 

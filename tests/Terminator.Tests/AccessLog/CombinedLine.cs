@@ -22,7 +22,8 @@ public sealed partial record CombinedLine(
     string UpstreamConnectTime,
     string UpstreamHeaderTime,
     string UpstreamResponseTime,
-    int ConnectionRequests)
+    int ConnectionRequests,
+    string Ja4)
 {
     public static CombinedLine Parse(string line)
     {
@@ -45,7 +46,8 @@ public sealed partial record CombinedLine(
             m.Groups["uct"].Value,
             m.Groups["uht"].Value,
             m.Groups["urt"].Value,
-            int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture));
+            int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture),
+            m.Groups["ja4"].Value);
     }
 
     /// <summary>A duration field: seconds with exactly three decimals.</summary>
@@ -60,7 +62,7 @@ public sealed partial record CombinedLine(
         \ "(?<request>(?:[^"\\]|\\.)*)"\ (?<status>\d{3})\ (?<bytes>\d+)
         \ "(?<referer>(?:[^"\\]|\\.)*)"\ "(?<ua>(?:[^"\\]|\\.)*)"
         \ (?<sni>\S+)\ (?<proto>\S+)\ (?<cipher>\S+)\ (?<upaddr>\S+)\ (?<upstatus>\S+)
-        \ (?<rt>\d+\.\d{3})\ (?<uct>\S+)\ (?<uht>\S+)\ (?<urt>\S+)\ (?<n>\d+)$
+        \ (?<rt>\d+\.\d{3})\ (?<uct>\S+)\ (?<uht>\S+)\ (?<urt>\S+)\ (?<n>\d+)\ (?<ja4>-|t[0-9A-Za-z]{9}_[0-9a-f]{12}_[0-9a-f]{12})$
         """, RegexOptions.IgnorePatternWhitespace)]
     private static partial Regex Pattern();
 }
