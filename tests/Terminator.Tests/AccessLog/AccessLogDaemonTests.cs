@@ -108,6 +108,13 @@ public sealed partial class AccessLogDaemonTests : IDisposable
             Assert.True(await Eventually.TrueAsync(() => daemon.HasExited, TimeSpan.FromSeconds(30)),
                 $"the daemon did not exit after SIGTERM:\n{string.Join('\n', stderr)}");
             Assert.Equal(0, daemon.ExitCode);
+            // HasExited turns true before the asynchronous stderr reader has delivered the last lines; this waits for
+            // its end of file (stdout has no reader, so it is not waited for).
+            using (var drained = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            {
+                await daemon.WaitForExitAsync(drained.Token);
+            }
+
             Assert.Contains(stderr, l => l.Contains("access log: output blocked", StringComparison.Ordinal));
         }
         finally
