@@ -28,6 +28,26 @@ public sealed class Ja4PythonCrossCheckTests
         await AssertAgreeAsync(hellos);
     }
 
+    /// <summary>Lists past the stack buffers (128 entries, 1 KiB of hash input): the pooled path, and counts far past 99.</summary>
+    [ToolFact("python3")]
+    public async Task HugeHellos_PooledBuffers_BothImplementationsAgree()
+    {
+        var hellos = new List<byte[]>();
+        foreach ((int suites, int extensions, int fragment) in new[] { (1000, 10, 1 << 14), (20, 600, 1 << 14), (3000, 900, 1000) })
+        {
+            var hello = new ClientHelloBuilder { CipherSuites = [.. Enumerable.Range(0, suites).Select(i => (ushort)(0xffff - (i * 7)))] };
+            for (int i = 0; i < extensions; i++)
+            {
+                hello.AddExtension((ushort)(0x7000 + (i * 3)), []);
+            }
+
+            hello.WithSignatureAlgorithms([.. Enumerable.Range(0, 200).Select(i => (ushort)(0x0400 + i))]);
+            hellos.Add(hello.Build(fragment));
+        }
+
+        await AssertAgreeAsync([.. hellos]);
+    }
+
     private static async Task AssertAgreeAsync(byte[][] hellos)
     {
         string directory = Directory.CreateTempSubdirectory("ja4-").FullName;
