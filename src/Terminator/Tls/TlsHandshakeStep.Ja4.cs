@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Terminator.Tls;
 
 // The JA4 hook (TERMINATOR_JA4_HEADER): one fingerprint per connection, from the hello the peek already holds.
@@ -5,17 +7,22 @@ internal sealed partial class TlsHandshakeStep
 {
     private readonly bool _fingerprint;
 
-    /// <summary>The connection's JA4 as the 36 ASCII bytes the proxy writes into its header (the one allocation: once per
-    /// connection, shared by all its requests and their access log lines); null when off or not computable.</summary>
-    private byte[]? Fingerprint(ReadOnlySpan<byte> hello)
+    /// <summary>Computes the JA4 of the peeked <paramref name="hello"/> into a value (no heap) while its bytes are still
+    /// here: SslStream's replay returns them to the pool. False when off or not computable — the parser accepted these
+    /// bytes already, so false means the two disagree, and then no header beats a wrong one.</summary>
+    private bool TryFingerprint(ReadOnlySpan<byte> hello, out Ja4Value ja4)
     {
-        if (!_fingerprint)
-        {
-            return null;
-        }
+        ja4 = default;
+        return _fingerprint && Ja4Fingerprint.TryCompute(hello, ja4);
+    }
 
-        Span<byte> ja4 = stackalloc byte[Ja4Fingerprint.Length];
-        // The parser accepted these bytes already; false would mean the two disagree, and then no header beats a wrong one.
-        return Ja4Fingerprint.TryCompute(hello, ja4) ? ja4.ToArray() : null;
+    /// <summary>The 36 ASCII bytes the proxy writes into its header: the one allocation, made only once the handshake
+    /// succeeded, shared by all the connection's requests and their access log lines.</summary>
+    private static byte[] ToHeaderValue(in Ja4Value ja4) => ((ReadOnlySpan<byte>)ja4).ToArray();
+
+    [InlineArray(Ja4Fingerprint.Length)]
+    private struct Ja4Value
+    {
+        private byte _first;
     }
 }

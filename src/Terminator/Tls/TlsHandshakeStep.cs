@@ -175,8 +175,7 @@ internal sealed partial class TlsHandshakeStep
             return null;
         }
 
-        // Before SslStream takes the hello: the prefix goes back to the pool once replayed.
-        byte[]? ja4 = Fingerprint(prefix.AsSpan(0, prefixLength));
+        bool fingerprinted = TryFingerprint(prefix.AsSpan(0, prefixLength), out Ja4Value ja4);
         var tls = new SslStream(new PrefixedStream(prefix, prefixLength, network), leaveInnerStreamOpen: false);
         try
         {
@@ -186,7 +185,7 @@ internal sealed partial class TlsHandshakeStep
                 // Idle keep-alive connections then hold no OpenSSL record buffers (~13 KiB each).
                 OpenSslRecordBuffers.TryRelease(tls);
                 _metrics.HandshakeCompleted(tls.SslProtocol, selection.Certificate.IsEcdsa, started);
-                return new Handshake(tls, selection.Certificate, selection.Next, ja4);
+                return new Handshake(tls, selection.Certificate, selection.Next, fingerprinted ? ToHeaderValue(ja4) : null);
             }
 
             // The client offered an allowed suite but OpenSSL chose another: refuse to carry data on it.
