@@ -9,7 +9,7 @@ internal sealed partial class AccessLogFormatter
     /// "$http_referer" "$http_user_agent"</c>), so existing parsers read the first nine fields, then space-separated:
     /// SNI, TLS version, cipher, upstream address, upstream status, request time, upstream connect, header and response
     /// times, request number on the connection, micro-cache status (nginx's $upstream_cache_status: HIT, MISS, EXPIRED,
-    /// BYPASS). A missing value is "-".
+    /// BYPASS), JA4 fingerprint. A missing value is "-".
     /// </summary>
     private void FormatCombined(ref AccessLogLine line, in AccessLogRecord record, scoped in TextParts parts)
     {
@@ -74,6 +74,9 @@ internal sealed partial class AccessLogFormatter
         line.AppendInteger(record.RequestNumber);
         line.Append((byte)' ');
         line.Append(CacheStatusName(record.CacheStatus) is { IsEmpty: false } cacheStatus ? cacheStatus : "-"u8);
+        line.Append((byte)' ');
+        // Our own ASCII (letters, digits, '_'): nothing to escape.
+        line.Append(record.Ja4 is { } ja4 ? ja4.AsSpan() : "-"u8);
     }
 
     /// <summary>"[10/Oct/2025:13:55:36 +0000]"'s inside: nginx's $time_local, always in UTC.</summary>

@@ -90,6 +90,8 @@ internal sealed partial class AccessLogFormatter
         line.AppendInteger(record.RequestNumber);
         line.Append(",\"upstream_cache_status\":"u8);
         AppendJsonString(ref line, CacheStatusName(record.CacheStatus), truncated: false);
+        line.Append(",\"ja4\":"u8);
+        AppendJsonString(ref line, record.Ja4, truncated: false);
         line.Append((byte)'}');
     }
 

@@ -44,6 +44,9 @@ internal struct AccessLogRecord
 
     public TlsCipherSuite TlsCipherSuite;
 
+    /// <summary>The connection's JA4 fingerprint (36 ASCII bytes, shared by its requests); null when off or on plain HTTP.</summary>
+    public byte[]? Ja4;
+
     /// <summary>The status the client got (499 when it went away before any response).</summary>
     public int Status;
 

@@ -97,6 +97,10 @@ internal sealed record TerminatorOptions
     /// (<c>TERMINATOR_HOST_CHECK</c>).</summary>
     public bool HostCheck { get; init; } = true;
 
+    /// <summary>Request header carrying the client's JA4 fingerprint on HTTPS; null or empty when off
+    /// (<c>TERMINATOR_JA4_HEADER</c>).</summary>
+    public string? Ja4Header { get; init; }
+
     /// <summary>Limit for the whole TLS handshake (<c>TERMINATOR_HANDSHAKE_TIMEOUT</c>).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -93,6 +93,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
             HttpsRedirect = _redirect,
             AccessLog = AccessLog,
             Cache = options.Cache.Enabled ? new MicroCache(options.Cache, Metrics, log) : null,
+            Ja4Header = string.IsNullOrEmpty(options.Ja4Header) ? null : System.Text.Encoding.ASCII.GetBytes(options.Ja4Header),
         };
         _memoryTrimmer = options.MemoryTrim
             ? new NativeMemoryTrimmer(() => _drain.ActiveConnections, () => certificates.ContextCache.Admitted + certificates.ContextCache.Evicted, NativeMemoryTrimmer.CollectAndTrim)
@@ -103,7 +104,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
         // RFC 8737 §3: a handshake on acme-tls/1 only proves control of the name; nothing is served over it, so the
         // step after the handshake is to close (with close_notify).
         TlsProtocolRoute[] routes = challenges is null ? [] : [new TlsProtocolRoute(AlpnFlags.AcmeTls1, challenges, static _ => Task.CompletedTask)];
-        ConnectionDelegate https = new TlsHandshakeStep(_selector, http, options.HandshakeTimeout, Metrics, log, routes).OnConnectionAsync;
+        ConnectionDelegate https = new TlsHandshakeStep(_selector, http, options.HandshakeTimeout, Metrics, log, routes, fingerprint: !string.IsNullOrEmpty(options.Ja4Header)).OnConnectionAsync;
         if (options.ProxyProtocol.Enabled)
         {
             // First on both ports: the header precedes the ClientHello or the request, and everything after reads the

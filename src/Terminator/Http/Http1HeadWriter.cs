@@ -34,7 +34,13 @@ internal static class Http1HeadWriter
     /// default, RFC 9112 §9.3).
     /// </summary>
     public static void WriteRequest(IBufferWriter<byte> output, HttpRequestHead head, ReadOnlySpan<byte> clientAddress,
-        ReadOnlySpan<byte> forwardedProto, ForwardedHeadersMode forwardedHeaders)
+        ReadOnlySpan<byte> forwardedProto, ForwardedHeadersMode forwardedHeaders) =>
+        WriteRequest(output, head, clientAddress, forwardedProto, forwardedHeaders, default);
+
+    /// <summary>As above; every field named as <paramref name="fingerprint"/> is dropped and, when it has a value, its
+    /// own line is added last (see <see cref="ClientFingerprintField"/>).</summary>
+    public static void WriteRequest(IBufferWriter<byte> output, HttpRequestHead head, ReadOnlySpan<byte> clientAddress,
+        ReadOnlySpan<byte> forwardedProto, ForwardedHeadersMode forwardedHeaders, scoped ClientFingerprintField fingerprint)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(head);
@@ -44,7 +50,7 @@ internal static class Http1HeadWriter
         int forwardedForSize = HeaderNames.XForwardedFor.Length + ColonSpace.Length + clientAddress.Length + CrLf.Length;
         for (int i = 0; i < fields.Count; i++)
         {
-            switch (RequestFieldDisposition(fields, i, forwardedHeaders))
+            switch (RequestFieldDisposition(fields, i, forwardedHeaders, fingerprint))
             {
                 case Disposition.Copy:
                     size += FieldSize(fields, i);
@@ -59,6 +65,10 @@ internal static class Http1HeadWriter
 
         size += forwardedForSize + HeaderNames.XForwardedProto.Length + ColonSpace.Length + forwardedProto.Length
             + CrLf.Length + CrLf.Length;
+        if (fingerprint.HasValue)
+        {
+            size += fingerprint.Name.Length + ColonSpace.Length + fingerprint.Value.Length + CrLf.Length;
+        }
 
         Span<byte> span = output.GetSpan(size);
         int position = 0;
@@ -68,7 +78,7 @@ internal static class Http1HeadWriter
         Append(span, ref position, Http11Suffix);
         for (int i = 0; i < fields.Count; i++)
         {
-            if (RequestFieldDisposition(fields, i, forwardedHeaders) == Disposition.Copy)
+            if (RequestFieldDisposition(fields, i, forwardedHeaders, fingerprint) == Disposition.Copy)
             {
                 AppendField(span, ref position, fields.GetName(i), fields.GetValue(i));
             }
@@ -79,7 +89,7 @@ internal static class Http1HeadWriter
         Append(span, ref position, ColonSpace);
         for (int i = 0; i < fields.Count; i++)
         {
-            if (RequestFieldDisposition(fields, i, forwardedHeaders) == Disposition.ForwardedFor && !fields.GetValue(i).IsEmpty)
+            if (RequestFieldDisposition(fields, i, forwardedHeaders, fingerprint) == Disposition.ForwardedFor && !fields.GetValue(i).IsEmpty)
             {
                 Append(span, ref position, fields.GetValue(i));
                 Append(span, ref position, CommaSpace);
@@ -89,6 +99,11 @@ internal static class Http1HeadWriter
         Append(span, ref position, clientAddress);
         Append(span, ref position, CrLf);
         AppendField(span, ref position, HeaderNames.XForwardedProto, forwardedProto);
+        if (fingerprint.HasValue)
+        {
+            AppendField(span, ref position, fingerprint.Name, fingerprint.Value);
+        }
+
         Append(span, ref position, CrLf);
         output.Advance(position);
     }
@@ -176,9 +191,12 @@ internal static class Http1HeadWriter
         ForwardedFor,
     }
 
-    private static Disposition RequestFieldDisposition(HttpHeadStorage fields, int index, ForwardedHeadersMode mode) =>
+    private static Disposition RequestFieldDisposition(HttpHeadStorage fields, int index, ForwardedHeadersMode mode,
+        scoped ClientFingerprintField fingerprint) =>
         fields.GetKind(index) switch
         {
+            // The configured name is never one of the special kinds (start-up validation), so it is an Other.
+            HeaderKind.Other when fingerprint.IsEnabled && fingerprint.Matches(fields.GetName(index)) => Disposition.Drop,
             HeaderKind.XForwardedFor => mode == ForwardedHeadersMode.Append ? Disposition.ForwardedFor : Disposition.Drop,
             HeaderKind.XForwardedProto => Disposition.Drop, // we know the real scheme; never trust the client's
             // RFC 7239 §8.1: a received Forwarded field cannot be relied upon, any node including the client may have

@@ -27,4 +27,8 @@ internal sealed class TlsConnectionFeature(
     /// <summary>The server name (SNI) the client asked for, as SslStream read it from the ClientHello; null or empty when
     /// the client sent none (served by the default certificate). The access log's SNI field.</summary>
     public string? ServerName { get; } = serverName;
+
+    /// <summary>The client's JA4 fingerprint (FoxIO), 36 ASCII bytes computed once from its ClientHello; null unless
+    /// <c>TERMINATOR_JA4_HEADER</c> is set. Immutable once set: every request of the connection shares it.</summary>
+    public byte[]? Ja4 { get; init; }
 }

@@ -164,6 +164,7 @@ internal sealed partial class Http1ProxyLoop
             _accessLogRecord.TlsProtocol = tls.Protocol;
             _accessLogRecord.TlsCipherSuite = tls.CipherSuite;
             _accessLogRecord.ServerName = tls.ServerName;
+            _accessLogRecord.Ja4 = tls.Ja4;
         }
 
         // A parsed request has a method (a token, never empty); a rejected or timed-out head has none.

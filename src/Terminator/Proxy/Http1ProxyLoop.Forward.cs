@@ -95,7 +95,7 @@ internal sealed partial class Http1ProxyLoop
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ProxyError> SendRequestAsync(UpstreamConnection upstream)
     {
-        Http1HeadWriter.WriteRequest(upstream.Output, _request, ClientAddress, _isHttps ? ProtoHttps : ProtoHttp, _context.ForwardedHeaders);
+        Http1HeadWriter.WriteRequest(upstream.Output, _request, ClientAddress, _isHttps ? ProtoHttps : ProtoHttp, _context.ForwardedHeaders, Ja4Field);
         if (!HasRequestBody)
         {
             // Nothing of the request has been read upstream if this fails: retryable.

@@ -8,7 +8,7 @@ namespace Terminator.Proxy;
 
 /// <summary>What every <see cref="Http1ProxyLoop"/> of a server shares: limits, timeouts, the upstream pool and telemetry.
 /// (The drain signals come with each connection, <see cref="Listener.ConnectionContext"/>.)</summary>
-internal sealed class ProxyContext
+internal sealed partial class ProxyContext
 {
     public required UpstreamPool Upstream { get; init; }
     public required HttpLimits Limits { get; init; }

@@ -22,7 +22,7 @@ namespace Terminator.Tls;
 /// TLS 1.1, <c>handshake_failure</c> for one offering no suite <see cref="TlsPolicy"/> allows, <c>decode_error</c> or
 /// <c>illegal_parameter</c> for a malformed hello, <c>internal_error</c> when the chosen certificate cannot be loaded.
 /// </remarks>
-internal sealed class TlsHandshakeStep
+internal sealed partial class TlsHandshakeStep
 {
     // The ClientHello is usually one 200-2,000 byte record; the parser caps it at 16 KiB.
     private static readonly StreamPipeReaderOptions s_peekOptions = new(bufferSize: 4096, minimumReadSize: 2048, leaveOpen: true);
@@ -38,9 +38,11 @@ internal sealed class TlsHandshakeStep
     /// <param name="certificates">Certificates for the default route (ALPN <c>http/1.1</c> or none).</param>
     /// <param name="next">The step after TLS on the default route.</param>
     /// <param name="routes">Protocols that leave for another step, checked in order against the client's ALPN.</param>
+    /// <param name="fingerprint">Compute each connection's JA4 (<see cref="TlsConnectionFeature.Ja4"/>).</param>
     public TlsHandshakeStep(ITlsCertificateSelector certificates, ConnectionDelegate next, TimeSpan handshakeTimeout,
-        TerminatorMetrics metrics, TerminatorLog log, IReadOnlyList<TlsProtocolRoute>? routes = null)
+        TerminatorMetrics metrics, TerminatorLog log, IReadOnlyList<TlsProtocolRoute>? routes = null, bool fingerprint = false)
     {
+        _fingerprint = fingerprint;
         _certificates = certificates;
         _next = next;
         _handshakeTimeout = handshakeTimeout;
@@ -71,7 +73,10 @@ internal sealed class TlsHandshakeStep
             connection.Transport = tls;
             // TargetHostName is the SNI string SslStream already decoded from the hello for itself: no allocation of ours.
             connection.Tls = new TlsConnectionFeature(tls.SslProtocol, tls.NegotiatedCipherSuite, tls.NegotiatedApplicationProtocol, authenticated.Certificate,
-                tls.TargetHostName);
+                tls.TargetHostName)
+            {
+                Ja4 = authenticated.Ja4,
+            };
             await authenticated.Next(connection).ConfigureAwait(false);
             if (!connection.IsTransportAbandoned)
             {
@@ -170,6 +175,7 @@ internal sealed class TlsHandshakeStep
             return null;
         }
 
+        bool fingerprinted = TryFingerprint(prefix.AsSpan(0, prefixLength), out Ja4Value ja4);
         var tls = new SslStream(new PrefixedStream(prefix, prefixLength, network), leaveInnerStreamOpen: false);
         try
         {
@@ -179,7 +185,7 @@ internal sealed class TlsHandshakeStep
                 // Idle keep-alive connections then hold no OpenSSL record buffers (~13 KiB each).
                 OpenSslRecordBuffers.TryRelease(tls);
                 _metrics.HandshakeCompleted(tls.SslProtocol, selection.Certificate.IsEcdsa, started);
-                return new Handshake(tls, selection.Certificate, selection.Next);
+                return new Handshake(tls, selection.Certificate, selection.Next, fingerprinted ? ToHeaderValue(ja4) : null);
             }
 
             // The client offered an allowed suite but OpenSSL chose another: refuse to carry data on it.
@@ -316,7 +322,7 @@ internal sealed class TlsHandshakeStep
 
     private readonly record struct Selection(ITlsServerCertificate Certificate, ConnectionDelegate Next);
 
-    private readonly record struct Handshake(SslStream Stream, ITlsServerCertificate Certificate, ConnectionDelegate Next);
+    private readonly record struct Handshake(SslStream Stream, ITlsServerCertificate Certificate, ConnectionDelegate Next, byte[]? Ja4);
 
     private enum PeekOutcome { NeedMoreData, Selected, UnknownName, NotTls, Malformed, IllegalParameter, OldProtocol, NoAcceptableSuite }
 }

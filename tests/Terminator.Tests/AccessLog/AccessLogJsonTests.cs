@@ -17,7 +17,7 @@ public sealed class AccessLogJsonTests(CertificateAuthorityFixture ca) : IDispos
         "time", "remote_addr", "request", "status", "body_bytes_sent", "http_referer", "http_user_agent",
         "ssl_server_name", "ssl_protocol", "ssl_cipher", "upstream_addr", "upstream_status", "request_time",
         "upstream_connect_time", "upstream_header_time", "upstream_response_time", "connection_requests",
-        "upstream_cache_status",
+        "upstream_cache_status", "ja4",
     ];
 
     private readonly AccessLogFile _log = new();

@@ -23,7 +23,8 @@ public sealed partial record CombinedLine(
     string UpstreamHeaderTime,
     string UpstreamResponseTime,
     int ConnectionRequests,
-    string CacheStatus)
+    string CacheStatus,
+    string Ja4)
 {
     public static CombinedLine Parse(string line)
     {
@@ -47,7 +48,8 @@ public sealed partial record CombinedLine(
             m.Groups["uht"].Value,
             m.Groups["urt"].Value,
             int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture),
-            m.Groups["cache"].Value);
+            m.Groups["cache"].Value,
+            m.Groups["ja4"].Value);
     }
 
     /// <summary>A duration field: seconds with exactly three decimals.</summary>
@@ -62,7 +64,7 @@ public sealed partial record CombinedLine(
         \ "(?<request>(?:[^"\\]|\\.)*)"\ (?<status>\d{3})\ (?<bytes>\d+)
         \ "(?<referer>(?:[^"\\]|\\.)*)"\ "(?<ua>(?:[^"\\]|\\.)*)"
         \ (?<sni>\S+)\ (?<proto>\S+)\ (?<cipher>\S+)\ (?<upaddr>\S+)\ (?<upstatus>\S+)
-        \ (?<rt>\d+\.\d{3})\ (?<uct>\S+)\ (?<uht>\S+)\ (?<urt>\S+)\ (?<n>\d+)\ (?<cache>-|HIT|MISS|EXPIRED|BYPASS)$
+        \ (?<rt>\d+\.\d{3})\ (?<uct>\S+)\ (?<uht>\S+)\ (?<urt>\S+)\ (?<n>\d+)\ (?<cache>-|HIT|MISS|EXPIRED|BYPASS)\ (?<ja4>-|t[0-9A-Za-z]{9}_[0-9a-f]{12}_[0-9a-f]{12})$
         """, RegexOptions.IgnorePatternWhitespace)]
     private static partial Regex Pattern();
 }
