@@ -65,7 +65,8 @@ internal sealed class PostgresCertificateStore : ICertificateStore, IAsyncDispos
         }
 
         builder.ApplicationName ??= "terminator";
-        return new NpgsqlSlimDataSourceBuilder(builder.ConnectionString).Build();
+        // The slim builder (trimming- and AOT-safe) with arrays: the names column is text[].
+        return new NpgsqlSlimDataSourceBuilder(builder.ConnectionString).EnableArrays().Build();
     }
 
     /// <inheritdoc />
