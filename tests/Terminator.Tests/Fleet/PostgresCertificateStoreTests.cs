@@ -133,6 +133,56 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         Assert.Equal([blob.Id, names.Id], listing.Problems.Select(p => p.Id!).Order(StringComparer.Ordinal));
     }
 
+    [PostgresFact]
+    public async Task ChangeWhoseNotificationNeverCame_IsAppliedByTheReconciliation_AndCountedAsMissed()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        await using PostgresCertificateStore writer = await OpenStoreAsync(cluster, database);
+        var map = new CertificateMap();
+        await using Follower node = await Follower.StartAsync(this, cluster, database, map, TerminatorLog.Silent, TimeSpan.FromMilliseconds(300));
+        Assert.True(await Eventually.TrueAsync(() => node.Status.Connected, TimeSpan.FromSeconds(5)));
+
+        // No NOTIFY for this write: only the generation-based reconciliation can find it.
+        await cluster.ExecuteAsync("ALTER TABLE certificates DISABLE TRIGGER certificates_notify", database);
+        await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "silent.reconcile.test"));
+
+        Assert.True(await Eventually.TrueAsync(() => map.TryGet("silent.reconcile.test", out _), TimeSpan.FromSeconds(5)));
+        Assert.Equal(1, node.Status.MissedChanges);
+        Assert.Equal(0, node.Status.Notifications);
+        Assert.Equal(1, node.Status.AppliedGeneration);
+    }
+
+    [PostgresFact]
+    public async Task LeastPrivilegeRole_OwningOnlyItsSchema_MigratesAndRunsTheStore()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        string role = "edge_" + database;
+        // The README's "Running a fleet" set-up, statement for statement.
+        await cluster.ExecuteAsync($"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD 'unused-with-trust'");
+        await cluster.ExecuteAsync($"REVOKE ALL ON DATABASE {database} FROM PUBLIC", database);
+        await cluster.ExecuteAsync($"GRANT CONNECT ON DATABASE {database} TO {role}", database);
+        await cluster.ExecuteAsync("REVOKE CREATE ON SCHEMA public FROM PUBLIC", database);
+        await cluster.ExecuteAsync($"CREATE SCHEMA terminator AUTHORIZATION {role}", database);
+        await cluster.ExecuteAsync($"ALTER ROLE {role} IN DATABASE {database} SET search_path = terminator", database);
+
+        string connection = cluster.ConnectionString(database).Replace("Username=postgres", $"Username={role}", StringComparison.Ordinal);
+        await using var store = new PostgresCertificateStore(PostgresCertificateStore.CreateDataSource(connection), database, _key);
+        Assert.Equal([StoreSchema.LatestVersion], await StoreSchema.MigrateAsync(store.Database, CancellationToken.None));
+        StoredCertificateInfo stored = await store.PutAsync(CertificateTestHelpers.Entry(_authority, "least.privilege.test"));
+        Assert.Single((await store.ListAsync()).Entries);
+        Assert.True(await store.RemoveAsync(stored.Id));
+
+        Assert.Equal("terminator", await ScalarAsync<string>(cluster, database, "SELECT schemaname::text FROM pg_tables WHERE tablename = 'certificates'"));
+        // Nothing outside its schema: the role cannot create in public.
+        await using var attempt = new NpgsqlConnection(connection);
+        await attempt.OpenAsync();
+        await using var create = new NpgsqlCommand("CREATE TABLE public.escape (x int)", attempt);
+        PostgresException denied = await Assert.ThrowsAsync<PostgresException>(() => create.ExecuteNonQueryAsync());
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+    }
+
     private async Task<PostgresCertificateStore> OpenStoreAsync(PostgresCluster cluster, string database)
     {
         var store = new PostgresCertificateStore(PostgresCertificateStore.CreateDataSource(cluster.ConnectionString(database)), database, _key);
@@ -163,10 +213,11 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
 
         public StoreSyncStatus Status => _node.Follower.Status();
 
-        public static async Task<Follower> StartAsync(PostgresCertificateStoreTests test, PostgresCluster cluster, string database, CertificateMap map, TerminatorLog log)
+        public static async Task<Follower> StartAsync(PostgresCertificateStoreTests test, PostgresCluster cluster, string database, CertificateMap map, TerminatorLog log,
+            TimeSpan? reconcileInterval = null)
         {
             var fleet = new FleetOptions { Store = StoreKind.Postgres, ConnectionString = cluster.ConnectionString(database), DatabaseDescription = database };
-            (PostgresStoreNode? node, string? fatal) = await PostgresStoreNode.OpenAsync(fleet, Path.Combine(test._root, "node"), test._key, log);
+            (PostgresStoreNode? node, string? fatal) = await PostgresStoreNode.OpenAsync(fleet, Path.Combine(test._root, "node"), test._key, log, reconcileInterval);
             Assert.True(node is not null, fatal);
             var watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(node.Snapshot.Store), map, log, TimeSpan.FromSeconds(30));
             await watcher.RescanAsync();
