@@ -68,8 +68,11 @@ internal static class DatabaseConnectionString
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
-            // Npgsql names the keyword or the position; a numeric value it could not read is not a secret.
-            return $"not a PostgreSQL connection string ({ex.Message})";
+            // Npgsql names the keyword or the position, which helps; but a password holding a ';' would be split and its
+            // tail named as a keyword, so with a password present nothing of the message is repeated.
+            return text.Contains("password", StringComparison.OrdinalIgnoreCase)
+                ? "not a PostgreSQL connection string (Npgsql form: Host=...;Database=...;Username=...; quote a value holding ';')"
+                : $"not a PostgreSQL connection string ({ex.Message})";
         }
     }
 

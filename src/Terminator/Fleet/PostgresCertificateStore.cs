@@ -54,9 +54,9 @@ internal sealed class PostgresCertificateStore : ICertificateStore, IAsyncDispos
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Timeout") || builder.Timeout == 15)
+        if (builder.Timeout == 15)
         {
-            builder.Timeout = 5;
+            builder.Timeout = 5; // Npgsql's default left as it was
         }
 
         if (builder.KeepAlive == 0)

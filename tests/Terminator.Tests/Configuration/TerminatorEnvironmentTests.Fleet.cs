@@ -51,7 +51,8 @@ public sealed partial class TerminatorEnvironmentTests
     [InlineData(new[] { "TERMINATOR_DATABASE_URL", "postgresql://u:hunter2@db/x", "TERMINATOR_STORE_KEY", FleetKey }, "TERMINATOR_DATABASE_URL: set, but TERMINATOR_STORE is 'directory'")]
     [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "postgresql://u:hunter2@/x", "TERMINATOR_STORE_KEY", FleetKey }, "TERMINATOR_DATABASE_URL: names no host")]
     [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "postgresql://u:hunter2@db/x?sslpassword=hunter2", "TERMINATOR_STORE_KEY", FleetKey }, "TERMINATOR_DATABASE_URL: parameter 'sslpassword' is not supported")]
-    [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "Host=db;Pasword=hunter2", "TERMINATOR_STORE_KEY", FleetKey }, "TERMINATOR_DATABASE_URL: not a PostgreSQL connection string")]
+    [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "Host=db;Pasword=hunter2", "TERMINATOR_STORE_KEY", FleetKey }, "TERMINATOR_DATABASE_URL: not a PostgreSQL connection string (")]
+    [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "Host=db;Password=hun;hunter2", "TERMINATOR_STORE_KEY", FleetKey }, "TERMINATOR_DATABASE_URL: not a PostgreSQL connection string (Npgsql form")]
     [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "postgresql://u:hunter2@db/x", "TERMINATOR_STORE_KEY", FleetKey, "TERMINATOR_ACME", "on" }, "TERMINATOR_ACME: 'on' is not supported with TERMINATOR_STORE=postgres yet")]
     public void TryLoad_FleetMisconfigured_OneLineNamingTheVariable_NeverThePassword(string[] pairs, string expected)
     {
