@@ -62,6 +62,20 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
     }
 
     [PostgresFact]
+    public async Task Migrations_OnADatabaseMigratedByANewerBuild_Refuse_AndRerunsChangeNothing()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        await using NpgsqlDataSource source = NpgsqlDataSource.Create(cluster.ConnectionString(database));
+        Assert.Equal([StoreSchema.LatestVersion], await StoreSchema.MigrateAsync(source, CancellationToken.None));
+        Assert.Empty(await StoreSchema.MigrateAsync(source, CancellationToken.None));
+
+        await cluster.ExecuteAsync($"INSERT INTO schema_version (version, description) VALUES ({StoreSchema.LatestVersion + 1}, 'from the future')", database);
+        NotSupportedException newer = await Assert.ThrowsAsync<NotSupportedException>(() => StoreSchema.MigrateAsync(source, CancellationToken.None));
+        Assert.Contains($"newer than this build's {StoreSchema.LatestVersion}: upgrade this node", newer.Message, StringComparison.Ordinal);
+    }
+
+    [PostgresFact]
     public async Task PutListRemove_RowsHoldSealedEntries_AndRemovalLeavesATombstone()
     {
         PostgresCluster cluster = await fixture.GetAsync();
