@@ -53,35 +53,45 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
         Assert.Equal(Thumbprint(warm), await HandshakeAsync(httpsB, "warm.fleet.test"));
 
         // Import through A's store seam (what 'terminator certs import' on A does), then handshake on B until it serves it.
+        // Each delay runs from the start of the write (its database round trip included) to the first handshake on B
+        // that presents the new certificate (or, for the removal, is refused).
         CertificateEntry first = Entry("click.fleet.test");
         var clock = Stopwatch.StartNew();
         StoredCertificateInfo stored = await storeOfA.PutAsync(first);
-        TimeSpan imported = await UntilServedAsync(httpsB, "click.fleet.test", Thumbprint(first));
-        output.WriteLine($"import on A -> served by B: {imported.TotalMilliseconds:0} ms (write {clock.ElapsedMilliseconds - (long)imported.TotalMilliseconds} ms before)");
-        Assert.Equal(Thumbprint(first), await HandshakeAsync(httpsA, "click.fleet.test"));
+        TimeSpan imported = await UntilServedAsync(httpsB, "click.fleet.test", Thumbprint(first), clock);
+        Report("import on A", imported);
+        // A follows the store as B does (its own snapshot, its own notification).
+        TimeSpan onA = await UntilServedAsync(httpsA, "click.fleet.test", Thumbprint(first), clock);
+        output.WriteLine($"import on A -> served by A itself: {onA.TotalMilliseconds:0} ms");
 
         // The first change a node applies pays for its first notification round trip; a second import shows the steady state.
         CertificateEntry second = Entry("open.fleet.test");
+        clock.Restart();
         await storeOfA.PutAsync(second);
-        TimeSpan importedAgain = await UntilServedAsync(httpsB, "open.fleet.test", Thumbprint(second));
-        output.WriteLine($"second import on A -> served by B: {importedAgain.TotalMilliseconds:0} ms");
+        TimeSpan importedAgain = await UntilServedAsync(httpsB, "open.fleet.test", Thumbprint(second), clock);
+        Report("second import on A", importedAgain);
 
         // A renewal (same names, new key and serial) replaces it on B.
         CertificateEntry renewal = Entry("click.fleet.test");
+        clock.Restart();
         await storeOfA.PutAsync(renewal);
-        TimeSpan renewed = await UntilServedAsync(httpsB, "click.fleet.test", Thumbprint(renewal));
-        output.WriteLine($"renewal on A -> new serial served by B: {renewed.TotalMilliseconds:0} ms");
+        TimeSpan renewed = await UntilServedAsync(httpsB, "click.fleet.test", Thumbprint(renewal), clock);
+        Report("renewal on A (new serial)", renewed);
 
-        // A removal leaves a tombstone; B stops serving the name.
+        // A removal leaves a tombstone; B stops serving the name (the handshake is refused: unknown SNI).
+        clock.Restart();
         Assert.True(await storeOfA.RemoveAsync(stored.Id));
-        TimeSpan removed = await UntilServedAsync(httpsB, "click.fleet.test", expected: null);
-        output.WriteLine($"removal on A -> refused by B: {removed.TotalMilliseconds:0} ms");
+        TimeSpan removed = await UntilServedAsync(httpsB, "click.fleet.test", Refused, clock);
+        Report("removal on A", removed);
 
         Assert.True(imported < Propagation, $"import took {imported.TotalMilliseconds:0} ms to reach B");
         Assert.True(importedAgain < Propagation, $"the second import took {importedAgain.TotalMilliseconds:0} ms to reach B");
         Assert.True(renewed < Propagation, $"renewal took {renewed.TotalMilliseconds:0} ms to reach B");
         Assert.True(removed < Propagation, $"removal took {removed.TotalMilliseconds:0} ms to reach B");
     }
+
+    private void Report(string change, TimeSpan served) =>
+        output.WriteLine($"{change} -> B: {served.TotalMilliseconds:0} ms from the start of the write");
 
     [PostgresFact]
     public async Task DatabaseStoppedUnderLoad_NoHandshakeFails_AndNodeBCatchesUpWithoutARestart()
@@ -123,7 +133,7 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
                 await writer.PutAsync(added);
             }
 
-            caughtUp = await UntilServedAsync(httpsB, "added.outage.test", Thumbprint(added), TimeSpan.FromSeconds(15));
+            caughtUp = await UntilServedAsync(httpsB, "added.outage.test", Thumbprint(added), limit: TimeSpan.FromSeconds(15));
         }
         finally
         {
@@ -257,10 +267,11 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
 
     /// <summary>Handshakes on <paramref name="endPoint"/> until it serves <paramref name="expected"/> (a thumbprint, or
     /// null for "refused"); returns the time that took.</summary>
-    private static async Task<TimeSpan> UntilServedAsync(IPEndPoint endPoint, string name, string? expected, TimeSpan? limit = null)
+    private static async Task<TimeSpan> UntilServedAsync(IPEndPoint endPoint, string name, string? expected, Stopwatch? since = null, TimeSpan? limit = null)
     {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < (limit ?? TimeSpan.FromSeconds(10)))
+        Stopwatch clock = since ?? Stopwatch.StartNew();
+        TimeSpan deadline = clock.Elapsed + (limit ?? TimeSpan.FromSeconds(10));
+        while (clock.Elapsed < deadline)
         {
             if (await HandshakeAsync(endPoint, name) == expected)
             {
@@ -270,10 +281,14 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
             await Task.Delay(5);
         }
 
-        throw new TimeoutException($"{endPoint} did not serve {expected ?? "a refusal"} for {name} within {clock.Elapsed.TotalSeconds:0} s");
+        throw new TimeoutException($"{endPoint} did not serve {expected} for {name} within {clock.Elapsed.TotalSeconds:0} s");
     }
 
-    /// <summary>One full TLS handshake; the served leaf's thumbprint, or null when it was refused or failed.</summary>
+    /// <summary>What <see cref="HandshakeAsync"/> returns for a handshake the server refused with an alert (unknown SNI).</summary>
+    private const string Refused = "refused";
+
+    /// <summary>One full TLS handshake; the served leaf's thumbprint, <see cref="Refused"/> when the server refused it,
+    /// or null when it failed otherwise (reset, timeout).</summary>
     private static async Task<string?> HandshakeAsync(IPEndPoint endPoint, string serverName)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -295,7 +310,11 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
             }, timeout.Token);
             return served;
         }
-        catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or SocketException or OperationCanceledException)
+        catch (System.Security.Authentication.AuthenticationException)
+        {
+            return Refused;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
         {
             return null;
         }
