@@ -50,7 +50,9 @@ internal sealed partial class PostgresStoreFollower
             }
 
             applied += rows.Count;
-            if (rows.Count > 0)
+            // Not during a whole-store load: until its end has deleted the entries the database does not hold, the folder
+            // is no snapshot of this store, and a state file saying so would let an interrupted load resume as if it were.
+            if (rows.Count > 0 && live is null)
             {
                 _snapshot.WriteState(_storeId, Generation);
             }
