@@ -11,6 +11,44 @@ internal sealed partial class CertificateManager
 {
     private async Task ProcessAsync(string name, CancellationToken stopping)
     {
+        if (_leases is null)
+        {
+            await ProcessOrderAsync(name, stopping).ConfigureAwait(false);
+            return;
+        }
+
+        if (!_domains.TryGet(name, out _))
+        {
+            return; // no longer managed: no lease to take
+        }
+
+        // A fleet: only the node holding the domain's lease orders; the others try again later.
+        DateTimeOffset retry = _time.GetUtcNow() + _leases.RetryDelay;
+        IOrderLease? lease = await _leases.TryTakeAsync(name, retry, stopping).ConfigureAwait(false);
+        if (lease is null)
+        {
+            _queue.Schedule(name, retry);
+            return;
+        }
+
+        await using (lease.ConfigureAwait(false))
+        {
+            using var held = CancellationTokenSource.CreateLinkedTokenSource(stopping, lease.Lost);
+            try
+            {
+                await ProcessOrderAsync(name, held.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested && !stopping.IsCancellationRequested)
+            {
+                retry = _time.GetUtcNow() + _leases.RetryDelay;
+                Fleet.FleetLog.LeaseLost(_log.Fleet, name, lease.LostReason ?? "?", retry);
+                _queue.Schedule(name, retry);
+            }
+        }
+    }
+
+    private async Task ProcessOrderAsync(string name, CancellationToken stopping)
+    {
         if (!_domains.TryGet(name, out ManagedDomain? domain))
         {
             return; // no longer managed

@@ -26,7 +26,8 @@ internal sealed partial class CertificateManager : IAsyncDisposable
 {
     private readonly ManagedDomainRegistry _domains;
     private readonly AcmeClient _client;
-    private readonly AcmeChallengeTable _challenges;
+    private readonly IAcmeChallengeResponder _challenges;
+    private readonly IOrderLeases? _leases;
     private readonly AcmePreflight? _preflight;
     private readonly ICertificateStore _store;
     private readonly CertificateMap _certificates;
@@ -43,9 +44,14 @@ internal sealed partial class CertificateManager : IAsyncDisposable
     private readonly List<Task> _orders = [];
     private Task? _loop;
 
-    public CertificateManager(ManagedDomainRegistry domains, AcmeClient client, AcmeChallengeTable challenges, AcmePreflight? preflight,
-        ICertificateStore store, CertificateMap certificates, AcmeOptions options, TerminatorLog log, TimeProvider? time = null)
+    /// <param name="challenges">This node's <see cref="AcmeChallengeTable"/>, or in a fleet the shared table every node
+    /// answers from.</param>
+    /// <param name="leases">In a fleet, the order leases that keep two nodes from ordering for one domain; null alone.</param>
+    public CertificateManager(ManagedDomainRegistry domains, AcmeClient client, IAcmeChallengeResponder challenges, AcmePreflight? preflight,
+        ICertificateStore store, CertificateMap certificates, AcmeOptions options, TerminatorLog log, TimeProvider? time = null,
+        IOrderLeases? leases = null)
     {
+        _leases = leases;
         _domains = domains;
         _client = client;
         _challenges = challenges;

@@ -34,4 +34,25 @@ internal static partial class FleetLog
 
     [LoggerMessage(EventId = 1709, Level = LogLevel.Warning, Message = "store change not applied: {reason}")]
     public static partial void ApplyFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1710, Level = LogLevel.Information, Message = "challenge {kind} for {domain} published to every node")]
+    public static partial void ChallengePublished(ILogger logger, string kind, string domain);
+
+    [LoggerMessage(EventId = 1711, Level = LogLevel.Warning, Message = "challenge {kind} for {domain}: this node's own notification did not come back within {waitMs} ms (nodes catch up on reconnection and every few seconds); validating anyway")]
+    public static partial void ChallengeNotSeen(ILogger logger, string kind, string domain, long waitMs);
+
+    [LoggerMessage(EventId = 1712, Level = LogLevel.Debug, Message = "challenge {kind} {name} answered here (published by a node)")]
+    public static partial void ChallengeMirrored(ILogger logger, string kind, string name);
+
+    [LoggerMessage(EventId = 1713, Level = LogLevel.Warning, Message = "challenge table connection lost ({reason}): answering the challenges this node has, reconnecting with backoff")]
+    public static partial void ChallengeConnectionLost(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1714, Level = LogLevel.Information, Message = "order lease for {domain} held by {holder} until {expiresAt:u}: skipped here, retried at {retry:u}")]
+    public static partial void LeaseHeldElsewhere(ILogger logger, string domain, string holder, DateTimeOffset expiresAt, DateTimeOffset retry);
+
+    [LoggerMessage(EventId = 1715, Level = LogLevel.Warning, Message = "order lease for {domain} could not be taken ({reason}): skipped here, retried at {retry:u}")]
+    public static partial void LeaseUnavailable(ILogger logger, string domain, string reason, DateTimeOffset retry);
+
+    [LoggerMessage(EventId = 1716, Level = LogLevel.Warning, Message = "order lease for {domain} lost ({reason}): the order stops here, retried at {retry:u}")]
+    public static partial void LeaseLost(ILogger logger, string domain, string reason, DateTimeOffset retry);
 }

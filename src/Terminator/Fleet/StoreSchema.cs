@@ -10,8 +10,8 @@ namespace Terminator.Fleet;
 /// schema of the role's search_path, the role's own schema in the set-up the README describes.
 /// </summary>
 /// <remarks>
-/// Room left for what comes next (issue 13): order leases, challenge tokens, managed domains and a <c>nodes</c> table
-/// (heartbeat, store lag) are later migrations; <c>certificates.updated_by</c> already records which node wrote a row.
+/// Room left for what comes next (issue 13): managed domains and a <c>nodes</c> table (heartbeat, store lag) are later
+/// migrations; <c>certificates.updated_by</c> already records which node wrote a row.
 /// </remarks>
 internal static class StoreSchema
 {
@@ -25,6 +25,10 @@ internal static class StoreSchema
 
     /// <summary>The NOTIFY channel; the payload is "&lt;generation&gt; &lt;id&gt;".</summary>
     public const string Channel = "terminator_certificates";
+
+    /// <summary>The challenges' NOTIFY channel; the payload is "+|- &lt;kind&gt; &lt;name&gt; &lt;key authorization&gt;"
+    /// (no field holds a space: kinds are fixed, tokens and key authorizations are base64url, names are host names).</summary>
+    public const string ChallengeChannel = "terminator_challenges";
 
     /// <summary>Migrations by version, oldest first; never edited once released (add a new one instead).</summary>
     internal static readonly (int Version, string Description, string Sql)[] Migrations =
@@ -85,6 +89,42 @@ internal static class StoreSchema
             END $$;
             CREATE TRIGGER certificates_tombstone BEFORE DELETE ON certificates
                 FOR EACH ROW EXECUTE FUNCTION certificates_tombstone();
+            """),
+        (2, "ACME challenges every node answers", $"""
+            -- One row per challenge being answered: name is the token for http-01, the domain for tls-alpn-01. Only the
+            -- key authorization is kept (what HTTP-01 serves to anyone; TLS-ALPN-01's certificate carries its SHA-256),
+            -- never a key: each node builds its own throwaway TLS-ALPN-01 certificate from it.
+            CREATE TABLE challenges (
+                kind              text NOT NULL CHECK (kind IN ('http-01', 'tls-alpn-01')),
+                name              text NOT NULL CHECK (name <> '' AND position(' ' in name) = 0),
+                key_authorization text NOT NULL CHECK (key_authorization <> '' AND position(' ' in key_authorization) = 0),
+                expires_at        timestamptz NOT NULL,
+                created_by        text NOT NULL DEFAULT '',
+                PRIMARY KEY (kind, name)
+            );
+            CREATE INDEX challenges_by_expiry ON challenges (expires_at);
+
+            CREATE FUNCTION challenges_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    PERFORM pg_notify('{ChallengeChannel}', '- ' || OLD.kind || ' ' || OLD.name || ' ' || OLD.key_authorization);
+                ELSE
+                    PERFORM pg_notify('{ChallengeChannel}', '+ ' || NEW.kind || ' ' || NEW.name || ' ' || NEW.key_authorization);
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER challenges_notify AFTER INSERT OR UPDATE OR DELETE ON challenges
+                FOR EACH ROW EXECUTE FUNCTION challenges_notify();
+            """),
+        (3, "order leases: one node orders for a domain at a time", """
+            -- A node takes the row before ordering for a domain, renews it while the order runs and deletes it after; a
+            -- node that dies mid-order gives it up by expiry.
+            CREATE TABLE leases (
+                domain     text PRIMARY KEY,
+                holder     text NOT NULL,
+                taken_at   timestamptz NOT NULL DEFAULT now(),
+                expires_at timestamptz NOT NULL
+            );
             """),
     ];
 

@@ -44,7 +44,7 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
 
             // Exactly one node applied the migrations; the others found them done, none failed.
             Assert.Single(applied, a => a.Count > 0);
-            Assert.Equal([StoreSchema.LatestVersion], applied.Single(a => a.Count > 0));
+            Assert.Equal(StoreSchema.Migrations.Select(m => m.Version), applied.Single(a => a.Count > 0));
             await using NpgsqlConnection connection = await sources[0].OpenConnectionAsync();
             await using var versions = new NpgsqlCommand("SELECT count(*), max(version) FROM schema_version", connection);
             await using NpgsqlDataReader reader = await versions.ExecuteReaderAsync();
@@ -67,7 +67,7 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         PostgresCluster cluster = await fixture.GetAsync();
         string database = await cluster.CreateDatabaseAsync();
         await using NpgsqlDataSource source = NpgsqlDataSource.Create(cluster.ConnectionString(database));
-        Assert.Equal([StoreSchema.LatestVersion], await StoreSchema.MigrateAsync(source, CancellationToken.None));
+        Assert.Equal(StoreSchema.Migrations.Select(m => m.Version), await StoreSchema.MigrateAsync(source, CancellationToken.None));
         Assert.Empty(await StoreSchema.MigrateAsync(source, CancellationToken.None));
 
         await cluster.ExecuteAsync($"INSERT INTO schema_version (version, description) VALUES ({StoreSchema.LatestVersion + 1}, 'from the future')", database);
@@ -183,7 +183,7 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
 
         string connection = cluster.ConnectionString(database).Replace("Username=postgres", $"Username={role}", StringComparison.Ordinal);
         await using var store = new PostgresCertificateStore(PostgresCertificateStore.CreateDataSource(connection), database, _key);
-        Assert.Equal([StoreSchema.LatestVersion], await StoreSchema.MigrateAsync(store.Database, CancellationToken.None));
+        Assert.Equal(StoreSchema.Migrations.Select(m => m.Version), await StoreSchema.MigrateAsync(store.Database, CancellationToken.None));
         StoredCertificateInfo stored = await store.PutAsync(CertificateTestHelpers.Entry(_authority, "least.privilege.test"));
         Assert.Single((await store.ListAsync()).Entries);
         Assert.True(await store.RemoveAsync(stored.Id));
