@@ -4,6 +4,7 @@ using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Domains;
+using Terminator.Fleet;
 using Terminator.Storage;
 
 namespace Terminator.Daemon;
@@ -14,16 +15,23 @@ namespace Terminator.Daemon;
 /// certificate manager that issues and renews. The admin listener (started by the daemon for every node) serves the
 /// domains API from <see cref="Registry"/> and <see cref="AdminCallbacks"/> once this is open.
 /// </summary>
+/// <remarks>
+/// On a fleet node (TERMINATOR_STORE=postgres) certificates go into the shared store, challenges are published in the
+/// database and answered by every node (<see cref="PostgresChallengeTable"/>), and each order holds the domain's lease
+/// (<see cref="PostgresOrderLeases"/>). The managed-domain registry and the ACME account stay per node for now.
+/// </remarks>
 internal sealed class AutomaticHttps : IAsyncDisposable
 {
     private readonly ManagedDomainRegistry _registry;
     private readonly AcmeClient _client;
     private readonly AcmePreflight? _preflight;
     private readonly CertificateManager _manager;
+    private readonly PostgresChallengeTable? _shared;
 
     private AutomaticHttps(ManagedDomainRegistry registry, AcmeClient client,
-        AcmeChallengeTable challenges, AcmePreflight? preflight, CertificateManager manager)
+        AcmeChallengeTable challenges, AcmePreflight? preflight, CertificateManager manager, PostgresChallengeTable? shared)
     {
+        _shared = shared;
         _registry = registry;
         _client = client;
         Challenges = challenges;
@@ -47,7 +55,9 @@ internal sealed class AutomaticHttps : IAsyncDisposable
 
     /// <summary>Opens the registry and the account; no network I/O (the CA may be down: the daemon serves what it has
     /// and the manager retries). Returns null and a one-line problem when the registry cannot be opened.</summary>
-    public static async Task<(AutomaticHttps? Https, string? Problem)> OpenAsync(TerminatorOptions options, CertificateMap certificates, TerminatorLog log)
+    /// <param name="fleet">The shared store node with TERMINATOR_STORE=postgres, else null.</param>
+    public static async Task<(AutomaticHttps? Https, string? Problem)> OpenAsync(TerminatorOptions options, CertificateMap certificates, TerminatorLog log,
+        PostgresStoreNode? fleet = null)
     {
         ManagedDomainRegistry registry;
         try
@@ -87,19 +97,44 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         }
 
         var challenges = new AcmeChallengeTable();
-        AcmePreflight? preflight = options.Acme.Preflight ? new AcmePreflight(challenges) : null;
-        var store = new DirectoryCertificateStore(options.StoreDirectory, key);
-        var manager = new CertificateManager(registry, client, challenges, preflight, store, certificates, options.Acme, log);
+        PostgresChallengeTable? shared = null;
+        PostgresOrderLeases? leases = null;
+        ICertificateStore store;
+        if (fleet is not null)
+        {
+            string holder = PostgresOrderLeases.ProcessHolder();
+            shared = new PostgresChallengeTable(fleet.Store.Database, challenges, holder, log.Fleet);
+            leases = new PostgresOrderLeases(fleet.Store.Database, holder, log.Fleet);
+            store = fleet.Store;
+        }
+        else
+        {
+            store = new DirectoryCertificateStore(options.StoreDirectory, key);
+        }
+
+        // In a fleet the preflight's probe is published like a challenge: the probe may reach any node.
+        AcmePreflight? preflight = options.Acme.Preflight ? new AcmePreflight(challenges, shared: shared) : null;
+        var manager = new CertificateManager(registry, client, (IAcmeChallengeResponder?)shared ?? challenges, preflight, store, certificates, options.Acme, log,
+            leases: leases);
         DomainsLog.Loaded(log.Domains, registry.Count, registry.LoadReport.Elapsed.TotalMilliseconds);
-        return (new AutomaticHttps(registry, client, challenges, preflight, manager), null);
+        return (new AutomaticHttps(registry, client, challenges, preflight, manager, shared), null);
     }
 
     /// <summary>Starts issuing and renewing (after the listeners are up, so challenges can be answered).</summary>
-    public void Start() => _manager.Start();
+    public void Start()
+    {
+        _shared?.Start();
+        _manager.Start();
+    }
 
     public async ValueTask DisposeAsync()
     {
         await _manager.DisposeAsync().ConfigureAwait(false);
+        if (_shared is not null)
+        {
+            await _shared.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _client.DisposeAsync().ConfigureAwait(false);
         _preflight?.Dispose();
         await _registry.DisposeAsync().ConfigureAwait(false);

@@ -29,6 +29,10 @@ internal sealed class CertificateSources : IAsyncDisposable
         _shared = shared;
     }
 
+    /// <summary>With TERMINATOR_STORE=postgres, the shared store node (ACME writes to its store and shares challenges and
+    /// order leases through its database); null otherwise.</summary>
+    public PostgresStoreNode? Shared => _shared;
+
     /// <summary>Certificates currently loaded from both sources.</summary>
     public int Count => (_store?.Count ?? 0) + (_folder?.Count ?? 0);
 

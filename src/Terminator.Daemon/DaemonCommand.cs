@@ -77,7 +77,7 @@ internal static class DaemonCommand
         AutomaticHttps? automatic = null;
         if (options.Acme.Enabled)
         {
-            (automatic, string? problem) = await AutomaticHttps.OpenAsync(options, certificates, log).ConfigureAwait(false);
+            (automatic, string? problem) = await AutomaticHttps.OpenAsync(options, certificates, log, sources.Shared).ConfigureAwait(false);
             if (automatic is null)
             {
                 return await FatalAsync(log, $"terminator: {problem}", 2).ConfigureAwait(false);

@@ -18,15 +18,20 @@ internal sealed class AcmePreflight : IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private readonly AcmeChallengeTable _challenges;
+    private readonly IAcmeChallengeResponder? _shared;
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
     private readonly int _port;
     private readonly HttpClient _http;
 
     /// <param name="resolve">Name resolution (the system resolver by default; tests substitute one).</param>
     /// <param name="port">Where the CA will connect for HTTP-01: 80 in production (RFC 8555 §8.3).</param>
-    public AcmePreflight(AcmeChallengeTable challenges, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null, int port = 80)
+    /// <param name="shared">In a fleet, where the probe is published so that whichever node it reaches answers it;
+    /// null to answer it from <paramref name="challenges"/> alone.</param>
+    public AcmePreflight(AcmeChallengeTable challenges, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null, int port = 80,
+        IAcmeChallengeResponder? shared = null)
     {
         _challenges = challenges;
+        _shared = shared;
         _resolve = resolve ?? ((name, ct) => Dns.GetHostAddressesAsync(name, ct));
         _port = port;
         var handler = new SocketsHttpHandler
@@ -75,10 +80,20 @@ internal sealed class AcmePreflight : IDisposable
 
         string token = Base64Url(RandomNumberGenerator.GetBytes(24));
         string expected = Base64Url(RandomNumberGenerator.GetBytes(24));
-        _challenges.AddHttp01(token, expected);
+        var probeUri = new Uri($"http://{domain}:{_port}/.well-known/acme-challenge/{token}");
+        using var probe = new AcmeChallengeResponse(AcmeChallengeTypes.Http01, domain, token, expected, probeUri, probeUri);
+        if (_shared is not null)
+        {
+            await _shared.PresentAsync(probe, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _challenges.AddHttp01(token, expected);
+        }
+
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{domain}:{_port}/.well-known/acme-challenge/{token}"));
+            using var request = new HttpRequestMessage(HttpMethod.Get, probeUri);
             request.Options.Set(s_addresses, addresses);
             using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             string body = response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false) : string.Empty;
@@ -92,7 +107,15 @@ internal sealed class AcmePreflight : IDisposable
         }
         finally
         {
-            _challenges.RemoveHttp01(token);
+            if (_shared is not null)
+            {
+                using var cleanup = new CancellationTokenSource(Timeout);
+                await _shared.CleanupAsync(probe, cleanup.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                _challenges.RemoveHttp01(token);
+            }
         }
     }
 

@@ -69,7 +69,7 @@ internal static partial class TerminatorEnvironment
     }
 
     /// <summary>The rules between the fleet variables and the store's: one <c>NAME: problem</c> line or null.</summary>
-    internal static string? ValidateFleet(FleetOptions fleet, StoreKey? key, bool acme)
+    internal static string? ValidateFleet(FleetOptions fleet, StoreKey? key)
     {
         if (fleet.Store == StoreKind.Directory)
         {
@@ -82,12 +82,10 @@ internal static partial class TerminatorEnvironment
             return "TERMINATOR_DATABASE_URL: required when TERMINATOR_STORE=postgres (or set TERMINATOR_DATABASE_URL_FILE)";
         }
 
-        if (key is null)
-        {
-            return "TERMINATOR_STORE_KEY: required when TERMINATOR_STORE=postgres (private keys are encrypted on the node; set TERMINATOR_STORE_KEY or TERMINATOR_STORE_KEY_FILE)";
-        }
-
-        // Every node would order for every domain: the fleet needs order leases and shared challenge tokens first.
-        return acme ? "TERMINATOR_ACME: 'on' is not supported with TERMINATOR_STORE=postgres yet (needs order leases and shared challenge tokens)" : null;
+        // TERMINATOR_ACME=on is fine here: challenges are shared through the database and an order lease keeps two nodes
+        // from ordering for one domain (Terminator.Fleet).
+        return key is null
+            ? "TERMINATOR_STORE_KEY: required when TERMINATOR_STORE=postgres (private keys are encrypted on the node; set TERMINATOR_STORE_KEY or TERMINATOR_STORE_KEY_FILE)"
+            : null;
     }
 }

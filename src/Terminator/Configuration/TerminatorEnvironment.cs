@@ -205,7 +205,7 @@ internal static partial class TerminatorEnvironment
         bool requestTargetSet = IsSet(environment, "TERMINATOR_MAX_REQUEST_TARGET");
         error = TerminatorOptionsValidator.ValidateCertificateSources(ref current, IsSet(environment, "TERMINATOR_CERT_DIR"), IsSet(environment, "TERMINATOR_STORE_DIR"))
             ?? TerminatorOptionsValidator.CrossValidate(ref current, requestTargetSet)
-            ?? ValidateFleet(current.Fleet, current.StoreKey, current.Acme.Enabled)
+            ?? ValidateFleet(current.Fleet, current.StoreKey)
             ?? ValidateProxyProtocol(current);
         if (error is not null)
         {
@@ -235,7 +235,7 @@ internal static partial class TerminatorEnvironment
             return false;
         }
 
-        error = ValidateFleet(current.Fleet, current.StoreKey, acme: false);
+        error = ValidateFleet(current.Fleet, current.StoreKey);
         if (error is not null)
         {
             return false;

@@ -115,6 +115,11 @@ internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDi
 
             FleetLog.ChallengePublished(_log, challenge.Type, challenge.Domain);
         }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or SocketException or TimeoutException)
+        {
+            // Transient like an unreachable CA: the order fails before the CA is asked anything, and is retried with backoff.
+            throw new AcmeTransportException($"the challenge could not be published to the fleet's database: {ex.Message}", ex);
+        }
         finally
         {
             if (waiting)

@@ -53,7 +53,6 @@ public sealed partial class TerminatorEnvironmentTests
     [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "postgresql://u:hunter2@db/x?sslpassword=hunter2", "TERMINATOR_STORE_KEY", FleetKey }, "TERMINATOR_DATABASE_URL: parameter 'sslpassword' is not supported")]
     [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "Host=db;Pasword=hunter2", "TERMINATOR_STORE_KEY", FleetKey }, "TERMINATOR_DATABASE_URL: not a PostgreSQL connection string (")]
     [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "Host=db;Password=hun;hunter2", "TERMINATOR_STORE_KEY", FleetKey }, "TERMINATOR_DATABASE_URL: not a PostgreSQL connection string (Npgsql form")]
-    [InlineData(new[] { "TERMINATOR_STORE", "postgres", "TERMINATOR_DATABASE_URL", "postgresql://u:hunter2@db/x", "TERMINATOR_STORE_KEY", FleetKey, "TERMINATOR_ACME", "on" }, "TERMINATOR_ACME: 'on' is not supported with TERMINATOR_STORE=postgres yet")]
     public void TryLoad_FleetMisconfigured_OneLineNamingTheVariable_NeverThePassword(string[] pairs, string expected)
     {
         var values = new List<(string, string?)>();
@@ -66,6 +65,16 @@ public sealed partial class TerminatorEnvironmentTests
         Assert.StartsWith(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error);
+    }
+
+    [Fact]
+    public void TryLoad_AcmeOnAFleet_IsAccepted()
+    {
+        // Shared challenges and order leases (Terminator.Fleet) make ACME safe on several nodes sharing one database.
+        Assert.True(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_STORE", "postgres"), ("TERMINATOR_DATABASE_URL", "postgresql://u:hunter2@db/x"),
+            ("TERMINATOR_STORE_KEY", FleetKey), ("TERMINATOR_ACME", "on")), out TerminatorOptions? options, out string? error), error);
+        Assert.True(options.Acme.Enabled);
+        Assert.Equal(StoreKind.Postgres, options.Fleet.Store);
     }
 
     [Fact]

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Npgsql;
+using Terminator.Samples.Origin;
+using Terminator.Tests.TestHelpers;
+
+namespace Terminator.Tests.Fleet;
+
+/// <summary>ACME on a fleet: two daemon processes on one database and a real Pebble.</summary>
+public sealed partial class FleetDaemonTests
+{
+    [PostgresPebbleFact]
+    public async Task Acme_DomainAddedOnNodeA_IsValidatedThroughNodeBsPort80_AndServedByBoth()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        // Pebble's HTTP-01 validator connects to node B's HTTP listener only; node A has none, so an issued certificate
+        // proves node B answered a challenge node A published. TLS-ALPN-01 goes to a closed port.
+        int httpOfB = LoopbackPorts.Reserve();
+        int closed = LoopbackPorts.Reserve();
+        await using PebbleProcess pebble = await PebbleProcess.StartAsync(httpOfB, closed);
+        await using SampleTrackingOrigin origin = await SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        string token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        Dictionary<string, string> Node(string node, string httpListen)
+        {
+            Dictionary<string, string> environment = Env(cluster, database, node);
+            environment["TERMINATOR_ACME"] = "on";
+            environment["TERMINATOR_ACME_DIRECTORY"] = pebble.DirectoryUri.AbsoluteUri;
+            environment["TERMINATOR_ACME_CA_ROOT"] = pebble.WfeCaPemPath;
+            environment["TERMINATOR_ACME_CHALLENGES"] = "http-01";
+            environment["TERMINATOR_ACME_PREFLIGHT"] = "off"; // Pebble's DNS is not the test's resolver
+            environment["TERMINATOR_ACME_EMAIL"] = "ops@fleet.test";
+            environment["TERMINATOR_HTTP_LISTEN"] = httpListen;
+            environment["TERMINATOR_ADMIN_LISTEN"] = "127.0.0.1:0";
+            environment["TERMINATOR_ADMIN_TOKEN"] = token;
+            environment["TERMINATOR_UPSTREAM"] = $"http://{origin.EndPoint}";
+            return environment;
+        }
+
+        await using DaemonProcess a = DaemonProcess.Start(null, Node("a", "off"));
+        (IPEndPoint httpsA, string adminA) = await ReadyWithAdminAsync(a);
+        await using DaemonProcess b = DaemonProcess.Start(null, Node("b", "127.0.0.1:" + httpOfB.ToString(CultureInfo.InvariantCulture)));
+        IPEndPoint httpsB = await ReadyAsync(b);
+
+        const string name = "click.acme-fleet.test";
+        using var admin = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://{adminA}/"), Timeout = TimeSpan.FromSeconds(10) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var clock = Stopwatch.StartNew();
+        using (HttpResponseMessage put = await admin.PutAsync($"v1/domains/{name}", content: null))
+        {
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        string? servedByA = null;
+        while (clock.Elapsed < TimeSpan.FromSeconds(60) && !a.HasExited)
+        {
+            servedByA = await HandshakeAsync(httpsA, name);
+            if (servedByA is not null && servedByA != Refused)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.True(servedByA is not null && servedByA != Refused,
+            $"node A never served {name}\n--- a:\n{a.StandardOutput}\n{a.StandardError}\n--- b:\n{b.StandardOutput}\n{b.StandardError}\n--- pebble:\n{pebble.Output}");
+        output.WriteLine($"issued through node B's port 80 and served by node A {clock.Elapsed.TotalMilliseconds:0} ms after the PUT on node A");
+        TimeSpan onB = await UntilServedAsync(httpsB, name, servedByA, clock);
+        output.WriteLine($"served by node B {onB.TotalMilliseconds:0} ms after the PUT");
+
+        // Node B answered the challenge (node A has no HTTP listener); the lease and the challenge rows are gone again.
+        Assert.Contains("answered here (published by a node)", b.StandardOutput + b.StandardError, StringComparison.Ordinal);
+        await using NpgsqlDataSource source = NpgsqlDataSource.Create(cluster.ConnectionString(database));
+        async Task<(long Leases, long Challenges, long Certificates)> RowsAsync()
+        {
+            await using NpgsqlConnection connection = await source.OpenConnectionAsync();
+            await using var rows = new NpgsqlCommand("SELECT (SELECT count(*) FROM leases), (SELECT count(*) FROM challenges), (SELECT count(*) FROM certificates WHERE $1 = ANY(names))", connection);
+            rows.Parameters.AddWithValue(name);
+            await using NpgsqlDataReader reader = await rows.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+
+        // The lease is given back once the order is recorded, just after the certificate is stored.
+        (long Leases, long Challenges, long Certificates) after = await Eventually.ResultAsync(RowsAsync, r => r.Leases == 0, TimeSpan.FromSeconds(5));
+        Assert.Equal((0L, 0L, 1L), after);
+    }
+}
