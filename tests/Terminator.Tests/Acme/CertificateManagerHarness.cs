@@ -67,7 +67,7 @@ internal sealed class CertificateManagerHarness : IAsyncDisposable
     /// <summary>Creates an ACME client for <paramref name="directory"/> (the same account key every time) and a manager, and
     /// starts it.</summary>
     public CertificateManager StartManager(Uri directory, AcmeOptions? options = null, AcmePreflight? preflight = null,
-        Func<AcmeClientOptions, AcmeClientOptions>? client = null)
+        Func<AcmeClientOptions, AcmeClientOptions>? client = null, IOrderLeases? leases = null)
     {
         if (Manager is not null)
         {
@@ -86,7 +86,7 @@ internal sealed class CertificateManagerHarness : IAsyncDisposable
         clientOptions = client?.Invoke(clientOptions) ?? clientOptions;
         // The client's polls run on real time: the test clock drives the manager's schedule only.
         _client = AcmeClient.Create(clientOptions, _accountKey, ownsKey: false, store: null, handler: null, TimeProvider.System, Log);
-        Manager = new CertificateManager(Registry, _client, Challenges, preflight, Store, Map, options ?? Options(directory), Log, Clock);
+        Manager = new CertificateManager(Registry, _client, Challenges, preflight, Store, Map, options ?? Options(directory), Log, Clock, leases);
         Manager.Start();
         return Manager;
     }

@@ -1,0 +1,111 @@
+using Terminator.Acme;
+using Terminator.Domains;
+using Terminator.Tests.TestHelpers;
+using Terminator.Tests.Upstream;
+
+namespace Terminator.Tests.Acme;
+
+/// <summary>The manager with order leases (a fleet): a domain whose lease another node holds is not ordered here, only
+/// retried later; a lease lost mid-order stops the order; a lease taken is given back once the order is over.</summary>
+public sealed class CertificateManagerLeaseTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task LeaseHeldElsewhere_NoOrderHere_RetriedAfterTheDelay_ThenIssued_AndTheLeaseGivenBack()
+    {
+        const string Name = "leased.manager.test";
+        var clock = new ManualTimeProvider();
+        using var orders = new ScriptedOrders(clock);
+        await using var ca = new ScriptedAcmeServer(orders.Answer);
+        await using var harness = new CertificateManagerHarness(clock);
+        var leases = new ScriptedLeases { HeldElsewhere = true };
+        await harness.Registry.AddOrGetAsync(Name);
+        harness.StartManager(ca.DirectoryUri, leases: leases);
+
+        Assert.True(await Eventually.TrueAsync(() => leases.Attempts == 1, s_wait), harness.LogText);
+        Assert.True(await Consistently.TrueAsync(() => orders.OrdersCreated == 0 && leases.Attempts == 1, TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(ManagedDomainState.Pending, harness.Domain(Name).State);
+        Assert.Equal(0, harness.Domain(Name).Attempts); // not a failure: someone else is on it
+
+        // The other node is gone; the retry comes after the lease table's delay, not before.
+        leases.HeldElsewhere = false;
+        clock.Advance(leases.RetryDelay - TimeSpan.FromSeconds(1));
+        Assert.True(await Consistently.TrueAsync(() => leases.Attempts == 1, TimeSpan.FromMilliseconds(300)), "retried before the delay");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await Eventually.TrueAsync(() => harness.Domain(Name).State == ManagedDomainState.Valid, s_wait), harness.LogText);
+        Assert.Equal(1, orders.OrdersCreated);
+        Assert.True(await Eventually.TrueAsync(() => leases.Released == 1, s_wait));
+    }
+
+    [Fact]
+    public async Task LeaseLostMidOrder_TheOrderStops_NothingStored_AndItIsRetriedLater()
+    {
+        const string Name = "lost.manager.test";
+        var clock = new ManualTimeProvider();
+        using var orders = new ScriptedOrders(clock) { HoldAuthorizations = true };
+        await using var ca = new ScriptedAcmeServer(orders.Answer);
+        await using var harness = new CertificateManagerHarness(clock);
+        var leases = new ScriptedLeases();
+        await harness.Registry.AddOrGetAsync(Name);
+        harness.StartManager(ca.DirectoryUri, leases: leases);
+
+        Assert.True(await Eventually.TrueAsync(() => orders.OrdersCreated == 1, s_wait), harness.LogText);
+        leases.Current!.Lose();
+        Assert.True(await Eventually.TrueAsync(() => harness.LogText.Contains($"order lease for {Name} lost (taken over in the test)", StringComparison.Ordinal), s_wait),
+            harness.LogText);
+        Assert.Empty(await harness.StoredIdsAsync());
+        Assert.NotEqual(ManagedDomainState.Valid, harness.Domain(Name).State);
+        Assert.True(await Eventually.TrueAsync(() => harness.Manager!.OrdersInFlight == 0, s_wait));
+    }
+
+    private sealed class ScriptedLeases : IOrderLeases
+    {
+        private int _attempts;
+        private int _released;
+
+        public volatile bool HeldElsewhere;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public int Released => Volatile.Read(ref _released);
+
+        public ScriptedLease? Current { get; private set; }
+
+        public TimeSpan RetryDelay => TimeSpan.FromMinutes(2);
+
+        public ValueTask<IOrderLease?> TryTakeAsync(string domain, DateTimeOffset retry, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _attempts);
+            if (HeldElsewhere)
+            {
+                return ValueTask.FromResult<IOrderLease?>(null);
+            }
+
+            Current = new ScriptedLease(() => Interlocked.Increment(ref _released));
+            return ValueTask.FromResult<IOrderLease?>(Current);
+        }
+    }
+
+    private sealed class ScriptedLease(Action released) : IOrderLease
+    {
+        private readonly CancellationTokenSource _lost = new();
+
+        public CancellationToken Lost => _lost.Token;
+
+        public string? LostReason { get; private set; }
+
+        public void Lose()
+        {
+            LostReason = "taken over in the test";
+            _lost.Cancel();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            released();
+            _lost.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
