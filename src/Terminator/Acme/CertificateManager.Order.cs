@@ -36,6 +36,11 @@ internal sealed partial class CertificateManager
             using var held = CancellationTokenSource.CreateLinkedTokenSource(stopping, lease.Lost);
             try
             {
+                if (await TryAdoptAsync(name, held.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 await ProcessOrderAsync(name, held.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested && !stopping.IsCancellationRequested)
@@ -45,6 +50,70 @@ internal sealed partial class CertificateManager
                 _queue.Schedule(name, retry);
             }
         }
+    }
+
+    /// <summary>
+    /// A fleet: when the shared store already serves this node a current certificate for every key type of
+    /// <paramref name="name"/> that this node's registry does not record (another node ordered it while this one waited
+    /// for the lease), the domain takes it rather than ordering again. A certificate this node recorded itself is not
+    /// adopted: a forced renewal still orders.
+    /// </summary>
+    private async Task<bool> TryAdoptAsync(string name, CancellationToken stopping)
+    {
+        if (!_domains.TryGet(name, out ManagedDomain? domain))
+        {
+            return false;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        var ids = new List<string>();
+        DateTimeOffset? notAfter = null;
+        DateTimeOffset? renewAt = null;
+        bool anyNew = false;
+        foreach (AcmeKeyType keyType in KeyTypesOf(domain.KeyTypes))
+        {
+            bool ecdsa = keyType == AcmeKeyType.EcdsaP256;
+            if (!_certificates.TryGet(Encoding.ASCII.GetBytes(name), ecdsa, out CertificateEntry? entry)
+                || entry.IsEcdsa != ecdsa
+                || !_store.TryGetId(entry.Source, out string? id))
+            {
+                return false;
+            }
+
+            DateTimeOffset at = RenewalPolicy.RenewAt(entry.NotBefore, entry.NotAfter, Random.Shared.NextDouble());
+            if (at <= now)
+            {
+                return false; // due: order
+            }
+
+            anyNew |= !domain.CertificateIds.Contains(id, StringComparer.Ordinal);
+            ids.Add(id);
+            notAfter = notAfter is null || entry.NotAfter < notAfter ? entry.NotAfter : notAfter;
+            renewAt = renewAt is null || at < renewAt ? at : renewAt;
+        }
+
+        if (!anyNew || renewAt is not { } due)
+        {
+            return false;
+        }
+
+        ManagedDomain? adopted = await _domains.UpdateAsync(name, d => d with
+        {
+            State = ManagedDomainState.Valid,
+            NotAfter = notAfter,
+            NextRenewal = due,
+            LastError = null,
+            Attempts = 0,
+            CertificateIds = ids,
+        }, stopping).ConfigureAwait(false);
+        if (adopted is null)
+        {
+            return false;
+        }
+
+        _queue.Schedule(name, due);
+        AcmeLog.CertificateObtained(_log.Acme, name, "taken from the shared store (issued by another node)", 0, notAfter, renewAt);
+        return true;
     }
 
     private async Task ProcessOrderAsync(string name, CancellationToken stopping)

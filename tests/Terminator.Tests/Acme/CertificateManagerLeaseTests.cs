@@ -1,5 +1,7 @@
 using Terminator.Acme;
+using Terminator.Certificates;
 using Terminator.Domains;
+using Terminator.Storage;
 using Terminator.Tests.TestHelpers;
 using Terminator.Tests.Upstream;
 
@@ -57,6 +59,33 @@ public sealed class CertificateManagerLeaseTests
         Assert.Empty(await harness.StoredIdsAsync());
         Assert.NotEqual(ManagedDomainState.Valid, harness.Domain(Name).State);
         Assert.True(await Eventually.TrueAsync(() => harness.Manager!.OrdersInFlight == 0, s_wait));
+    }
+
+    [Fact]
+    public async Task ACurrentCertificateAnotherNodeStored_IsTakenWithTheLease_NotOrderedAgain()
+    {
+        const string Name = "adopted.manager.test";
+        var clock = new ManualTimeProvider();
+        using var orders = new ScriptedOrders(clock);
+        await using var ca = new ScriptedAcmeServer(orders.Answer);
+        await using var harness = new CertificateManagerHarness(clock);
+        // Another node ordered it while this one waited for the lease: the shared store serves it here already.
+        (string chain, string key) = orders.IssueDirect(Name);
+        StoredCertificateInfo stored = await harness.Store.PutAsync(CertificateLoader.LoadPem(chain, key, "other node"));
+        await harness.ServeStoreAsync();
+        await harness.Registry.AddOrGetAsync(Name);
+        var leases = new ScriptedLeases();
+        harness.StartManager(ca.DirectoryUri, leases: leases);
+
+        Assert.True(await Eventually.TrueAsync(() => harness.Domain(Name).State == ManagedDomainState.Valid, s_wait), harness.LogText);
+        Assert.Equal(0, orders.OrdersCreated);
+        Assert.Equal([stored.Id], harness.Domain(Name).CertificateIds);
+        Assert.True(harness.Domain(Name).NextRenewal > clock.GetUtcNow());
+        Assert.True(await Eventually.TrueAsync(() => leases.Released == 1, s_wait));
+
+        // A forced renewal of a certificate this node now records does go to the CA.
+        await harness.Manager!.RenewNowAsync(Name, CancellationToken.None);
+        Assert.True(await Eventually.TrueAsync(() => orders.OrdersCreated == 1, s_wait), harness.LogText);
     }
 
     private sealed class ScriptedLeases : IOrderLeases
