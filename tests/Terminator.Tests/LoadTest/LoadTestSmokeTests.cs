@@ -26,11 +26,32 @@ public sealed class LoadTestSmokeTests : IDisposable
         using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "report.json")));
         Assert.True(json.RootElement.GetProperty("passed").GetBoolean());
         Assert.False(json.RootElement.GetProperty("insecure").GetBoolean());
+        Assert.Equal("openssl", json.RootElement.GetProperty("tlsClient").GetString());
         JsonElement clicks = json.RootElement.GetProperty("plans")[0].GetProperty("scenarios")[0];
         Assert.Equal("clicks", clicks.GetProperty("name").GetString());
         Assert.True(clicks.GetProperty("stats").GetProperty("requests").GetInt64() >= 20, clicks.ToString());
         Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(_out, "report.html")), StringComparison.Ordinal);
         Assert.Contains("clicks.p99", await File.ReadAllTextAsync(Path.Combine(_out, "report.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Smoke_WithTheSslStreamEngine_MeetsEveryThreshold()
+    {
+        (int exit, string stdout, string stderr) = await RunAsync("--scenario smoke --duration 3s --warmup 1s --tls-engine sslstream");
+
+        Assert.True(exit == 0, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.Contains("certificate verification on; TLS client sslstream", stdout, StringComparison.Ordinal);
+        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "report.json")));
+        Assert.Equal("sslstream", json.RootElement.GetProperty("tlsClient").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownTlsEngine_ExitsTwo_NamingIt()
+    {
+        (int exit, _, string stderr) = await RunAsync("--tls-engine schannel");
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("Terminator.LoadTest: --tls-engine: 'schannel' is neither openssl nor sslstream", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
