@@ -1,5 +1,7 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.LoadTest.Client;
 using Terminator.Samples.Certificates;
@@ -47,6 +49,26 @@ public sealed class OpenSslEngineTests(CertificateAuthorityFixture ca)
         string kind = await FailureKindAsync(terminator.Https, Site, Trusting(otherRoot));
 
         Assert.Equal("tls certificate rejected (unable to get local issuer certificate)", kind);
+    }
+
+    [Fact]
+    public async Task CertificateWithABrokenSignature_IsRefused_TheSignatureIsChecked()
+    {
+        // The right name, issuer and key identifiers, one bit of the CA's signature flipped: only checking the ECDSA
+        // signature itself (OpenSSL's built-in EC method here, LegacyEcKeys) can tell.
+        await using var upstream = new RecordingUpstream();
+        IssuedCertificate issued = ca.Authority.Issue([Site]);
+        byte[] der = X509Certificate2.CreateFromPem(issued.CertificatePem).RawData;
+        der[^1] ^= 0x01;   // the last byte of the signature's s: still valid DER
+        string forged = new string(PemEncoding.Write("CERTIFICATE", der)) + "\n";
+        var certificates = new CertificateMap();
+        certificates.Set(CertificateLoader.LoadPem(forged, issued.PrivateKeyPem, "test:forged"));
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, certificates);
+
+        string kind = await FailureKindAsync(terminator.Https, Site, Trusting(ca.Root));
+
+        Assert.Equal("tls certificate rejected (certificate signature failure)", kind);
+        Assert.True(Terminator.LoadTest.Client.OpenSsl.LegacyEcKeys.Register(), "the built-in EC method was not in use on this host");
     }
 
     [Fact]
