@@ -23,7 +23,8 @@ internal static class OpenSslErrors
     private static readonly ConcurrentDictionary<long, string> s_verify = new();
     private static readonly ConcurrentDictionary<ulong, string> s_reasons = new();
 
-    /// <summary>The kind of a handshake that failed with <c>SSL_ERROR_SSL</c>; clears the thread's error queue.</summary>
+    /// <summary>The kind of a TLS call (a handshake, or a read or write after it) that failed with <c>SSL_ERROR_SSL</c>;
+    /// clears the thread's error queue.</summary>
     public static string HandshakeFailure(nint ssl, bool verifies)
     {
         long verify = SSL_get_verify_result(ssl);

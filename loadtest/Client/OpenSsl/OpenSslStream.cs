@@ -291,7 +291,9 @@ internal sealed class OpenSslStream : Stream
         {
             SslErrorWantRead => -1,
             SslErrorZeroReturn => 0,
-            _ => throw new IOException(OpenSslErrors.HandshakeFailure(ssl, verifies: false)),
+            // An alert after the handshake (TLS 1.3 servers judge the client's last flight while the client already
+            // sends): named like a handshake failure.
+            _ => throw new TlsFailureException(OpenSslErrors.HandshakeFailure(ssl, verifies: false)),
         };
     }
 
@@ -307,7 +309,7 @@ internal sealed class OpenSslStream : Stream
         // Without SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write takes all of it or fails; the memory BIO never pushes back.
         if (SSL_write(ssl, ref MemoryMarshal.GetReference(buffer), buffer.Length) <= 0)
         {
-            throw new IOException(OpenSslErrors.HandshakeFailure(ssl, verifies: false));
+            throw new TlsFailureException(OpenSslErrors.HandshakeFailure(ssl, verifies: false));
         }
     }
 
