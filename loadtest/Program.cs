@@ -37,6 +37,7 @@ internal static class Program
         if (options.TlsEngine == TlsEngineKind.OpenSsl)
         {
             InlineSocketCompletions.Enable();   // before the first socket
+            Client.OpenSsl.LegacyEcKeys.IncludeKeyExchange = true;   // this process serves no TLS: its targets are others
         }
 
         // Pinned to one core (taskset -c 1, as documented) the thread pool starts with one worker and the client's

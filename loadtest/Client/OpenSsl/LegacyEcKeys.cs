@@ -15,16 +15,19 @@ namespace Terminator.LoadTest.Client.OpenSsl;
 /// and key managers (rwlocks, mallocs, string compares), a 3.0 cost later releases cache; with this engine, 17-19 µs.
 /// The legacy path (<c>x509_pubkey_decode</c>) is only taken when an ENGINE claims the key type, hence the engine.
 /// Measured on a bare loop of 2,000 clicks against the demo: ~150 µs less client CPU per click.</para>
+/// <para>X25519 (the client's key share and the ECDHE derivation) the same way when <see cref="IncludeKeyExchange"/>:
+/// another ~100 µs per click on the bare loop. Only in a process that serves no TLS itself: OpenSSL's server side makes
+/// its X25519 key through <c>EVP_PKEY_paramgen_init</c>, which the built-in X25519 method lacks, so an in-process
+/// OpenSSL server (the test suite's terminator) answers <c>internal_error</c>. The runner's process sets it
+/// (Program.cs: its targets are other processes); tests leave it off and run the runner as a process for it.</para>
 /// <para>Process-wide (ENGINEs are global to the library): registered once, when the first OpenSSL-engine context is
-/// made, in the load client's process only (the target is another process). EC only: claiming X25519 the same way
-/// saved another ~100 µs per click but broke handshakes with an in-process OpenSSL server (the test suite's
-/// terminator answered <c>internal_error</c>), so it is left to the provider. Skipped where the library has no ENGINE
-/// API; then the decoders it is.</para>
+/// made. Skipped where the library has no ENGINE API; then the provider's lookups it is.</para>
 /// </remarks>
 internal static class LegacyEcKeys
 {
     private const string LibCrypto = "libcrypto.so.3";
     private const int NidEcPublicKey = 408;   // NID_X9_62_id_ecPublicKey
+    private const int NidX25519 = 1034;
 
     private static readonly Lock s_gate = new();
     private static PkeyMethods? s_callback;   // kept alive for as long as OpenSSL may call it: the process
@@ -33,6 +36,10 @@ internal static class LegacyEcKeys
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int PkeyMethods(nint engine, nint method, nint nids, int nid);
+
+    /// <summary>Claim X25519 as well (see the remarks): only for a process that serves no TLS; set before the first
+    /// OpenSSL-engine connection.</summary>
+    public static bool IncludeKeyExchange { get; set; }
 
     /// <summary>True when the engine is registered (now or before).</summary>
     public static bool Register()
@@ -48,24 +55,32 @@ internal static class LegacyEcKeys
             try
             {
                 nint ec = EVP_PKEY_meth_find(NidEcPublicKey);
+                nint x25519 = IncludeKeyExchange ? EVP_PKEY_meth_find(NidX25519) : nint.Zero;
                 if (ec == nint.Zero)
                 {
                     return false;
                 }
 
-                s_nids = Marshal.AllocHGlobal(sizeof(int));
+                int count = x25519 == nint.Zero ? 1 : 2;
+                s_nids = Marshal.AllocHGlobal(count * sizeof(int));
                 Marshal.WriteInt32(s_nids, NidEcPublicKey);
+                if (count == 2)
+                {
+                    Marshal.WriteInt32(s_nids, sizeof(int), NidX25519);
+                }
+
                 // ENGINE_PKEY_METHS_PTR: with no method pointer, the list of NIDs served; otherwise the method for one.
                 PkeyMethods callback = (_, method, nids, nid) =>
                 {
                     if (method == nint.Zero)
                     {
                         Marshal.WriteIntPtr(nids, s_nids);
-                        return 1;
+                        return count;
                     }
 
-                    Marshal.WriteIntPtr(method, nid == NidEcPublicKey ? ec : nint.Zero);
-                    return nid == NidEcPublicKey ? 1 : 0;
+                    nint found = nid == NidEcPublicKey ? ec : nid == NidX25519 ? x25519 : nint.Zero;
+                    Marshal.WriteIntPtr(method, found);
+                    return found == nint.Zero ? 0 : 1;
                 };
                 nint engine = ENGINE_new();
                 if (engine == nint.Zero
