@@ -5,7 +5,8 @@ namespace Terminator.Benchmarks;
 /// <summary>
 /// Micro benchmarks of the hot paths, each with [MemoryDiagnoser] so "0 B allocated" is measured, not claimed.
 /// Run: taskset -c 1 dotnet run -c Release --project bench/Terminator.Benchmarks -- --filter '*'
-/// (<c>-- pin-memory EcdsaP256</c>: resident memory per SSL_CTX pin, <see cref="SslContextPinMemory"/>).
+/// (<c>-- pin-memory EcdsaP256</c>: resident memory per SSL_CTX pin, <see cref="SslContextPinMemory"/>;
+/// <c>-- first-handshake 2000 EcdsaP256</c>: CPU per stage of a name's first handshake, <see cref="FirstHandshakeStages"/>).
 /// </summary>
 internal static class Program
 {
@@ -14,6 +15,14 @@ internal static class Program
         if (args is ["pin-memory", string keyType])
         {
             SslContextPinMemory.Run(Enum.Parse<Samples.Certificates.CertificateKeyType>(keyType));
+            return;
+        }
+
+        if (args is ["first-handshake", ..])
+        {
+            FirstHandshakeStages.Run(
+                args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000,
+                args.Length > 2 ? Enum.Parse<Samples.Certificates.CertificateKeyType>(args[2]) : Samples.Certificates.CertificateKeyType.EcdsaP256);
             return;
         }
 

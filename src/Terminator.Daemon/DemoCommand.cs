@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
@@ -28,6 +27,19 @@ internal static class DemoCommand
     /// how loadtest/ runs the demo in front of a dead or restarting upstream.</param>
     public static async Task<int> RunAsync(IPEndPoint? upstream = null)
     {
+        // The feature variables apply (TERMINATOR_CACHE_TTL, _JA4_HEADER, _ACCESS_LOG, ...), validated as the daemon
+        // validates them, so what an operator tries on the demo behaves as it will in production.
+        if (!TerminatorEnvironment.TryLoadDemo(TerminatorEnvironment.ReadProcessEnvironment(), out TerminatorOptions? configured, out string? error, out IReadOnlyList<string> ignored))
+        {
+            await Console.Error.WriteLineAsync($"terminator: {error}").ConfigureAwait(false);
+            return 2;
+        }
+
+        if (ignored.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"terminator demo: ignoring {string.Join(", ", ignored)} (the demo has its own listeners, certificates and upstream, and runs no store, ACME, admin listener or PROXY protocol)").ConfigureAwait(false);
+        }
+
         string state = Path.Combine(Environment.CurrentDirectory, ".terminator-demo");
         Directory.CreateDirectory(state);
         string caPath = Path.Combine(state, "ca.pem");
@@ -45,9 +57,9 @@ internal static class DemoCommand
             ? await SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0)).ConfigureAwait(false)
             : null;
         IPEndPoint upstreamEndPoint = upstream ?? origin!.EndPoint;
-        using var log = new TerminatorLog(LogLevel.Information, Console.Error);
-        TerminatorServer server = StartServer(8443, 8080, upstreamEndPoint, certificates, log)
-            ?? StartServer(0, 0, upstreamEndPoint, certificates, log)
+        using var log = new TerminatorLog(TerminatorLog.ParseLevel(configured.LogLevel), Console.Error, TerminatorLog.ParseFormat(configured.LogFormat));
+        TerminatorServer server = StartServer(configured, 8443, 8080, upstreamEndPoint, certificates, log)
+            ?? StartServer(configured, 0, 0, upstreamEndPoint, certificates, log)
             ?? throw new InvalidOperationException("cannot bind loopback ports");
         await using (server.ConfigureAwait(false))
         {
@@ -72,9 +84,9 @@ internal static class DemoCommand
         return 0;
     }
 
-    private static TerminatorServer? StartServer(int httpsPort, int httpPort, IPEndPoint upstream, CertificateMap certificates, TerminatorLog log)
+    private static TerminatorServer? StartServer(TerminatorOptions configured, int httpsPort, int httpPort, IPEndPoint upstream, CertificateMap certificates, TerminatorLog log)
     {
-        TerminatorOptions options = TerminatorOptions.Default with
+        TerminatorOptions options = configured with
         {
             HttpsListen = [new IPEndPoint(IPAddress.Loopback, httpsPort)],
             HttpListen = [new IPEndPoint(IPAddress.Loopback, httpPort)],

@@ -166,18 +166,19 @@ internal sealed partial class CertificateEntry
 
     private TlsState MaterializeSync() => Publish(_pinned ?? _source!.Load(this));
 
-    /// <summary>Builds the context (pure CPU, ~1 ms), publishes it unless another thread won, and admits the entry to
+    /// <summary>Builds the context (pure CPU), publishes it unless another thread won, and admits the entry to
     /// the cache (which may evict another entry).</summary>
     private TlsState Publish(CertificateMaterial material)
     {
-        // offline: true — never fetch missing intermediates (AIA) or OCSP responses from the network; the operator
-        // supplies the full chain (certbot's fullchain.pem). Only an entry that staples OCSP is built online, and only
-        // once its chain is known to be complete, so the build itself downloads nothing (see EnableOcspStapling).
+        // Never fetch missing intermediates (AIA) or OCSP responses from the network: the operator supplies the full
+        // chain (certbot's fullchain.pem), sent as supplied without a chain build (CertificateContextBuilder). Only an
+        // entry that staples OCSP is built online, and only once its chain is known to be complete, so the build itself
+        // downloads nothing (see EnableOcspStapling).
         SslStreamCertificateContext context;
         try
         {
             bool staple = DecideOcspStapling(material) == OcspStaplingState.Enabled;
-            context = SslStreamCertificateContext.Create(material.LeafWithKey, material.Intermediates, offline: !staple);
+            context = CertificateContextBuilder.Build(material.LeafWithKey, material.Intermediates, staple);
         }
         catch (System.Security.Cryptography.CryptographicException ex)
         {

@@ -52,30 +52,32 @@ internal static partial class PemCertificateReader
     /// of <paramref name="certificates"/> (disposed on failure), not of <paramref name="key"/>.</summary>
     private static CertificateMaterial CreateMaterial(X509Certificate2Collection certificates, AsymmetricAlgorithm key, string source)
     {
-        var leafIndex = FindCertificateForKey(certificates, key);
-        if (leafIndex < 0)
+        // The leaf comes first in every chain file (certbot's fullchain.pem, the store's entries), and CopyWithPrivateKey
+        // compares the key with the certificate's public key itself: trying the first certificate directly spares the
+        // second comparison (a public-key import and two parameter exports, ~60 µs of a first handshake,
+        // bench/Terminator.Benchmarks first-handshake). Only a file with the leaf elsewhere pays for the search.
+        var leafIndex = 0;
+        if (!TryCopyWithPrivateKey(certificates[0], key, out var leafWithKey))
         {
-            DisposeAll(certificates);
-            throw new CertificateLoadException(source, "private key does not match the certificate");
+            leafIndex = FindCertificateForKey(certificates, key);
+            if (leafIndex <= 0)
+            {
+                DisposeAll(certificates);
+                throw new CertificateLoadException(source, "private key does not match the certificate");
+            }
+
+            try
+            {
+                leafWithKey = CopyWithPrivateKey(certificates[leafIndex], key);
+            }
+            catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+            {
+                DisposeAll(certificates);
+                throw new CertificateLoadException(source, "private key does not match the certificate", ex);
+            }
         }
 
         var leaf = certificates[leafIndex];
-        X509Certificate2 leafWithKey;
-        try
-        {
-            leafWithKey = key switch
-            {
-                ECDsa ecdsa => leaf.CopyWithPrivateKey(ecdsa),
-                RSA rsa => leaf.CopyWithPrivateKey(rsa),
-                _ => throw new CryptographicException("unsupported key type"),
-            };
-        }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-        {
-            DisposeAll(certificates);
-            throw new CertificateLoadException(source, "private key does not match the certificate", ex);
-        }
-
         var intermediates = new X509Certificate2Collection();
         for (var i = 0; i < certificates.Count; i++)
         {
@@ -96,4 +98,26 @@ internal static partial class PemCertificateReader
 
         return new CertificateMaterial(leafWithKey, intermediates, names);
     }
+
+    private static bool TryCopyWithPrivateKey(X509Certificate2 certificate, AsymmetricAlgorithm key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out X509Certificate2? withKey)
+    {
+        try
+        {
+            withKey = CopyWithPrivateKey(certificate, key);
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            // Not this certificate's key (or not its algorithm): the caller searches the others.
+            withKey = null;
+            return false;
+        }
+    }
+
+    private static X509Certificate2 CopyWithPrivateKey(X509Certificate2 certificate, AsymmetricAlgorithm key) => key switch
+    {
+        ECDsa ecdsa => certificate.CopyWithPrivateKey(ecdsa),
+        RSA rsa => certificate.CopyWithPrivateKey(rsa),
+        _ => throw new CryptographicException("unsupported key type"),
+    };
 }

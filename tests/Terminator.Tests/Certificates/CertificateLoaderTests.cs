@@ -211,6 +211,20 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
     }
 
     [Fact]
+    public void LoadPem_LeafNotFirstAndKeyOfAnotherCertificate_RefusedAsMismatch()
+    {
+        // The leaf is tried first by CopyWithPrivateKey; when that refuses, every certificate is searched, and a key
+        // that matches none is still the "does not match" error, never an exception of the runtime's.
+        var issued = _corpus.Authority.Issue(["notfirst.test"]);
+        var otherKey = _corpus.Authority.Issue(["other.test"]).PrivateKeyPem;
+
+        var ex = Assert.Throws<CertificateLoadException>(() =>
+            CertificateLoader.LoadPem(_corpus.Authority.CertificatePem + issued.CertificatePem, otherKey, "src"));
+
+        Assert.Contains("does not match", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LoadPem_BlocksGluedWithoutNewline_StillLoads()
     {
         var issued = _corpus.Authority.Issue(["glued.test"]);
