@@ -117,7 +117,6 @@ internal sealed class OpenSslStream : Stream
                 }
 
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-
                 if (!await stream.ReceiveAsync(cancellationToken).ConfigureAwait(false))
                 {
                     throw new IOException("the server closed the connection during the handshake");
