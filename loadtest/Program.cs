@@ -37,6 +37,7 @@ internal static class Program
         if (options.TlsEngine == TlsEngineKind.OpenSsl)
         {
             InlineSocketCompletions.Enable();   // before the first socket
+            Client.OpenSsl.LegacyEcKeys.Enabled = true;              // OpenSSL's built-in EC code: ~150 µs less per click
             Client.OpenSsl.LegacyEcKeys.IncludeKeyExchange = true;   // this process serves no TLS: its targets are others
         }
 

@@ -19,7 +19,8 @@ namespace Terminator.LoadTest.Client.OpenSsl;
 /// another ~100 µs per click on the bare loop. Only in a process that serves no TLS itself: OpenSSL's server side makes
 /// its X25519 key through <c>EVP_PKEY_paramgen_init</c>, which the built-in X25519 method lacks, so an in-process
 /// OpenSSL server (the test suite's terminator) answers <c>internal_error</c>. The runner's process sets it
-/// (Program.cs: its targets are other processes); tests leave it off and run the runner as a process for it.</para>
+/// (Program.cs: its targets are other processes). The engine as a whole is registered only where <see cref="Enabled"/>
+/// is set (the runner's process); the tests run the runner as a process to check it.</para>
 /// <para>Process-wide (ENGINEs are global to the library): registered once, when the first OpenSSL-engine context is
 /// made. Skipped where the library has no ENGINE API; then the provider's lookups it is.</para>
 /// </remarks>
@@ -41,9 +42,19 @@ internal static class LegacyEcKeys
     /// OpenSSL-engine connection.</summary>
     public static bool IncludeKeyExchange { get; set; }
 
-    /// <summary>True when the engine is registered (now or before).</summary>
+    /// <summary>Whether <see cref="Register"/> registers the engine at all: set by the runner's own process only, so a
+    /// process that also serves TLS through the runtime (the test suite's in-process terminators) keeps stock OpenSSL and
+    /// tests the product as it runs in production.</summary>
+    public static bool Enabled { get; set; }
+
+    /// <summary>True when the engine is registered (now or before); false when not <see cref="Enabled"/>.</summary>
     public static bool Register()
     {
+        if (!Enabled)
+        {
+            return false;
+        }
+
         lock (s_gate)
         {
             if (s_done)
