@@ -45,9 +45,8 @@ internal sealed partial class CertificateManager
             }
             catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested && !stopping.IsCancellationRequested)
             {
-                retry = _time.GetUtcNow() + _leases.RetryDelay;
-                Fleet.FleetLog.LeaseLost(_log.Fleet, name, lease.LostReason ?? "?", retry);
-                _queue.Schedule(name, retry);
+                // Not a failure of the domain (the lease implementation logged the loss): another node may be on it.
+                _queue.Schedule(name, _time.GetUtcNow() + _leases.RetryDelay);
             }
         }
     }

@@ -108,6 +108,7 @@ internal sealed class PostgresOrderLease : IOrderLease
     private Task LoseAsync(string reason)
     {
         Volatile.Write(ref _lostReason, reason);
+        FleetLog.LeaseLost(_leases.Log, _domain, reason, DateTimeOffset.UtcNow + _leases.RetryDelay);
         return _lost.CancelAsync();
     }
 }

@@ -32,6 +32,8 @@ internal sealed class PostgresOrderLeases : IOrderLeases
 
     public TimeSpan Duration { get; }
 
+    internal ILogger Log => _log;
+
     /// <inheritdoc />
     public TimeSpan RetryDelay => Duration;
 
