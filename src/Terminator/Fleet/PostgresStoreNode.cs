@@ -24,7 +24,8 @@ internal sealed class PostgresStoreNode : IAsyncDisposable
         Follower = follower;
     }
 
-    /// <summary>The shared store (what <c>terminator certs</c> and, later, ACME write to).</summary>
+    /// <summary>The shared store (what <c>terminator certs</c> and ACME write to; its database also holds the ACME
+    /// challenges and order leases).</summary>
     public PostgresCertificateStore Store { get; }
 
     /// <summary>The local snapshot the daemon serves from.</summary>
