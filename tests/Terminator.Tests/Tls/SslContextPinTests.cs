@@ -1,5 +1,8 @@
+using System.Collections;
 using System.Net.Security;
+using System.Reflection;
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using Terminator.Certificates;
 using Terminator.Samples.Certificates;
 using Terminator.Tests.TestHelpers;
@@ -45,6 +48,38 @@ public sealed class SslContextPinTests : IDisposable
         pin.Release();
 
         Assert.False(pin.IsHeld);
+        Assert.Equal(0, counters.Held);
+        Assert.Equal(0, counters.Failed);
+    }
+
+    /// <summary>
+    /// The cheap pin is a rent on the handle SslStream's own SSL_CTX cache holds: this fails when a runtime update moves
+    /// the members <see cref="RuntimeSslContextRent"/> reaches (pins then fall back to the half-handshake, correct but
+    /// ~190 µs and ~55 KiB dearer per name) or changes how the cache counts a handle as in use.
+    /// </summary>
+    [Fact]
+    public void Start_RentsTheRuntimesCachedSslContext()
+    {
+        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256);
+        var counters = new SslContextPinCounters();
+
+        SslContextPin pin = SslContextPin.Start(options, counters);
+
+        Assert.True(RuntimeSslContextRent.IsAvailable, "the runtime's SSL_CTX cache members moved: pins fall back to half-handshakes");
+        Assert.True(pin.IsHeld, "the rent is taken before Start returns");
+        Assert.True(pin.IsRent, "the pin holds a half-handshake, not a rent");
+        SafeHandle handle = pin.RentedHandle!;
+        Assert.Equal("Microsoft.Win32.SafeHandles.SafeSslContextHandle", handle.GetType().FullName);
+        Assert.Contains(handle, RuntimeCachedSslContexts());
+        int rents = RentCount(handle);
+        Assert.True(rents >= 1, $"rent count {rents}");
+        Assert.Equal(1, counters.Held);
+
+        pin.Release();
+        pin.Release();
+
+        Assert.Equal(rents - 1, RentCount(handle));
+        Assert.False(handle.IsClosed, "releasing the rent closed the runtime's cached handle");
         Assert.Equal(0, counters.Held);
         Assert.Equal(0, counters.Failed);
     }
@@ -129,6 +164,18 @@ public sealed class SslContextPinTests : IDisposable
             return thrown.Count == 0;
         }
     }
+
+    /// <summary>dotnet/runtime Interop.OpenSsl.s_sslContexts._cache's handles.</summary>
+    private static List<SafeHandle> RuntimeCachedSslContexts()
+    {
+        Type openSsl = typeof(SslStream).Assembly.GetType("Interop+OpenSsl", throwOnError: true)!;
+        object cache = openSsl.GetField("s_sslContexts", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
+        var entries = (IDictionary)cache.GetType().BaseType!.GetField("_cache", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(cache)!;
+        return [.. entries.Values.Cast<SafeHandle>()];
+    }
+
+    private static int RentCount(SafeHandle handle) =>
+        (int)handle.GetType().GetField("_rentCount", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(handle)!;
 
     private static async Task<bool> HoldAsync(SslContextPin pin) => await Eventually.TrueAsync(() => pin.IsHeld);
 
