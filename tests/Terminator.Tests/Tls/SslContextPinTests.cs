@@ -19,26 +19,35 @@ public sealed class SslContextPinTests : IDisposable
 
     public void Dispose() => _authority.Dispose();
 
-    public static TheoryData<CertificateKeyType> KeyTypes =>
-    [
-        CertificateKeyType.EcdsaP256,
-        CertificateKeyType.EcdsaP384,
-        CertificateKeyType.EcdsaP521,
-        CertificateKeyType.Rsa2048,
-        CertificateKeyType.Rsa3072,
-        CertificateKeyType.Rsa4096,
-    ];
+    /// <summary>Every key type, as a rent (the runtime caches the options' SSL_CTX) and as the fallback half-handshake
+    /// (options with resumption off: the runtime does not cache their SSL_CTX, so there is nothing to rent).</summary>
+    public static TheoryData<CertificateKeyType, bool> KeyTypes
+    {
+        get
+        {
+            var data = new TheoryData<CertificateKeyType, bool>();
+            foreach (CertificateKeyType keyType in (CertificateKeyType[])[CertificateKeyType.EcdsaP256, CertificateKeyType.EcdsaP384,
+                CertificateKeyType.EcdsaP521, CertificateKeyType.Rsa2048, CertificateKeyType.Rsa3072, CertificateKeyType.Rsa4096])
+            {
+                data.Add(keyType, true);
+                data.Add(keyType, false);
+            }
+
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(KeyTypes))]
-    public async Task Start_EveryKeyType_HoldsUntilReleased(CertificateKeyType keyType)
+    public async Task Start_EveryKeyType_HoldsUntilReleased(CertificateKeyType keyType, bool rent)
     {
-        SslServerAuthenticationOptions options = Options(keyType);
+        SslServerAuthenticationOptions options = Options(keyType, rent);
         var counters = new SslContextPinCounters();
 
         SslContextPin pin = SslContextPin.Start(options, counters);
 
         Assert.True(await Eventually.TrueAsync(() => pin.IsHeld), $"{keyType}: the pin did not hold (failures: {counters.Failed})");
+        Assert.Equal(rent, pin.IsRent);
         // Absence check, so an explicit window: a pin that ends on its own (a refused hello) does so within it.
         Assert.True(await Consistently.TrueAsync(() => pin.IsHeld, TimeSpan.FromMilliseconds(300)), $"{keyType}: the pin ended on its own");
         Assert.Equal(1, counters.Held);
@@ -84,10 +93,12 @@ public sealed class SslContextPinTests : IDisposable
         Assert.Equal(0, counters.Failed);
     }
 
-    [Fact]
-    public async Task Release_BeforeOrWhileStarting_NothingStaysHeldAndNothingCountsAsFailed()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Release_BeforeOrWhileStarting_NothingStaysHeldAndNothingCountsAsFailed(bool rent)
     {
-        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256);
+        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256, rent);
         var counters = new SslContextPinCounters();
         var pins = new List<SslContextPin>();
         for (int i = 0; i < 50; i++)
@@ -104,10 +115,12 @@ public sealed class SslContextPinTests : IDisposable
         Assert.Equal(0, counters.Failed);
     }
 
-    [Fact]
-    public async Task PinAndRelease_ManyCycles_NoFirstChanceException()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PinAndRelease_ManyCycles_NoFirstChanceException(bool rent)
     {
-        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256);
+        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256, rent);
         var counters = new SslContextPinCounters();
         var thrown = new List<string>();
         void OnFirstChance(object? sender, FirstChanceExceptionEventArgs e)
@@ -179,12 +192,16 @@ public sealed class SslContextPinTests : IDisposable
 
     private static async Task<bool> HoldAsync(SslContextPin pin) => await Eventually.TrueAsync(() => pin.IsHeld);
 
-    private SslServerAuthenticationOptions Options(CertificateKeyType keyType)
+    /// <param name="rent">False for options whose SSL_CTX the runtime does not cache (resumption off), which the pin
+    /// holds with its fallback half-handshake.</param>
+    private SslServerAuthenticationOptions Options(CertificateKeyType keyType, bool rent = true)
     {
         IssuedCertificate issued = _authority.Issue(["pin.test"], keyType);
         // A fresh context in no cache: its ServerOptions would start a pin of its own, so build the options directly.
         CertificateEntry entry = CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, "test:pin");
-        return TlsPolicy.CreateServerOptions(SslStreamCertificateContext.Create(entry.Certificate, null, offline: true));
+        SslServerAuthenticationOptions options = TlsPolicy.CreateServerOptions(SslStreamCertificateContext.Create(entry.Certificate, null, offline: true));
+        options.AllowTlsResume = rent;
+        return options;
     }
 }
 
