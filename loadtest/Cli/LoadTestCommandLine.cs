@@ -25,6 +25,8 @@ internal static class LoadTestCommandLine
           --names FILE         names the target serves, one per line (*.x.y allowed); required for HOST:PORT
           --ca FILE            PEM roots to verify the target's certificates against              [system roots]
           --insecure           do not verify certificates (printed in every report)
+          --tls-engine E       the client's TLS: openssl (OpenSSL directly, cheaper per new connection) or
+                               sslstream (.NET's SslStream); both verify the same way                  [openssl]
           --break-upstream     demo only: point the demo at a dead upstream (the smoke must then fail)
           --demo-cpus LIST     demo only: pin the demo to these CPUs (taskset -c LIST); also the daemon and
                                the terminator certs commands of cert-churn
@@ -140,6 +142,15 @@ internal static class LoadTestCommandLine
                 case "--daemon":
                     options = options with { DaemonDll = value };
                     break;
+                case "--tls-engine":
+                    if (value is not ("openssl" or "sslstream"))
+                    {
+                        error = $"--tls-engine: '{value}' is neither openssl nor sslstream";
+                        return null;
+                    }
+
+                    options = options with { TlsEngine = value == "openssl" ? Client.TlsEngineKind.OpenSsl : Client.TlsEngineKind.SslStream };
+                    break;
                 case "--target-pid":
                     if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid <= 0)
                     {
@@ -202,7 +213,7 @@ internal static class LoadTestCommandLine
     }
 
     private static bool IsKnown(string option) => option is "--scenario" or "--duration" or "--warmup" or "--rate-scale" or "--target"
-        or "--names" or "--ca" or "--out" or "--daemon" or "--target-pid" or "--demo-cpus";
+        or "--names" or "--ca" or "--out" or "--daemon" or "--target-pid" or "--demo-cpus" or "--tls-engine";
 
     /// <summary>"30s", "2m", "500ms", "1.5s", or plain seconds.</summary>
     public static bool TryParseTime(string text, out TimeSpan time)

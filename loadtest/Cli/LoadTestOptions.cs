@@ -22,6 +22,9 @@ internal sealed record LoadTestOptions
 
     public bool Insecure { get; init; }
 
+    /// <summary><c>--tls-engine</c>: which TLS client the connections use.</summary>
+    public Client.TlsEngineKind TlsEngine { get; init; } = Client.TlsEngineKind.OpenSsl;
+
     public bool BreakUpstream { get; init; }
 
     /// <summary>Several plans at the same time instead of one after another.</summary>

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
+using Terminator.LoadTest.Client.OpenSsl;
 
 namespace Terminator.LoadTest.Client;
 
@@ -14,6 +15,8 @@ internal static class ErrorKinds
     {
         switch (exception)
         {
+            case TlsFailureException named:
+                return named.Kind;
             case OperationCanceledException:
                 return "timeout " + phase;
             case SocketException socket:

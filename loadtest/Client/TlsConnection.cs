@@ -1,35 +1,39 @@
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Terminator.LoadTest.Client.OpenSsl;
 
 namespace Terminator.LoadTest.Client;
 
 /// <summary>
-/// One client connection: TCP connect (optionally from a chosen loopback source address, so abusive clients do not
-/// share the normal traffic's per-IP connection limit), TLS handshake with the given SNI, then HTTP/1.1 exchanges.
-/// Whether the handshake resumed a session is told by the size of the server's flight: a resumed TLS 1.3 handshake
-/// carries no Certificate message, so it is several hundred bytes smaller than the full one for the same name.
+/// One client connection, the seam between scenarios and the TLS engine (<see cref="TlsSettings.Engine"/>): TCP connect
+/// (optionally from a chosen loopback source address, so abusive clients do not share the normal traffic's per-IP
+/// connection limit), TLS handshake with the given SNI and the certificate checked, then HTTP/1.1 exchanges on
+/// <see cref="Stream"/>. Whether the handshake resumed a session is told by the size of the server's flight (a resumed
+/// TLS 1.3 handshake carries no Certificate message, so it is several hundred bytes smaller than the full one for the
+/// same name), or by the engine itself when it knows (<see cref="Resumed"/>).
 /// </summary>
-internal sealed class TlsConnection : IAsyncDisposable
+internal abstract class TlsConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly CountingStream _counting;
 
-    private TlsConnection(Socket socket, CountingStream counting, SslStream tls)
-    {
-        _socket = socket;
-        _counting = counting;
-        Tls = tls;
-    }
+    protected TlsConnection(Socket socket) => _socket = socket;
 
-    public SslStream Tls { get; }
+    /// <summary>Plaintext to and from the server.</summary>
+    public abstract Stream Stream { get; }
+
+    /// <summary>The certificate the server presented (null before the handshake completed).</summary>
+    public abstract X509Certificate? RemoteCertificate { get; }
 
     /// <summary>Bytes the server sent during the handshake.</summary>
-    public long HandshakeBytesReceived { get; private set; }
+    public abstract long HandshakeBytesReceived { get; }
 
-    public long BytesSent => _counting.BytesWritten;
+    /// <summary>Whether the server resumed the offered session; null when the engine cannot tell (SslStream).</summary>
+    public abstract bool? Resumed { get; }
 
-    public long BytesReceived => _counting.BytesRead;
+    public abstract long BytesSent { get; }
+
+    public abstract long BytesReceived { get; }
 
     public static async Task<Socket> ConnectSocketAsync(IPEndPoint target, IPAddress? source, CancellationToken cancellationToken)
     {
@@ -58,26 +62,24 @@ internal sealed class TlsConnection : IAsyncDisposable
     {
         phase.Current = "connect";
         Socket socket = await ConnectSocketAsync(target, source, cancellationToken).ConfigureAwait(false);
-        var counting = new CountingStream(new NetworkStream(socket, ownsSocket: true));
-        var tls = new SslStream(counting, leaveInnerStreamOpen: false);
-        var connection = new TlsConnection(socket, counting, tls);
         try
         {
             phase.Current = "handshake";
-            await tls.AuthenticateAsClientAsync(settings.Options(serverName, allowResume), cancellationToken).ConfigureAwait(false);
-            connection.HandshakeBytesReceived = counting.BytesRead;
-            return connection;
+            return settings.Engine == TlsEngineKind.OpenSsl
+                ? new OpenSslConnection(socket, await OpenSslStream.ConnectAsync(socket, settings.OpenSslContext, serverName, allowResume, cancellationToken).ConfigureAwait(false))
+                : await SslStreamConnection.HandshakeAsync(socket, serverName, settings, allowResume, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
             throw;
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
-        await Tls.DisposeAsync().ConfigureAwait(false);
+        await Stream.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

@@ -2,17 +2,19 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Terminator.LoadTest.Client.OpenSsl;
 
 namespace Terminator.LoadTest.Client;
 
 /// <summary>
 /// How the client checks the target's certificates: against the given CA (<c>--ca</c>, the demo's throwaway CA), or the
-/// system's roots; never skipped unless <see cref="Insecure"/> (<c>--insecure</c>), which every report prints.
+/// system's roots; never skipped unless <see cref="Insecure"/> (<c>--insecure</c>), which every report prints. Which
+/// TLS client does it is <see cref="Engine"/>; both check the chain and the host name on every full handshake.
 /// </summary>
 /// <remarks>
-/// The chain is built and checked on every handshake, host name included: SslStream builds it before it would call a
-/// validation callback, so a callback that remembered earlier verdicts could not save that work (measured on the dev
-/// box: 140 µs per chain build of a ~1.6 ms client handshake; see loadtest/README.md, "Client CPU").
+/// SslStream builds the chain before it would call a validation callback, so a callback that remembered earlier
+/// verdicts could not save that work (measured on the dev box: 140 µs per chain build of a ~1.6 ms client handshake);
+/// the OpenSSL engine verifies inside the handshake against a store parsed once. See loadtest/README.md, "Client CPU".
 /// </remarks>
 internal sealed class TlsSettings
 {
@@ -22,10 +24,14 @@ internal sealed class TlsSettings
 
     private readonly X509ChainPolicy? _chainPolicy;
 
-    public TlsSettings(X509Certificate2Collection? trustedRoots, bool insecure)
+    private readonly Lazy<OpenSslClientContext> _openSsl;
+
+    public TlsSettings(X509Certificate2Collection? trustedRoots, bool insecure, TlsEngineKind engine = TlsEngineKind.OpenSsl)
     {
         Insecure = insecure;
         TrustedRoots = trustedRoots;
+        Engine = engine;
+        _openSsl = new Lazy<OpenSslClientContext>(() => OpenSslClientContext.Create(trustedRoots, insecure));
         if (trustedRoots is { Count: > 0 })
         {
             _chainPolicy = new X509ChainPolicy
@@ -44,8 +50,14 @@ internal sealed class TlsSettings
 
     public bool Insecure { get; }
 
+    public TlsEngineKind Engine { get; }
+
+    /// <summary>The OpenSSL engine's client context for this target, made on first use (the roots parsed once).</summary>
+    public OpenSslClientContext OpenSslContext => _openSsl.Value;
+
     public X509Certificate2Collection? TrustedRoots { get; }
 
+    /// <summary>The SslStream engine's options for one connection.</summary>
     public SslClientAuthenticationOptions Options(string serverName, bool allowResume) => new()
     {
         TargetHost = serverName,

@@ -23,7 +23,7 @@ internal static class HtmlReportWriter
             .Append("</style></head><body>");
         html.Append("<h1>Terminator load test</h1><ul>");
         html.Append($"<li>Command: <code>{E(report.CommandLine)}</code></li><li>Target: {E(report.Target)}</li>");
-        html.Append($"<li>Certificate verification: {(report.Insecure ? "<span class=\"fail\">OFF (--insecure)</span>" : "on")}</li>");
+        html.Append($"<li>Certificate verification: {(report.Insecure ? "<span class=\"fail\">OFF (--insecure)</span>" : "on")}; TLS client: {report.TlsClient}</li>");
         html.Append($"<li>Machine: {E(report.Machine)}</li><li>Started: {report.Started:yyyy-MM-dd HH:mm:ss} UTC</li>");
         html.Append($"<li>Result: {(report.Passed ? "<span class=\"pass\">every threshold met</span>" : "<span class=\"fail\">THRESHOLD VIOLATED</span>")}</li></ul>");
         foreach (PlanReport plan in report.Plans)

@@ -58,6 +58,7 @@ internal static class JsonReportWriter
             ["commandLine"] = report.CommandLine,
             ["target"] = report.Target,
             ["insecure"] = report.Insecure,
+            ["tlsClient"] = report.TlsClient,
             ["machine"] = report.Machine,
             ["started"] = report.Started.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             ["passed"] = report.Passed,

@@ -14,7 +14,7 @@ internal static class MarkdownReportWriter
         md.AppendLine("# Terminator load test").AppendLine();
         md.AppendLine($"- Command: `{report.CommandLine}`");
         md.AppendLine($"- Target: {report.Target}");
-        md.AppendLine($"- Certificate verification: {(report.Insecure ? "**OFF (--insecure)**" : "on")}");
+        md.AppendLine($"- Certificate verification: {(report.Insecure ? "**OFF (--insecure)**" : "on")}; TLS client: {report.TlsClient}");
         md.AppendLine($"- Machine: {report.Machine}");
         md.AppendLine($"- Started: {report.Started:yyyy-MM-dd HH:mm:ss} UTC");
         md.AppendLine($"- Result: {(report.Passed ? "every threshold met" : "**THRESHOLD VIOLATED**")}").AppendLine();

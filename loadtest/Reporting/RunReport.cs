@@ -11,6 +11,9 @@ internal sealed record RunReport(
 {
     public bool Passed => Plans.All(static p => p.Passed);
 
+    /// <summary>The client's TLS engine (<c>--tls-engine</c>): "openssl" or "sslstream".</summary>
+    public string TlsClient { get; init; } = "openssl";
+
     /// <summary>"8 cores, Linux 6.1, .NET 10.0.1" (and the CPU model when /proc/cpuinfo names it).</summary>
     public static string DescribeMachine()
     {

@@ -28,17 +28,18 @@ internal sealed class ClickIteration(TargetInfo target, Func<string>? pickName =
         {
             connection = await TlsConnection.OpenAsync(target.EndPoint, name, target.Tls, allowResume, source: null, phase, timeout.Token).ConfigureAwait(false);
             phase.Current = "request";
-            await HttpExchange.SendGetAsync(connection.Tls, name, "/f/", Random.Shared.NextInt64(), RedirectQuery, close: true, timeout.Token).ConfigureAwait(false);
+            await HttpExchange.SendGetAsync(connection.Stream, name, "/f/", Random.Shared.NextInt64(), RedirectQuery, close: true, timeout.Token).ConfigureAwait(false);
             phase.Current = "response";
-            HttpResponse response = await HttpExchange.ReadResponseAsync(connection.Tls, timeout.Token).ConfigureAwait(false);
+            HttpResponse response = await HttpExchange.ReadResponseAsync(connection.Stream, timeout.Token).ConfigureAwait(false);
             string? error = response.Status == 302 ? null : response.Status == 0 ? "closed before response" : HttpStatusKinds.Of(response.Status);
-            observer?.Invoke(name, started, connection.Tls.RemoteCertificate, error);
+            observer?.Invoke(name, started, connection.RemoteCertificate, error);
             return new IterationResult
             {
                 Error = error,
                 Requests = 1,
                 Handshakes = 1,
-                ResumedHandshakes = resumption?.IsResumed(name, connection.HandshakeBytesReceived) == true ? 1 : 0,
+                // The engine's own word when it has one (OpenSSL's SSL_session_reused), else the flight size.
+                ResumedHandshakes = resumption is not null && (connection.Resumed ?? resumption.IsResumed(name, connection.HandshakeBytesReceived)) ? 1 : 0,
                 BytesSent = connection.BytesSent,
                 BytesReceived = connection.BytesReceived,
             };
@@ -46,7 +47,7 @@ internal sealed class ClickIteration(TargetInfo target, Func<string>? pickName =
         catch (Exception ex) when (!context.Stopping.IsCancellationRequested)
         {
             string error = ErrorKinds.Classify(ex, phase.Current);
-            observer?.Invoke(name, started, phase.Current is "request" or "response" ? connection?.Tls.RemoteCertificate : null, error);
+            observer?.Invoke(name, started, phase.Current is "request" or "response" ? connection?.RemoteCertificate : null, error);
             return new IterationResult
             {
                 Error = error,

@@ -34,9 +34,9 @@ internal sealed class PixelFetchIteration(TargetInfo target)
                 phase.Current = "request";
             }
 
-            await HttpExchange.SendGetAsync(proxy.Connection.Tls, proxy.Name, "/q/", Random.Shared.NextInt64(), null, close: false, timeout.Token).ConfigureAwait(false);
+            await HttpExchange.SendGetAsync(proxy.Connection.Stream, proxy.Name, "/q/", Random.Shared.NextInt64(), null, close: false, timeout.Token).ConfigureAwait(false);
             phase.Current = "response";
-            HttpResponse response = await HttpExchange.ReadResponseAsync(proxy.Connection.Tls, timeout.Token).ConfigureAwait(false);
+            HttpResponse response = await HttpExchange.ReadResponseAsync(proxy.Connection.Stream, timeout.Token).ConfigureAwait(false);
             string? error = response.Status == 0 ? "closed before response"
                 : response.Status != 200 ? HttpStatusKinds.Of(response.Status)
                 : !response.BodyIsGif || response.BodyLength != 43 ? "not the 43-byte GIF"

@@ -24,6 +24,9 @@ internal sealed record ScenarioSettings(TargetInfo? RunTarget, TimeSpan Duration
 
     public bool Insecure { get; init; }
 
+    /// <summary><c>--tls-engine</c>, for the targets scenarios start themselves.</summary>
+    public Client.TlsEngineKind TlsEngine { get; init; } = Client.TlsEngineKind.OpenSsl;
+
     public double Rate(double perSecond) => Math.Max(0.5, perSecond * RateScale);
 
     public int Clients(int count) => Math.Max(1, (int)Math.Round(count * RateScale));

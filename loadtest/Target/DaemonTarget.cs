@@ -67,7 +67,7 @@ internal sealed class DaemonTarget : IAsyncDisposable
     /// <param name="names">The names to load-test (the store's at start).</param>
     /// <param name="roots">The CA the store's certificates chain to.</param>
     public static async Task<DaemonTarget> StartAsync(string daemonDll, string workdir, string storeDirectory, string storeKey, IPEndPoint upstream,
-        IReadOnlyList<string> names, X509Certificate2Collection roots, bool insecure, string? cpus, CancellationToken cancellationToken)
+        IReadOnlyList<string> names, X509Certificate2Collection roots, bool insecure, TlsEngineKind engine, string? cpus, CancellationToken cancellationToken)
     {
         ProcessStartInfo info = DotnetCommand(daemonDll, cpus, workdir);
         UseStoreEnvironment(info, storeDirectory, storeKey);
@@ -82,7 +82,7 @@ internal sealed class DaemonTarget : IAsyncDisposable
         };
         try
         {
-            await target.LearnAsync(names, roots, insecure, cancellationToken).ConfigureAwait(false);
+            await target.LearnAsync(names, roots, insecure, engine, cancellationToken).ConfigureAwait(false);
             return target;
         }
         catch
@@ -112,10 +112,11 @@ internal sealed class DaemonTarget : IAsyncDisposable
         }
 
         info.ArgumentList.Add(daemonDll);
+        InlineSocketCompletions.KeepOutOf(info);
         return info;
     }
 
-    private async Task LearnAsync(IReadOnlyList<string> names, X509Certificate2Collection roots, bool insecure, CancellationToken cancellationToken)
+    private async Task LearnAsync(IReadOnlyList<string> names, X509Certificate2Collection roots, bool insecure, TlsEngineKind engine, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < StartTimeout)
@@ -133,7 +134,7 @@ internal sealed class DaemonTarget : IAsyncDisposable
                 string address = line[(https + 8)..];
                 int end = address.IndexOf(';', StringComparison.Ordinal);
                 IPEndPoint endPoint = IPEndPoint.Parse(end < 0 ? address : address[..end]);
-                Info = new TargetInfo($"daemon ({CommandLine}) on {endPoint}", endPoint, new NameSet(names), new TlsSettings(roots, insecure), _process.Id);
+                Info = new TargetInfo($"daemon ({CommandLine}) on {endPoint}", endPoint, new NameSet(names), new TlsSettings(roots, insecure, engine), _process.Id);
                 await TargetReadiness.WaitAsync(Info, StartTimeout - clock.Elapsed, cancellationToken).ConfigureAwait(false);
                 return;
             }

@@ -39,7 +39,7 @@ internal sealed class DemoTarget : IAsyncDisposable
 
     /// <param name="cpus">Pins the demo with <c>taskset -c</c> (which execs dotnet, so the process id stays the demo's).</param>
     /// <param name="upstream">Passed as <c>--upstream</c>; null: the demo's own sample origin.</param>
-    public static async Task<DemoTarget> StartAsync(string daemonDll, IPEndPoint? upstream, bool insecure, string? cpus, CancellationToken cancellationToken)
+    public static async Task<DemoTarget> StartAsync(string daemonDll, IPEndPoint? upstream, bool insecure, TlsEngineKind engine, string? cpus, CancellationToken cancellationToken)
     {
         string workdir = Directory.CreateTempSubdirectory("terminator-loadtest-demo-").FullName;
         var info = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset")
@@ -70,13 +70,15 @@ internal sealed class DemoTarget : IAsyncDisposable
             info.Environment.Remove(key);
         }
 
+        InlineSocketCompletions.KeepOutOf(info);
+
         var target = new DemoTarget(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"), workdir)
         {
             CommandLine = info.FileName + " " + string.Join(' ', info.ArgumentList),
         };
         try
         {
-            await target.LearnAsync(insecure, cancellationToken).ConfigureAwait(false);
+            await target.LearnAsync(insecure, engine, cancellationToken).ConfigureAwait(false);
             return target;
         }
         catch
@@ -89,7 +91,7 @@ internal sealed class DemoTarget : IAsyncDisposable
     /// <summary>The last lines the demo printed (for a start-up failure).</summary>
     public string RecentOutput => string.Join('\n', _output.TakeLast(20));
 
-    private async Task LearnAsync(bool insecure, CancellationToken cancellationToken)
+    private async Task LearnAsync(bool insecure, TlsEngineKind engine, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < StartTimeout)
@@ -109,7 +111,7 @@ internal sealed class DemoTarget : IAsyncDisposable
                 string ca = Path.Combine(_workdir, ".terminator-demo", "ca.pem");
                 var roots = new X509Certificate2Collection();
                 roots.ImportFromPemFile(ca);
-                Info = new TargetInfo($"demo ({CommandLine}) on {endPoint}", endPoint, new NameSet(names), new TlsSettings(roots, insecure), _process.Id);
+                Info = new TargetInfo($"demo ({CommandLine}) on {endPoint}", endPoint, new NameSet(names), new TlsSettings(roots, insecure, engine), _process.Id);
                 await TargetReadiness.WaitAsync(Info, StartTimeout - clock.Elapsed, cancellationToken).ConfigureAwait(false);
                 return;
             }

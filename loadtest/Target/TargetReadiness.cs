@@ -27,8 +27,8 @@ internal static class TargetReadiness
                     timeout.CancelAfter(ProbeTimeout);
                     await using TlsConnection connection = await TlsConnection.OpenAsync(target.EndPoint, name, target.Tls, allowResume: false,
                         source: null, new PhaseTracker(), timeout.Token).ConfigureAwait(false);
-                    await HttpExchange.SendGetAsync(connection.Tls, name, "/q/", 0, null, close: true, timeout.Token).ConfigureAwait(false);
-                    await HttpExchange.ReadResponseAsync(connection.Tls, timeout.Token).ConfigureAwait(false);
+                    await HttpExchange.SendGetAsync(connection.Stream, name, "/q/", 0, null, close: true, timeout.Token).ConfigureAwait(false);
+                    await HttpExchange.ReadResponseAsync(connection.Stream, timeout.Token).ConfigureAwait(false);
                     break;
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

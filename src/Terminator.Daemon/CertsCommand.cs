@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Terminator.Configuration;
+using Terminator.Fleet;
 using Terminator.Storage;
 
 namespace Terminator.Daemon;
@@ -30,8 +31,9 @@ internal static class CertsCommand
     /// <summary>What every certs help text ends with.</summary>
     public const string HelpFooter = """
         The store is TERMINATOR_STORE_DIR (default /var/lib/terminator/store), encrypted with TERMINATOR_STORE_KEY or
-        TERMINATOR_STORE_KEY_FILE (base64 of 32 random bytes: openssl rand -base64 32), as for the daemon; no other
-        TERMINATOR_* variable is read. No command prints key material.
+        TERMINATOR_STORE_KEY_FILE (base64 of 32 random bytes: openssl rand -base64 32), as for the daemon. With
+        TERMINATOR_STORE=postgres the commands work on the shared store in TERMINATOR_DATABASE_URL (or _FILE), which every
+        node follows within a second. No other TERMINATOR_* variable is read. No command prints key material.
         Durations: a whole number with a unit: 500ms, 30s, 5m, 1h, 14d.
 
         Exit codes:
@@ -90,7 +92,7 @@ internal static class CertsCommand
         var remove = new Command("remove", "Remove entries from the store; the daemon stops serving them at once.") { removeName };
         remove.SetAction((parsed, cancellationToken) => RunAsync(parsed, cli => cli.RemoveAsync(parsed.GetValue(removeName)!, cancellationToken)));
 
-        return new Command("certs", "Manage the encrypted certificate store (TERMINATOR_STORE_DIR).") { import, list, show, remove };
+        return new Command("certs", "Manage the encrypted certificate store (TERMINATOR_STORE_DIR, or the shared store with TERMINATOR_STORE=postgres).") { import, list, show, remove };
     }
 
     private static async Task<int> RunAsync(ParseResult parsed, Func<CertsCli, Task<int>> command)
@@ -104,7 +106,22 @@ internal static class CertsCommand
             return UsageError;
         }
 
-        return await command(new CertsCli(store, keyOrigin!, output, error)).ConfigureAwait(false);
+        try
+        {
+            return await command(new CertsCli(store, keyOrigin!, output, error)).ConfigureAwait(false);
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            await error.WriteLineAsync($"terminator certs: {store.Location}: {ex.Message}").ConfigureAwait(false);
+            return UsageError;
+        }
+        finally
+        {
+            if (store is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private static async Task<(ICertificateStore? Store, string? KeyOrigin, string? Problem)> OpenStoreAsync(TextWriter error)
@@ -124,6 +141,11 @@ internal static class CertsCommand
             await error.WriteLineAsync($"warning TERMINATOR_STORE_KEY_FILE: {permission}").ConfigureAwait(false);
         }
 
+        if (options.Fleet.Store == StoreKind.Postgres)
+        {
+            return await OpenSharedStoreAsync(options).ConfigureAwait(false);
+        }
+
         try
         {
             return (new DirectoryCertificateStore(options.Directory, options.Key), options.Key.Origin, null);
@@ -131,6 +153,27 @@ internal static class CertsCommand
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return (null, null, $"TERMINATOR_STORE_DIR: cannot create '{options.Directory}': {ex.Message}");
+        }
+    }
+
+    /// <summary>The shared store (TERMINATOR_STORE=postgres), its schema migrated as the daemon would (so an import into
+    /// an empty database works before any node ran).</summary>
+    private static async Task<(ICertificateStore? Store, string? KeyOrigin, string? Problem)> OpenSharedStoreAsync(StoreOptions options)
+    {
+        FleetOptions fleet = options.Fleet;
+        string variable = fleet.ConnectionStringFile is null ? "TERMINATOR_DATABASE_URL" : "TERMINATOR_DATABASE_URL_FILE";
+        var store = new PostgresCertificateStore(PostgresCertificateStore.CreateDataSource(fleet.ConnectionString!), fleet.DatabaseDescription ?? "?", options.Key!);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await StoreSchema.MigrateAsync(store.Database, timeout.Token).ConfigureAwait(false);
+            return (store, options.Key!.Origin, null);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or NotSupportedException or OperationCanceledException or TimeoutException)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            string reason = ex is OperationCanceledException ? "no answer within 30 s" : ex.Message;
+            return (null, null, $"{variable}: {fleet.DatabaseDescription}: {reason}");
         }
     }
 }

@@ -46,13 +46,13 @@ internal static class DaemonCommand
 
         await using AdminServer? admin = startedAdmin;
         // Both the store and the PEM folder are followed live (notifications + a periodic rescan, and SIGHUP).
-        (CertificateSources? opened, string? fatal) = await CertificateSources.OpenAsync(options, certificates, log).ConfigureAwait(false);
+        (CertificateSources? opened, string? fatal) = await CertificateSources.OpenAsync(options, certificates, log, metrics.Sources).ConfigureAwait(false);
         if (opened is null)
         {
             return await FatalAsync(log, $"terminator: {fatal}", 2).ConfigureAwait(false);
         }
 
-        using CertificateSources sources = opened;
+        await using CertificateSources sources = opened;
         int loaded = sources.Count;
         ReleaseLoaderMemory();
 
@@ -66,8 +66,9 @@ internal static class DaemonCommand
             }
         }
 
-        // With ACME on, an empty store is the normal first start: certificates arrive as managed domains are issued.
-        if (loaded == 0 && defaultCertificate is null && !options.Acme.Enabled)
+        // With ACME on, an empty store is the normal first start: certificates arrive as managed domains are issued; so
+        // it is for a fleet node, whose certificates arrive as any node or operator stores them.
+        if (loaded == 0 && defaultCertificate is null && !options.Acme.Enabled && options.Fleet.Store != StoreKind.Postgres)
         {
             string variable = options.CertDirectory is null ? "TERMINATOR_STORE_DIR" : "TERMINATOR_CERT_DIR";
             return await FatalAsync(log, $"terminator: {variable}: no usable certificate in {CertificateSources.Describe(options)}", 2).ConfigureAwait(false);

@@ -93,7 +93,7 @@ internal sealed class AbusiveClient(TargetInfo target)
     {
         string name = target.Names.Pick();
         await using TlsConnection connection = await TlsConnection.OpenAsync(target.EndPoint, name, target.Tls, allowResume: false, source, new PhaseTracker(), cancellationToken).ConfigureAwait(false);
-        Stream tls = connection.Tls;
+        Stream tls = connection.Stream;
         switch (kind)
         {
             case AbuseKind.Slowloris:

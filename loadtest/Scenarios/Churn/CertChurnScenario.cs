@@ -82,7 +82,7 @@ internal static class CertChurnScenario
             upstream.Start();
             owned.Insert(0, upstream);
             DaemonTarget daemon = await DaemonTarget.StartAsync(dll, workdir, store, key, upstream.EndPoint, [.. initial.Select(static n => n.Name)],
-                authority.Roots, settings.Insecure, settings.DaemonCpus, cancellationToken).ConfigureAwait(false);
+                authority.Roots, settings.Insecure, settings.TlsEngine, settings.DaemonCpus, cancellationToken).ConfigureAwait(false);
             owned.Insert(0, daemon);
 
             var churner = new CertChurner(tool, authority, ledger, daemon.Info, workdir, added,

@@ -184,7 +184,7 @@ internal sealed class CertChurner(CertsTool tool, ChurnCertificateAuthority auth
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 await using TlsConnection connection = await TlsConnection.OpenAsync(target.EndPoint, name, target.Tls, allowResume: false, source: null, phase, timeout.Token)
                     .ConfigureAwait(false);
-                serial = connection.Tls.RemoteCertificate?.GetSerialNumberString();
+                serial = connection.RemoteCertificate?.GetSerialNumberString();
             }
             catch (Exception ex)
             {

@@ -76,6 +76,7 @@ internal static partial class TerminatorEnvironment
                 u = e is null ? o with { StoreKey = key, StoreKeyFile = v } : o;
                 return e;
             }),
+        .. FleetSpecs,
         new(new("TERMINATOR_UNKNOWN_SNI", "reject", "Unknown or missing SNI: 'reject' aborts the handshake, 'default' serves TERMINATOR_DEFAULT_CERT."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {
@@ -204,6 +205,7 @@ internal static partial class TerminatorEnvironment
         bool requestTargetSet = IsSet(environment, "TERMINATOR_MAX_REQUEST_TARGET");
         error = TerminatorOptionsValidator.ValidateCertificateSources(ref current, IsSet(environment, "TERMINATOR_CERT_DIR"), IsSet(environment, "TERMINATOR_STORE_DIR"))
             ?? TerminatorOptionsValidator.CrossValidate(ref current, requestTargetSet)
+            ?? ValidateFleet(current.Fleet, current.StoreKey, current.Acme.Enabled)
             ?? ValidateProxyProtocol(current);
         if (error is not null)
         {
@@ -214,7 +216,7 @@ internal static partial class TerminatorEnvironment
         return true;
     }
 
-    /// <summary>The variables <c>terminator certs</c> reads; every other <c>TERMINATOR_*</c> variable is the daemon's.</summary>
+    /// <summary>The variables <c>terminator certs</c> reads (with the fleet's: TERMINATOR_STORE and the database); every other <c>TERMINATOR_*</c> variable is the daemon's.</summary>
     public static IReadOnlyList<string> StoreVariables { get; } = ["TERMINATOR_STORE_DIR", "TERMINATOR_STORE_KEY", "TERMINATOR_STORE_KEY_FILE"];
 
     /// <summary>
@@ -228,12 +230,18 @@ internal static partial class TerminatorEnvironment
         [NotNullWhen(false)] out string? error)
     {
         options = null;
-        if (!TryLoadOnly(environment, StoreVariables, out TerminatorOptions? current, out error))
+        if (!TryLoadOnly(environment, [.. StoreVariables, .. FleetVariables], out TerminatorOptions? current, out error))
         {
             return false;
         }
 
-        options = new StoreOptions(current.StoreDirectory, current.StoreKey, current.StoreKeyFile);
+        error = ValidateFleet(current.Fleet, current.StoreKey, acme: false);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        options = new StoreOptions(current.StoreDirectory, current.StoreKey, current.StoreKeyFile) { Fleet = current.Fleet };
         return true;
     }
 

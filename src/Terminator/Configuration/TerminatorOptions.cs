@@ -158,6 +158,9 @@ internal sealed record TerminatorOptions
     /// <summary>Automatic certificates (<c>TERMINATOR_ACME_*</c>).</summary>
     public AcmeOptions Acme { get; init; } = new();
 
+    /// <summary>The store kind and its database (<c>TERMINATOR_STORE</c>, <c>TERMINATOR_DATABASE_URL[_FILE]</c>).</summary>
+    public FleetOptions Fleet { get; init; } = FleetOptions.Default;
+
     /// <summary>HSTS, the port-80 redirect and the Server header (<c>TERMINATOR_HSTS</c>, <c>TERMINATOR_HTTP_REDIRECT</c>, <c>TERMINATOR_SERVER_HEADER</c>).</summary>
     public ResponsePolicyOptions Responses { get; init; } = new();
 

@@ -15,7 +15,7 @@ namespace Terminator.Diagnostics;
 /// 100-199 daemon (Terminator.Daemon: start, SIGHUP, stop), 200-299 hosting, 300-399 listener, 400-499 tls,
 /// 500-599 proxy, 600-699 certificates, 700-799 store, 800-899 acme, 900-999 domains, 1000-1099 admin,
 /// 1100-1199 the log itself (<see cref="LogSink"/>), 1200-1299 PROXY protocol, 1300-1399 the access log's writer,
-/// 1400-1499 the micro-cache; 1500 and up are free for new areas.
+/// 1400-1499 the micro-cache, 1600-1699 the store index, 1700-1799 the shared store (fleet); others from 1500 are free.
 /// </remarks>
 internal sealed class TerminatorLog : IDisposable
 {
@@ -39,6 +39,7 @@ internal sealed class TerminatorLog : IDisposable
         ProxyProtocol = factory.CreateLogger("Terminator.ProxyProtocol");
         AccessLog = factory.CreateLogger("Terminator.AccessLog");
         Cache = factory.CreateLogger("Terminator.Cache");
+        Fleet = factory.CreateLogger("Terminator.Fleet");
     }
 
     /// <summary>Logs lines at or above <paramref name="minimum"/> to <paramref name="output"/> through a
@@ -70,6 +71,7 @@ internal sealed class TerminatorLog : IDisposable
     public ILogger ProxyProtocol { get; }
     public ILogger AccessLog { get; }
     public ILogger Cache { get; }
+    public ILogger Fleet { get; }
 
     /// <summary>One line per cause per interval for warnings that can repeat per request or per rescan.</summary>
     public LogRateLimiter RateLimiter { get; }

@@ -41,6 +41,7 @@ internal sealed partial class TerminatorMetrics : IDisposable
         CreateSourceInstruments();
         CreateProxyProtocolInstruments();
         CreateCacheInstruments();
+        CreateStoreSyncInstruments();
         _collector = new MeterCollector(_meter);
     }
 

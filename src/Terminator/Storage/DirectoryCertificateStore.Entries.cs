@@ -208,7 +208,7 @@ internal sealed partial class DirectoryCertificateStore
     }
 
     /// <summary>PKCS#8 DER of the leaf's key, in a pinned array the caller wipes.</summary>
-    private static byte[] ExportPkcs8(X509Certificate2 certificate)
+    internal static byte[] ExportPkcs8(X509Certificate2 certificate)
     {
         using AsymmetricAlgorithm key = (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey() ?? certificate.GetRSAPrivateKey()
             ?? throw new CertificateLoadException(certificate.Subject, "certificate has no ECDSA or RSA private key");
@@ -232,7 +232,7 @@ internal sealed partial class DirectoryCertificateStore
     }
 
     /// <summary>Leaf then intermediates, as PEM (public data).</summary>
-    private static string ChainPem(CertificateEntry certificate)
+    internal static string ChainPem(CertificateEntry certificate)
     {
         var builder = new StringBuilder();
         builder.Append(PemEncoding.Write("CERTIFICATE", certificate.Certificate.RawData)).Append('\n');

@@ -28,6 +28,7 @@ public sealed partial class LogEventCatalogTests
         ["AccessLogEvents"] = 1300,
         ["CacheLog"] = 1400,
         ["StoreIndexLog"] = 1600,
+        ["FleetLog"] = 1700,
     };
 
     [Fact]

@@ -166,7 +166,7 @@ public sealed class DirectoryCertificateStoreTests : IDisposable
         Assert.Equal($"TERMINATOR_STORE_KEY does not decrypt the store at {_ctx.Store.Directory} (2 entries fail authentication; wrong key?)", fatal);
         (sources, fatal) = await OpenLikeTheDaemonAsync(_ctx.Key);
         Assert.Null(fatal);
-        sources!.Dispose();
+        await sources!.DisposeAsync();
 
         Assert.True((await wrong.ListAsync()).KeyDecryptsNothing);
         Assert.False((await _ctx.Store.ListAsync()).KeyDecryptsNothing);

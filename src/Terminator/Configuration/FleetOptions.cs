@@ -1,0 +1,29 @@
+namespace Terminator.Configuration;
+
+/// <summary>
+/// The shared store: <c>TERMINATOR_STORE</c>, and for <see cref="StoreKind.Postgres"/> the database
+/// (<c>TERMINATOR_DATABASE_URL</c> or the file named by <c>TERMINATOR_DATABASE_URL_FILE</c>).
+/// </summary>
+internal sealed record FleetOptions
+{
+    public static FleetOptions Default { get; } = new();
+
+    /// <summary>Name of the sub-folder of TERMINATOR_STORE_DIR that holds a postgres node's local snapshot.</summary>
+    public const string SnapshotSubdirectory = "snapshot";
+
+    /// <summary>Where certificates are kept.</summary>
+    public StoreKind Store { get; init; } = StoreKind.Directory;
+
+    /// <summary>The database, in Npgsql's keyword form (converted from a URI or a libpq keyword string); holds the
+    /// password, so it is never logged or printed (<see cref="ToString"/> leaves it out). Null when not set.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>The file the connection string came from (<c>TERMINATOR_DATABASE_URL_FILE</c>), when it did.</summary>
+    public string? ConnectionStringFile { get; init; }
+
+    /// <summary>Host, port, database and user, for messages (never the password).</summary>
+    public string? DatabaseDescription { get; init; }
+
+    /// <summary>Without the connection string: a record's generated ToString would print the password.</summary>
+    public override string ToString() => $"{{ Store = {Store}, Database = {DatabaseDescription ?? "unset"} }}";
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Terminator.Configuration;
+
+/// <summary>The shared store's variables: <c>TERMINATOR_STORE</c> and the database it names.</summary>
+internal static partial class TerminatorEnvironment
+{
+    private static Spec[] FleetSpecs =>
+    [
+        new(new("TERMINATOR_STORE", "directory", "Where certificates live: 'directory' (encrypted files in TERMINATOR_STORE_DIR, one node) or 'postgres' (encrypted rows in the PostgreSQL database TERMINATOR_DATABASE_URL, shared by a fleet of nodes; TERMINATOR_STORE_DIR then holds this node's local snapshot, served when the database is down). Keys stay encrypted with TERMINATOR_STORE_KEY either way."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                StoreKind? kind = v.ToLowerInvariant() switch
+                {
+                    "directory" => StoreKind.Directory,
+                    "postgres" or "postgresql" => StoreKind.Postgres,
+                    _ => null,
+                };
+                if (kind is null) { return $"'{v}' is not a store (expected directory or postgres)"; }
+                u = o with { Fleet = o.Fleet with { Store = kind.Value } };
+                return null;
+            }),
+        new(new("TERMINATOR_DATABASE_URL", "", "The PostgreSQL database of TERMINATOR_STORE=postgres: a URI (postgresql://user:password@host:5432/db?sslmode=verify-full), libpq keywords (host=... dbname=... user=...) or an Npgsql connection string. Prefer TERMINATOR_DATABASE_URL_FILE, which keeps the password out of the environment; never printed."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) => ApplyDatabaseUrl(v, o, out u, file: null)),
+        new(new("TERMINATOR_DATABASE_URL_FILE", "", "File holding TERMINATOR_DATABASE_URL (mode 600, owned by the daemon's user); instead of it, never both."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                if (o.Fleet.ConnectionString is not null)
+                {
+                    return "set together with TERMINATOR_DATABASE_URL; set only one";
+                }
+
+                string text;
+                try
+                {
+                    text = File.ReadAllText(v);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return $"cannot read '{v}': {ex.Message}";
+                }
+
+                string? problem = ApplyDatabaseUrl(text, o, out u, file: v);
+                return problem is null ? null : $"'{v}' {problem}";
+            }),
+    ];
+
+    /// <summary>The variables of <see cref="FleetSpecs"/>, which <c>terminator certs</c> reads too.</summary>
+    private static readonly string[] FleetVariables = ["TERMINATOR_STORE", "TERMINATOR_DATABASE_URL", "TERMINATOR_DATABASE_URL_FILE"];
+
+    private static string? ApplyDatabaseUrl(string value, TerminatorOptions o, out TerminatorOptions u, string? file)
+    {
+        u = o;
+        if (value.Trim().Length == 0)
+        {
+            return "is empty";
+        }
+
+        string? problem = DatabaseConnectionString.TryParse(value, out string? connectionString, out string? description);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        u = o with { Fleet = o.Fleet with { ConnectionString = connectionString, ConnectionStringFile = file, DatabaseDescription = description } };
+        return null;
+    }
+
+    /// <summary>The rules between the fleet variables and the store's: one <c>NAME: problem</c> line or null.</summary>
+    internal static string? ValidateFleet(FleetOptions fleet, StoreKey? key, bool acme)
+    {
+        if (fleet.Store == StoreKind.Directory)
+        {
+            return fleet.ConnectionString is null ? null
+                : $"{(fleet.ConnectionStringFile is null ? "TERMINATOR_DATABASE_URL" : "TERMINATOR_DATABASE_URL_FILE")}: set, but TERMINATOR_STORE is 'directory' (set TERMINATOR_STORE=postgres to use the database)";
+        }
+
+        if (fleet.ConnectionString is null)
+        {
+            return "TERMINATOR_DATABASE_URL: required when TERMINATOR_STORE=postgres (or set TERMINATOR_DATABASE_URL_FILE)";
+        }
+
+        if (key is null)
+        {
+            return "TERMINATOR_STORE_KEY: required when TERMINATOR_STORE=postgres (private keys are encrypted on the node; set TERMINATOR_STORE_KEY or TERMINATOR_STORE_KEY_FILE)";
+        }
+
+        // Every node would order for every domain: the fleet needs order leases and shared challenge tokens first.
+        return acme ? "TERMINATOR_ACME: 'on' is not supported with TERMINATOR_STORE=postgres yet (needs order leases and shared challenge tokens)" : null;
+    }
+}

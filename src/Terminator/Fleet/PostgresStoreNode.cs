@@ -1,0 +1,105 @@
+using System.Net.Sockets;
+using Npgsql;
+using Terminator.Configuration;
+using Terminator.Diagnostics;
+using Terminator.Storage;
+
+namespace Terminator.Fleet;
+
+/// <summary>
+/// What <c>TERMINATOR_STORE=postgres</c> adds to a node: the shared store, its schema (migrated at start-up), the local
+/// snapshot the daemon serves from (<c>TERMINATOR_STORE_DIR/snapshot</c>, followed like a directory store) and the
+/// follower that keeps that snapshot in step. Start-up with the database down serves the snapshot as it is, if one was
+/// ever completed; without one it is a start-up error.
+/// </summary>
+internal sealed class PostgresStoreNode : IAsyncDisposable
+{
+    /// <summary>Bound on start-up's migration and sync when the database answers but slowly.</summary>
+    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
+
+    private PostgresStoreNode(PostgresCertificateStore store, LocalSnapshot snapshot, PostgresStoreFollower follower)
+    {
+        Store = store;
+        Snapshot = snapshot;
+        Follower = follower;
+    }
+
+    /// <summary>The shared store (what <c>terminator certs</c> and, later, ACME write to).</summary>
+    public PostgresCertificateStore Store { get; }
+
+    /// <summary>The local snapshot the daemon serves from.</summary>
+    public LocalSnapshot Snapshot { get; }
+
+    /// <summary>The follower (its <see cref="PostgresStoreFollower.Status"/> feeds /metrics).</summary>
+    public PostgresStoreFollower Follower { get; }
+
+    /// <summary>Opens the store, migrates the schema and brings the snapshot up to date; returns the node, or a one-line
+    /// start-up error naming the variable.</summary>
+    public static async Task<(PostgresStoreNode? Node, string? Fatal)> OpenAsync(FleetOptions fleet, string storeDirectory, StoreKey key, TerminatorLog log,
+        TimeSpan? reconcileInterval = null)
+    {
+        string directory = Path.Combine(storeDirectory, FleetOptions.SnapshotSubdirectory);
+        DirectoryCertificateStore snapshotStore;
+        try
+        {
+            if (!Directory.Exists(storeDirectory))
+            {
+                Directory.CreateDirectory(storeDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            snapshotStore = new DirectoryCertificateStore(directory, key);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"TERMINATOR_STORE_DIR: cannot create the snapshot folder '{directory}': {ex.Message}");
+        }
+
+        string variable = fleet.ConnectionStringFile is null ? "TERMINATOR_DATABASE_URL" : "TERMINATOR_DATABASE_URL_FILE";
+        var store = new PostgresCertificateStore(PostgresCertificateStore.CreateDataSource(fleet.ConnectionString!), fleet.DatabaseDescription ?? "?", key, snapshotStore);
+        var snapshot = new LocalSnapshot(snapshotStore);
+        var follower = new PostgresStoreFollower(store, snapshot, log.Fleet, reconcileInterval);
+        using var timeout = new CancellationTokenSource(StartupTimeout);
+        try
+        {
+            IReadOnlyList<int> applied = await StoreSchema.MigrateAsync(store.Database, timeout.Token).ConfigureAwait(false);
+            FleetLog.SchemaReady(log.Fleet, fleet.DatabaseDescription ?? "?", StoreSchema.LatestVersion,
+                applied.Count == 0 ? "up to date" : $"migrated: {string.Join(", ", applied)}");
+            await follower.SyncAsync(timeout.Token).ConfigureAwait(false);
+            return (new PostgresStoreNode(store, snapshot, follower), null);
+        }
+        catch (NotSupportedException ex)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            return (null, $"{variable}: {ex.Message}");
+        }
+        catch (PostgresException ex) when (!PostgresCertificateStore.IsConnectionLost(ex))
+        {
+            // The server answered and refused (authentication, permissions, a missing database): configuration, not an
+            // outage, so it is said now rather than hidden behind a stale snapshot.
+            await store.DisposeAsync().ConfigureAwait(false);
+            return (null, $"{variable}: {fleet.DatabaseDescription}: {ex.SqlState} {ex.MessageText}");
+        }
+        catch (Exception ex) when (ex is NpgsqlException or SocketException or IOException or TimeoutException or OperationCanceledException)
+        {
+            string reason = ex is OperationCanceledException ? $"no answer within {StartupTimeout.TotalSeconds:0} s" : ex.Message;
+            if (snapshot.ReadState() is not { } state)
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+                return (null, $"{variable}: cannot reach {fleet.DatabaseDescription} ({reason}) and there is no local snapshot in '{directory}' to serve from");
+            }
+
+            follower.ResumeFromSnapshot(state.StoreId, state.Generation);
+            FleetLog.ServingSnapshot(log.Fleet, reason, directory, state.Generation);
+            return (new PostgresStoreNode(store, snapshot, follower), null);
+        }
+    }
+
+    /// <summary>Starts following changes (after the snapshot's watcher and the listeners are up).</summary>
+    public void Start() => Follower.Start();
+
+    public async ValueTask DisposeAsync()
+    {
+        await Follower.DisposeAsync().ConfigureAwait(false);
+        await Store.DisposeAsync().ConfigureAwait(false);
+    }
+}

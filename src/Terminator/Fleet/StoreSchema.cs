@@ -1,0 +1,146 @@
+using Npgsql;
+
+namespace Terminator.Fleet;
+
+/// <summary>
+/// The shared store's schema, created and migrated by the daemon (and by <c>terminator certs</c>) at start-up. Each
+/// migration runs once, in order, recorded in <c>schema_version</c>; the whole run is one transaction holding a
+/// transaction-scoped advisory lock, so nodes starting together queue on the lock and each finds the schema either
+/// untouched or complete (PostgreSQL DDL is transactional). Tables are created unqualified: they land in the first
+/// schema of the role's search_path, the role's own schema in the set-up the README describes.
+/// </summary>
+/// <remarks>
+/// Room left for what comes next (issue 13): order leases, challenge tokens, managed domains and a <c>nodes</c> table
+/// (heartbeat, store lag) are later migrations; <c>certificates.updated_by</c> already records which node wrote a row.
+/// </remarks>
+internal static class StoreSchema
+{
+    /// <summary>Advisory lock key (pg_advisory_xact_lock, bigint space shared by the whole database) for migrations:
+    /// "TRMNTR" + 1.</summary>
+    public const long MigrationLock = 0x54524D4E_54520001;
+
+    /// <summary>Advisory lock every write to <c>certificates</c> takes (in its trigger) before drawing its generation, so
+    /// generations commit in order.</summary>
+    public const long WriteLock = 0x54524D4E_54520002;
+
+    /// <summary>The NOTIFY channel; the payload is "&lt;generation&gt; &lt;id&gt;".</summary>
+    public const string Channel = "terminator_certificates";
+
+    /// <summary>Migrations by version, oldest first; never edited once released (add a new one instead).</summary>
+    internal static readonly (int Version, string Description, string Sql)[] Migrations =
+    [
+        (1, "certificates with generations, tombstones and change notifications", $"""
+            CREATE TABLE store_identity (
+                only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+                store_id   uuid NOT NULL DEFAULT gen_random_uuid(),
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            INSERT INTO store_identity DEFAULT VALUES;
+
+            CREATE SEQUENCE certificate_generation AS bigint;
+
+            CREATE TABLE certificates (
+                id         text PRIMARY KEY,
+                names      text[] NOT NULL,
+                key_type   text NOT NULL,
+                not_after  timestamptz NOT NULL,
+                entry      bytea,
+                generation bigint NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                updated_by text NOT NULL DEFAULT ''
+            );
+            COMMENT ON COLUMN certificates.entry IS 'Sealed store entry (AES-256-GCM key, authenticated header); NULL = removed (tombstone)';
+            CREATE UNIQUE INDEX certificates_by_generation ON certificates (generation);
+            CREATE INDEX certificates_by_not_after ON certificates (not_after) WHERE entry IS NOT NULL;
+
+            -- Every write draws its generation under one lock held to commit: generations become visible in order, so a
+            -- node that has applied generation N has seen every change below N (holes from rolled-back writes aside).
+            CREATE FUNCTION certificates_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock({WriteLock});
+                NEW.generation := nextval('certificate_generation');
+                NEW.updated_at := now();
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER certificates_stamp BEFORE INSERT OR UPDATE ON certificates
+                FOR EACH ROW EXECUTE FUNCTION certificates_stamp();
+
+            -- Delivered at commit, in commit order, to every node listening.
+            CREATE FUNCTION certificates_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('{Channel}', NEW.generation::text || ' ' || NEW.id);
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER certificates_notify AFTER INSERT OR UPDATE ON certificates
+                FOR EACH ROW EXECUTE FUNCTION certificates_notify();
+
+            -- A DELETE of a live row becomes a tombstone, so nodes that follow by generation see the removal too.
+            CREATE FUNCTION certificates_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF OLD.entry IS NULL THEN
+                    RETURN OLD;
+                END IF;
+                UPDATE certificates SET entry = NULL WHERE id = OLD.id;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER certificates_tombstone BEFORE DELETE ON certificates
+                FOR EACH ROW EXECUTE FUNCTION certificates_tombstone();
+            """),
+    ];
+
+    /// <summary>The newest version this build knows.</summary>
+    public static int LatestVersion => Migrations[^1].Version;
+
+    /// <summary>Brings the schema to <see cref="LatestVersion"/>; returns the versions applied by this call (empty when
+    /// another node or an earlier start did it). Refuses a database migrated by a newer build.</summary>
+    /// <exception cref="NotSupportedException">The schema is newer than this build.</exception>
+    public static async Task<IReadOnlyList<int>> MigrateAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({MigrationLock})", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, """
+            CREATE TABLE IF NOT EXISTS schema_version (
+                version     integer PRIMARY KEY,
+                description text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now()
+            )
+            """, cancellationToken).ConfigureAwait(false);
+
+        int current;
+        await using (var query = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection))
+        {
+            current = (int)(await query.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        if (current > LatestVersion)
+        {
+            throw new NotSupportedException($"the database schema is at version {current}, newer than this build's {LatestVersion}: upgrade this node");
+        }
+
+        var applied = new List<int>();
+        foreach ((int version, string description, string sql) in Migrations)
+        {
+            if (version <= current)
+            {
+                continue;
+            }
+
+            await ExecuteAsync(connection, sql, cancellationToken).ConfigureAwait(false);
+            await using var record = new NpgsqlCommand("INSERT INTO schema_version (version, description) VALUES ($1, $2)", connection);
+            record.Parameters.AddWithValue(version);
+            record.Parameters.AddWithValue(description);
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            applied.Add(version);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return applied;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,347 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+using Terminator.Certificates;
+using Terminator.Configuration;
+using Terminator.Fleet;
+using Terminator.Samples.Certificates;
+using Terminator.Storage;
+using Terminator.Tests.TestHelpers;
+using Xunit.Abstractions;
+
+namespace Terminator.Tests.Fleet;
+
+/// <summary>
+/// Real daemon processes sharing one throwaway PostgreSQL (TERMINATOR_STORE=postgres): what one node or operator stores
+/// is served by the others within a second, over real TLS handshakes (the delays are printed); a database outage costs
+/// no handshake and the nodes catch up on their own; a node starts from its snapshot when the database is down.
+/// </summary>
+public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITestOutputHelper output) : IClassFixture<PostgresClusterFixture>, IDisposable
+{
+    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
+
+    /// <summary>The first change a node applies (see the test).</summary>
+    private static readonly TimeSpan FirstChangePropagation = TimeSpan.FromSeconds(5);
+
+    private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Fleet CA");
+    private readonly byte[] _keyBytes = RandomNumberGenerator.GetBytes(32);
+    private readonly string _root = Directory.CreateTempSubdirectory("terminator-fleet-").FullName;
+
+    public void Dispose()
+    {
+        _authority.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [PostgresFact]
+    public async Task ImportRenewRemove_ThroughNodeA_ReachNodeB_WithinOneSecond()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        await using PostgresCertificateStore storeOfA = OpenStore(cluster, database);
+        await StoreSchema.MigrateAsync(storeOfA.Database, CancellationToken.None);
+        CertificateEntry warm = Entry("warm.fleet.test");
+        await storeOfA.PutAsync(warm);
+        await using DaemonProcess a = DaemonProcess.Start(null, Env(cluster, database, "a"));
+        await using DaemonProcess b = DaemonProcess.Start(null, Env(cluster, database, "b"));
+        IPEndPoint httpsA = await ReadyAsync(a);
+        IPEndPoint httpsB = await ReadyAsync(b);
+
+        // Both nodes start from the database; one handshake each pays for the process's first TLS handshake, which has
+        // nothing to do with propagation.
+        Assert.Equal(Thumbprint(warm), await HandshakeAsync(httpsA, "warm.fleet.test"));
+        Assert.Equal(Thumbprint(warm), await HandshakeAsync(httpsB, "warm.fleet.test"));
+
+        // Import through A's store seam (what 'terminator certs import' on A does), then handshake on B until it serves it.
+        // Each delay runs from the start of the write (its database round trip included) to the first handshake on B
+        // that presents the new certificate (or, for the removal, is refused).
+        CertificateEntry first = Entry("click.fleet.test");
+        var clock = Stopwatch.StartNew();
+        StoredCertificateInfo stored = await storeOfA.PutAsync(first);
+        TimeSpan imported = await UntilServedAsync(httpsB, "click.fleet.test", Thumbprint(first), clock);
+        Report("import on A", imported);
+        // A follows the store as B does (its own snapshot, its own notification).
+        TimeSpan onA = await UntilServedAsync(httpsA, "click.fleet.test", Thumbprint(first), clock);
+        output.WriteLine($"import on A -> served by A itself: {onA.TotalMilliseconds:0} ms");
+
+        // The first change a node applies pays for its first notification round trip; a second import shows the steady state.
+        CertificateEntry second = Entry("open.fleet.test");
+        clock.Restart();
+        await storeOfA.PutAsync(second);
+        TimeSpan importedAgain = await UntilServedAsync(httpsB, "open.fleet.test", Thumbprint(second), clock);
+        Report("second import on A", importedAgain);
+
+        // A renewal (same names, new key and serial) replaces it on B.
+        CertificateEntry renewal = Entry("click.fleet.test");
+        clock.Restart();
+        await storeOfA.PutAsync(renewal);
+        TimeSpan renewed = await UntilServedAsync(httpsB, "click.fleet.test", Thumbprint(renewal), clock);
+        Report("renewal on A (new serial)", renewed);
+
+        // A removal leaves a tombstone; B stops serving the name (the handshake is refused: unknown SNI).
+        clock.Restart();
+        Assert.True(await storeOfA.RemoveAsync(stored.Id));
+        TimeSpan removed = await UntilServedAsync(httpsB, "click.fleet.test", Refused, clock);
+        Report("removal on A", removed);
+
+        // The first change is also each node's first run of the notification path (fetch, authenticate, snapshot write,
+        // watcher): JIT-compiled on the way, 0.15-0.2 s on a quiet host but past 1 s on a loaded 2-core CI machine. The
+        // 1 s bound is for the steady state, which the issue asks for; the first change gets a looser one.
+        Assert.True(imported < FirstChangePropagation, $"import took {imported.TotalMilliseconds:0} ms to reach B");
+        Assert.True(importedAgain < Propagation, $"the second import took {importedAgain.TotalMilliseconds:0} ms to reach B");
+        Assert.True(renewed < Propagation, $"renewal took {renewed.TotalMilliseconds:0} ms to reach B");
+        Assert.True(removed < Propagation, $"removal took {removed.TotalMilliseconds:0} ms to reach B");
+    }
+
+    private void Report(string change, TimeSpan served) =>
+        output.WriteLine($"{change} -> B: {served.TotalMilliseconds:0} ms from the start of the write");
+
+    [PostgresFact]
+    public async Task DatabaseStoppedUnderLoad_NoHandshakeFails_AndNodeBCatchesUpWithoutARestart()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        CertificateEntry known = Entry("known.outage.test");
+        await using (PostgresCertificateStore writer = OpenStore(cluster, database))
+        {
+            await StoreSchema.MigrateAsync(writer.Database, CancellationToken.None);
+            await writer.PutAsync(known);
+        }
+
+        await using DaemonProcess b = DaemonProcess.Start(null, Env(cluster, database, "b"));
+        (IPEndPoint httpsB, string admin) = await ReadyWithAdminAsync(b);
+        Assert.Equal(Thumbprint(known), await HandshakeAsync(httpsB, "known.outage.test"));
+
+        // A client keeps handshaking on B with the known name through the whole outage.
+        int ok = 0, failed = 0;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Task load = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (await HandshakeAsync(httpsB, "known.outage.test") == Thumbprint(known)) { ok++; } else { failed++; }
+            }
+        });
+
+        CertificateEntry added = Entry("added.outage.test");
+        TimeSpan caughtUp;
+        try
+        {
+            await cluster.StopServerAsync();
+            await b.WaitForLineAsync(ConnectionLost(), TimeSpan.FromSeconds(10));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await cluster.StartServerAsync();
+            await using (PostgresCertificateStore writer = OpenStore(cluster, database))
+            {
+                await writer.PutAsync(added);
+            }
+
+            caughtUp = await UntilServedAsync(httpsB, "added.outage.test", Thumbprint(added), limit: TimeSpan.FromSeconds(15));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await load;
+        }
+
+        string metrics = await GetAsync($"http://{admin}/metrics");
+        output.WriteLine($"outage: {ok} handshakes ok, {failed} failed; certificate stored after the restart served by B {caughtUp.TotalMilliseconds:0} ms later");
+        Assert.Equal(0, failed);
+        Assert.True(ok > 20, $"only {ok} handshakes during the outage");
+        Assert.Matches(@"(?m)^terminator_store_reconnects_total(\{[^}]*\})? [1-9]", metrics);
+        Assert.Matches(@"(?m)^terminator_store_connected(\{[^}]*\})? 1$", metrics);
+        await b.WaitForLineAsync(Reconnected(), TimeSpan.FromSeconds(1));
+    }
+
+    [PostgresFact]
+    public async Task StartWithTheDatabaseDown_ServesTheLocalSnapshot_OrRefusesToStartWithoutOne()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        CertificateEntry known = Entry("snapshot.down.test");
+        await using (PostgresCertificateStore writer = OpenStore(cluster, database))
+        {
+            await StoreSchema.MigrateAsync(writer.Database, CancellationToken.None);
+            await writer.PutAsync(known);
+        }
+
+        // A first run takes the snapshot.
+        await using (DaemonProcess first = DaemonProcess.Start(null, Env(cluster, database, "b")))
+        {
+            Assert.Equal(Thumbprint(known), await HandshakeAsync(await ReadyAsync(first), "snapshot.down.test"));
+        }
+
+        await cluster.StopServerAsync();
+        try
+        {
+            await using DaemonProcess again = DaemonProcess.Start(null, Env(cluster, database, "b"));
+            IPEndPoint https = await ReadyAsync(again);
+            Assert.Equal(Thumbprint(known), await HandshakeAsync(https, "snapshot.down.test"));
+            await again.WaitForLineAsync(ServingSnapshot(), TimeSpan.FromSeconds(1));
+
+            await using DaemonProcess fresh = DaemonProcess.Start(null, Env(cluster, database, "fresh", password: "s3cret-pw"));
+            Assert.Equal(2, await fresh.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("TERMINATOR_DATABASE_URL: cannot reach 127.0.0.1:", fresh.StandardError, StringComparison.Ordinal);
+            Assert.Contains("no local snapshot", fresh.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("s3cret-pw", fresh.StandardError + fresh.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await cluster.StartServerAsync();
+        }
+    }
+
+    [PostgresFact]
+    public async Task CertsCommands_WorkAgainstTheSharedStore()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        Dictionary<string, string> env = Env(cluster, database, "cli");
+        string pem = Path.Combine(_root, "shop.pem");
+        _authority.Issue(["click.cli.test", "*.cli.test"]).WriteCombined(pem);
+
+        // An empty database: the command migrates it as a node would.
+        var import = await StoreCliRunAsync(env, "import", pem);
+        Assert.True(import.ExitCode == 0, import.Stdout + import.Stderr);
+        Assert.Contains("1 imported, 0 skipped into postgresql 127.0.0.1:", import.Stdout, StringComparison.Ordinal);
+
+        var list = await StoreCliRunAsync(env, "list");
+        Assert.True(list.ExitCode == 0, list.Stdout + list.Stderr);
+        Assert.Contains("click.cli.test,*.cli.test", list.Stdout, StringComparison.Ordinal);
+
+        var show = await StoreCliRunAsync(env, "show", "www.cli.test");
+        Assert.True(show.ExitCode == 0, show.Stdout + show.Stderr);
+        Assert.Contains("serves:      www.cli.test via *.cli.test", show.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"location:\s+postgresql 127\.0\.0\.1:\d+/\S+ as postgres certificates/_\.cli\.test\.ecdsa\.", show.Stdout);
+
+        var remove = await StoreCliRunAsync(env, "remove", "click.cli.test");
+        Assert.True(remove.ExitCode == 0, remove.Stdout + remove.Stderr);
+        Assert.StartsWith("removed _.cli.test.ecdsa.", remove.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, (await StoreCliRunAsync(env, "list")).ExitCode);
+
+        // Misconfiguration is one line naming the variable, and never shows the password.
+        var missing = await StoreCliRunAsync(new Dictionary<string, string>(env) { ["TERMINATOR_DATABASE_URL"] = "" }, "list");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("TERMINATOR_DATABASE_URL: required when TERMINATOR_STORE=postgres", missing.Stderr, StringComparison.Ordinal);
+        var unreachable = await StoreCliRunAsync(new Dictionary<string, string>(env)
+        {
+            ["TERMINATOR_DATABASE_URL"] = $"postgresql://postgres:s3cret-pw@127.0.0.1:{LoopbackPorts.Reserve()}/{database}",
+        }, "list");
+        Assert.Equal(2, unreachable.ExitCode);
+        Assert.Contains("TERMINATOR_DATABASE_URL: 127.0.0.1:", unreachable.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", unreachable.Stdout + unreachable.Stderr, StringComparison.Ordinal);
+    }
+
+    private static Task<(int ExitCode, string Stdout, string Stderr)> StoreCliRunAsync(IDictionary<string, string> environment, params string[] arguments) =>
+        ToolProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "terminator.dll"), "certs", .. arguments], TimeSpan.FromSeconds(30),
+            configure: info => ToolProcess.UseTerminatorEnvironment(info, environment));
+
+    private Dictionary<string, string> Env(PostgresCluster cluster, string database, string node, string? password = null) => new()
+    {
+        ["TERMINATOR_STORE"] = "postgres",
+        // The URI form operators copy from their provider (trust authentication here: a password is accepted and unused).
+        ["TERMINATOR_DATABASE_URL"] = $"postgresql://postgres{(password is null ? "" : ":" + password)}@127.0.0.1:{cluster.Port}/{database}?application_name=terminator-{node}",
+        ["TERMINATOR_STORE_KEY"] = Convert.ToBase64String(_keyBytes),
+        ["TERMINATOR_STORE_DIR"] = Path.Combine(_root, node),
+        ["TERMINATOR_HTTPS_LISTEN"] = "127.0.0.1:0",
+        ["TERMINATOR_HTTP_LISTEN"] = "off",
+        ["TERMINATOR_OCSP_STAPLING"] = "off",
+        ["TERMINATOR_LOG_LEVEL"] = "debug",
+    };
+
+    private PostgresCertificateStore OpenStore(PostgresCluster cluster, string database) =>
+        new(PostgresCertificateStore.CreateDataSource(cluster.ConnectionString(database)), database, StoreKey.FromBytes(_keyBytes));
+
+    private CertificateEntry Entry(string name)
+    {
+        IssuedCertificate issued = _authority.Issue([name]);
+        return CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, "memory:" + name);
+    }
+
+    private static string Thumbprint(CertificateEntry entry) => entry.Certificate.GetCertHashString(HashAlgorithmName.SHA256);
+
+    private static async Task<IPEndPoint> ReadyAsync(DaemonProcess daemon) => (await ReadyWithAdminAsync(daemon)).Https;
+
+    private static async Task<(IPEndPoint Https, string Admin)> ReadyWithAdminAsync(DaemonProcess daemon)
+    {
+        Match ready = await daemon.WaitForLineAsync(ReadyLine(), TimeSpan.FromSeconds(30));
+        return (IPEndPoint.Parse(ready.Groups["https"].Value), ready.Groups["admin"].Value);
+    }
+
+    /// <summary>Handshakes on <paramref name="endPoint"/> until it serves <paramref name="expected"/> (a thumbprint, or
+    /// null for "refused"); returns the time that took.</summary>
+    private static async Task<TimeSpan> UntilServedAsync(IPEndPoint endPoint, string name, string? expected, Stopwatch? since = null, TimeSpan? limit = null)
+    {
+        Stopwatch clock = since ?? Stopwatch.StartNew();
+        TimeSpan deadline = clock.Elapsed + (limit ?? TimeSpan.FromSeconds(10));
+        while (clock.Elapsed < deadline)
+        {
+            if (await HandshakeAsync(endPoint, name) == expected)
+            {
+                return clock.Elapsed;
+            }
+
+            await Task.Delay(5);
+        }
+
+        throw new TimeoutException($"{endPoint} did not serve {expected} for {name} within {clock.Elapsed.TotalSeconds:0} s");
+    }
+
+    /// <summary>What <see cref="HandshakeAsync"/> returns for a handshake the server refused with an alert (unknown SNI).</summary>
+    private const string Refused = "refused";
+
+    /// <summary>One full TLS handshake; the served leaf's thumbprint, <see cref="Refused"/> when the server refused it,
+    /// or null when it failed otherwise (reset, timeout).</summary>
+    private static async Task<string?> HandshakeAsync(IPEndPoint endPoint, string serverName)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endPoint, timeout.Token);
+            await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+            string? served = null;
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = serverName,
+                AllowTlsResume = false,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    served = certificate?.GetCertHashString(HashAlgorithmName.SHA256);
+                    return true;
+                },
+            }, timeout.Token);
+            return served;
+        }
+        catch (System.Security.Authentication.AuthenticationException)
+        {
+            return Refused;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string> GetAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        return await http.GetStringAsync(url);
+    }
+
+    [GeneratedRegex(@"ready: .*https (?<https>[^;,]+);.*; admin (?<admin>\S+)$")]
+    private static partial Regex ReadyLine();
+
+    [GeneratedRegex(@"database connection lost")]
+    private static partial Regex ConnectionLost();
+
+    [GeneratedRegex(@"database connection back after \d+ ms")]
+    private static partial Regex Reconnected();
+
+    [GeneratedRegex(@"database unreachable at start-up .*: serving the local snapshot")]
+    private static partial Regex ServingSnapshot();
+}
