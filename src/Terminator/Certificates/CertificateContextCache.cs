@@ -14,7 +14,7 @@ namespace Terminator.Certificates;
 /// Admission runs after a materialisation (file read, key import, ~1 ms of context building), so one lock around the
 /// slot array costs nothing measurable there; the hit path never touches it. An evicted entry's options and context are
 /// not disposed (an in-flight handshake may still hold them; the garbage collector reclaims them after it); only its
-/// <see cref="SslContextPin"/> (a waiting half-handshake) is released. Entries whose certificate leaves the map (renewed,
+/// <see cref="SslContextPin"/> (a rent on the runtime's cached SSL_CTX) is released. Entries whose certificate leaves the map (renewed,
 /// removed) are evicted at once (<see cref="Remove"/>) rather than when the hand comes round.
 /// <para>One instance per <see cref="CertificateMap"/> (sized by <c>TERMINATOR_CERT_CACHE_SIZE</c>): an entry joins its
 /// map's cache when it is added to the map (<see cref="CertificateEntry.AttachCache"/>). An entry in no map (a

@@ -178,9 +178,9 @@ internal sealed record TerminatorOptions
 
     /// <summary>
     /// Default <see cref="CertCacheSize"/>. A materialised ECDSA P-256 entry (leaf + key + chain context + OpenSSL
-    /// SSL_CTX and the pin that keeps it) measured ~120 KiB of RSS (bench/scale.sh, "KiB per materialised context"),
-    /// so 10,000 hold at most ~1.2 GiB and cover the active domains of a typical sender; a domain outside the cache
-    /// pays one ~3-8 ms load in its handshake. A node with a million names and little memory should lower it.
+    /// SSL_CTX and the rent that keeps it) measured ~31 KiB of RSS per warm name in the macro benchmark (it was ~120 KiB
+    /// with the half-handshake pin), so 10,000 hold ~0.3 GiB and cover the active domains of a typical sender; a domain
+    /// outside the cache pays one ~1 ms load in its handshake. A node with a million names and little memory should lower it.
     /// </summary>
     public const int DefaultCertCacheSize = 10_000;
 

@@ -30,7 +30,7 @@ internal sealed class MetricSources
     /// <summary>SSL_CTX pins holding their context now (<c>Tls/SslContextPin</c>).</summary>
     public Func<long>? SslContextPinsHeld { get; set; }
 
-    /// <summary>SSL_CTX pins whose half-handshake ended on its own (the context is then not kept).</summary>
+    /// <summary>SSL_CTX pins that could not hold (the runtime could not build the SSL_CTX, or a fallback half-handshake ended on its own; the context is then not kept).</summary>
     public Func<long>? SslContextPinFailures { get; set; }
 
     /// <summary>Upstream connections opened.</summary>

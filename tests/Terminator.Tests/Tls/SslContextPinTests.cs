@@ -1,5 +1,8 @@
+using System.Collections;
 using System.Net.Security;
+using System.Reflection;
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using Terminator.Certificates;
 using Terminator.Samples.Certificates;
 using Terminator.Tests.TestHelpers;
@@ -16,26 +19,35 @@ public sealed class SslContextPinTests : IDisposable
 
     public void Dispose() => _authority.Dispose();
 
-    public static TheoryData<CertificateKeyType> KeyTypes =>
-    [
-        CertificateKeyType.EcdsaP256,
-        CertificateKeyType.EcdsaP384,
-        CertificateKeyType.EcdsaP521,
-        CertificateKeyType.Rsa2048,
-        CertificateKeyType.Rsa3072,
-        CertificateKeyType.Rsa4096,
-    ];
+    /// <summary>Every key type, as a rent (the runtime caches the options' SSL_CTX) and as the fallback half-handshake
+    /// (options with resumption off: the runtime does not cache their SSL_CTX, so there is nothing to rent).</summary>
+    public static TheoryData<CertificateKeyType, bool> KeyTypes
+    {
+        get
+        {
+            var data = new TheoryData<CertificateKeyType, bool>();
+            foreach (CertificateKeyType keyType in (CertificateKeyType[])[CertificateKeyType.EcdsaP256, CertificateKeyType.EcdsaP384,
+                CertificateKeyType.EcdsaP521, CertificateKeyType.Rsa2048, CertificateKeyType.Rsa3072, CertificateKeyType.Rsa4096])
+            {
+                data.Add(keyType, true);
+                data.Add(keyType, false);
+            }
+
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(KeyTypes))]
-    public async Task Start_EveryKeyType_HoldsUntilReleased(CertificateKeyType keyType)
+    public async Task Start_EveryKeyType_HoldsUntilReleased(CertificateKeyType keyType, bool rent)
     {
-        SslServerAuthenticationOptions options = Options(keyType);
+        SslServerAuthenticationOptions options = Options(keyType, rent);
         var counters = new SslContextPinCounters();
 
         SslContextPin pin = SslContextPin.Start(options, counters);
 
         Assert.True(await Eventually.TrueAsync(() => pin.IsHeld), $"{keyType}: the pin did not hold (failures: {counters.Failed})");
+        Assert.Equal(rent, pin.IsRent);
         // Absence check, so an explicit window: a pin that ends on its own (a refused hello) does so within it.
         Assert.True(await Consistently.TrueAsync(() => pin.IsHeld, TimeSpan.FromMilliseconds(300)), $"{keyType}: the pin ended on its own");
         Assert.Equal(1, counters.Held);
@@ -49,10 +61,44 @@ public sealed class SslContextPinTests : IDisposable
         Assert.Equal(0, counters.Failed);
     }
 
+    /// <summary>
+    /// The cheap pin is a rent on the handle SslStream's own SSL_CTX cache holds: this fails when a runtime update moves
+    /// the members <see cref="RuntimeSslContextRent"/> reaches (pins then fall back to the half-handshake, correct but
+    /// ~190 µs and ~55 KiB dearer per name) or changes how the cache counts a handle as in use.
+    /// </summary>
     [Fact]
-    public async Task Release_BeforeOrWhileStarting_NothingStaysHeldAndNothingCountsAsFailed()
+    public void Start_RentsTheRuntimesCachedSslContext()
     {
         SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256);
+        var counters = new SslContextPinCounters();
+
+        SslContextPin pin = SslContextPin.Start(options, counters);
+
+        Assert.True(RuntimeSslContextRent.IsAvailable, "the runtime's SSL_CTX cache members moved: pins fall back to half-handshakes");
+        Assert.True(pin.IsHeld, "the rent is taken before Start returns");
+        Assert.True(pin.IsRent, "the pin holds a half-handshake, not a rent");
+        SafeHandle handle = pin.RentedHandle!;
+        Assert.Equal("Microsoft.Win32.SafeHandles.SafeSslContextHandle", handle.GetType().FullName);
+        Assert.Contains(handle, RuntimeCachedSslContexts());
+        int rents = RentCount(handle);
+        Assert.True(rents >= 1, $"rent count {rents}");
+        Assert.Equal(1, counters.Held);
+
+        pin.Release();
+        pin.Release();
+
+        Assert.Equal(rents - 1, RentCount(handle));
+        Assert.False(handle.IsClosed, "releasing the rent closed the runtime's cached handle");
+        Assert.Equal(0, counters.Held);
+        Assert.Equal(0, counters.Failed);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Release_BeforeOrWhileStarting_NothingStaysHeldAndNothingCountsAsFailed(bool rent)
+    {
+        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256, rent);
         var counters = new SslContextPinCounters();
         var pins = new List<SslContextPin>();
         for (int i = 0; i < 50; i++)
@@ -69,10 +115,12 @@ public sealed class SslContextPinTests : IDisposable
         Assert.Equal(0, counters.Failed);
     }
 
-    [Fact]
-    public async Task PinAndRelease_ManyCycles_NoFirstChanceException()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PinAndRelease_ManyCycles_NoFirstChanceException(bool rent)
     {
-        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256);
+        SslServerAuthenticationOptions options = Options(CertificateKeyType.EcdsaP256, rent);
         var counters = new SslContextPinCounters();
         var thrown = new List<string>();
         void OnFirstChance(object? sender, FirstChanceExceptionEventArgs e)
@@ -130,14 +178,30 @@ public sealed class SslContextPinTests : IDisposable
         }
     }
 
+    /// <summary>dotnet/runtime Interop.OpenSsl.s_sslContexts._cache's handles.</summary>
+    private static List<SafeHandle> RuntimeCachedSslContexts()
+    {
+        Type openSsl = typeof(SslStream).Assembly.GetType("Interop+OpenSsl", throwOnError: true)!;
+        object cache = openSsl.GetField("s_sslContexts", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
+        var entries = (IDictionary)cache.GetType().BaseType!.GetField("_cache", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(cache)!;
+        return [.. entries.Values.Cast<SafeHandle>()];
+    }
+
+    private static int RentCount(SafeHandle handle) =>
+        (int)handle.GetType().GetField("_rentCount", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(handle)!;
+
     private static async Task<bool> HoldAsync(SslContextPin pin) => await Eventually.TrueAsync(() => pin.IsHeld);
 
-    private SslServerAuthenticationOptions Options(CertificateKeyType keyType)
+    /// <param name="rent">False for options whose SSL_CTX the runtime does not cache (resumption off), which the pin
+    /// holds with its fallback half-handshake.</param>
+    private SslServerAuthenticationOptions Options(CertificateKeyType keyType, bool rent = true)
     {
         IssuedCertificate issued = _authority.Issue(["pin.test"], keyType);
         // A fresh context in no cache: its ServerOptions would start a pin of its own, so build the options directly.
         CertificateEntry entry = CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, "test:pin");
-        return TlsPolicy.CreateServerOptions(SslStreamCertificateContext.Create(entry.Certificate, null, offline: true));
+        SslServerAuthenticationOptions options = TlsPolicy.CreateServerOptions(SslStreamCertificateContext.Create(entry.Certificate, null, offline: true));
+        options.AllowTlsResume = rent;
+        return options;
     }
 }
 
