@@ -64,8 +64,16 @@ public sealed class UpstreamFlapTests : IDisposable
             Assert.Contains("Content-Length: 43\r\n", pixel, StringComparison.Ordinal);
 
             await upstream.StopAsync();
+            // Cut: an end of stream, or a reset when the stop closes a socket whose receive queue still holds bytes
+            // (seen once on a loaded host). Either way nothing more arrives and the receive does not hang.
             byte[] buffer = new byte[64];
-            Assert.Equal(0, await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token));
+            try
+            {
+                Assert.Equal(0, await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token));
+            }
+            catch (SocketException reset) when (reset.SocketErrorCode == SocketError.ConnectionReset)
+            {
+            }
         }
 
         using (var refused = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))

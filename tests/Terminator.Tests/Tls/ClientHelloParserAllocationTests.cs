@@ -64,8 +64,8 @@ public class ClientHelloParserAllocationTests(ITestOutputHelper output)
 
     /// <summary>
     /// Bytes allocated on this thread by <see cref="Iterations"/> rounds, best of a few attempts: the runtime itself
-    /// occasionally allocates once on a thread (tier-up, call-counting stubs). Any per-parse allocation would show in
-    /// every attempt, so each attempt must also stay below one byte per round.
+    /// occasionally allocates once on a thread (tier-up, call-counting stubs: 7,584 bytes in one attempt on a loaded host).
+    /// Any per-parse allocation would show in every attempt, so the best of them is what the tests hold to 0.
     /// </summary>
     private static long Measure(Action parseAll, out TimeSpan elapsed)
     {
@@ -87,7 +87,6 @@ public class ClientHelloParserAllocationTests(ITestOutputHelper output)
 
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             elapsed = stopwatch.Elapsed < elapsed ? stopwatch.Elapsed : elapsed;
-            Assert.True(allocated < Iterations, $"{allocated} bytes over {Iterations} rounds");
             best = Math.Min(best, allocated);
         }
 
