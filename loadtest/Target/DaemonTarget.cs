@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
@@ -17,18 +16,13 @@ internal sealed class DaemonTarget : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly TargetProcess _process;
 
     private DaemonTarget(Process process, string storeDirectory, string storeKey)
     {
-        _process = process;
+        _process = new TargetProcess(process);
         StoreDirectory = storeDirectory;
         StoreKey = storeKey;
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
-        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
     }
 
     public TargetInfo Info { get; private set; } = null!;
@@ -42,7 +36,7 @@ internal sealed class DaemonTarget : IAsyncDisposable
     public string StoreKey { get; }
 
     /// <summary>The last lines the daemon printed (for a start-up failure).</summary>
-    public string RecentOutput => string.Join('\n', _output.TakeLast(20));
+    public string RecentOutput => _process.RecentOutput;
 
     /// <summary>A fresh store folder and key under <paramref name="workdir"/> (not yet created: the first
     /// <c>certs import</c> creates it with mode 700).</summary>
@@ -121,7 +115,7 @@ internal sealed class DaemonTarget : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < StartTimeout)
         {
-            foreach (string line in _output)
+            foreach (string line in _process.Lines)
             {
                 // "... ready: 9 names from 9 certificates; https 127.0.0.1:41234; http off; upstream ...; admin ..."
                 int at = line.IndexOf("ready: ", StringComparison.Ordinal);
@@ -134,7 +128,7 @@ internal sealed class DaemonTarget : IAsyncDisposable
                 string address = line[(https + 8)..];
                 int end = address.IndexOf(';', StringComparison.Ordinal);
                 IPEndPoint endPoint = IPEndPoint.Parse(end < 0 ? address : address[..end]);
-                Info = new TargetInfo($"daemon ({CommandLine}) on {endPoint}", endPoint, new NameSet(names), new TlsSettings(roots, insecure, engine), _process.Id);
+                Info = new TargetInfo($"daemon ({CommandLine}) on {endPoint}", endPoint, new NameSet(names), new TlsSettings(roots, insecure, engine), _process.Process.Id);
                 await TargetReadiness.WaitAsync(Info, StartTimeout - clock.Elapsed, cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -150,34 +144,5 @@ internal sealed class DaemonTarget : IAsyncDisposable
         throw new InvalidOperationException($"the daemon did not print its ready line within {StartTimeout.TotalSeconds:0}s (exited: {_process.HasExited}):\n{RecentOutput}");
     }
 
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 200 && _output.TryDequeue(out _))
-        {
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -18,18 +17,13 @@ internal sealed class DemoTarget : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Process _process;
+    private readonly TargetProcess _process;
     private readonly string _workdir;
-    private readonly ConcurrentQueue<string> _output = new();
 
     private DemoTarget(Process process, string workdir)
     {
-        _process = process;
+        _process = new TargetProcess(process);
         _workdir = workdir;
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
-        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
     }
 
     public TargetInfo Info { get; private set; } = null!;
@@ -89,14 +83,14 @@ internal sealed class DemoTarget : IAsyncDisposable
     }
 
     /// <summary>The last lines the demo printed (for a start-up failure).</summary>
-    public string RecentOutput => string.Join('\n', _output.TakeLast(20));
+    public string RecentOutput => _process.RecentOutput;
 
     private async Task LearnAsync(bool insecure, TlsEngineKind engine, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < StartTimeout)
         {
-            foreach (string line in _output)
+            foreach (string line in _process.Lines)
             {
                 // "  https     127.0.0.1:8443  click.example.com, email.shop.example, *.track.example.net"
                 string trimmed = line.Trim();
@@ -111,7 +105,7 @@ internal sealed class DemoTarget : IAsyncDisposable
                 string ca = Path.Combine(_workdir, ".terminator-demo", "ca.pem");
                 var roots = new X509Certificate2Collection();
                 roots.ImportFromPemFile(ca);
-                Info = new TargetInfo($"demo ({CommandLine}) on {endPoint}", endPoint, new NameSet(names), new TlsSettings(roots, insecure, engine), _process.Id);
+                Info = new TargetInfo($"demo ({CommandLine}) on {endPoint}", endPoint, new NameSet(names), new TlsSettings(roots, insecure, engine), _process.Process.Id);
                 await TargetReadiness.WaitAsync(Info, StartTimeout - clock.Elapsed, cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -127,19 +121,6 @@ internal sealed class DemoTarget : IAsyncDisposable
         throw new InvalidOperationException($"the demo did not print its https line within {StartTimeout.TotalSeconds:0}s (exited: {_process.HasExited}):\n{RecentOutput}");
     }
 
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 200 && _output.TryDequeue(out _))
-        {
-        }
-    }
-
     /// <summary>A loopback port that was free a moment ago: connections to it are refused.</summary>
     public static IPEndPoint DeadUpstream()
     {
@@ -150,20 +131,7 @@ internal sealed class DemoTarget : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        _process.Dispose();
+        await _process.DisposeAsync().ConfigureAwait(false);
         try
         {
             Directory.Delete(_workdir, recursive: true);

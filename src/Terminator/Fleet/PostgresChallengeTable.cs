@@ -33,8 +33,6 @@ internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDi
     /// <summary>The most <see cref="PresentAsync"/> waits for its own notification before going ahead anyway.</summary>
     public static readonly TimeSpan PropagationWait = TimeSpan.FromSeconds(2);
 
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     private readonly NpgsqlDataSource _database;
     private readonly AcmeChallengeTable _local;
@@ -170,7 +168,7 @@ internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDi
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        TimeSpan backoff = FirstBackoff;
+        var backoff = new DatabaseReconnectBackoff();
         bool lost = false;
         while (!stopping.IsCancellationRequested)
         {
@@ -178,7 +176,7 @@ internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDi
             {
                 await FollowAsync(() =>
                 {
-                    backoff = FirstBackoff;
+                    backoff.Reset();
                     lost = false;
                 }, stopping).ConfigureAwait(false);
             }
@@ -196,17 +194,10 @@ internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDi
                 }
             }
 
-            try
-            {
-                TimeSpan jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(backoff.TotalMilliseconds / 4) + 1));
-                await Task.Delay(backoff + jitter, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await backoff.WaitAsync(stopping).ConfigureAwait(false))
             {
                 return;
             }
-
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
         }
     }
 

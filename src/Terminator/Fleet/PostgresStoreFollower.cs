@@ -28,8 +28,6 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
     public static readonly TimeSpan DefaultReconcileInterval = TimeSpan.FromSeconds(30);
 
     private const int BatchSize = 1000;
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     private readonly PostgresCertificateStore _store;
     private readonly LocalSnapshot _snapshot;
@@ -136,7 +134,7 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        TimeSpan backoff = FirstBackoff;
+        var backoff = new DatabaseReconnectBackoff();
         long? lostAt = null;
         int attempts = 0;
         while (!stopping.IsCancellationRequested)
@@ -154,7 +152,7 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
 
                     lostAt = null;
                     attempts = 0;
-                    backoff = FirstBackoff;
+                    backoff.Reset();
                 }, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -176,17 +174,10 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
                 }
             }
 
-            try
-            {
-                TimeSpan jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(backoff.TotalMilliseconds / 4) + 1));
-                await Task.Delay(backoff + jitter, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await backoff.WaitAsync(stopping).ConfigureAwait(false))
             {
                 return;
             }
-
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
         }
     }
 
