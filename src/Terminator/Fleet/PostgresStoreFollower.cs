@@ -71,7 +71,11 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
     /// records none or another database's store id (then entries the database does not hold are deleted). Throws when the
     /// database cannot be reached; the caller decides whether the snapshot as it is will do.
     /// </summary>
-    public async Task SyncAsync(CancellationToken cancellationToken)
+    /// <param name="batchApplied">Called after each batch of rows (start-up bounds the time between two, not the whole
+    /// load: a new node of a fleet with a million certificates fetches them all).</param>
+    /// <param name="serving">False at start-up, before the daemon serves the snapshot: a whole-store load then writes
+    /// its files in place.</param>
+    public async Task SyncAsync(CancellationToken cancellationToken, bool serving = true, Action? batchApplied = null)
     {
         long started = Stopwatch.GetTimestamp();
         await using NpgsqlConnection connection = await _store.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -86,18 +90,25 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
         _storeId = storeId;
         Interlocked.Exchange(ref _generation, whole ? 0 : state!.Value.Generation);
         HashSet<string>? live = whole ? new HashSet<string>(StringComparer.Ordinal) : null;
-        int changes = await CatchUpAsync(connection, live, cancellationToken).ConfigureAwait(false);
+        if (whole)
+        {
+            _snapshot.ClearState();
+        }
+
+        SnapshotWrite write = whole && !serving ? SnapshotWrite.Unserved : SnapshotWrite.Batched;
+        int changes = await CatchUpAsync(connection, live, cancellationToken, write, batchApplied).ConfigureAwait(false);
         if (live is not null)
         {
             foreach (string stale in _snapshot.ListIds())
             {
                 if (!live.Contains(stale))
                 {
-                    _snapshot.Remove(stale);
+                    _snapshot.Remove(stale, SnapshotWrite.Batched);
                 }
             }
         }
 
+        _snapshot.Flush();
         _snapshot.WriteState(_storeId, Generation);
         MarkInStep();
         FleetLog.SnapshotSynced(_log, _snapshot.Store.Directory, Generation, changes, whole ? "whole store" : "changes since the snapshot",

@@ -14,7 +14,8 @@ namespace Terminator.Fleet;
 /// </summary>
 internal sealed class PostgresStoreNode : IAsyncDisposable
 {
-    /// <summary>Bound on start-up's migration and sync when the database answers but slowly.</summary>
+    /// <summary>Bound on start-up's migration, and on each batch of its sync, when the database answers but slowly (the
+    /// whole sync may take longer: a new node fetches every row).</summary>
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
 
     private PostgresStoreNode(PostgresCertificateStore store, LocalSnapshot snapshot, PostgresStoreFollower follower)
@@ -65,7 +66,8 @@ internal sealed class PostgresStoreNode : IAsyncDisposable
             IReadOnlyList<int> applied = await StoreSchema.MigrateAsync(store.Database, timeout.Token).ConfigureAwait(false);
             FleetLog.SchemaReady(log.Fleet, fleet.DatabaseDescription ?? "?", StoreSchema.LatestVersion,
                 applied.Count == 0 ? "up to date" : $"migrated: {string.Join(", ", applied)}");
-            await follower.SyncAsync(timeout.Token).ConfigureAwait(false);
+            timeout.CancelAfter(StartupTimeout);
+            await follower.SyncAsync(timeout.Token, serving: false, batchApplied: () => timeout.CancelAfter(StartupTimeout)).ConfigureAwait(false);
             return (new PostgresStoreNode(store, snapshot, follower), null);
         }
         catch (NotSupportedException ex)
