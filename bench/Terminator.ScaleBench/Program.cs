@@ -97,11 +97,28 @@ foreach (int n in domains)
         DaemonCpu = daemonCpu,
         CacheSize = cacheSize,
     };
+    foreach (bool dropped in inProcessOnly ? [] : fromDisk ? new[] { false, true } : [false])
+    {
+    if (dropped)
+    {
+        // The whole host's page cache (root only): the daemon then stats and reads its store from the disk.
+        System.Diagnostics.Process.Start("sync")!.WaitForExit();
+        File.WriteAllText("/proc/sys/vm/drop_caches", "3");
+        Console.Error.WriteLine($"[{n}] page cache dropped (echo 3 > /proc/sys/vm/drop_caches)");
+    }
+
+    DaemonRun.Result r = await run.RunAsync();
+    string row = Row(dropped ? $"{n:N0} (from disk)" : $"{n:N0}", n, r, lookup);
+    Console.Error.WriteLine(row);
+    rows.Add(row);
+    }
+
     if (database is not null && !inProcessOnly)
     {
-        // A node of a fleet: the same entries as rows of the shared store. First with an empty snapshot folder (a new
-        // node: every row is fetched, authenticated and written to the snapshot before it serves), then again on the
-        // snapshot that run left (a restarted node: it serves the snapshot and asks only for later generations).
+        // A node of a fleet, next to the directory store's run above: the same entries as rows of the shared store.
+        // First with an empty snapshot folder (a new node: every row is fetched, authenticated and written to the
+        // snapshot before it serves), then on the snapshot that run left (a restarted node: it serves the snapshot and
+        // asks only for later generations).
         TimeSpan copied = await database.LoadAsync(n, store, key);
         Console.Error.WriteLine($"[{n}] rows in PostgreSQL: {(copied == TimeSpan.Zero ? "reused" : $"copied in {copied.TotalSeconds:F1} s")}, database {await database.DatabaseBytesAsync(n) / 1048576.0:F0} MiB");
         string node = Path.Combine(work, $"pgnode-{n}");
@@ -132,25 +149,6 @@ foreach (int n in domains)
             rows.Add(Row($"{n:N0} ({snapshot})", n, r, lookup));
             Console.Error.WriteLine(rows[^1]);
         }
-
-        System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << Environment.ProcessorCount) - 1);
-        continue;
-    }
-
-    foreach (bool dropped in inProcessOnly ? [] : fromDisk ? new[] { false, true } : [false])
-    {
-    if (dropped)
-    {
-        // The whole host's page cache (root only): the daemon then stats and reads its store from the disk.
-        System.Diagnostics.Process.Start("sync")!.WaitForExit();
-        File.WriteAllText("/proc/sys/vm/drop_caches", "3");
-        Console.Error.WriteLine($"[{n}] page cache dropped (echo 3 > /proc/sys/vm/drop_caches)");
-    }
-
-    DaemonRun.Result r = await run.RunAsync();
-    string row = Row(dropped ? $"{n:N0} (from disk)" : $"{n:N0}", n, r, lookup);
-    Console.Error.WriteLine(row);
-    rows.Add(row);
     }
 
     System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << Environment.ProcessorCount) - 1);

@@ -78,25 +78,34 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
     public async Task SyncAsync(CancellationToken cancellationToken, bool serving = true, Action? batchApplied = null)
     {
         long started = Stopwatch.GetTimestamp();
-        await using NpgsqlConnection connection = await _store.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        Guid storeId = await PostgresCertificateStore.ReadStoreIdAsync(connection, cancellationToken).ConfigureAwait(false);
-        (Guid StoreId, long Generation)? state = _snapshot.ReadState();
-        bool whole = state is null || state.Value.StoreId != storeId;
-        if (whole && _snapshot.ListIds().Count > 0)
+        HashSet<string>? live;
+        bool whole;
+        int changes;
+        // The connection only for the rows: closed before the local work that follows (the stale sweep and the flush
+        // of a whole load take tens of seconds at a million entries, and a connection left idle under start-up's
+        // timeout broke on disposal: a node that had just loaded a million rows reported the database unreachable).
+        await using (NpgsqlConnection connection = await _store.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
         {
-            FleetLog.SnapshotFromElsewhere(_log, _snapshot.Store.Directory);
+            Guid storeId = await PostgresCertificateStore.ReadStoreIdAsync(connection, cancellationToken).ConfigureAwait(false);
+            (Guid StoreId, long Generation)? state = _snapshot.ReadState();
+            whole = state is null || state.Value.StoreId != storeId;
+            if (whole && _snapshot.ListIds().Count > 0)
+            {
+                FleetLog.SnapshotFromElsewhere(_log, _snapshot.Store.Directory);
+            }
+
+            _storeId = storeId;
+            Interlocked.Exchange(ref _generation, whole ? 0 : state!.Value.Generation);
+            live = whole ? new HashSet<string>(StringComparer.Ordinal) : null;
+            if (whole)
+            {
+                _snapshot.ClearState();
+            }
+
+            SnapshotWrite write = whole && !serving ? SnapshotWrite.Unserved : SnapshotWrite.Batched;
+            changes = await CatchUpAsync(connection, live, cancellationToken, write, batchApplied).ConfigureAwait(false);
         }
 
-        _storeId = storeId;
-        Interlocked.Exchange(ref _generation, whole ? 0 : state!.Value.Generation);
-        HashSet<string>? live = whole ? new HashSet<string>(StringComparer.Ordinal) : null;
-        if (whole)
-        {
-            _snapshot.ClearState();
-        }
-
-        SnapshotWrite write = whole && !serving ? SnapshotWrite.Unserved : SnapshotWrite.Batched;
-        int changes = await CatchUpAsync(connection, live, cancellationToken, write, batchApplied).ConfigureAwait(false);
         if (live is not null)
         {
             foreach (string stale in _snapshot.ListIds())
