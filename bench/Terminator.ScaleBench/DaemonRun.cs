@@ -51,6 +51,7 @@ internal sealed class DaemonRun
         start.Environment["TERMINATOR_HTTP_LISTEN"] = "off";
         start.Environment["TERMINATOR_UPSTREAM"] = "http://127.0.0.1:9";
         start.Environment["TERMINATOR_LOG_LEVEL"] = "warn";
+        start.Environment["TERMINATOR_ADMIN_LISTEN"] = "off"; // its fixed default port may be taken by another run
         start.Environment["TERMINATOR_CERT_CACHE_SIZE"] = CacheSize.ToString(CultureInfo.InvariantCulture);
         foreach ((string name, string value) in Environment)
         {
