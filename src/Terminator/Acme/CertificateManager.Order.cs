@@ -65,9 +65,10 @@ internal sealed partial class CertificateManager
     private async Task<bool> IsDueInFleetAsync(string name, CancellationToken stopping)
     {
         bool forced;
+        DateTimeOffset forcedAt;
         lock (_gate)
         {
-            forced = _forced.Remove(name);
+            forced = _forced.Remove(name, out forcedAt);
         }
 
         ManagedDomain? current;
@@ -81,7 +82,10 @@ internal sealed partial class CertificateManager
             _queue.Schedule(name, _time.GetUtcNow() + _leases!.RetryDelay);
             if (forced)
             {
-                Force(name);
+                lock (_gate)
+                {
+                    _forced.TryAdd(name, forcedAt);
+                }
             }
 
             return false;
@@ -90,6 +94,13 @@ internal sealed partial class CertificateManager
         if (current is null)
         {
             return false; // no longer managed
+        }
+
+        // A request made here is answered once any node finished an attempt after it (this node may have waited for the
+        // lease while another node, which saw the same domain added, ordered it): asking the CA again would issue twice.
+        if (forced && current.Updated > forcedAt && current.State is ManagedDomainState.Valid or ManagedDomainState.Failed)
+        {
+            forced = false;
         }
 
         DateTimeOffset now = _time.GetUtcNow();

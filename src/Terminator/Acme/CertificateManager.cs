@@ -39,7 +39,7 @@ internal sealed partial class CertificateManager : IAsyncDisposable
     private readonly SemaphoreSlim _slots;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _forced = new(StringComparer.Ordinal); // fleet: asked for now on this node (under _gate)
+    private readonly Dictionary<string, DateTimeOffset> _forced = new(StringComparer.Ordinal); // fleet: asked for now on this node, when (under _gate)
     private readonly string? _node;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -175,7 +175,7 @@ internal sealed partial class CertificateManager : IAsyncDisposable
         {
             lock (_gate)
             {
-                _forced.Add(name);
+                _forced.TryAdd(name, _time.GetUtcNow());
             }
         }
     }
