@@ -102,7 +102,7 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         ICertificateStore store;
         if (fleet is not null)
         {
-            string holder = PostgresOrderLeases.ProcessHolder();
+            string holder = fleet.NodeId; // one id per node: its leases, its challenges and its row in 'nodes'
             shared = new PostgresChallengeTable(fleet.Store.Database, challenges, holder, log.Fleet);
             leases = new PostgresOrderLeases(fleet.Store.Database, holder, log.Fleet);
             store = fleet.Store;

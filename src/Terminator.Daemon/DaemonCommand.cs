@@ -53,6 +53,11 @@ internal static class DaemonCommand
         }
 
         await using CertificateSources sources = opened;
+        if (sources.Shared is { } fleet)
+        {
+            admin?.ServeFleet(fleet.View);
+        }
+
         int loaded = sources.Count;
         ReleaseLoaderMemory();
 
@@ -204,7 +209,7 @@ internal static class DaemonCommand
             return null;
         }
 
-        if (options.Acme.Enabled && options.AdminTokenFile is not null && AdminToken.DescribeTokenFilePermissionProblem(options.AdminTokenFile) is { } permission)
+        if ((options.Acme.Enabled || options.Fleet.Store == StoreKind.Postgres) && options.AdminTokenFile is not null && AdminToken.DescribeTokenFilePermissionProblem(options.AdminTokenFile) is { } permission)
         {
             AdminLog.TokenFilePermissions(log.Admin, permission);
         }

@@ -102,6 +102,13 @@ internal sealed class AdminServer : IAsyncDisposable
         AdminLog.ServingDomains(_log.Admin, EndPoint, registry.Count);
     }
 
+    /// <summary>Starts answering <c>GET /v1/fleet</c> from <paramref name="view"/> (a fleet node, once its store is open).</summary>
+    public void ServeFleet(IFleetView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        _handler.ServeFleet(view);
+    }
+
     /// <summary>Answers /v1 with 503 from now on (the host is about to close the registry).</summary>
     public void StopServingDomains() => _handler.StopServingDomains();
 

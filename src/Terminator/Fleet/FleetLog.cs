@@ -55,4 +55,20 @@ internal static partial class FleetLog
 
     [LoggerMessage(EventId = 1716, Level = LogLevel.Warning, Message = "order lease for {domain} lost ({reason}): the order stops here, retried at {retry:u}")]
     public static partial void LeaseLost(ILogger logger, string domain, string reason, DateTimeOffset retry);
+
+    // 1740-1749: nodes, heartbeats, pruning, least privilege (1717-1739 left to the shared registry and account).
+    [LoggerMessage(EventId = 1740, Level = LogLevel.Debug, Message = "node heartbeat not written ({reason}): retried every interval")]
+    public static partial void HeartbeatFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1741, Level = LogLevel.Information, Message = "pruned {tombstones} tombstones older than {horizonDays} days (pruned through generation {generation}) and {nodes} nodes gone as long")]
+    public static partial void Pruned(ILogger logger, int tombstones, long generation, int nodes, double horizonDays);
+
+    [LoggerMessage(EventId = 1742, Level = LogLevel.Warning, Message = "this node's snapshot was at generation {applied}, below the pruned tombstones' {prunedThrough}: removals may have been missed, so its ids were reconciled against the live ids ({removed} removed)")]
+    public static partial void ReconciledWhole(ILogger logger, long applied, long prunedThrough, int removed);
+
+    [LoggerMessage(EventId = 1743, Level = LogLevel.Warning, Message = "TERMINATOR_DATABASE_URL_FILE: {problem}")]
+    public static partial void DatabaseUrlFilePermissions(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 1744, Level = LogLevel.Information, Message = "node {node} in the fleet's nodes table (heartbeat every {intervalSeconds} s)")]
+    public static partial void NodeRegistered(ILogger logger, string node, double intervalSeconds);
 }
