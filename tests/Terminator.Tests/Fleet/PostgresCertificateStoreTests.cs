@@ -122,7 +122,7 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         using var logOutput = new StringWriter();
         using var log = new TerminatorLog(Microsoft.Extensions.Logging.LogLevel.Information, TextWriter.Synchronized(logOutput));
         var map = new CertificateMap();
-        await using Follower node = await Follower.StartAsync(this, cluster, database, map, log);
+        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root, "node"), _key, cluster.ConnectionString(database), database, map, log);
 
         StoredCertificateInfo blob = await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "blob.edit.test"));
         StoredCertificateInfo names = await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "names.edit.test"));
@@ -154,7 +154,7 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         string database = await cluster.CreateDatabaseAsync();
         await using PostgresCertificateStore writer = await OpenStoreAsync(cluster, database);
         var map = new CertificateMap();
-        await using Follower node = await Follower.StartAsync(this, cluster, database, map, TerminatorLog.Silent, TimeSpan.FromMilliseconds(300));
+        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root, "node"), _key, cluster.ConnectionString(database), database, map, TerminatorLog.Silent, TimeSpan.FromMilliseconds(300));
         Assert.True(await Eventually.TrueAsync(() => node.Status.Connected, TimeSpan.FromSeconds(5)));
 
         // No NOTIFY for this write: only the generation-based reconciliation can find it.
@@ -210,40 +210,5 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>A node in the test process: the daemon's store node (migration, snapshot, follower) and its snapshot
-    /// watcher feeding a certificate map.</summary>
-    private sealed class Follower : IAsyncDisposable
-    {
-        private readonly PostgresStoreNode _node;
-        private readonly CertificateDirectoryWatcher _watcher;
-
-        private Follower(PostgresStoreNode node, CertificateDirectoryWatcher watcher)
-        {
-            _node = node;
-            _watcher = watcher;
-        }
-
-        public StoreSyncStatus Status => _node.Follower.Status();
-
-        public static async Task<Follower> StartAsync(PostgresCertificateStoreTests test, PostgresCluster cluster, string database, CertificateMap map, TerminatorLog log,
-            TimeSpan? reconcileInterval = null)
-        {
-            var fleet = new FleetOptions { Store = StoreKind.Postgres, ConnectionString = cluster.ConnectionString(database), DatabaseDescription = database };
-            (PostgresStoreNode? node, string? fatal) = await PostgresStoreNode.OpenAsync(fleet, Path.Combine(test._root, "node"), test._key, log, reconcileInterval);
-            Assert.True(node is not null, fatal);
-            var watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(node.Snapshot.Store), map, log, TimeSpan.FromSeconds(30));
-            await watcher.RescanAsync();
-            watcher.StartWatching();
-            node.Start();
-            return new Follower(node, watcher);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _node.DisposeAsync();
-            _watcher.Dispose();
-        }
     }
 }
