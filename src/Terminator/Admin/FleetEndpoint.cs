@@ -62,7 +62,8 @@ internal sealed class FleetEndpoint(IFleetView view)
         }
 
         byte[] bytes = new byte[Base64Url.GetMaxDecodedLength(cursor.Length)];
-        if (!Base64Url.TryDecodeFromChars(cursor, bytes, out int written) || written == 0)
+        // The OperationStatus form: TryDecodeFromChars throws on characters outside the alphabet.
+        if (Base64Url.DecodeFromChars(cursor, bytes, out _, out int written) != System.Buffers.OperationStatus.Done || written == 0)
         {
             return false;
         }
