@@ -218,7 +218,7 @@ internal static class StoreSchema
 
         List<int> missing = Missing(recorded);
         return missing.Count == 0 ? null
-            : $"the database schema lacks version(s) {string.Join(", ", missing)} of this build's {LatestVersion} and TERMINATOR_DATABASE_MIGRATE=off: run 'terminator db migrate' as the owner role";
+            : $"the database schema is behind this build (missing version {string.Join(", ", missing)}; this build's latest is {LatestVersion}) and TERMINATOR_DATABASE_MIGRATE=off: run 'terminator db migrate' as the owner role";
     }
 
     /// <summary>The versions recorded, or null when there is no schema_version table (an empty database).</summary>

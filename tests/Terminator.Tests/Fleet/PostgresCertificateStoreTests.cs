@@ -75,6 +75,44 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         Assert.Contains($"newer than this build's {StoreSchema.LatestVersion}: upgrade this node", newer.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Migrations_VersionsStrictlyIncrease_GapsAllowed()
+    {
+        for (int i = 1; i < StoreSchema.Migrations.Length; i++)
+        {
+            Assert.True(StoreSchema.Migrations[i].Version > StoreSchema.Migrations[i - 1].Version, $"migration {i}");
+        }
+    }
+
+    [PostgresFact]
+    public async Task Migrations_AVersionNotRecorded_IsApplied_WhateverOtherVersionsTheDatabaseHas()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        await using NpgsqlDataSource source = NpgsqlDataSource.Create(cluster.ConnectionString(database));
+        await StoreSchema.MigrateAsync(source, CancellationToken.None);
+        // As a database migrated by a build of another branch: this build's newest migration missing, and (while this
+        // build's versions have a gap) a version this build does not know recorded: parallel branches' migrations land
+        // side by side.
+        int unknown = Enumerable.Range(1, StoreSchema.LatestVersion - 1).FirstOrDefault(v => StoreSchema.Migrations.All(m => m.Version != v));
+        await cluster.ExecuteAsync($"""
+            DROP TABLE nodes;
+            DROP INDEX certificates_tombstones_by_age;
+            ALTER TABLE store_identity DROP COLUMN tombstones_pruned_through;
+            DELETE FROM schema_version WHERE version = {StoreSchema.LatestVersion};
+            """, database);
+        if (unknown > 0)
+        {
+            await cluster.ExecuteAsync($"INSERT INTO schema_version (version, description) VALUES ({unknown}, 'from another branch')", database);
+        }
+
+        Assert.Contains($"missing version {StoreSchema.LatestVersion};", await StoreSchema.CheckAsync(source, CancellationToken.None), StringComparison.Ordinal);
+
+        Assert.Equal([StoreSchema.LatestVersion], await StoreSchema.MigrateAsync(source, CancellationToken.None));
+        Assert.Null(await StoreSchema.CheckAsync(source, CancellationToken.None));
+        Assert.Equal(0L, await ScalarAsync<long>(cluster, database, "SELECT count(*) FROM nodes"));
+    }
+
     [PostgresFact]
     public async Task PutListRemove_RowsHoldSealedEntries_AndRemovalLeavesATombstone()
     {
