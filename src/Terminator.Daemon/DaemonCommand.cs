@@ -214,7 +214,10 @@ internal static class DaemonCommand
             AdminLog.TokenFilePermissions(log.Admin, permission);
         }
 
-        var adminOptions = new AdminServerOptions { EndPoint = endPoint, Token = options.AdminToken, DomainsApi = options.Acme.Enabled };
+        var adminOptions = new AdminServerOptions
+        {
+            EndPoint = endPoint, Token = options.AdminToken, DomainsApi = options.Acme.Enabled, FleetApi = options.Fleet.Store == StoreKind.Postgres,
+        };
         return AdminServer.Start(adminOptions, log, metrics, readiness);
     }
 

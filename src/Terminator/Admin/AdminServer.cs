@@ -88,7 +88,10 @@ internal sealed class AdminServer : IAsyncDisposable
         }
 
         listener.Start();
-        string v1 = !options.DomainsApi ? "off: TERMINATOR_ACME is off" : options.Token is null ? "off: no token configured" : "bearer token required";
+        string v1 = !options.DomainsApi && !options.FleetApi ? "off: TERMINATOR_ACME is off"
+            : options.Token is null ? "off: no token configured"
+            : options.DomainsApi ? "bearer token required"
+            : "/v1/fleet only (TERMINATOR_ACME is off), bearer token required";
         AdminLog.Listening(log.Admin, listener.EndPoint, v1);
         return new AdminServer(listener, drain, options.DrainTimeout, handler, log);
     }
