@@ -7,6 +7,7 @@ using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Hosting;
+using Terminator.Tls;
 
 namespace Terminator.Daemon;
 
@@ -137,6 +138,9 @@ internal static class DaemonCommand
         string proxyProtocol = options.ProxyProtocol.Enabled
             ? $"; proxy-protocol {options.ProxyProtocol.Mode.ToString().ToLowerInvariant()} from {string.Join(',', options.ProxyProtocol.TrustedNetworks)}"
             : string.Empty;
+        // After a .NET update the runtime's private members may have moved: say so once, before serving, rather than
+        // leave the operator to find the fallbacks' cost in the figures.
+        TlsLog.RuntimeWorkarounds(log.Tls, RuntimeWorkarounds.Probe(options.SslContextPin), options.SslContextPin);
         server.TrimNativeMemory(); // the start-up load's reads, parses and key imports are garbage now
         DaemonLog.Ready(log.Daemon, certificates.Count, loaded, string.Join(',', server.HttpsEndPoints), http, $"http://{options.UpstreamHost}:{options.UpstreamPort}",
             admin is null ? "off" : admin.EndPoint.ToString(), proxyProtocol);

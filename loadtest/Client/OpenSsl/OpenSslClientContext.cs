@@ -12,7 +12,7 @@ namespace Terminator.LoadTest.Client.OpenSsl;
 /// <remarks>
 /// Roots given with <c>--ca</c> (or the demo's CA) are trust anchors whether or not they are self-signed
 /// (<c>X509_V_FLAG_PARTIAL_CHAIN</c>), as SslStream's <c>CustomRootTrust</c> treats its custom store; without them,
-/// the system's default roots. OpenSSL checks the server-auth purpose (EKU) of the chain on its own for a client.
+/// the system's default roots. A chain verified once is remembered (<see cref="VerifiedChainCache"/>). OpenSSL checks the server-auth purpose (EKU) of the chain on its own for a client.
 /// Revocation is not checked, as with the SslStream engine. EC and X25519 keys go through OpenSSL's built-in key methods
 /// rather than its 3.0 provider lookups (<see cref="LegacyEcKeys"/>). Lives as long as the process's target; the
 /// <see cref="SafeHandle"/> frees it if a target is dropped.
@@ -34,6 +34,10 @@ internal sealed class OpenSslClientContext : SafeHandle
 
     /// <summary>Resumable sessions by server name, for connections that offer one (<c>returning-clients</c>).</summary>
     public OpenSslSessionCache Sessions { get; } = new();
+
+    /// <summary>Chains already verified, so a repeated one skips <c>X509_verify_cert</c> (the host is still checked
+    /// on every handshake); installed unless <c>--insecure</c>.</summary>
+    public VerifiedChainCache VerifiedChains { get; } = new();
 
     public static OpenSslClientContext Create(X509Certificate2Collection? trustedRoots, bool insecure)
     {
@@ -60,6 +64,7 @@ internal sealed class OpenSslClientContext : SafeHandle
             }
 
             SSL_CTX_set_verify(context, SslVerifyPeer, nint.Zero);
+            created.VerifiedChains.Install(context);
             if (trustedRoots is not { Count: > 0 })
             {
                 Check(SSL_CTX_set_default_verify_paths(context) == 1, "SSL_CTX_set_default_verify_paths");
@@ -86,6 +91,7 @@ internal sealed class OpenSslClientContext : SafeHandle
     {
         Sessions.Clear();
         SSL_CTX_free(handle);
+        VerifiedChains.Dispose();
         return true;
     }
 

@@ -29,6 +29,8 @@ internal static class OpenSslNative
     public const int SslSentShutdown = 1;
     public const int BioCtrlPending = 10;             // BIO_pending is this BIO_ctrl
     public const ulong X509VFlagPartialChain = 0x80000;
+    public const int X509VOk = 0;
+    public const int X509VErrHostnameMismatch = 62;
 
     public const ulong InitFlags =
         0x00000002 | // OPENSSL_INIT_LOAD_CRYPTO_STRINGS
@@ -58,6 +60,10 @@ internal static class OpenSslNative
 
     [DllImport(LibSsl)]
     public static extern nint SSL_CTX_get_cert_store(nint context);
+
+    /// <summary>Replaces <c>X509_verify_cert</c> for the context's handshakes: <c>int (*)(X509_STORE_CTX *, void *arg)</c>.</summary>
+    [DllImport(LibSsl)]
+    public static extern void SSL_CTX_set_cert_verify_callback(nint context, nint callback, nint argument);
 
     [DllImport(LibSsl)]
     public static extern int SSL_CTX_set_default_verify_paths(nint context);
@@ -147,8 +153,59 @@ internal static class OpenSslNative
     [DllImport(LibCrypto)]
     public static extern int i2d_X509(nint certificate, ref nint output);
 
+    /// <summary><c>i2d_X509(certificate, NULL)</c>: the DER length only.</summary>
+    [DllImport(LibCrypto, EntryPoint = "i2d_X509")]
+    public static extern int i2d_X509_Length(nint certificate, nint none);
+
     [DllImport(LibCrypto)]
     public static extern void X509_free(nint certificate);
+
+    [DllImport(LibCrypto)]
+    public static extern int X509_verify_cert(nint storeContext);
+
+    [DllImport(LibCrypto)]
+    public static extern nint X509_STORE_CTX_get0_cert(nint storeContext);
+
+    /// <summary>The chain as the server sent it, leaf first (what <c>ssl_verify_cert_chain</c> passed in).</summary>
+    [DllImport(LibCrypto)]
+    public static extern nint X509_STORE_CTX_get0_untrusted(nint storeContext);
+
+    /// <summary>The verified chain up to the trust anchor, after a successful <c>X509_verify_cert</c>.</summary>
+    [DllImport(LibCrypto)]
+    public static extern nint X509_STORE_CTX_get0_chain(nint storeContext);
+
+    [DllImport(LibCrypto)]
+    public static extern nint X509_STORE_CTX_get0_param(nint storeContext);
+
+    [DllImport(LibCrypto)]
+    public static extern int X509_STORE_CTX_get_error(nint storeContext);
+
+    [DllImport(LibCrypto)]
+    public static extern void X509_STORE_CTX_set_error(nint storeContext, int error);
+
+    /// <summary>The host name <c>SSL_set1_host</c> set (NULL when it was an IP address, or none).</summary>
+    [DllImport(LibCrypto)]
+    public static extern nint X509_VERIFY_PARAM_get0_host(nint parameters, int index);
+
+    [DllImport(LibCrypto)]
+    public static extern uint X509_VERIFY_PARAM_get_hostflags(nint parameters);
+
+    /// <summary>1 when the certificate matches the NUL-terminated <paramref name="host"/> (length 0: up to the NUL).</summary>
+    [DllImport(LibCrypto)]
+    public static extern int X509_check_host(nint certificate, nint host, nint length, uint flags, nint peerName);
+
+    [DllImport(LibCrypto)]
+    public static extern nint X509_get0_notAfter(nint certificate);
+
+    /// <summary>From <paramref name="from"/> (NULL: now) to <paramref name="to"/>, in days and seconds.</summary>
+    [DllImport(LibCrypto)]
+    public static extern int ASN1_TIME_diff(out int days, out int seconds, nint from, nint to);
+
+    [DllImport(LibCrypto)]
+    public static extern int OPENSSL_sk_num(nint stack);
+
+    [DllImport(LibCrypto)]
+    public static extern nint OPENSSL_sk_value(nint stack, int index);
 
     [DllImport(LibCrypto)]
     public static extern int X509_STORE_add_cert(nint store, nint certificate);

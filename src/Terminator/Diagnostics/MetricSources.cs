@@ -57,6 +57,9 @@ internal sealed class MetricSources
     /// <summary>Access-log lines dropped because the writer could not keep up.</summary>
     public Func<long>? AccessLogLinesDropped { get; set; }
 
+    /// <summary>Which runtime workarounds are in effect (<c>Tls/RuntimeWorkarounds.Current</c>).</summary>
+    public Func<RuntimeWorkaroundState>? RuntimeWorkarounds { get; set; }
+
     /// <summary>The shared store's follower (TERMINATOR_STORE=postgres); null on a directory-store node, whose /metrics
     /// then carries no terminator_store_* series.</summary>
     public Func<StoreSyncStatus>? StoreSync { get; set; }

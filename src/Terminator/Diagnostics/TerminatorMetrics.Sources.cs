@@ -47,6 +47,9 @@ internal sealed partial class TerminatorMetrics
         _meter.CreateObservableCounter("terminator.ssl_context.pin_failures", () => Read(Sources.SslContextPinFailures), "{pin}",
             "SSL_CTX pins that ended on their own (their certificate's context is then rebuilt on the runtime's terms).");
 
+        _meter.CreateObservableGauge("terminator.runtime.workaround", ObserveRuntimeWorkarounds, "{workaround}",
+            "1 while a workaround reaching into the runtime's private members is in effect, 0 once it fell back to the runtime's own behaviour (after a .NET update).");
+
         _meter.CreateObservableCounter("terminator.upstream.connects",
             () => new Measurement<long>[]
             {
@@ -70,6 +73,22 @@ internal sealed partial class TerminatorMetrics
             "Log lines dropped by rate limiting.");
         _meter.CreateObservableCounter("terminator.access_log.lines_dropped", () => Read(Sources.AccessLogLinesDropped), "{line}",
             "Access-log lines dropped because the writer could not keep up.");
+    }
+
+    private IEnumerable<Measurement<long>> ObserveRuntimeWorkarounds()
+    {
+        if (Sources.RuntimeWorkarounds is not { } source)
+        {
+            return [];
+        }
+
+        RuntimeWorkaroundState state = source();
+        return
+        [
+            new(state.ChainBuildSkipped ? 1 : 0, Tag("workaround", "chain_build_skip")),
+            new(state.SslContextRented ? 1 : 0, Tag("workaround", "ssl_ctx_rent")),
+            new(state.RecordBuffersReleased ? 1 : 0, Tag("workaround", "record_buffer_release")),
+        ];
     }
 
     private IEnumerable<Measurement<long>> ObserveSoonestExpiry() =>

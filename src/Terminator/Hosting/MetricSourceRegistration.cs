@@ -1,5 +1,6 @@
 using Terminator.Certificates;
 using Terminator.Diagnostics;
+using Terminator.Tls;
 using Terminator.Upstream;
 
 namespace Terminator.Hosting;
@@ -20,6 +21,7 @@ internal static class MetricSourceRegistration
         sources.CertificateLoadFailures = () => cache.LoadFailures;
         sources.SslContextPinsHeld = () => cache.Pins.Held;
         sources.SslContextPinFailures = () => cache.Pins.Failed;
+        sources.RuntimeWorkarounds = static () => RuntimeWorkarounds.Current;
     }
 
     /// <summary>Connects, reuses and the pool's occupancy.</summary>

@@ -47,6 +47,11 @@ public sealed partial class DaemonLogTests : IDisposable
         Assert.StartsWith("127.0.0.1:", ready.GetProperty("https").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("ready: 1 names from 1 certificates; https 127.0.0.1:", ready.GetProperty("message").GetString(), StringComparison.Ordinal);
 
+        // On the runtime the workarounds were verified on, the start-up probe finds every one in effect: one info line.
+        JsonElement workarounds = Assert.Single(events, e => e.GetProperty("event").GetString() == "RuntimeWorkaroundsActive");
+        Assert.Equal(("info", "tls", 402), (workarounds.GetProperty("level").GetString(), workarounds.GetProperty("area").GetString(), workarounds.GetProperty("eventId").GetInt32()));
+        Assert.DoesNotContain(events, e => e.GetProperty("event").GetString() == "RuntimeWorkaroundOff");
+
         JsonElement skipped = events.First(e => e.GetProperty("event").GetString() == "CertificateSkipped");
         Assert.Equal(("warn", "certificates"), (skipped.GetProperty("level").GetString(), skipped.GetProperty("area").GetString()));
         Assert.Equal(Path.Combine(_directory, "broken.pem"), skipped.GetProperty("path").GetString());

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Terminator.Certificates;
 using Terminator.Configuration;
 using Terminator.LoadTest.Client;
+using Terminator.LoadTest.Client.OpenSsl;
 using Terminator.Samples.Certificates;
 using Terminator.Tests.TestHelpers;
 
@@ -125,11 +126,75 @@ public sealed class OpenSslEngineTests(CertificateAuthorityFixture ca)
         Assert.True(resumedFlight < fullFlight - 200, $"full {fullFlight} bytes, resumed {resumedFlight} bytes");
     }
 
-    /// <summary>One click (handshake, GET, response, close); returns the server's handshake flight size.</summary>
-    private static async Task<long> ClickAsync(IPEndPoint https, TlsSettings settings, bool allowResume, bool expectResumed)
+    [Fact]
+    public async Task RepeatedChain_SkipsTheChainVerification_EvenUnderAnotherNameItCovers()
     {
-        await using TlsConnection connection = await OpenAsync(https, Site, settings, allowResume);
-        await HttpExchange.SendGetAsync(connection.Stream, Site, "/f/", 1, null, close: true, Timeout());
+        await using var upstream = new RecordingUpstream();
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates);
+        TlsSettings settings = Trusting(ca.Root);
+        VerifiedChainCache verified = settings.OpenSslContext.VerifiedChains;
+
+        await ClickAsync(terminator.Https, settings, allowResume: false, expectResumed: false, "a.wild.test");
+        Assert.Equal((0, 1), (verified.Hits, verified.Misses));
+
+        // The same wildcard chain for another name: remembered (the name is checked, not keyed).
+        await ClickAsync(terminator.Https, settings, allowResume: false, expectResumed: false, "b.wild.test");
+        await ClickAsync(terminator.Https, settings, allowResume: false, expectResumed: false, "a.wild.test");
+        Assert.Equal((2, 1), (verified.Hits, verified.Misses));
+
+        // Another chain: verified in full, then remembered too.
+        await ClickAsync(terminator.Https, settings, allowResume: false, expectResumed: false, Site);
+        Assert.Equal((2, 2), (verified.Hits, verified.Misses));
+        Assert.Equal(2, verified.Count);
+    }
+
+    [Fact]
+    public async Task RememberedChain_ServedForAnotherName_IsStillRefused_AsAHostnameMismatch()
+    {
+        await using var upstream = new RecordingUpstream();
+        // Unknown names get the default certificate (default.test): right CA, wrong name.
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates,
+            o => o with { UnknownSni = UnknownSniPolicy.Default }, ca.DefaultCertificate);
+        TlsSettings settings = Trusting(ca.Root);
+        VerifiedChainCache verified = settings.OpenSslContext.VerifiedChains;
+
+        await ClickAsync(terminator.Https, settings, allowResume: false, expectResumed: false, "default.test");
+        string kind = await FailureKindAsync(terminator.Https, "nobody.tracking.test", settings);
+
+        Assert.Equal("tls certificate rejected (hostname mismatch)", kind);
+        Assert.Equal((1, 1), (verified.Hits, verified.Misses));   // refused on the remembered path, not by a full verification
+    }
+
+    [Fact]
+    public async Task RememberedChain_DoesNotVouchForAForgedOneForTheSameName()
+    {
+        TlsSettings settings = Trusting(ca.Root);
+        await using (var upstream = new RecordingUpstream())
+        await using (var genuine = TestTerminator.Start(upstream.EndPoint, ca.Certificates))
+        {
+            await ClickAsync(genuine.Https, settings, allowResume: false, expectResumed: false);
+        }
+
+        // The same name, issuer and key identifiers as the remembered chain's leaf; one bit of the CA's signature flipped.
+        IssuedCertificate issued = ca.Authority.Issue([Site]);
+        byte[] der = X509Certificate2.CreateFromPem(issued.CertificatePem).RawData;
+        der[^1] ^= 0x01;
+        var certificates = new CertificateMap();
+        certificates.Set(CertificateLoader.LoadPem(new string(PemEncoding.Write("CERTIFICATE", der)) + "\n", issued.PrivateKeyPem, "test:forged"));
+        await using var forgedUpstream = new RecordingUpstream();
+        await using var forged = TestTerminator.Start(forgedUpstream.EndPoint, certificates);
+
+        string kind = await FailureKindAsync(forged.Https, Site, settings);
+
+        Assert.Equal("tls certificate rejected (certificate signature failure)", kind);
+        Assert.Equal((0, 2), (settings.OpenSslContext.VerifiedChains.Hits, settings.OpenSslContext.VerifiedChains.Misses));
+    }
+
+    /// <summary>One click (handshake, GET, response, close); returns the server's handshake flight size.</summary>
+    private static async Task<long> ClickAsync(IPEndPoint https, TlsSettings settings, bool allowResume, bool expectResumed, string name = Site)
+    {
+        await using TlsConnection connection = await OpenAsync(https, name, settings, allowResume);
+        await HttpExchange.SendGetAsync(connection.Stream, name, "/f/", 1, null, close: true, Timeout());
         HttpResponse response = await HttpExchange.ReadResponseAsync(connection.Stream, Timeout());
         Assert.NotEqual(0, response.Status);
         Assert.Equal(expectResumed, connection.Resumed);
