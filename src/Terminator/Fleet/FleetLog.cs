@@ -69,6 +69,6 @@ internal static partial class FleetLog
     [LoggerMessage(EventId = 1743, Level = LogLevel.Warning, Message = "TERMINATOR_DATABASE_URL_FILE: {problem}")]
     public static partial void DatabaseUrlFilePermissions(ILogger logger, string problem);
 
-    [LoggerMessage(EventId = 1744, Level = LogLevel.Information, Message = "node {node} in the fleet's nodes table (heartbeat every {intervalSeconds} s)")]
+    [LoggerMessage(EventId = 1744, Level = LogLevel.Information, Message = "this node is {node} in the fleet (its row in the nodes table, its order leases and its writes' updated_by; heartbeat every {intervalSeconds} s)")]
     public static partial void NodeRegistered(ILogger logger, string node, double intervalSeconds);
 }

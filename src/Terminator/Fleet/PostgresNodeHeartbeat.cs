@@ -52,7 +52,14 @@ internal sealed class PostgresNodeHeartbeat : IAsyncDisposable
     public TimeSpan PruneInterval { get; }
 
     /// <summary>Starts beating (the first beat at once).</summary>
-    public void Start() => _loop ??= Task.Run(() => RunAsync(_stopping.Token));
+    public void Start()
+    {
+        if (_loop is null)
+        {
+            FleetLog.NodeRegistered(_log, NodeId, Interval.TotalSeconds);
+            _loop = Task.Run(() => RunAsync(_stopping.Token));
+        }
+    }
 
     /// <summary>One upsert of this node's row.</summary>
     public async Task BeatAsync(CancellationToken cancellationToken)
