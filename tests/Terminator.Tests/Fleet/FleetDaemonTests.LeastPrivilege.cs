@@ -63,8 +63,10 @@ public sealed partial class FleetDaemonTests
         await using (InProcessFleetNode edge = await InProcessFleetNode.StartAsync(Path.Combine(_root, "edge"), StoreKey.FromBytes(_keyBytes), nodeConnection, database,
             map, TerminatorLog.Silent, migrate: false))
         {
+            // Not a propagation-time test: generous bounds for a loaded host (the follower connects, then the watcher reacts).
+            Assert.True(await Eventually.TrueAsync(() => edge.Status.Connected, TimeSpan.FromSeconds(20)));
             StoredCertificateInfo stored = await edge.Node.Store.PutAsync(Entry("least.privilege.test"));
-            Assert.True(await Eventually.TrueAsync(() => map.TryGet("least.privilege.test", out _), TimeSpan.FromSeconds(5)));
+            Assert.True(await Eventually.TrueAsync(() => map.TryGet("least.privilege.test", out _), TimeSpan.FromSeconds(20)));
             Assert.True(await edge.Node.Store.RemoveAsync(stored.Id));
             await edge.Node.Heartbeat.BeatAsync(CancellationToken.None);
             Assert.True((await new TombstonePruner(edge.Node.Store.Database).PruneAsync(CancellationToken.None)).Ran);

@@ -32,13 +32,13 @@ public sealed class PostgresFleetViewTests(PostgresClusterFixture fixture) : ICl
         var map = new CertificateMap();
         await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root, "a"), _key, cluster.ConnectionString(database), database, map,
             TerminatorLog.Silent);
-        Assert.True(await Eventually.TrueAsync(() => node.Status.Connected, TimeSpan.FromSeconds(5)));
+        Assert.True(await Eventually.TrueAsync(() => node.Status.Connected, TimeSpan.FromSeconds(20)));
 
         // Written through the node's own store: updated_by is the node's id (the lease holder's form: host/pid/suffix).
         StoredCertificateInfo first = await node.Node.Store.PutAsync(CertificateTestHelpers.Entry(_authority, "a.view.test"));
         StoredCertificateInfo second = await node.Node.Store.PutAsync(CertificateTestHelpers.Entry(_authority, "b.view.test"));
         StoredCertificateInfo third = await node.Node.Store.PutAsync(CertificateTestHelpers.Entry(_authority, "c.view.test"));
-        Assert.True(await Eventually.TrueAsync(() => node.Status.AppliedGeneration == 3, TimeSpan.FromSeconds(5)));
+        Assert.True(await Eventually.TrueAsync(() => node.Status.AppliedGeneration == 3, TimeSpan.FromSeconds(20)));
         await node.Node.Heartbeat.BeatAsync(CancellationToken.None);
         Assert.Matches($"^{Environment.MachineName}/{Environment.ProcessId}/[0-9a-f]{{8}}$", node.Node.NodeId);
 

@@ -93,8 +93,11 @@ public sealed class TombstonePrunerTests(PostgresClusterFixture fixture) : IClas
         var inStepMap = new CertificateMap();
         await using (InProcessFleetNode stayed = await InProcessFleetNode.StartAsync(inStep, _key, cluster.ConnectionString(database), database, inStepMap, TerminatorLog.Silent))
         {
+            // Not a propagation-time test: generous bounds for a loaded host (the follower connects, then the watcher reacts).
+            Assert.True(await Eventually.TrueAsync(() => stayed.Status.Connected, TimeSpan.FromSeconds(20)));
             Assert.True(await writer.RemoveAsync(removed.Id));
-            Assert.True(await Eventually.TrueAsync(() => !inStepMap.TryGet("removed.away.test", out _), TimeSpan.FromSeconds(5)));
+            Assert.True(await Eventually.TrueAsync(() => !inStepMap.TryGet("removed.away.test", out _), TimeSpan.FromSeconds(20)));
+            Assert.True(await Eventually.TrueAsync(() => stayed.Status.AppliedGeneration == 3, TimeSpan.FromSeconds(20)));
         }
 
         // A week later: the tombstone is pruned, and one more certificate is stored.
