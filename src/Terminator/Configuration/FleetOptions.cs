@@ -28,6 +28,10 @@ internal sealed record FleetOptions
     /// <summary>Host, port, database and user, for messages (never the password).</summary>
     public string? DatabaseDescription { get; init; }
 
+    /// <summary>How long an order lease lasts between renewals (<c>TERMINATOR_FLEET_ORDER_LEASE</c>): a dead node's
+    /// domain waits this long before another node orders it.</summary>
+    public TimeSpan OrderLease { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Without the connection string: a record's generated ToString would print the password.</summary>
     public override string ToString() => $"{{ Store = {Store}, Database = {DatabaseDescription ?? "unset"} }}";
 }

@@ -10,6 +10,8 @@ namespace Terminator.Fleet;
 /// schema of the role's search_path, the role's own schema in the set-up the README describes.
 /// </summary>
 /// <remarks>
+/// Migration 4 shares the managed domains (with their renewal schedule) and the ACME account; migration 6 adds the
+/// <c>nodes</c> table (heartbeats) and tombstone pruning.
 /// Versions are strictly increasing but need not be contiguous (branches add migrations side by side): every version
 /// this build knows and the database has not recorded is applied, in order. A node whose role may not create tables
 /// (<c>TERMINATOR_DATABASE_MIGRATE=off</c>) only checks (<see cref="CheckAsync"/>).
@@ -23,6 +25,12 @@ internal static class StoreSchema
     /// <summary>Advisory lock every write to <c>certificates</c> takes (in its trigger) before drawing its generation, so
     /// generations commit in order.</summary>
     public const long WriteLock = 0x54524D4E_54520002;
+
+    /// <summary>Advisory lock every write to <c>domains</c> takes (in its trigger) before drawing its generation.</summary>
+    public const long DomainWriteLock = 0x54524D4E_54520004;
+
+    /// <summary>The managed domains' NOTIFY channel; the payload is "&lt;generation&gt; &lt;name&gt;".</summary>
+    public const string DomainChannel = "terminator_domains";
 
     /// <summary>The NOTIFY channel; the payload is "&lt;generation&gt; &lt;id&gt;".</summary>
     public const string Channel = "terminator_certificates";
@@ -127,8 +135,70 @@ internal static class StoreSchema
                 expires_at timestamptz NOT NULL
             );
             """),
-        // 4 and 5 are the shared managed domains and ACME account (another branch); a database migrated by a build with
-        // a gap gets the missing versions applied later (MigrateAsync applies every version not recorded).
+        (4, "managed domains with their shared renewal schedule, and the fleet's ACME accounts", $"""
+            -- The fleet's managed-domain registry: every node keeps a copy (its local registry) and follows this table as it
+            -- follows certificates (generations, tombstones, notifications). next_attempt, attempts and last_error are the
+            -- shared schedule: a failure recorded by one node backs off every node.
+            CREATE SEQUENCE domain_generation AS bigint;
+            CREATE TABLE domains (
+                name            text PRIMARY KEY CHECK (name <> '' AND position(' ' in name) = 0),
+                removed         boolean NOT NULL DEFAULT false,
+                state           smallint NOT NULL,
+                key_types       smallint NOT NULL,
+                added_at        timestamptz NOT NULL,
+                updated_at      timestamptz NOT NULL,
+                not_after       timestamptz,
+                next_attempt    timestamptz,
+                last_error      text,
+                attempts        integer NOT NULL DEFAULT 0,
+                certificate_ids text[] NOT NULL DEFAULT ARRAY[]::text[],
+                issued_by       text,
+                issued_at       timestamptz,
+                generation      bigint NOT NULL,
+                updated_by      text NOT NULL DEFAULT ''
+            );
+            COMMENT ON COLUMN domains.removed IS 'true = no longer managed (tombstone, so nodes following by generation see the removal)';
+            CREATE UNIQUE INDEX domains_by_generation ON domains (generation);
+
+            CREATE FUNCTION domains_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock({DomainWriteLock});
+                NEW.generation := nextval('domain_generation');
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER domains_stamp BEFORE INSERT OR UPDATE ON domains
+                FOR EACH ROW EXECUTE FUNCTION domains_stamp();
+
+            CREATE FUNCTION domains_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('{DomainChannel}', NEW.generation::text || ' ' || NEW.name);
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER domains_notify AFTER INSERT OR UPDATE ON domains
+                FOR EACH ROW EXECUTE FUNCTION domains_notify();
+
+            CREATE FUNCTION domains_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF OLD.removed THEN
+                    RETURN OLD;
+                END IF;
+                UPDATE domains SET removed = true WHERE name = OLD.name;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER domains_tombstone BEFORE DELETE ON domains
+                FOR EACH ROW EXECUTE FUNCTION domains_tombstone();
+
+            -- One ACME account per CA directory for the whole fleet. The key is sealed exactly as the per-node account key
+            -- file is (AES-256-GCM under the node-held store key, bound to the directory URL): never a clear key here.
+            CREATE TABLE acme_accounts (
+                directory   text PRIMARY KEY,
+                sealed_key  bytea NOT NULL,
+                account_url text,
+                created_at  timestamptz NOT NULL DEFAULT now(),
+                created_by  text NOT NULL DEFAULT ''
+            );
+            COMMENT ON COLUMN acme_accounts.sealed_key IS 'AcmeAccountKeyFile bytes: AES-256-GCM under TERMINATOR_STORE_KEY, bound to the directory URL';
+            """),
         (6, "nodes with heartbeats; tombstone pruning", """
             -- One row per node process (its id is the order-lease holder: host/pid/random), upserted every few seconds; rows
             -- of nodes gone for longer than the pruning horizon are deleted by any node.
