@@ -89,7 +89,7 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         IAcmeAccountStore accounts = new AcmeAccountStore(options.StoreDirectory, key);
         if (fleet is not null)
         {
-            holder = PostgresOrderLeases.ProcessHolder();
+            holder = fleet.NodeId; // one id per node: its leases, challenges, domain writes and its row in 'nodes'
             sharedDomains = new PostgresManagedDomains(fleet.Store.Database, registry, holder, log.Fleet);
             registry.AttachShared(sharedDomains);
             using var timeout = new CancellationTokenSource(SharedStartupTimeout);

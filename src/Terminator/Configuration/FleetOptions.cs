@@ -21,6 +21,10 @@ internal sealed record FleetOptions
     /// <summary>The file the connection string came from (<c>TERMINATOR_DATABASE_URL_FILE</c>), when it did.</summary>
     public string? ConnectionStringFile { get; init; }
 
+    /// <summary>Whether this node creates and migrates the schema (<c>TERMINATOR_DATABASE_MIGRATE</c>); false: it only checks
+    /// the schema version (its role may not create tables).</summary>
+    public bool Migrate { get; init; } = true;
+
     /// <summary>Host, port, database and user, for messages (never the password).</summary>
     public string? DatabaseDescription { get; init; }
 

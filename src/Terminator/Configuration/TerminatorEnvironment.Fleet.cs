@@ -56,13 +56,22 @@ internal static partial class TerminatorEnvironment
                 u = o with { Fleet = o.Fleet with { OrderLease = lease } };
                 return null;
             }),
+        new(new("TERMINATOR_DATABASE_MIGRATE", "on", "With TERMINATOR_STORE=postgres: 'on' creates and migrates the schema at start-up (the node's role owns it); 'off' for least privilege, where an owner role runs 'terminator db migrate' and the nodes' role only reads and writes rows: the node then checks the schema version at start-up and refuses to start (exit 2) while it is behind this build."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                bool? on = OnOff(v);
+                if (on is null) { return $"'{v}' is not a setting (expected on or off)"; }
+                u = o with { Fleet = o.Fleet with { Migrate = on.Value } };
+                return null;
+            }),
     ];
 
     private static readonly TimeSpan MinOrderLease = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan MaxOrderLease = TimeSpan.FromHours(1);
 
     /// <summary>The variables of <see cref="FleetSpecs"/>, which <c>terminator certs</c> reads too.</summary>
-    private static readonly string[] FleetVariables = ["TERMINATOR_STORE", "TERMINATOR_DATABASE_URL", "TERMINATOR_DATABASE_URL_FILE"];
+    private static readonly string[] FleetVariables = ["TERMINATOR_STORE", "TERMINATOR_DATABASE_URL", "TERMINATOR_DATABASE_URL_FILE", "TERMINATOR_DATABASE_MIGRATE"];
 
     private static string? ApplyDatabaseUrl(string value, TerminatorOptions o, out TerminatorOptions u, string? file)
     {

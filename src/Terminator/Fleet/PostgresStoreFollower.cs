@@ -42,6 +42,7 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
     private long _missed;
     private long _reconnects;
     private long _refused;
+    private long _wholeReconciliations;
 
     public PostgresStoreFollower(PostgresCertificateStore store, LocalSnapshot snapshot, ILogger log, TimeSpan? reconcileInterval = null)
     {
@@ -56,6 +57,10 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
 
     /// <summary>The last generation applied to the snapshot.</summary>
     public long Generation => Interlocked.Read(ref _generation);
+
+    /// <summary>Times the snapshot's ids were reconciled against the live ids because tombstones it had not applied were
+    /// pruned (tests, diagnostics).</summary>
+    public long WholeReconciliations => Interlocked.Read(ref _wholeReconciliations);
 
     /// <summary>For /metrics (cheap, thread-safe).</summary>
     public StoreSyncStatus Status()
@@ -103,7 +108,12 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
             }
 
             SnapshotWrite write = whole && !serving ? SnapshotWrite.Unserved : SnapshotWrite.Batched;
+            long before = Generation;
             changes = await CatchUpAsync(connection, live, cancellationToken, write, batchApplied).ConfigureAwait(false);
+            if (live is null)
+            {
+                await ReconcileIfPrunedAsync(connection, before, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (live is not null)
@@ -221,7 +231,9 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
             await SyncAsync(stopping).ConfigureAwait(false);
         }
 
+        long before = Generation;
         int changes = await CatchUpAsync(connection, live: null, stopping).ConfigureAwait(false);
+        await ReconcileIfPrunedAsync(connection, before, stopping).ConfigureAwait(false);
         Volatile.Write(ref _connected, 1);
         MarkInStep();
         onConnected(changes);
