@@ -3,6 +3,9 @@
 # (pinned to CPU 0) and prints ready time, RSS, lookup ns and B/op, cold vs cached first handshake. See bench/README.md.
 #   bench/scale.sh                                   # 10,000 and 100,000 domains
 #   bench/scale.sh --domains 10000,100000,1000000    # and a million (~1M files, ~5 GB under $SCALE_WORK)
+#   bench/scale.sh --store postgres                  # the same entries as rows of a fleet's PostgreSQL store (a cluster of
+#                                                    # its own under $SCALE_WORK/pg): a new node (empty snapshot), then a
+#                                                    # restarted one (its snapshot)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${SCALE_WORK:-/tmp/terminator-scale}

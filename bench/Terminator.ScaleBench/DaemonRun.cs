@@ -23,6 +23,9 @@ internal sealed class DaemonRun
     public required int DaemonCpu { get; init; }
     public int CacheSize { get; init; } = TerminatorOptions.DefaultCertCacheSize;
 
+    /// <summary>More variables for the daemon (the postgres mode's TERMINATOR_STORE and TERMINATOR_DATABASE_URL).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     public sealed record Result(double ReadySeconds, long RssReadyKiB, double ColdMedianMs, double ColdP90Ms,
         double CachedMedianMs, double CachedP90Ms, double KiBPerContext, long RssAfterKiB, double NewCertificateSeconds);
 
@@ -48,7 +51,12 @@ internal sealed class DaemonRun
         start.Environment["TERMINATOR_HTTP_LISTEN"] = "off";
         start.Environment["TERMINATOR_UPSTREAM"] = "http://127.0.0.1:9";
         start.Environment["TERMINATOR_LOG_LEVEL"] = "warn";
+        start.Environment["TERMINATOR_ADMIN_LISTEN"] = "off"; // its fixed default port may be taken by another run
         start.Environment["TERMINATOR_CERT_CACHE_SIZE"] = CacheSize.ToString(CultureInfo.InvariantCulture);
+        foreach ((string name, string value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
 
         var stopwatch = Stopwatch.StartNew();
         using Process daemon = Process.Start(start) ?? throw new InvalidOperationException("could not start " + DaemonPath);
@@ -59,7 +67,13 @@ internal sealed class DaemonRun
         try
         {
             // Ready = the first handshake for a stored name completes (the daemon binds only after loading).
-            await TlsProbe.WaitUntilServedAsync(endPoint, StoreGenerator.Name(0), TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(10));
+            Task served = TlsProbe.WaitUntilServedAsync(endPoint, StoreGenerator.Name(0), TimeSpan.FromMinutes(10), TimeSpan.FromMilliseconds(10));
+            if (await Task.WhenAny(served, daemon.WaitForExitAsync()) != served)
+            {
+                throw new InvalidOperationException($"the daemon exited ({daemon.ExitCode}) after {stopwatch.Elapsed.TotalSeconds:F1} s without serving");
+            }
+
+            await served;
             double ready = stopwatch.Elapsed.TotalSeconds;
             long rssReady = ProcessMemory.RssKiB(daemon.Id);
 

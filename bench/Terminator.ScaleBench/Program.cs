@@ -17,6 +17,7 @@ int daemonCpu = 0, benchCpu = 1;
 int cacheSize = TerminatorOptions.DefaultCertCacheSize;
 bool fromDisk = false;
 bool inProcessOnly = false;
+bool postgres = false;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -29,8 +30,18 @@ for (int i = 0; i < args.Length; i++)
         case "--cache-size": cacheSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--from-disk": fromDisk = true; break;
         case "--in-process-only": inProcessOnly = true; break; // lookups and GC pauses; no daemon runs
+        case "--store":
+            string kind = args[++i];
+            if (kind is not ("directory" or "postgres"))
+            {
+                Console.Error.WriteLine("--store must be directory or postgres");
+                return 2;
+            }
+
+            postgres = kind == "postgres";
+            break;
         default:
-            Console.Error.WriteLine($"unknown option {args[i]}; usage: --domains 10000,100000,1000000 --daemon PATH [--work DIR] [--daemon-cpu 0] [--bench-cpu 1] [--cache-size N] [--from-disk] [--in-process-only]");
+            Console.Error.WriteLine($"unknown option {args[i]}; usage: --domains 10000,100000,1000000 --daemon PATH [--work DIR] [--daemon-cpu 0] [--bench-cpu 1] [--cache-size N] [--from-disk] [--in-process-only] [--store directory|postgres]");
             return 2;
     }
 }
@@ -58,6 +69,7 @@ Console.WriteLine($"# Terminator scale bench — {DateTime.UtcNow:yyyy-MM-dd HH:
 Console.WriteLine($"daemon pinned to CPU {daemonCpu}, bench client to CPU {benchCpu} (after generation), TERMINATOR_CERT_CACHE_SIZE={cacheSize}");
 Console.WriteLine();
 await ClientWarmUp.RunAsync();
+await using PostgresScaleStore? database = postgres ? await PostgresScaleStore.StartAsync(work, FreePort()) : null;
 var rows = new List<string>();
 var gcRows = new List<string>();
 foreach (int n in domains)
@@ -96,11 +108,47 @@ foreach (int n in domains)
     }
 
     DaemonRun.Result r = await run.RunAsync();
-    string label = dropped ? $"{n:N0} (from disk)" : $"{n:N0}";
-    string row = string.Create(CultureInfo.InvariantCulture,
-        $"| {label} | {r.ReadySeconds:F2} | {r.RssReadyKiB / 1024.0:F0} | {lookup.ManagedBytes / (double)n:F0} | {lookup.ExactNs:F0} / {lookup.WildcardNs:F0} / {lookup.MissNs:F0} | {lookup.BytesPerOp:0.##} | {r.ColdMedianMs:F2} / {r.ColdP90Ms:F2} | {r.CachedMedianMs:F2} / {r.CachedP90Ms:F2} | {r.KiBPerContext:F1} | {r.RssAfterKiB / 1024.0:F0} | {r.NewCertificateSeconds:F3} |");
+    string row = Row(dropped ? $"{n:N0} (from disk)" : $"{n:N0}", n, r, lookup);
     Console.Error.WriteLine(row);
     rows.Add(row);
+    }
+
+    if (database is not null && !inProcessOnly)
+    {
+        // A node of a fleet, next to the directory store's run above: the same entries as rows of the shared store.
+        // First with an empty snapshot folder (a new node: every row is fetched, authenticated and written to the
+        // snapshot before it serves), then on the snapshot that run left (a restarted node: it serves the snapshot and
+        // asks only for later generations).
+        TimeSpan copied = await database.LoadAsync(n, store, key);
+        Console.Error.WriteLine($"[{n}] rows in PostgreSQL: {(copied == TimeSpan.Zero ? "reused" : $"copied in {copied.TotalSeconds:F1} s")}, database {await database.DatabaseBytesAsync(n) / 1048576.0:F0} MiB");
+        string node = Path.Combine(work, $"pgnode-{n}");
+        if (Directory.Exists(node))
+        {
+            Directory.Delete(node, recursive: true);
+        }
+
+        var fleetRun = new DaemonRun
+        {
+            DaemonPath = daemon,
+            StoreDirectory = node,
+            PemDirectory = pem,
+            StoreKeyBase64 = keyBase64,
+            Domains = n,
+            DaemonCpu = daemonCpu,
+            CacheSize = cacheSize,
+            Environment = new Dictionary<string, string>
+            {
+                ["TERMINATOR_STORE"] = "postgres",
+                ["TERMINATOR_DATABASE_URL"] = database.ConnectionString(n),
+                ["TERMINATOR_LOG_LEVEL"] = "info", // the sync's own line: rows fetched and how long it took
+            },
+        };
+        foreach (string snapshot in new[] { "postgres, empty snapshot", "postgres, snapshot" })
+        {
+            DaemonRun.Result r = await fleetRun.RunAsync();
+            rows.Add(Row($"{n:N0} ({snapshot})", n, r, lookup));
+            Console.Error.WriteLine(rows[^1]);
+        }
     }
 
     System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << Environment.ProcessorCount) - 1);
@@ -122,5 +170,15 @@ foreach (string row in gcRows)
 }
 
 Console.WriteLine();
-Console.WriteLine($"Command: bench/scale.sh --domains {string.Join(',', domains)}" + (cacheSize != TerminatorOptions.DefaultCertCacheSize ? $" --cache-size {cacheSize}" : "") + (fromDisk ? " --from-disk" : "") + (inProcessOnly ? " --in-process-only" : ""));
+Console.WriteLine($"Command: bench/scale.sh --domains {string.Join(',', domains)}" + (cacheSize != TerminatorOptions.DefaultCertCacheSize ? $" --cache-size {cacheSize}" : "") + (fromDisk ? " --from-disk" : "") + (inProcessOnly ? " --in-process-only" : "") + (postgres ? " --store postgres" : ""));
 return 0;
+
+static string Row(string label, int n, DaemonRun.Result r, LookupMeasurement.Result lookup) => string.Create(CultureInfo.InvariantCulture,
+    $"| {label} | {r.ReadySeconds:F2} | {r.RssReadyKiB / 1024.0:F0} | {lookup.ManagedBytes / (double)n:F0} | {lookup.ExactNs:F0} / {lookup.WildcardNs:F0} / {lookup.MissNs:F0} | {lookup.BytesPerOp:0.##} | {r.ColdMedianMs:F2} / {r.ColdP90Ms:F2} | {r.CachedMedianMs:F2} / {r.CachedP90Ms:F2} | {r.KiBPerContext:F1} | {r.RssAfterKiB / 1024.0:F0} | {r.NewCertificateSeconds:F3} |");
+
+static int FreePort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+}

@@ -76,38 +76,58 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
     /// records none or another database's store id (then entries the database does not hold are deleted). Throws when the
     /// database cannot be reached; the caller decides whether the snapshot as it is will do.
     /// </summary>
-    public async Task SyncAsync(CancellationToken cancellationToken)
+    /// <param name="batchApplied">Called after each batch of rows (start-up bounds the time between two, not the whole
+    /// load: a new node of a fleet with a million certificates fetches them all).</param>
+    /// <param name="serving">False at start-up, before the daemon serves the snapshot: a whole-store load then writes
+    /// its files in place.</param>
+    public async Task SyncAsync(CancellationToken cancellationToken, bool serving = true, Action? batchApplied = null)
     {
         long started = Stopwatch.GetTimestamp();
-        await using NpgsqlConnection connection = await _store.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        Guid storeId = await PostgresCertificateStore.ReadStoreIdAsync(connection, cancellationToken).ConfigureAwait(false);
-        (Guid StoreId, long Generation)? state = _snapshot.ReadState();
-        bool whole = state is null || state.Value.StoreId != storeId;
-        if (whole && _snapshot.ListIds().Count > 0)
+        HashSet<string>? live;
+        bool whole;
+        int changes;
+        // The connection only for the rows: closed before the local work that follows (the stale sweep and the flush
+        // of a whole load take tens of seconds at a million entries, and a connection left idle under start-up's
+        // timeout broke on disposal: a node that had just loaded a million rows reported the database unreachable).
+        await using (NpgsqlConnection connection = await _store.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
         {
-            FleetLog.SnapshotFromElsewhere(_log, _snapshot.Store.Directory);
+            Guid storeId = await PostgresCertificateStore.ReadStoreIdAsync(connection, cancellationToken).ConfigureAwait(false);
+            (Guid StoreId, long Generation)? state = _snapshot.ReadState();
+            whole = state is null || state.Value.StoreId != storeId;
+            if (whole && _snapshot.ListIds().Count > 0)
+            {
+                FleetLog.SnapshotFromElsewhere(_log, _snapshot.Store.Directory);
+            }
+
+            _storeId = storeId;
+            Interlocked.Exchange(ref _generation, whole ? 0 : state!.Value.Generation);
+            live = whole ? new HashSet<string>(StringComparer.Ordinal) : null;
+            if (whole)
+            {
+                _snapshot.ClearState();
+            }
+
+            SnapshotWrite write = whole && !serving ? SnapshotWrite.Unserved : SnapshotWrite.Batched;
+            long before = Generation;
+            changes = await CatchUpAsync(connection, live, cancellationToken, write, batchApplied).ConfigureAwait(false);
+            if (live is null)
+            {
+                await ReconcileIfPrunedAsync(connection, before, cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        _storeId = storeId;
-        Interlocked.Exchange(ref _generation, whole ? 0 : state!.Value.Generation);
-        HashSet<string>? live = whole ? new HashSet<string>(StringComparer.Ordinal) : null;
-        long before = Generation;
-        int changes = await CatchUpAsync(connection, live, cancellationToken).ConfigureAwait(false);
-        if (live is null)
-        {
-            await ReconcileIfPrunedAsync(connection, before, cancellationToken).ConfigureAwait(false);
-        }
-        else
+        if (live is not null)
         {
             foreach (string stale in _snapshot.ListIds())
             {
                 if (!live.Contains(stale))
                 {
-                    _snapshot.Remove(stale);
+                    _snapshot.Remove(stale, SnapshotWrite.Batched);
                 }
             }
         }
 
+        _snapshot.Flush();
         _snapshot.WriteState(_storeId, Generation);
         MarkInStep();
         FleetLog.SnapshotSynced(_log, _snapshot.Store.Directory, Generation, changes, whole ? "whole store" : "changes since the snapshot",

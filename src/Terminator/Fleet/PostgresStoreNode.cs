@@ -15,7 +15,8 @@ namespace Terminator.Fleet;
 /// </summary>
 internal sealed class PostgresStoreNode : IAsyncDisposable
 {
-    /// <summary>Bound on start-up's migration and sync when the database answers but slowly.</summary>
+    /// <summary>Bound on start-up's migration, and on each batch of its sync, when the database answers but slowly (the
+    /// whole sync may take longer: a new node fetches every row).</summary>
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
 
     private PostgresStoreNode(string nodeId, PostgresCertificateStore store, LocalSnapshot snapshot, PostgresStoreFollower follower, PostgresNodeHeartbeat heartbeat)
@@ -101,7 +102,8 @@ internal sealed class PostgresStoreNode : IAsyncDisposable
                 FleetLog.SchemaReady(log.Fleet, fleet.DatabaseDescription ?? "?", StoreSchema.LatestVersion, "checked, not migrated: TERMINATOR_DATABASE_MIGRATE=off");
             }
 
-            await follower.SyncAsync(timeout.Token).ConfigureAwait(false);
+            timeout.CancelAfter(StartupTimeout);
+            await follower.SyncAsync(timeout.Token, serving: false, batchApplied: () => timeout.CancelAfter(StartupTimeout)).ConfigureAwait(false);
             return (new PostgresStoreNode(nodeId, store, snapshot, follower, heartbeat), null);
         }
         catch (NotSupportedException ex)
