@@ -18,7 +18,9 @@ namespace Terminator.Daemon;
 /// <remarks>
 /// On a fleet node (TERMINATOR_STORE=postgres) certificates go into the shared store, challenges are published in the
 /// database and answered by every node (<see cref="PostgresChallengeTable"/>), and each order holds the domain's lease
-/// (<see cref="PostgresOrderLeases"/>). The managed-domain registry and the ACME account stay per node for now.
+/// (<see cref="PostgresOrderLeases"/>). The managed-domain registry is the node's copy of the fleet's
+/// (<see cref="PostgresManagedDomains"/>), whose shared schedule every node follows, and the ACME account is the fleet's
+/// (<see cref="PostgresAcmeAccountStore"/>).
 /// </remarks>
 internal sealed class AutomaticHttps : IAsyncDisposable
 {
@@ -27,17 +29,23 @@ internal sealed class AutomaticHttps : IAsyncDisposable
     private readonly AcmePreflight? _preflight;
     private readonly CertificateManager _manager;
     private readonly PostgresChallengeTable? _shared;
+    private readonly PostgresManagedDomains? _sharedDomains;
 
     private AutomaticHttps(ManagedDomainRegistry registry, AcmeClient client,
-        AcmeChallengeTable challenges, AcmePreflight? preflight, CertificateManager manager, PostgresChallengeTable? shared)
+        AcmeChallengeTable challenges, AcmePreflight? preflight, CertificateManager manager, PostgresChallengeTable? shared,
+        PostgresManagedDomains? sharedDomains)
     {
         _shared = shared;
+        _sharedDomains = sharedDomains;
         _registry = registry;
         _client = client;
         Challenges = challenges;
         _preflight = preflight;
         _manager = manager;
     }
+
+    /// <summary>Bound on start-up's reads of the shared registry and account when the database answers slowly.</summary>
+    private static readonly TimeSpan SharedStartupTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>The challenges the server's listeners answer (HTTP-01 on port 80, TLS-ALPN-01 on the TLS port).</summary>
     public AcmeChallengeTable Challenges { get; }
@@ -76,6 +84,28 @@ internal sealed class AutomaticHttps : IAsyncDisposable
             _ => ManagedKeyTypes.Ecdsa,
         };
         StoreKey key = options.StoreKey!;
+        string? holder = null;
+        PostgresManagedDomains? sharedDomains = null;
+        IAcmeAccountStore accounts = new AcmeAccountStore(options.StoreDirectory, key);
+        if (fleet is not null)
+        {
+            holder = fleet.NodeId; // one id per node: its leases, challenges, domain writes and its row in 'nodes'
+            sharedDomains = new PostgresManagedDomains(fleet.Store.Database, registry, holder, log.Fleet);
+            registry.AttachShared(sharedDomains);
+            using var timeout = new CancellationTokenSource(SharedStartupTimeout);
+            try
+            {
+                await sharedDomains.SyncAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException)
+            {
+                // Served from this node's copy; the follower syncs once the database answers.
+                FleetLog.DomainsFromLocalCopy(log.Fleet, ex is OperationCanceledException ? $"no answer within {SharedStartupTimeout.TotalSeconds:0} s" : ex.Message, registry.Count);
+            }
+
+            accounts = new PostgresAcmeAccountStore(fleet.Store.Database, key, (AcmeAccountStore)accounts, holder, log.Fleet);
+        }
+
         var clientOptions = new AcmeClientOptions
         {
             DirectoryUri = options.Acme.Directory,
@@ -88,10 +118,16 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         AcmeClient client;
         try
         {
-            client = await AcmeClient.CreateAsync(clientOptions, new AcmeAccountStore(options.StoreDirectory, key), CancellationToken.None, log).ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(SharedStartupTimeout);
+            client = await AcmeClient.CreateAsync(clientOptions, accounts, timeout.Token, log).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or OperationCanceledException)
         {
+            if (sharedDomains is not null)
+            {
+                await sharedDomains.DisposeAsync().ConfigureAwait(false);
+            }
+
             await registry.DisposeAsync().ConfigureAwait(false);
             return (null, $"TERMINATOR_ACME: the ACME account key in '{options.StoreDirectory}' cannot be used: {ex.Message}");
         }
@@ -102,9 +138,8 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         ICertificateStore store;
         if (fleet is not null)
         {
-            string holder = PostgresOrderLeases.ProcessHolder();
-            shared = new PostgresChallengeTable(fleet.Store.Database, challenges, holder, log.Fleet);
-            leases = new PostgresOrderLeases(fleet.Store.Database, holder, log.Fleet);
+            shared = new PostgresChallengeTable(fleet.Store.Database, challenges, holder!, log.Fleet);
+            leases = new PostgresOrderLeases(fleet.Store.Database, holder!, log.Fleet, options.Fleet.OrderLease);
             store = fleet.Store;
         }
         else
@@ -115,14 +150,15 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         // In a fleet the preflight's probe is published like a challenge: the probe may reach any node.
         AcmePreflight? preflight = options.Acme.Preflight ? new AcmePreflight(challenges, shared: shared) : null;
         var manager = new CertificateManager(registry, client, (IAcmeChallengeResponder?)shared ?? challenges, preflight, store, certificates, options.Acme, log,
-            leases: leases);
+            leases: leases, node: holder);
         DomainsLog.Loaded(log.Domains, registry.Count, registry.LoadReport.Elapsed.TotalMilliseconds);
-        return (new AutomaticHttps(registry, client, challenges, preflight, manager, shared), null);
+        return (new AutomaticHttps(registry, client, challenges, preflight, manager, shared, sharedDomains), null);
     }
 
     /// <summary>Starts issuing and renewing (after the listeners are up, so challenges can be answered).</summary>
     public void Start()
     {
+        _sharedDomains?.Start();
         _shared?.Start();
         _manager.Start();
     }
@@ -133,6 +169,11 @@ internal sealed class AutomaticHttps : IAsyncDisposable
         if (_shared is not null)
         {
             await _shared.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_sharedDomains is not null)
+        {
+            await _sharedDomains.DisposeAsync().ConfigureAwait(false);
         }
 
         await _client.DisposeAsync().ConfigureAwait(false);

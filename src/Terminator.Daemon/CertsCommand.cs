@@ -166,7 +166,19 @@ internal static class CertsCommand
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await StoreSchema.MigrateAsync(store.Database, timeout.Token).ConfigureAwait(false);
+            if (!fleet.Migrate)
+            {
+                if (await StoreSchema.CheckAsync(store.Database, timeout.Token).ConfigureAwait(false) is { } behind)
+                {
+                    await store.DisposeAsync().ConfigureAwait(false);
+                    return (null, null, $"{variable}: {fleet.DatabaseDescription}: {behind}");
+                }
+            }
+            else
+            {
+                await StoreSchema.MigrateAsync(store.Database, timeout.Token).ConfigureAwait(false);
+            }
+
             return (store, options.Key!.Origin, null);
         }
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or NotSupportedException or OperationCanceledException or TimeoutException)

@@ -54,6 +54,11 @@ internal static class DaemonCommand
         }
 
         await using CertificateSources sources = opened;
+        if (sources.Shared is { } fleet)
+        {
+            admin?.ServeFleet(fleet.View);
+        }
+
         int loaded = sources.Count;
         ReleaseLoaderMemory();
 
@@ -208,12 +213,15 @@ internal static class DaemonCommand
             return null;
         }
 
-        if (options.Acme.Enabled && options.AdminTokenFile is not null && AdminToken.DescribeTokenFilePermissionProblem(options.AdminTokenFile) is { } permission)
+        if ((options.Acme.Enabled || options.Fleet.Store == StoreKind.Postgres) && options.AdminTokenFile is not null && AdminToken.DescribeTokenFilePermissionProblem(options.AdminTokenFile) is { } permission)
         {
             AdminLog.TokenFilePermissions(log.Admin, permission);
         }
 
-        var adminOptions = new AdminServerOptions { EndPoint = endPoint, Token = options.AdminToken, DomainsApi = options.Acme.Enabled };
+        var adminOptions = new AdminServerOptions
+        {
+            EndPoint = endPoint, Token = options.AdminToken, DomainsApi = options.Acme.Enabled, FleetApi = options.Fleet.Store == StoreKind.Postgres,
+        };
         return AdminServer.Start(adminOptions, log, metrics, readiness);
     }
 

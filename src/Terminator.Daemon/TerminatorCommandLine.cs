@@ -10,6 +10,7 @@ namespace Terminator.Daemon;
 /// <summary>
 /// The command line: <c>terminator</c> (no arguments: the daemon, configured by the environment alone),
 /// <c>terminator demo</c>, <c>terminator certs import|list|show|remove</c>, <c>terminator domains add|list|show|remove</c>,
+/// <c>terminator db migrate</c>,
 /// <c>terminator version</c> (and <c>--version</c>), <c>--help</c> at every level. A usage error
 /// is reported on stderr, one line per problem naming the command and its <c>--help</c>, with exit code 2 (the daemon's
 /// code for configuration errors) rather than System.CommandLine's default 1, which the certs commands use for
@@ -73,6 +74,7 @@ internal static class TerminatorCommandLine
 
         root.Subcommands.Add(CertsCommand.Create());
         root.Subcommands.Add(DomainsCommand.Create());
+        root.Subcommands.Add(DbCommand.Create());
 
         var version = new Command("version", "Print the version, git commit, .NET runtime and OpenSSL version.");
         version.SetAction(parsed => VersionCommand.Write(parsed.InvocationConfiguration.Output));

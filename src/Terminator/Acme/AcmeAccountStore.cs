@@ -13,7 +13,7 @@ namespace Terminator.Acme;
 /// side. Neither extension is <c>.tcert</c>, so the certificate store and its watcher ignore them. Writes are atomic
 /// and durable (<see cref="AtomicFile"/>, mode 600).
 /// </summary>
-internal sealed class AcmeAccountStore
+internal sealed class AcmeAccountStore : IAcmeAccountStore
 {
     private readonly string _directory;
     private readonly StoreKey _key;
@@ -106,6 +106,29 @@ internal sealed class AcmeAccountStore
     {
         EnsureDirectory();
         AtomicFile.Write(AccountUrlPath(directoryUri), Encoding.UTF8.GetBytes($"{directoryUri.AbsoluteUri}\n{accountUrl.AbsoluteUri}\n"));
+    }
+
+    /// <inheritdoc />
+    public Task SaveAccountUrlAsync(Uri directoryUri, Uri accountUrl, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        SaveAccountUrl(directoryUri, accountUrl);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Replaces the sealed key file for <paramref name="directoryUri"/> with <paramref name="sealedKey"/> (a
+    /// fleet node's copy of the fleet's account) and forgets a URL recorded for another key.</summary>
+    public void ReplaceSealedKey(Uri directoryUri, ReadOnlySpan<byte> sealedKey)
+    {
+        string path = KeyPath(directoryUri);
+        if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(sealedKey))
+        {
+            return;
+        }
+
+        EnsureDirectory();
+        AtomicFile.Write(path, sealedKey);
+        File.Delete(AccountUrlPath(directoryUri));
     }
 
     private void EnsureDirectory()

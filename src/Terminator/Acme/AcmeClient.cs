@@ -27,7 +27,7 @@ internal sealed partial class AcmeClient : IAsyncDisposable
     private readonly AcmeTransport _transport;
     private readonly AcmeAccountKey _key;
     private readonly bool _ownsKey;
-    private readonly AcmeAccountStore? _store;
+    private readonly IAcmeAccountStore? _store;
     private readonly TimeProvider _time;
     private readonly TerminatorLog _log;
     private readonly SemaphoreSlim _setupLock = new(1, 1);
@@ -35,7 +35,7 @@ internal sealed partial class AcmeClient : IAsyncDisposable
     private Uri? _accountUrl;
 
     private AcmeClient(AcmeClientOptions options, HttpClient http, AcmeServerTrust? trust, AcmeAccountKey key, bool ownsKey,
-        AcmeAccountStore? store, TimeProvider time, TerminatorLog log)
+        IAcmeAccountStore? store, TimeProvider time, TerminatorLog log)
     {
         _options = options;
         _http = http;
@@ -62,7 +62,7 @@ internal sealed partial class AcmeClient : IAsyncDisposable
     /// whose account URL is remembered there too.
     /// </summary>
     /// <exception cref="InvalidDataException">The stored key exists but cannot be opened (see its message).</exception>
-    public static async Task<AcmeClient> CreateAsync(AcmeClientOptions options, AcmeAccountStore accountStore,
+    public static async Task<AcmeClient> CreateAsync(AcmeClientOptions options, IAcmeAccountStore accountStore,
         CancellationToken cancellationToken, TerminatorLog? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -84,7 +84,7 @@ internal sealed partial class AcmeClient : IAsyncDisposable
 
     /// <summary>The general form; <paramref name="handler"/> replaces the HTTP stack (tests).</summary>
     /// <remarks>Internal for testing.</remarks>
-    internal static AcmeClient Create(AcmeClientOptions options, AcmeAccountKey key, bool ownsKey, AcmeAccountStore? store,
+    internal static AcmeClient Create(AcmeClientOptions options, AcmeAccountKey key, bool ownsKey, IAcmeAccountStore? store,
         HttpMessageHandler? handler, TimeProvider time, TerminatorLog? log)
     {
         AcmeServerTrust? trust = options.AdditionalRootCertificatesPemPath is { } path ? AcmeServerTrust.FromPemFile(path) : null;
@@ -160,7 +160,7 @@ internal sealed partial class AcmeClient : IAsyncDisposable
             account ??= await RegisterAccountAsync(directory, cancellationToken).ConfigureAwait(false);
             if (_store is not null && account != remembered)
             {
-                _store.SaveAccountUrl(_options.DirectoryUri, account);
+                await _store.SaveAccountUrlAsync(_options.DirectoryUri, account, cancellationToken).ConfigureAwait(false);
             }
 
             Volatile.Write(ref _accountUrl, account);

@@ -46,4 +46,7 @@ internal static partial class AcmeLog
 
     [LoggerMessage(EventId = 813, Level = LogLevel.Debug, Message = "renewal information unavailable ({reason}); renewing by lifetime")]
     public static partial void RenewalInfoUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 814, Level = LogLevel.Information, Message = "{name}: not due by the fleet's shared schedule ({state}, next attempt {next:u}, last issued by {issuedBy}); nothing ordered here")]
+    public static partial void NotDueInFleet(ILogger logger, string name, string state, DateTimeOffset next, string issuedBy);
 }

@@ -36,6 +36,11 @@ internal sealed partial class CertificateManager
             using var held = CancellationTokenSource.CreateLinkedTokenSource(stopping, lease.Lost);
             try
             {
+                if (!await IsDueInFleetAsync(name, held.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 if (await TryAdoptAsync(name, held.Token).ConfigureAwait(false))
                 {
                     return;
@@ -49,6 +54,64 @@ internal sealed partial class CertificateManager
                 _queue.Schedule(name, _time.GetUtcNow() + _leases.RetryDelay);
             }
         }
+    }
+
+    /// <summary>
+    /// A fleet, with the lease held: whether the shared schedule says the domain is due. Another node may have issued it,
+    /// or failed and set a backoff, since this node scheduled it (its notification still on the way); the shared record is
+    /// read again here, under the lease, so N nodes make one CA attempt per due time, not N. A domain asked for on this
+    /// node (a PUT, a forced renewal) is due whatever its record says. Not due: scheduled at the shared time.
+    /// </summary>
+    private async Task<bool> IsDueInFleetAsync(string name, CancellationToken stopping)
+    {
+        bool forced;
+        DateTimeOffset forcedAt;
+        lock (_gate)
+        {
+            forced = _forced.Remove(name, out forcedAt);
+        }
+
+        ManagedDomain? current;
+        try
+        {
+            current = await _domains.RefreshAsync(name, stopping).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The database went away with the lease taken: nothing can be ordered without it anyway.
+            _queue.Schedule(name, _time.GetUtcNow() + _leases!.RetryDelay);
+            if (forced)
+            {
+                lock (_gate)
+                {
+                    _forced.TryAdd(name, forcedAt);
+                }
+            }
+
+            return false;
+        }
+
+        if (current is null)
+        {
+            return false; // no longer managed
+        }
+
+        // A request made here is answered once any node finished an attempt after it (this node may have waited for the
+        // lease while another node, which saw the same domain added, ordered it): asking the CA again would issue twice.
+        if (forced && current.Updated > forcedAt && current.State is ManagedDomainState.Valid or ManagedDomainState.Failed)
+        {
+            forced = false;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        if (!forced && current.NextRenewal is { } next && next > now)
+        {
+            _queue.Schedule(name, next);
+            AcmeLog.NotDueInFleet(_log.Acme, name, ManagedDomainNames.Format(current.State), next, current.IssuedBy ?? "-");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -180,6 +243,7 @@ internal sealed partial class CertificateManager
             return;
         }
 
+        DateTimeOffset issuedAt = _time.GetUtcNow();
         ManagedDomain? valid = await _domains.UpdateAsync(name, d => d with
         {
             State = ManagedDomainState.Valid,
@@ -188,6 +252,8 @@ internal sealed partial class CertificateManager
             LastError = null,
             Attempts = 0,
             CertificateIds = ids,
+            IssuedBy = _node ?? d.IssuedBy,
+            IssuedAt = _node is null ? d.IssuedAt : issuedAt,
         }, stopping).ConfigureAwait(false);
         if (valid is not null && renewAt is { } due)
         {

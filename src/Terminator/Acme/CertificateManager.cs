@@ -39,6 +39,8 @@ internal sealed partial class CertificateManager : IAsyncDisposable
     private readonly SemaphoreSlim _slots;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _forced = new(StringComparer.Ordinal); // fleet: asked for now on this node, when (under _gate)
+    private readonly string? _node;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _orders = [];
@@ -47,11 +49,13 @@ internal sealed partial class CertificateManager : IAsyncDisposable
     /// <param name="challenges">This node's <see cref="AcmeChallengeTable"/>, or in a fleet the shared table every node
     /// answers from.</param>
     /// <param name="leases">In a fleet, the order leases that keep two nodes from ordering for one domain; null alone.</param>
+    /// <param name="node">In a fleet, this node's name, recorded with each certificate it obtains.</param>
     public CertificateManager(ManagedDomainRegistry domains, AcmeClient client, IAcmeChallengeResponder challenges, AcmePreflight? preflight,
         ICertificateStore store, CertificateMap certificates, AcmeOptions options, TerminatorLog log, TimeProvider? time = null,
-        IOrderLeases? leases = null)
+        IOrderLeases? leases = null, string? node = null)
     {
         _leases = leases;
+        _node = node;
         _domains = domains;
         _client = client;
         _challenges = challenges;
@@ -129,6 +133,7 @@ internal sealed partial class CertificateManager : IAsyncDisposable
     /// <summary>The admin API added a domain or changed its key types: work on it now.</summary>
     public ValueTask RequestAsync(string name, CancellationToken cancellationToken)
     {
+        Force(name);
         Schedule(name, _time.GetUtcNow());
         return ValueTask.CompletedTask;
     }
@@ -152,6 +157,7 @@ internal sealed partial class CertificateManager : IAsyncDisposable
     /// <summary>Renews <paramref name="name"/> now, whatever its schedule (<c>PUT /v1/domains/{name}?renew=true</c>).</summary>
     public ValueTask RenewNowAsync(string name, CancellationToken cancellationToken)
     {
+        Force(name);
         Schedule(name, _time.GetUtcNow());
         return ValueTask.CompletedTask;
     }
@@ -162,13 +168,47 @@ internal sealed partial class CertificateManager : IAsyncDisposable
         _wake.Release();
     }
 
+    /// <summary>A fleet: this node was asked to order now (a PUT here), whatever the shared schedule says.</summary>
+    private void Force(string name)
+    {
+        if (_leases is not null)
+        {
+            lock (_gate)
+            {
+                _forced.TryAdd(name, _time.GetUtcNow());
+            }
+        }
+    }
+
     private void OnDomainChanged(ManagedDomainChange change)
     {
         if (change.Kind == ManagedDomainChangeKind.Removed)
         {
             _queue.Remove(change.Name);
+            return;
+        }
+
+        // A fleet: the schedule is shared, so a change any node made (a domain added elsewhere, another node's success
+        // or failure and its next date) moves this node's schedule too. An order running here schedules itself when done.
+        if (_leases is not null && _domains.TryGet(change.Name, out ManagedDomain? domain))
+        {
+            lock (_gate)
+            {
+                if (_inFlight.Contains(change.Name))
+                {
+                    return;
+                }
+            }
+
+            Schedule(change.Name, FleetDue(domain, _time.GetUtcNow()));
         }
     }
+
+    /// <summary>When a fleet node looks at a domain next, from the shared record: its next attempt, or now when none is
+    /// set; a domain another node is renewing is looked at again after a lease period (its result reschedules it sooner).</summary>
+    private DateTimeOffset FleetDue(ManagedDomain domain, DateTimeOffset now) =>
+        domain.State == ManagedDomainState.Renewing ? now + _leases!.RetryDelay
+        : domain.NextRenewal ?? now;
 
     private static DateTimeOffset InitialDue(ManagedDomain domain, DateTimeOffset now) =>
         domain.State == ManagedDomainState.Valid && domain.NextRenewal is { } renewal ? renewal

@@ -12,5 +12,6 @@ namespace Terminator.Admin;
 [JsonSerializable(typeof(DomainListResource))]
 [JsonSerializable(typeof(DomainRemovedResource))]
 [JsonSerializable(typeof(ErrorResource))]
+[JsonSerializable(typeof(FleetResource))]
 [JsonSerializable(typeof(PutDomainBody))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

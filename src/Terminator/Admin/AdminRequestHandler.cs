@@ -14,8 +14,10 @@ namespace Terminator.Admin;
 ///   GET  /healthz, /readyz                      liveness, readiness (HealthEndpoint)
 ///   GET  /v1/domains?state=&amp;cursor=&amp;limit=    list (paged)
 ///   GET | PUT | DELETE /v1/domains/{name}       state, manage, stop managing (?purge=true)
+///   GET  /v1/fleet?cursor=&amp;limit=              nodes and certificates of a shared store (FleetEndpoint)
 /// </code>
-/// /v1 exists only with ACME on (404 saying so otherwise) and answers 503 until the host has opened the managed-domain
+/// /v1/fleet answers on a fleet node (TERMINATOR_STORE=postgres; 404 saying it is not a fleet otherwise) once the store is
+/// open (<see cref="ServeFleet"/>), ACME on or off. The rest of /v1 exists only with ACME on (404 saying so otherwise) and answers 503 until the host has opened the managed-domain
 /// registry (<see cref="ServeDomains"/>), which happens after the certificates have loaded, and again once it closes. The token is never logged:
 /// only the peer's address and what was refused.
 /// </summary>
@@ -23,12 +25,16 @@ internal sealed class AdminRequestHandler(AdminServerOptions options, Terminator
 {
     private const string ApiRoot = "/v1";
     private const string DomainsPath = "/v1/domains";
+    private const string FleetPath = "/v1/fleet";
 
     /// <summary>RFC 6750 §3: the challenge names the scheme; "realm" lets a client tell this API's token from others.</summary>
     private const string Challenge = "Bearer realm=\"terminator\"";
 
     private static readonly AdminResponse s_notFound = AdminResponse.Error(404,
-        "no such endpoint (GET /metrics, /healthz, /readyz; GET|PUT|DELETE /v1/domains/{name} and GET /v1/domains)");
+        "no such endpoint (GET /metrics, /healthz, /readyz; GET|PUT|DELETE /v1/domains/{name}, GET /v1/domains and GET /v1/fleet)");
+
+    private static readonly AdminResponse s_notAFleet = AdminResponse.Error(404,
+        "not a fleet: this node's store is a directory (the fleet view needs TERMINATOR_STORE=postgres)");
 
     private static readonly AdminResponse s_domainsOff = AdminResponse.Error(404,
         "the domains API is off: it runs with automatic HTTPS (TERMINATOR_ACME=on)");
@@ -39,6 +45,10 @@ internal sealed class AdminRequestHandler(AdminServerOptions options, Terminator
     private readonly MetricsEndpoint? _metrics = metrics is null ? null : new MetricsEndpoint(metrics);
     private readonly HealthEndpoint _health = new(readiness);
     private DomainsEndpoint? _domains;
+    private FleetEndpoint? _fleet;
+
+    /// <summary>Starts answering /v1/fleet from <paramref name="view"/> (until then, and on a directory store, 404).</summary>
+    public void ServeFleet(IFleetView view) => Volatile.Write(ref _fleet, new FleetEndpoint(view));
 
     /// <summary>Starts answering /v1 from <paramref name="registry"/> (until then it answers 503).</summary>
     public void ServeDomains(ManagedDomainRegistry registry, AdminCallbacks callbacks) =>
@@ -65,21 +75,19 @@ internal sealed class AdminRequestHandler(AdminServerOptions options, Terminator
             return ValueTask.FromResult(s_notFound);
         }
 
+        if (path.Equals(FleetPath, StringComparison.Ordinal))
+        {
+            return GetFleetAsync(request, cancellationToken);
+        }
+
         if (!options.DomainsApi)
         {
             return ValueTask.FromResult(s_domainsOff);
         }
 
-        AdminToken? token = options.Token;
-        if (token is null)
+        if (RefuseWithoutToken(request) is { } refusal)
         {
-            return ValueTask.FromResult(AdminResponse.Error(403,
-                "the admin API is off: no token is configured (set TERMINATOR_ADMIN_TOKEN or TERMINATOR_ADMIN_TOKEN_FILE)"));
-        }
-
-        if (Authenticate(request, token) is { } refused)
-        {
-            return ValueTask.FromResult(refused);
+            return ValueTask.FromResult(refusal);
         }
 
         if (Volatile.Read(ref _domains) is not { } domains)
@@ -102,6 +110,30 @@ internal sealed class AdminRequestHandler(AdminServerOptions options, Terminator
         }
 
         return ValueTask.FromResult(s_notFound);
+    }
+
+    /// <summary>The fleet view: the same token as the rest of /v1, whether or not the domains API runs.</summary>
+    private ValueTask<AdminResponse> GetFleetAsync(AdminRequest request, CancellationToken cancellationToken)
+    {
+        if (RefuseWithoutToken(request) is { } refusal)
+        {
+            return ValueTask.FromResult(refusal);
+        }
+
+        return Volatile.Read(ref _fleet) is { } fleet ? fleet.GetAsync(request, cancellationToken) : ValueTask.FromResult(s_notAFleet);
+    }
+
+    /// <summary>Null when a token is configured and the request carries it; otherwise the 403, 401 or 400 to send.</summary>
+    private AdminResponse? RefuseWithoutToken(AdminRequest request)
+    {
+        AdminToken? token = options.Token;
+        if (token is null)
+        {
+            return AdminResponse.Error(403,
+                "the admin API is off: no token is configured (set TERMINATOR_ADMIN_TOKEN or TERMINATOR_ADMIN_TOKEN_FILE)");
+        }
+
+        return Authenticate(request, token);
     }
 
     /// <summary>Null when the request carries the token; otherwise the 401 (or 400) to send.</summary>

@@ -88,7 +88,10 @@ internal sealed class AdminServer : IAsyncDisposable
         }
 
         listener.Start();
-        string v1 = !options.DomainsApi ? "off: TERMINATOR_ACME is off" : options.Token is null ? "off: no token configured" : "bearer token required";
+        string v1 = !options.DomainsApi && !options.FleetApi ? "off: TERMINATOR_ACME is off"
+            : options.Token is null ? "off: no token configured"
+            : options.DomainsApi ? "bearer token required"
+            : "/v1/fleet only (TERMINATOR_ACME is off), bearer token required";
         AdminLog.Listening(log.Admin, listener.EndPoint, v1);
         return new AdminServer(listener, drain, options.DrainTimeout, handler, log);
     }
@@ -100,6 +103,13 @@ internal sealed class AdminServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(callbacks);
         _handler.ServeDomains(registry, callbacks);
         AdminLog.ServingDomains(_log.Admin, EndPoint, registry.Count);
+    }
+
+    /// <summary>Starts answering <c>GET /v1/fleet</c> from <paramref name="view"/> (a fleet node, once its store is open).</summary>
+    public void ServeFleet(IFleetView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        _handler.ServeFleet(view);
     }
 
     /// <summary>Answers /v1 with 503 from now on (the host is about to close the registry).</summary>

@@ -17,6 +17,10 @@ internal sealed record AdminServerOptions
     /// <summary>Whether the /v1 domains API runs here (automatic HTTPS is on); false answers 404 saying why.</summary>
     public bool DomainsApi { get; init; } = true;
 
+    /// <summary>Whether this node is a fleet node (TERMINATOR_STORE=postgres): <c>GET /v1/fleet</c> answers once the host
+    /// calls <see cref="AdminServer.ServeFleet"/>, ACME on or off. Only for the start-up line.</summary>
+    public bool FleetApi { get; init; }
+
     /// <summary>A connection with no request under way is closed after this long (keep-alive between platform calls).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -13,7 +13,9 @@ internal sealed record DomainResource(
     int Attempts,
     DateTime Added,
     DateTime Updated,
-    IReadOnlyList<string> CertificateIds)
+    IReadOnlyList<string> CertificateIds,
+    string? IssuedBy,
+    DateTime? IssuedAt)
 {
     public static DomainResource From(ManagedDomain domain) => new(
         domain.Name,
@@ -25,5 +27,7 @@ internal sealed record DomainResource(
         domain.Attempts,
         domain.Added.UtcDateTime,
         domain.Updated.UtcDateTime,
-        domain.CertificateIds);
+        domain.CertificateIds,
+        domain.IssuedBy,
+        domain.IssuedAt?.UtcDateTime);
 }

@@ -45,10 +45,33 @@ internal static partial class TerminatorEnvironment
                 string? problem = ApplyDatabaseUrl(text, o, out u, file: v);
                 return problem is null ? null : $"'{v}' {problem}";
             }),
+        new(new("TERMINATOR_FLEET_ORDER_LEASE", "2m", "With TERMINATOR_STORE=postgres and TERMINATOR_ACME=on: how long a node's order lease on a domain lasts between renewals (renewed every third of it), so how long a domain waits after its ordering node died before another node completes it, and how long a node that found the lease taken waits before trying again. Range: 3s..1h."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                string? e = DurationParser.TryParse(v, MaxOrderLease, out TimeSpan lease);
+                if (e is not null) { return e; }
+                // Renewed every third: under 3 s the renewal period would be shorter than a slow database round trip.
+                if (lease < MinOrderLease) { return $"'{v}' is shorter than {DurationParser.Format(MinOrderLease)}"; }
+                u = o with { Fleet = o.Fleet with { OrderLease = lease } };
+                return null;
+            }),
+        new(new("TERMINATOR_DATABASE_MIGRATE", "on", "With TERMINATOR_STORE=postgres: 'on' creates and migrates the schema at start-up (the node's role owns it); 'off' for least privilege, where an owner role runs 'terminator db migrate' and the nodes' role only reads and writes rows: the node then checks the schema version at start-up and refuses to start (exit 2) while it is behind this build."),
+            (string v, TerminatorOptions o, out TerminatorOptions u) =>
+            {
+                u = o;
+                bool? on = OnOff(v);
+                if (on is null) { return $"'{v}' is not a setting (expected on or off)"; }
+                u = o with { Fleet = o.Fleet with { Migrate = on.Value } };
+                return null;
+            }),
     ];
 
+    private static readonly TimeSpan MinOrderLease = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan MaxOrderLease = TimeSpan.FromHours(1);
+
     /// <summary>The variables of <see cref="FleetSpecs"/>, which <c>terminator certs</c> reads too.</summary>
-    private static readonly string[] FleetVariables = ["TERMINATOR_STORE", "TERMINATOR_DATABASE_URL", "TERMINATOR_DATABASE_URL_FILE"];
+    private static readonly string[] FleetVariables = ["TERMINATOR_STORE", "TERMINATOR_DATABASE_URL", "TERMINATOR_DATABASE_URL_FILE", "TERMINATOR_DATABASE_MIGRATE"];
 
     private static string? ApplyDatabaseUrl(string value, TerminatorOptions o, out TerminatorOptions u, string? file)
     {

@@ -245,6 +245,37 @@ internal static partial class TerminatorEnvironment
         return true;
     }
 
+    /// <summary>
+    /// For <c>terminator db</c>: only the fleet's variables (the database, no store key: the owner role that migrates never
+    /// needs it), which must name a PostgreSQL store.
+    /// </summary>
+    public static bool TryLoadFleet(
+        IReadOnlyDictionary<string, string?> environment,
+        [NotNullWhen(true)] out FleetOptions? options,
+        [NotNullWhen(false)] out string? error)
+    {
+        options = null;
+        if (!TryLoadOnly(environment, FleetVariables, out TerminatorOptions? current, out error))
+        {
+            return false;
+        }
+
+        if (current.Fleet.Store != StoreKind.Postgres)
+        {
+            error = "TERMINATOR_STORE: must be 'postgres' for the database commands";
+            return false;
+        }
+
+        if (current.Fleet.ConnectionString is null)
+        {
+            error = "TERMINATOR_DATABASE_URL: required when TERMINATOR_STORE=postgres (or set TERMINATOR_DATABASE_URL_FILE)";
+            return false;
+        }
+
+        options = current.Fleet;
+        return true;
+    }
+
     /// <summary>Applies only the variables in <paramref name="names"/> (in the table's order) to the defaults.</summary>
     private static bool TryLoadOnly(
         IReadOnlyDictionary<string, string?> environment,

@@ -13,6 +13,7 @@ namespace Terminator.Domains;
 ///   put     name(u8 len, ASCII) state(u8) keyTypes(u8) added(i64 ms) updated(i64 ms) notAfter(i64 ms | i64.MinValue)
 ///           nextRenewal(i64 ms | i64.MinValue) attempts(i32) lastError(u16 len, UTF-8; 0xFFFF = null)
 ///           certificateIds(u8 count, then each u8 len, ASCII)
+///           [issuedBy(u8 len, ASCII) issuedAt(i64 ms | i64.MinValue)]   -- only when issued by a fleet node
 ///   remove  name(u8 len, ASCII)
 ///   end     count(u64)   -- snapshots only: the records before it; a snapshot without it is incomplete
 /// </code>
@@ -87,6 +88,13 @@ internal static class DomainRecordFormat
             at = WriteAscii(payload, at, id);
         }
 
+        // Optional trailer: a record without it (every single-node record) is byte for byte what earlier builds wrote.
+        if (domain.IssuedBy is not null)
+        {
+            at = WriteAscii(payload, at, domain.IssuedBy);
+            at = WriteTime(payload, at, domain.IssuedAt);
+        }
+
         return Seal(destination, at);
     }
 
@@ -156,6 +164,14 @@ internal static class DomainRecordFormat
                     ids[i] = ReadAscii(payload, ref at);
                 }
 
+                string? issuedBy = null;
+                DateTimeOffset? issuedAt = null;
+                if (at < payload.Length)
+                {
+                    issuedBy = ReadAscii(payload, ref at);
+                    issuedAt = ReadTime(payload, ref at);
+                }
+
                 if (at != payload.Length || name.Length == 0 || !Enum.IsDefined(state) || keyTypes is not (ManagedKeyTypes.Ecdsa or ManagedKeyTypes.Rsa or ManagedKeyTypes.Both))
                 {
                     return false;
@@ -173,6 +189,8 @@ internal static class DomainRecordFormat
                     Attempts = attempts,
                     LastError = lastError,
                     CertificateIds = ids,
+                    IssuedBy = issuedBy,
+                    IssuedAt = issuedAt,
                 }, name, 0);
                 return true;
             case DomainRecordKind.Remove:

@@ -46,6 +46,16 @@ internal sealed record ManagedDomain
     /// <summary>Store ids of the domain's certificates (<c>Storage/CertificateStoreId</c>), if the issuer records them.</summary>
     public IReadOnlyList<string> CertificateIds { get; init; } = [];
 
+    /// <summary>Which node obtained the certificate served now (a fleet node's name; null on a single node or before the
+    /// first certificate).</summary>
+    public string? IssuedBy { get; init; }
+
+    /// <summary>When <see cref="IssuedBy"/> obtained it.</summary>
+    public DateTimeOffset? IssuedAt { get; init; }
+
+    /// <summary>At most this many characters of <see cref="IssuedBy"/> are kept.</summary>
+    public const int MaxIssuedByLength = 200;
+
     /// <inheritdoc />
     public bool Equals(ManagedDomain? other) =>
         other is not null
@@ -58,6 +68,8 @@ internal sealed record ManagedDomain
         && NextRenewal == other.NextRenewal
         && string.Equals(LastError, other.LastError, StringComparison.Ordinal)
         && Attempts == other.Attempts
+        && string.Equals(IssuedBy, other.IssuedBy, StringComparison.Ordinal)
+        && IssuedAt == other.IssuedAt
         && CertificateIds.SequenceEqual(other.CertificateIds, StringComparer.Ordinal);
 
     /// <inheritdoc />
@@ -100,8 +112,18 @@ internal sealed record ManagedDomain
             error = error.Length > MaxLastErrorLength ? error[..MaxLastErrorLength] : error;
         }
 
+        string? issuedBy = IssuedBy;
+        if (issuedBy is not null && (issuedBy.Length is 0 or > MaxIssuedByLength || !System.Text.Ascii.IsValid(issuedBy)))
+        {
+            // A node name is host/pid/suffix: a name outside ASCII or over the limit is kept as far as it can be.
+            issuedBy = new string(issuedBy.Select(c => c is >= ' ' and <= '~' ? c : '?').Take(MaxIssuedByLength).ToArray());
+            issuedBy = issuedBy.Length == 0 ? null : issuedBy;
+        }
+
         return this with
         {
+            IssuedBy = issuedBy,
+            IssuedAt = IssuedAt is { } issuedAt ? Truncate(issuedAt) : null,
             Added = Truncate(Added),
             Updated = Truncate(Updated),
             NotAfter = NotAfter is { } notAfter ? Truncate(notAfter) : null,

@@ -135,6 +135,11 @@ internal sealed partial class ManagedDomainRegistry : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(keyTypes), keyTypes, "Ecdsa, Rsa or Both.");
         }
 
+        if (Volatile.Read(ref _shared) is { } shared)
+        {
+            return shared.AddOrGetAsync(normalized, keyTypes, DefaultKeyTypes, cancellationToken);
+        }
+
         ManagedDomainAddResult result;
         long sequence;
         lock (_gate)
@@ -191,6 +196,11 @@ internal sealed partial class ManagedDomainRegistry : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(change);
         cancellationToken.ThrowIfCancellationRequested();
+        if (Volatile.Read(ref _shared) is { } shared)
+        {
+            return shared.UpdateAsync(name, change, cancellationToken);
+        }
+
         ManagedDomain updated;
         long sequence;
         lock (_gate)
@@ -230,6 +240,11 @@ internal sealed partial class ManagedDomainRegistry : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         cancellationToken.ThrowIfCancellationRequested();
+        if (Volatile.Read(ref _shared) is { } shared)
+        {
+            return shared.RemoveAsync(name, cancellationToken);
+        }
+
         ManagedDomain? removed;
         long sequence;
         lock (_gate)

@@ -55,4 +55,45 @@ internal static partial class FleetLog
 
     [LoggerMessage(EventId = 1716, Level = LogLevel.Warning, Message = "order lease for {domain} lost ({reason}): the order stops here, retried at {retry:u}")]
     public static partial void LeaseLost(ILogger logger, string domain, string reason, DateTimeOffset retry);
+
+    // 1730-1739: the shared managed-domain registry and ACME account.
+    [LoggerMessage(EventId = 1730, Level = LogLevel.Information, Message = "managed domains in step with the database: {rows} rows, {changed} applied here, {joined} of this node's own added to the fleet, generation {generation}, {elapsedMs} ms")]
+    public static partial void DomainsSynced(ILogger logger, int rows, int changed, int joined, long generation, long elapsedMs);
+
+    [LoggerMessage(EventId = 1731, Level = LogLevel.Debug, Message = "managed domain {name} applied from the database (generation {generation}): {state}")]
+    public static partial void DomainApplied(ILogger logger, string name, long generation, string state);
+
+    [LoggerMessage(EventId = 1732, Level = LogLevel.Warning, Message = "managed domain row refused, not applied: {reason}")]
+    public static partial void DomainRowRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1733, Level = LogLevel.Warning, Message = "managed domains connection lost ({reason}): serving this node's copy, reconnecting with backoff")]
+    public static partial void DomainsConnectionLost(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1734, Level = LogLevel.Information, Message = "managed domains caught up: {changes} changes no notification delivered, now at generation {generation}")]
+    public static partial void DomainsCaughtUp(ILogger logger, int changes, long generation);
+
+    [LoggerMessage(EventId = 1735, Level = LogLevel.Warning, Message = "managed domain {name}: change not applied here yet ({reason}); the next catch-up applies it")]
+    public static partial void DomainApplyFailed(ILogger logger, string name, string reason);
+
+    [LoggerMessage(EventId = 1736, Level = LogLevel.Warning, Message = "database unreachable at start-up ({reason}): serving this node's copy of the managed domains ({count}), in step once it returns")]
+    public static partial void DomainsFromLocalCopy(ILogger logger, string reason, int count);
+
+    [LoggerMessage(EventId = 1737, Level = LogLevel.Information, Message = "ACME account for {directory}: {origin}")]
+    public static partial void AccountShared(ILogger logger, string directory, string origin);
+
+    // 1740-1749: nodes, heartbeats, pruning, least privilege.
+    [LoggerMessage(EventId = 1740, Level = LogLevel.Debug, Message = "node heartbeat not written ({reason}): retried every interval")]
+    public static partial void HeartbeatFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1741, Level = LogLevel.Information, Message = "pruned {tombstones} tombstones older than {horizonDays} days (pruned through generation {generation}) and {nodes} nodes gone as long")]
+    public static partial void Pruned(ILogger logger, int tombstones, long generation, int nodes, double horizonDays);
+
+    [LoggerMessage(EventId = 1742, Level = LogLevel.Warning, Message = "this node's snapshot was at generation {applied}, below the pruned tombstones' {prunedThrough}: removals may have been missed, so its ids were reconciled against the live ids ({removed} removed)")]
+    public static partial void ReconciledWhole(ILogger logger, long applied, long prunedThrough, int removed);
+
+    [LoggerMessage(EventId = 1743, Level = LogLevel.Warning, Message = "TERMINATOR_DATABASE_URL_FILE: {problem}")]
+    public static partial void DatabaseUrlFilePermissions(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 1744, Level = LogLevel.Information, Message = "this node is {node} in the fleet (its row in the nodes table, its order leases and its writes' updated_by; heartbeat every {intervalSeconds} s)")]
+    public static partial void NodeRegistered(ILogger logger, string node, double intervalSeconds);
 }

@@ -30,12 +30,14 @@ internal sealed class PostgresCertificateStore : ICertificateStore, IAsyncDispos
     /// <param name="key">The node-held store key.</param>
     /// <param name="snapshot">The node's local snapshot, whose entry paths the daemon serves from (for
     /// <see cref="TryGetId"/>); null for the CLI.</param>
-    public PostgresCertificateStore(NpgsqlDataSource database, string description, StoreKey key, DirectoryCertificateStore? snapshot = null)
+    /// <param name="node">What <c>updated_by</c> records for this writer: the node id (<see cref="PostgresStoreNode.NodeId"/>)
+    /// on a daemon; the host name by default (the CLI).</param>
+    public PostgresCertificateStore(NpgsqlDataSource database, string description, StoreKey key, DirectoryCertificateStore? snapshot = null, string? node = null)
     {
         Database = database;
         _key = key;
         _snapshot = snapshot;
-        _node = Environment.MachineName;
+        _node = node ?? Environment.MachineName;
         Location = $"postgresql {description}";
     }
 
@@ -165,6 +167,28 @@ internal sealed class PostgresCertificateStore : ICertificateStore, IAsyncDispos
     {
         await using var command = new NpgsqlCommand("SELECT store_id FROM store_identity", connection);
         return (Guid)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The highest generation of a tombstone ever pruned (<see cref="TombstonePruner"/>): a node whose applied
+    /// generation is below it may have missed a removal.</summary>
+    internal static async Task<long> ReadPrunedThroughAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT tombstones_pruned_through FROM store_identity", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Every live id (a scan of the table: only for a node that missed pruned tombstones, never per tick).</summary>
+    internal static async Task<HashSet<string>> LiveIdsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand("SELECT id FROM certificates WHERE entry IS NOT NULL", connection);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 
     /// <summary>The current row for <paramref name="id"/> (live or tombstone), or null.</summary>

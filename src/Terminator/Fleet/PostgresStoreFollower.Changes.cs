@@ -64,6 +64,43 @@ internal sealed partial class PostgresStoreFollower
         }
     }
 
+    /// <summary>
+    /// After a catch-up from <paramref name="appliedBefore"/>: when tombstones above that generation were pruned meanwhile
+    /// (the node was away longer than the pruning horizon), the removals they carried were never seen, so the snapshot's
+    /// ids are compared with the live ids and the ones gone are deleted. Read after the catch-up, so a prune that ran
+    /// during it is seen too (at worst one needless comparison).
+    /// </summary>
+    private async Task ReconcileIfPrunedAsync(NpgsqlConnection connection, long appliedBefore, CancellationToken cancellationToken)
+    {
+        long prunedThrough = await PostgresCertificateStore.ReadPrunedThroughAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (prunedThrough <= appliedBefore)
+        {
+            return;
+        }
+
+        HashSet<string> live = await PostgresCertificateStore.LiveIdsAsync(connection, cancellationToken).ConfigureAwait(false);
+        int removed = 0;
+        foreach (string id in _snapshot.ListIds())
+        {
+            if (!live.Contains(id) && _snapshot.Remove(id))
+            {
+                removed++;
+            }
+        }
+
+        // Every change up to prunedThrough is now reflected: the pruned ones by this comparison, the rest by the catch-up
+        // (which read everything above appliedBefore). Recording it keeps the next reconnection from comparing again when
+        // the pruned tombstone was the newest change in the store.
+        if (prunedThrough > Generation)
+        {
+            Interlocked.Exchange(ref _generation, prunedThrough);
+        }
+
+        _snapshot.WriteState(_storeId, Generation);
+        Interlocked.Increment(ref _wholeReconciliations);
+        FleetLog.ReconciledWhole(_log, appliedBefore, prunedThrough, removed);
+    }
+
     /// <summary>Writes an authenticated row to the snapshot, deletes a tombstone's entry, and refuses (and stops
     /// serving) a row that does not authenticate, as the directory store does with a tampered file.</summary>
     private void Apply(StoreRow row, string how)

@@ -42,6 +42,7 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
     private long _missed;
     private long _reconnects;
     private long _refused;
+    private long _wholeReconciliations;
 
     public PostgresStoreFollower(PostgresCertificateStore store, LocalSnapshot snapshot, ILogger log, TimeSpan? reconcileInterval = null)
     {
@@ -56,6 +57,10 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
 
     /// <summary>The last generation applied to the snapshot.</summary>
     public long Generation => Interlocked.Read(ref _generation);
+
+    /// <summary>Times the snapshot's ids were reconciled against the live ids because tombstones it had not applied were
+    /// pruned (tests, diagnostics).</summary>
+    public long WholeReconciliations => Interlocked.Read(ref _wholeReconciliations);
 
     /// <summary>For /metrics (cheap, thread-safe).</summary>
     public StoreSyncStatus Status()
@@ -86,8 +91,13 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
         _storeId = storeId;
         Interlocked.Exchange(ref _generation, whole ? 0 : state!.Value.Generation);
         HashSet<string>? live = whole ? new HashSet<string>(StringComparer.Ordinal) : null;
+        long before = Generation;
         int changes = await CatchUpAsync(connection, live, cancellationToken).ConfigureAwait(false);
-        if (live is not null)
+        if (live is null)
+        {
+            await ReconcileIfPrunedAsync(connection, before, cancellationToken).ConfigureAwait(false);
+        }
+        else
         {
             foreach (string stale in _snapshot.ListIds())
             {
@@ -201,7 +211,9 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
             await SyncAsync(stopping).ConfigureAwait(false);
         }
 
+        long before = Generation;
         int changes = await CatchUpAsync(connection, live: null, stopping).ConfigureAwait(false);
+        await ReconcileIfPrunedAsync(connection, before, stopping).ConfigureAwait(false);
         Volatile.Write(ref _connected, 1);
         MarkInStep();
         onConnected(changes);

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Reflection;
 using Npgsql;
 using Terminator.Configuration;
 using Terminator.Diagnostics;
@@ -17,12 +18,25 @@ internal sealed class PostgresStoreNode : IAsyncDisposable
     /// <summary>Bound on start-up's migration and sync when the database answers but slowly.</summary>
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
 
-    private PostgresStoreNode(PostgresCertificateStore store, LocalSnapshot snapshot, PostgresStoreFollower follower)
+    private PostgresStoreNode(string nodeId, PostgresCertificateStore store, LocalSnapshot snapshot, PostgresStoreFollower follower, PostgresNodeHeartbeat heartbeat)
     {
+        NodeId = nodeId;
         Store = store;
         Snapshot = snapshot;
         Follower = follower;
+        Heartbeat = heartbeat;
+        View = new PostgresFleetView(store.Database);
     }
+
+    /// <summary>This node's id in the fleet: host name, process id and a random suffix (two nodes on one machine differ).
+    /// Its row in <c>nodes</c>, its order leases' holder and its writes' <c>updated_by</c> all carry it.</summary>
+    public string NodeId { get; }
+
+    /// <summary>Upserts this node's row in <c>nodes</c> and prunes old tombstones.</summary>
+    public PostgresNodeHeartbeat Heartbeat { get; }
+
+    /// <summary>What <c>GET /v1/fleet</c> answers from.</summary>
+    public PostgresFleetView View { get; }
 
     /// <summary>The shared store (what <c>terminator certs</c> and ACME write to; its database also holds the ACME
     /// challenges and order leases).</summary>
@@ -56,17 +70,39 @@ internal sealed class PostgresStoreNode : IAsyncDisposable
         }
 
         string variable = fleet.ConnectionStringFile is null ? "TERMINATOR_DATABASE_URL" : "TERMINATOR_DATABASE_URL_FILE";
-        var store = new PostgresCertificateStore(PostgresCertificateStore.CreateDataSource(fleet.ConnectionString!), fleet.DatabaseDescription ?? "?", key, snapshotStore);
+        if (fleet.ConnectionStringFile is not null && SecretFileMode.DescribeProblem(fleet.ConnectionStringFile, "database URL file") is { } permission)
+        {
+            FleetLog.DatabaseUrlFilePermissions(log.Fleet, permission);
+        }
+
+        string nodeId = PostgresOrderLeases.ProcessHolder();
+        var store = new PostgresCertificateStore(PostgresCertificateStore.CreateDataSource(fleet.ConnectionString!), fleet.DatabaseDescription ?? "?", key, snapshotStore,
+            node: nodeId);
         var snapshot = new LocalSnapshot(snapshotStore);
         var follower = new PostgresStoreFollower(store, snapshot, log.Fleet, reconcileInterval);
+        var heartbeat = new PostgresNodeHeartbeat(store.Database, nodeId, BuildVersion(), follower.Status, new TombstonePruner(store.Database), log.Fleet);
         using var timeout = new CancellationTokenSource(StartupTimeout);
         try
         {
-            IReadOnlyList<int> applied = await StoreSchema.MigrateAsync(store.Database, timeout.Token).ConfigureAwait(false);
-            FleetLog.SchemaReady(log.Fleet, fleet.DatabaseDescription ?? "?", StoreSchema.LatestVersion,
-                applied.Count == 0 ? "up to date" : $"migrated: {string.Join(", ", applied)}");
+            if (fleet.Migrate)
+            {
+                IReadOnlyList<int> applied = await StoreSchema.MigrateAsync(store.Database, timeout.Token).ConfigureAwait(false);
+                FleetLog.SchemaReady(log.Fleet, fleet.DatabaseDescription ?? "?", StoreSchema.LatestVersion,
+                    applied.Count == 0 ? "up to date" : $"migrated: {string.Join(", ", applied)}");
+            }
+            else
+            {
+                if (await StoreSchema.CheckAsync(store.Database, timeout.Token).ConfigureAwait(false) is { } behind)
+                {
+                    await store.DisposeAsync().ConfigureAwait(false);
+                    return (null, $"{variable}: {fleet.DatabaseDescription}: {behind}");
+                }
+
+                FleetLog.SchemaReady(log.Fleet, fleet.DatabaseDescription ?? "?", StoreSchema.LatestVersion, "checked, not migrated: TERMINATOR_DATABASE_MIGRATE=off");
+            }
+
             await follower.SyncAsync(timeout.Token).ConfigureAwait(false);
-            return (new PostgresStoreNode(store, snapshot, follower), null);
+            return (new PostgresStoreNode(nodeId, store, snapshot, follower, heartbeat), null);
         }
         catch (NotSupportedException ex)
         {
@@ -91,16 +127,25 @@ internal sealed class PostgresStoreNode : IAsyncDisposable
 
             follower.ResumeFromSnapshot(state.StoreId, state.Generation);
             FleetLog.ServingSnapshot(log.Fleet, reason, directory, state.Generation);
-            return (new PostgresStoreNode(store, snapshot, follower), null);
+            return (new PostgresStoreNode(nodeId, store, snapshot, follower, heartbeat), null);
         }
     }
 
-    /// <summary>Starts following changes (after the snapshot's watcher and the listeners are up).</summary>
-    public void Start() => Follower.Start();
+    /// <summary>Starts following changes and beating (after the snapshot's watcher and the listeners are up).</summary>
+    public void Start()
+    {
+        Follower.Start();
+        Heartbeat.Start();
+    }
 
     public async ValueTask DisposeAsync()
     {
+        await Heartbeat.DisposeAsync().ConfigureAwait(false);
         await Follower.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>The build's informational version ("1.2.3+commit"), for the <c>nodes</c> table.</summary>
+    private static string BuildVersion() =>
+        typeof(PostgresStoreNode).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 }

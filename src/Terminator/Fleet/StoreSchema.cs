@@ -10,8 +10,11 @@ namespace Terminator.Fleet;
 /// schema of the role's search_path, the role's own schema in the set-up the README describes.
 /// </summary>
 /// <remarks>
-/// Room left for what comes next (issue 13): managed domains and a <c>nodes</c> table (heartbeat, store lag) are later
-/// migrations; <c>certificates.updated_by</c> already records which node wrote a row.
+/// Migration 4 shares the managed domains (with their renewal schedule) and the ACME account; migration 6 adds the
+/// <c>nodes</c> table (heartbeats) and tombstone pruning.
+/// Versions are strictly increasing but need not be contiguous (branches add migrations side by side): every version
+/// this build knows and the database has not recorded is applied, in order. A node whose role may not create tables
+/// (<c>TERMINATOR_DATABASE_MIGRATE=off</c>) only checks (<see cref="CheckAsync"/>).
 /// </remarks>
 internal static class StoreSchema
 {
@@ -22,6 +25,12 @@ internal static class StoreSchema
     /// <summary>Advisory lock every write to <c>certificates</c> takes (in its trigger) before drawing its generation, so
     /// generations commit in order.</summary>
     public const long WriteLock = 0x54524D4E_54520002;
+
+    /// <summary>Advisory lock every write to <c>domains</c> takes (in its trigger) before drawing its generation.</summary>
+    public const long DomainWriteLock = 0x54524D4E_54520004;
+
+    /// <summary>The managed domains' NOTIFY channel; the payload is "&lt;generation&gt; &lt;name&gt;".</summary>
+    public const string DomainChannel = "terminator_domains";
 
     /// <summary>The NOTIFY channel; the payload is "&lt;generation&gt; &lt;id&gt;".</summary>
     public const string Channel = "terminator_certificates";
@@ -126,19 +135,113 @@ internal static class StoreSchema
                 expires_at timestamptz NOT NULL
             );
             """),
+        (4, "managed domains with their shared renewal schedule, and the fleet's ACME accounts", $"""
+            -- The fleet's managed-domain registry: every node keeps a copy (its local registry) and follows this table as it
+            -- follows certificates (generations, tombstones, notifications). next_attempt, attempts and last_error are the
+            -- shared schedule: a failure recorded by one node backs off every node.
+            CREATE SEQUENCE domain_generation AS bigint;
+            CREATE TABLE domains (
+                name            text PRIMARY KEY CHECK (name <> '' AND position(' ' in name) = 0),
+                removed         boolean NOT NULL DEFAULT false,
+                state           smallint NOT NULL,
+                key_types       smallint NOT NULL,
+                added_at        timestamptz NOT NULL,
+                updated_at      timestamptz NOT NULL,
+                not_after       timestamptz,
+                next_attempt    timestamptz,
+                last_error      text,
+                attempts        integer NOT NULL DEFAULT 0,
+                certificate_ids text[] NOT NULL DEFAULT ARRAY[]::text[],
+                issued_by       text,
+                issued_at       timestamptz,
+                generation      bigint NOT NULL,
+                updated_by      text NOT NULL DEFAULT ''
+            );
+            COMMENT ON COLUMN domains.removed IS 'true = no longer managed (tombstone, so nodes following by generation see the removal)';
+            CREATE UNIQUE INDEX domains_by_generation ON domains (generation);
+
+            CREATE FUNCTION domains_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock({DomainWriteLock});
+                NEW.generation := nextval('domain_generation');
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER domains_stamp BEFORE INSERT OR UPDATE ON domains
+                FOR EACH ROW EXECUTE FUNCTION domains_stamp();
+
+            CREATE FUNCTION domains_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('{DomainChannel}', NEW.generation::text || ' ' || NEW.name);
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER domains_notify AFTER INSERT OR UPDATE ON domains
+                FOR EACH ROW EXECUTE FUNCTION domains_notify();
+
+            CREATE FUNCTION domains_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF OLD.removed THEN
+                    RETURN OLD;
+                END IF;
+                UPDATE domains SET removed = true WHERE name = OLD.name;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER domains_tombstone BEFORE DELETE ON domains
+                FOR EACH ROW EXECUTE FUNCTION domains_tombstone();
+
+            -- One ACME account per CA directory for the whole fleet. The key is sealed exactly as the per-node account key
+            -- file is (AES-256-GCM under the node-held store key, bound to the directory URL): never a clear key here.
+            CREATE TABLE acme_accounts (
+                directory   text PRIMARY KEY,
+                sealed_key  bytea NOT NULL,
+                account_url text,
+                created_at  timestamptz NOT NULL DEFAULT now(),
+                created_by  text NOT NULL DEFAULT ''
+            );
+            COMMENT ON COLUMN acme_accounts.sealed_key IS 'AcmeAccountKeyFile bytes: AES-256-GCM under TERMINATOR_STORE_KEY, bound to the directory URL';
+            """),
+        (6, "nodes with heartbeats; tombstone pruning", """
+            -- One row per node process (its id is the order-lease holder: host/pid/random), upserted every few seconds; rows
+            -- of nodes gone for longer than the pruning horizon are deleted by any node.
+            CREATE TABLE nodes (
+                id                 text PRIMARY KEY,
+                host               text NOT NULL,
+                version            text NOT NULL,
+                started_at         timestamptz NOT NULL,
+                last_heartbeat     timestamptz NOT NULL DEFAULT now(),
+                applied_generation bigint NOT NULL,
+                connected          boolean NOT NULL
+            );
+            CREATE INDEX nodes_by_heartbeat ON nodes (last_heartbeat);
+
+            -- Tombstones older than the horizon are deleted; the highest generation ever pruned is kept here, so a node whose
+            -- last applied generation is below it knows it may have missed a removal and reconciles its snapshot whole.
+            ALTER TABLE store_identity ADD COLUMN tombstones_pruned_through bigint NOT NULL DEFAULT 0;
+            CREATE INDEX certificates_tombstones_by_age ON certificates (updated_at) WHERE entry IS NULL;
+            """),
     ];
 
     /// <summary>The newest version this build knows.</summary>
     public static int LatestVersion => Migrations[^1].Version;
 
+    /// <summary>Advisory lock (pg_try_advisory_xact_lock) of tombstone pruning: one node prunes at a time.</summary>
+    public const long PruneLock = 0x54524D4E_54520003;
+
     /// <summary>Brings the schema to <see cref="LatestVersion"/>; returns the versions applied by this call (empty when
-    /// another node or an earlier start did it). Refuses a database migrated by a newer build.</summary>
+    /// another node or an earlier start did it). Refuses a database migrated by a newer build. Up to date, it runs no DDL
+    /// at all, so a node role without CREATE (the least-privilege set-up) gets through it too.</summary>
     /// <exception cref="NotSupportedException">The schema is newer than this build.</exception>
     public static async Task<IReadOnlyList<int>> MigrateAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({MigrationLock})", cancellationToken).ConfigureAwait(false);
+        HashSet<int>? recorded = await ReadVersionsAsync(connection, cancellationToken).ConfigureAwait(false);
+        ThrowIfNewer(recorded);
+        if (recorded is not null && Missing(recorded).Count == 0)
+        {
+            return [];
+        }
+
         await ExecuteAsync(connection, """
             CREATE TABLE IF NOT EXISTS schema_version (
                 version     integer PRIMARY KEY,
@@ -147,21 +250,10 @@ internal static class StoreSchema
             )
             """, cancellationToken).ConfigureAwait(false);
 
-        int current;
-        await using (var query = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection))
-        {
-            current = (int)(await query.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-
-        if (current > LatestVersion)
-        {
-            throw new NotSupportedException($"the database schema is at version {current}, newer than this build's {LatestVersion}: upgrade this node");
-        }
-
         var applied = new List<int>();
         foreach ((int version, string description, string sql) in Migrations)
         {
-            if (version <= current)
+            if (recorded is not null && recorded.Contains(version))
             {
                 continue;
             }
@@ -176,6 +268,73 @@ internal static class StoreSchema
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return applied;
+    }
+
+    /// <summary>
+    /// For a node that does not migrate (<c>TERMINATOR_DATABASE_MIGRATE=off</c>: its role has no right to): null when the
+    /// schema holds every version this build knows, else the one-line reason (behind: run <c>terminator db migrate</c>
+    /// as the owner role).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The schema is newer than this build.</exception>
+    public static async Task<string?> CheckAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        HashSet<int>? recorded = await ReadVersionsAsync(connection, cancellationToken).ConfigureAwait(false);
+        ThrowIfNewer(recorded);
+        if (recorded is null)
+        {
+            return $"the database has no Terminator schema (this build needs version {LatestVersion}) and TERMINATOR_DATABASE_MIGRATE=off: run 'terminator db migrate' as the owner role";
+        }
+
+        List<int> missing = Missing(recorded);
+        return missing.Count == 0 ? null
+            : $"the database schema is behind this build (missing version {string.Join(", ", missing)}; this build's latest is {LatestVersion}) and TERMINATOR_DATABASE_MIGRATE=off: run 'terminator db migrate' as the owner role";
+    }
+
+    /// <summary>The versions recorded, or null when there is no schema_version table (an empty database).</summary>
+    private static async Task<HashSet<int>?> ReadVersionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // to_regclass resolves through the search_path as the unqualified CREATE does, and needs no privilege.
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_version') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return null;
+            }
+        }
+
+        var versions = new HashSet<int>();
+        await using var query = new NpgsqlCommand("SELECT version FROM schema_version", connection);
+        await using NpgsqlDataReader reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(reader.GetInt32(0));
+        }
+
+        return versions;
+    }
+
+    private static void ThrowIfNewer(HashSet<int>? recorded)
+    {
+        int current = recorded is null || recorded.Count == 0 ? 0 : recorded.Max();
+        if (current > LatestVersion)
+        {
+            throw new NotSupportedException($"the database schema is at version {current}, newer than this build's {LatestVersion}: upgrade this node");
+        }
+    }
+
+    private static List<int> Missing(HashSet<int> recorded)
+    {
+        var missing = new List<int>();
+        foreach ((int version, _, _) in Migrations)
+        {
+            if (!recorded.Contains(version))
+            {
+                missing.Add(version);
+            }
+        }
+
+        return missing;
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)

@@ -41,6 +41,37 @@ public sealed class CertificateManagerLeaseTests
     }
 
     [Fact]
+    public async Task SharedSchedule_ADomainNotDueByItsRecord_IsNotOrderedUnderTheLease_UntilItsTime_UnlessAskedForHere()
+    {
+        const string Name = "backoff.manager.test";
+        var clock = new ManualTimeProvider();
+        using var orders = new ScriptedOrders(clock);
+        await using var ca = new ScriptedAcmeServer(orders.Answer);
+        await using var harness = new CertificateManagerHarness(clock);
+        var leases = new ScriptedLeases();
+        await harness.Registry.AddOrGetAsync(Name);
+        // Another node's failure as the shared record holds it: retry in 5 minutes. A pending domain is scheduled now at
+        // start-up, so only the record read under the lease keeps this node from asking the CA again.
+        DateTimeOffset retry = clock.GetUtcNow().AddMinutes(5);
+        await harness.Registry.UpdateAsync(Name, d => d with { LastError = "connection refused", Attempts = 1, NextRenewal = retry });
+        harness.StartManager(ca.DirectoryUri, leases: leases);
+
+        Assert.True(await Eventually.TrueAsync(() => leases.Attempts == 1 && leases.Released == 1, s_wait), harness.LogText);
+        Assert.True(await Consistently.TrueAsync(() => orders.OrdersCreated == 0 && leases.Attempts == 1, TimeSpan.FromMilliseconds(300)));
+        Assert.Contains("not due by the fleet's shared schedule", harness.LogText, StringComparison.Ordinal);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.True(await Eventually.TrueAsync(() => harness.Domain(Name).State == ManagedDomainState.Valid, s_wait), harness.LogText);
+        Assert.Equal(1, orders.OrdersCreated);
+
+        // A renewal asked for on this node is ordered now, whatever the shared schedule says (once the first order has
+        // finished: one asked for while it runs is looked at a minute later, and this clock stands still).
+        Assert.True(await Eventually.TrueAsync(() => harness.Manager!.OrdersInFlight == 0, s_wait));
+        await harness.Manager!.RenewNowAsync(Name, CancellationToken.None);
+        Assert.True(await Eventually.TrueAsync(() => orders.OrdersCreated == 2, s_wait), harness.LogText);
+    }
+
+    [Fact]
     public async Task LeaseLostMidOrder_TheOrderStops_NothingStored_AndItIsRetriedLater()
     {
         const string Name = "lost.manager.test";

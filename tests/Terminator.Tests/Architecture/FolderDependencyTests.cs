@@ -6,7 +6,7 @@ namespace Terminator.Tests.Architecture;
 
 /// <summary>
 /// Keeps the library's layering: each folder (= namespace) may use only the folders listed for it, so dependencies run
-/// one way (<c>Listener ← Tls ← Certificates ← Storage ← Fleet</c>, <c>Acme ← Fleet</c>, <c>Listener ← Proxy → Http, Upstream, AccessLog</c>, <c>Listener ← ProxyProtocol</c>, everything ←
+/// one way (<c>Listener ← Tls ← Certificates ← Storage ← Fleet</c>, <c>Acme ← Fleet</c>, <c>Domains ← Fleet</c>, <c>Admin ← Fleet</c>, <c>Listener ← Proxy → Http, Upstream, AccessLog</c>, <c>Listener ← ProxyProtocol</c>, everything ←
 /// <c>Hosting</c>). Checked on the compiled assembly: every type a folder's code touches — in signatures, fields, base
 /// types, and every method body's IL (calls, field accesses, type tokens), compiler-generated state machines
 /// included — must come from the folder itself, an allowed folder, or outside the library.
@@ -30,8 +30,9 @@ public sealed class FolderDependencyTests
         ["Certificates"] = [.. Leaves, "Listener", "Tls"],
         ["Storage"] = [.. Leaves, "Certificates"],
         ["Domains"] = [.. Leaves, "Storage"],
-        // Fleet implements Acme's seams (shared challenges, order leases); Acme knows nothing of PostgreSQL.
-        ["Fleet"] = [.. Leaves, "Certificates", "Storage", "Acme"],
+        // Fleet implements Acme's, Domains' and Admin's seams (shared challenges, order leases, the ACME account, the shared
+        // managed-domain registry, the fleet view); none of them knows anything of PostgreSQL.
+        ["Fleet"] = [.. Leaves, "Certificates", "Storage", "Acme", "Domains", "Admin"],
         ["Admin"] = [.. Leaves, "Listener", "Http", "Domains"],
         ["Caching"] = [.. Leaves, "Http"],
         ["Proxy"] = [.. Leaves, "Listener", "Http", "Upstream", "AccessLog", "Caching"],

@@ -75,6 +75,44 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         Assert.Contains($"newer than this build's {StoreSchema.LatestVersion}: upgrade this node", newer.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Migrations_VersionsStrictlyIncrease_GapsAllowed()
+    {
+        for (int i = 1; i < StoreSchema.Migrations.Length; i++)
+        {
+            Assert.True(StoreSchema.Migrations[i].Version > StoreSchema.Migrations[i - 1].Version, $"migration {i}");
+        }
+    }
+
+    [PostgresFact]
+    public async Task Migrations_AVersionNotRecorded_IsApplied_WhateverOtherVersionsTheDatabaseHas()
+    {
+        PostgresCluster cluster = await fixture.GetAsync();
+        string database = await cluster.CreateDatabaseAsync();
+        await using NpgsqlDataSource source = NpgsqlDataSource.Create(cluster.ConnectionString(database));
+        await StoreSchema.MigrateAsync(source, CancellationToken.None);
+        // As a database migrated by a build of another branch: this build's newest migration missing, and (while this
+        // build's versions have a gap) a version this build does not know recorded: parallel branches' migrations land
+        // side by side.
+        int unknown = Enumerable.Range(1, StoreSchema.LatestVersion - 1).FirstOrDefault(v => StoreSchema.Migrations.All(m => m.Version != v));
+        await cluster.ExecuteAsync($"""
+            DROP TABLE nodes;
+            DROP INDEX certificates_tombstones_by_age;
+            ALTER TABLE store_identity DROP COLUMN tombstones_pruned_through;
+            DELETE FROM schema_version WHERE version = {StoreSchema.LatestVersion};
+            """, database);
+        if (unknown > 0)
+        {
+            await cluster.ExecuteAsync($"INSERT INTO schema_version (version, description) VALUES ({unknown}, 'from another branch')", database);
+        }
+
+        Assert.Contains($"missing version {StoreSchema.LatestVersion};", await StoreSchema.CheckAsync(source, CancellationToken.None), StringComparison.Ordinal);
+
+        Assert.Equal([StoreSchema.LatestVersion], await StoreSchema.MigrateAsync(source, CancellationToken.None));
+        Assert.Null(await StoreSchema.CheckAsync(source, CancellationToken.None));
+        Assert.Equal(0L, await ScalarAsync<long>(cluster, database, "SELECT count(*) FROM nodes"));
+    }
+
     [PostgresFact]
     public async Task PutListRemove_RowsHoldSealedEntries_AndRemovalLeavesATombstone()
     {
@@ -122,7 +160,7 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         using var logOutput = new StringWriter();
         using var log = new TerminatorLog(Microsoft.Extensions.Logging.LogLevel.Information, TextWriter.Synchronized(logOutput));
         var map = new CertificateMap();
-        await using Follower node = await Follower.StartAsync(this, cluster, database, map, log);
+        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root, "node"), _key, cluster.ConnectionString(database), database, map, log);
 
         StoredCertificateInfo blob = await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "blob.edit.test"));
         StoredCertificateInfo names = await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "names.edit.test"));
@@ -154,7 +192,7 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         string database = await cluster.CreateDatabaseAsync();
         await using PostgresCertificateStore writer = await OpenStoreAsync(cluster, database);
         var map = new CertificateMap();
-        await using Follower node = await Follower.StartAsync(this, cluster, database, map, TerminatorLog.Silent, TimeSpan.FromMilliseconds(300));
+        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root, "node"), _key, cluster.ConnectionString(database), database, map, TerminatorLog.Silent, TimeSpan.FromMilliseconds(300));
         Assert.True(await Eventually.TrueAsync(() => node.Status.Connected, TimeSpan.FromSeconds(5)));
 
         // No NOTIFY for this write: only the generation-based reconciliation can find it.
@@ -210,40 +248,5 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>A node in the test process: the daemon's store node (migration, snapshot, follower) and its snapshot
-    /// watcher feeding a certificate map.</summary>
-    private sealed class Follower : IAsyncDisposable
-    {
-        private readonly PostgresStoreNode _node;
-        private readonly CertificateDirectoryWatcher _watcher;
-
-        private Follower(PostgresStoreNode node, CertificateDirectoryWatcher watcher)
-        {
-            _node = node;
-            _watcher = watcher;
-        }
-
-        public StoreSyncStatus Status => _node.Follower.Status();
-
-        public static async Task<Follower> StartAsync(PostgresCertificateStoreTests test, PostgresCluster cluster, string database, CertificateMap map, TerminatorLog log,
-            TimeSpan? reconcileInterval = null)
-        {
-            var fleet = new FleetOptions { Store = StoreKind.Postgres, ConnectionString = cluster.ConnectionString(database), DatabaseDescription = database };
-            (PostgresStoreNode? node, string? fatal) = await PostgresStoreNode.OpenAsync(fleet, Path.Combine(test._root, "node"), test._key, log, reconcileInterval);
-            Assert.True(node is not null, fatal);
-            var watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(node.Snapshot.Store), map, log, TimeSpan.FromSeconds(30));
-            await watcher.RescanAsync();
-            watcher.StartWatching();
-            node.Start();
-            return new Follower(node, watcher);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _node.DisposeAsync();
-            _watcher.Dispose();
-        }
     }
 }
