@@ -166,40 +166,14 @@ internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDi
 
     private static string Key(string kind, string name) => kind + " " + name;
 
-    private async Task RunAsync(CancellationToken stopping)
+    private Task RunAsync(CancellationToken stopping) => DatabaseReconnectBackoff.FollowUntilStoppedAsync(FollowAsync, (ex, first) =>
     {
-        var backoff = new DatabaseReconnectBackoff();
-        bool lost = false;
-        while (!stopping.IsCancellationRequested)
+        Volatile.Write(ref _connected, 0);
+        if (first)
         {
-            try
-            {
-                await FollowAsync(() =>
-                {
-                    backoff.Reset();
-                    lost = false;
-                }, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or SocketException or TimeoutException or InvalidOperationException)
-            {
-                Volatile.Write(ref _connected, 0);
-                if (!lost)
-                {
-                    lost = true;
-                    FleetLog.ChallengeConnectionLost(_log, ex.Message);
-                }
-            }
-
-            if (!await backoff.WaitAsync(stopping).ConfigureAwait(false))
-            {
-                return;
-            }
+            FleetLog.ChallengeConnectionLost(_log, ex.Message);
         }
-    }
+    }, stopping);
 
     private async Task FollowAsync(Action onConnected, CancellationToken stopping)
     {

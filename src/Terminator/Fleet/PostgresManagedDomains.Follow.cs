@@ -102,40 +102,14 @@ internal sealed partial class PostgresManagedDomains
         };
     }
 
-    private async Task RunAsync(CancellationToken stopping)
+    private Task RunAsync(CancellationToken stopping) => DatabaseReconnectBackoff.FollowUntilStoppedAsync(FollowAsync, (ex, first) =>
     {
-        var backoff = new DatabaseReconnectBackoff();
-        bool lost = false;
-        while (!stopping.IsCancellationRequested)
+        Volatile.Write(ref _connected, 0);
+        if (first)
         {
-            try
-            {
-                await FollowAsync(() =>
-                {
-                    backoff.Reset();
-                    lost = false;
-                }, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or SocketException or TimeoutException or InvalidOperationException)
-            {
-                Volatile.Write(ref _connected, 0);
-                if (!lost)
-                {
-                    lost = true;
-                    FleetLog.DomainsConnectionLost(_log, ex.Message);
-                }
-            }
-
-            if (!await backoff.WaitAsync(stopping).ConfigureAwait(false))
-            {
-                return;
-            }
+            FleetLog.DomainsConnectionLost(_log, ex.Message);
         }
-    }
+    }, stopping);
 
     private async Task FollowAsync(Action onConnected, CancellationToken stopping)
     {
