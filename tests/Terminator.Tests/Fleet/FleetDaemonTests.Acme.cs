@@ -24,21 +24,7 @@ public sealed partial class FleetDaemonTests
         await using PebbleProcess pebble = await PebbleProcess.StartAsync(httpOfB, closed);
         await using SampleTrackingOrigin origin = await SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
         string token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-        Dictionary<string, string> Node(string node, string httpListen)
-        {
-            Dictionary<string, string> environment = Env(cluster, database, node);
-            environment["TERMINATOR_ACME"] = "on";
-            environment["TERMINATOR_ACME_DIRECTORY"] = pebble.DirectoryUri.AbsoluteUri;
-            environment["TERMINATOR_ACME_CA_ROOT"] = pebble.WfeCaPemPath;
-            environment["TERMINATOR_ACME_CHALLENGES"] = "http-01";
-            environment["TERMINATOR_ACME_PREFLIGHT"] = "off"; // Pebble's DNS is not the test's resolver
-            environment["TERMINATOR_ACME_EMAIL"] = "ops@fleet.test";
-            environment["TERMINATOR_HTTP_LISTEN"] = httpListen;
-            environment["TERMINATOR_ADMIN_LISTEN"] = "127.0.0.1:0";
-            environment["TERMINATOR_ADMIN_TOKEN"] = token;
-            environment["TERMINATOR_UPSTREAM"] = $"http://{origin.EndPoint}";
-            return environment;
-        }
+        Dictionary<string, string> Node(string node, string httpListen) => AcmeNode(cluster, database, pebble, origin, token, node, httpListen);
 
         await using DaemonProcess a = DaemonProcess.Start(null, Node("a", "off"));
         (IPEndPoint httpsA, string adminA) = await ReadyWithAdminAsync(a);
