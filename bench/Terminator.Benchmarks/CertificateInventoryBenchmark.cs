@@ -24,8 +24,8 @@ public class CertificateInventoryBenchmark
         IssuedCertificate ecdsa = _authority.Issue(["bench.example"]);
         IssuedCertificate rsa = _authority.Issue(["bench.example"], CertificateKeyType.Rsa2048);
         CertificateChoice choice = CertificateChoice
-            .Create(new CertificateCandidate(CertificateLoader.LoadPem(ecdsa.ChainPem, ecdsa.PrivateKeyPem, "bench:ecdsa")))
-            .With(new CertificateCandidate(CertificateLoader.LoadPem(rsa.ChainPem, rsa.PrivateKeyPem, "bench:rsa")));
+            .Create(CertificateLoader.LoadPem(ecdsa.ChainPem, ecdsa.PrivateKeyPem, "bench:ecdsa"))
+            .With(CertificateLoader.LoadPem(rsa.ChainPem, rsa.PrivateKeyPem, "bench:rsa"));
         for (int i = 0; i < Names; i++)
         {
             _map.SetName($"click.customer{i}.example", choice);

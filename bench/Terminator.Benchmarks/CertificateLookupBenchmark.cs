@@ -32,8 +32,8 @@ public class CertificateLookupBenchmark
         IssuedCertificate ecdsa = _authority.Issue(["bench.example"]);
         IssuedCertificate rsa = _authority.Issue(["bench.example"], CertificateKeyType.Rsa2048);
         CertificateChoice choice = CertificateChoice
-            .Create(new CertificateCandidate(CertificateLoader.LoadPem(ecdsa.ChainPem, ecdsa.PrivateKeyPem, "bench:ecdsa")))
-            .With(new CertificateCandidate(CertificateLoader.LoadPem(rsa.ChainPem, rsa.PrivateKeyPem, "bench:rsa")));
+            .Create(CertificateLoader.LoadPem(ecdsa.ChainPem, ecdsa.PrivateKeyPem, "bench:ecdsa"))
+            .With(CertificateLoader.LoadPem(rsa.ChainPem, rsa.PrivateKeyPem, "bench:rsa"));
         for (int i = 0; i < Names; i++)
         {
             _map.SetName(i % 10 == 0 ? $"*.customer{i}.example" : $"click.customer{i}.example", choice);

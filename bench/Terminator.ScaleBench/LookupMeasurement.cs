@@ -12,7 +12,7 @@ namespace Terminator.ScaleBench;
 internal static class LookupMeasurement
 {
     public readonly record struct Result(double ExactNs, double WildcardNs, double MissNs, double BytesPerOp, long ManagedBytes,
-        double FullGcPauseMs, double MaxEphemeralPauseMs);
+        double FullGcPauseMs, double MaxLoadPauseMs, int Gen2Background, int Gen2Blocking, int Pauses);
 
     public static Result Run(int names)
     {
@@ -46,48 +46,44 @@ internal static class LookupMeasurement
         double exactNs = Measure(map, exact, expectHit: true, out double exactBytes);
         double wildcardNs = Measure(map, wildcard, expectHit: true, out double wildcardBytes);
         double missNs = Measure(map, miss, expectHit: false, out double missBytes);
-        (double fullPause, double ephemeralPause) = MeasureGcPauses();
+        (double fullPause, double loadPause, int background, int blocking, int pauses) = MeasureGcPauses();
         GC.KeepAlive(map);
         return new Result(exactNs, wildcardNs, missNs, Math.Max(exactBytes, Math.Max(wildcardBytes, missBytes)), managed,
-            fullPause, ephemeralPause);
+            fullPause, loadPause, background, blocking, pauses);
     }
 
     /// <summary>
-    /// GC pauses with the map live (workstation, non-concurrent: the daemon's settings, see the csproj): the pause of
-    /// one full blocking collection, which marks every per-name object and which a non-concurrent GC runs whenever
-    /// gen2's budget is exceeded, and the longest ephemeral pause over ~2 s of request-like garbage (1-4 KB buffers,
-    /// one in 64 kept for a while, as keep-alive connections keep theirs).
+    /// GC pauses with the map live, under this process's GC settings (the daemon's, see the csproj; or
+    /// <c>DOTNET_gcConcurrent=1</c> for background GC): the pause of one forced full blocking collection (which marks every
+    /// per-name object), then every pause over <see cref="LoadSeconds"/> s of request-like garbage (1-4 KB buffers, one
+    /// in 16 kept in a ring long enough to reach gen2, as keep-alive connections keep theirs, so gen2 collections run
+    /// as they would under load), timed from the runtime's suspend/restart events.
     /// </summary>
-    private static (double FullMs, double EphemeralMaxMs) MeasureGcPauses()
+    private static (double FullMs, double LoadMaxMs, int Gen2Background, int Gen2Blocking, int Pauses) MeasureGcPauses()
     {
+        using var listener = new GcPauseListener();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
         double full = GC.GetGCMemoryInfo(GCKind.FullBlocking).PauseDurations[0].TotalMilliseconds;
-        double ephemeralMax = 0;
-        long lastIndex = GC.GetGCMemoryInfo(GCKind.Ephemeral).Index;
-        var kept = new byte[4096][];
+        Thread.Sleep(200); // let the forced collection's events arrive before counting
+        listener.Reset();
+        var kept = new byte[16384][];
         var stopwatch = Stopwatch.StartNew();
-        for (int i = 0; stopwatch.ElapsedMilliseconds < 2000; i++)
+        for (int i = 0; stopwatch.ElapsedMilliseconds < LoadSeconds * 1000; i++)
         {
             byte[] buffer = new byte[1024 + ((i & 3) * 1024)];
-            if ((i & 63) == 0)
+            if ((i & 15) == 0)
             {
-                kept[(i >> 6) & (kept.Length - 1)] = buffer;
-            }
-
-            if ((i & 1023) == 0)
-            {
-                GCMemoryInfo info = GC.GetGCMemoryInfo(GCKind.Ephemeral);
-                if (info.Index != lastIndex)
-                {
-                    lastIndex = info.Index;
-                    ephemeralMax = Math.Max(ephemeralMax, info.PauseDurations[0].TotalMilliseconds);
-                }
+                kept[(i >> 4) & (kept.Length - 1)] = buffer;
             }
         }
 
         GC.KeepAlive(kept);
-        return (full, ephemeralMax);
+        Thread.Sleep(200);
+        return (full, listener.MaxPauseMs, listener.BackgroundGen2, listener.BlockingGen2, listener.Pauses);
     }
+
+    /// <summary>Seconds of request-like garbage per N.</summary>
+    private const int LoadSeconds = 10;
 
     private static double Measure(CertificateMap map, byte[][] hosts, bool expectHit, out double bytesPerOp)
     {

@@ -6,38 +6,57 @@ namespace Terminator.Certificates;
 /// lose each other and readers never lock. Selection happens per handshake against the current time, so a certificate
 /// that expires, or a renewal whose NotBefore arrives, changes the answer without any reload.
 /// </summary>
-internal sealed class CertificateChoice
+/// <remarks>
+/// A struct over one reference: the <see cref="CertificateEntry"/> itself when the name has one certificate (the common
+/// case: a million single-name entries then cost the map no object besides its own node), else an array of entries,
+/// newest first. Two choices are equal when they hold the same reference, which is what the map's compare-and-swap
+/// needs: a choice is never mutated, only replaced.
+/// </remarks>
+internal readonly struct CertificateChoice : IEquatable<CertificateChoice>
 {
-    // Newest first: NotBefore descending, then NotAfter descending, then Source descending (ordinal), so the first valid
-    // candidate of a family is that family's winner and ties are broken the same way whatever the insertion order.
-    private readonly CertificateCandidate[] _candidates;
+    // CertificateEntry (one candidate) or CertificateEntry[] (two or more), newest first: NotBefore descending, then
+    // NotAfter descending, then Source descending (ordinal), so the first valid candidate of a family is that family's
+    // winner and ties are broken the same way whatever the insertion order.
+    private readonly object _value;
 
-    private CertificateChoice(CertificateCandidate[] candidates) => _candidates = candidates;
+    private CertificateChoice(object value) => _value = value;
 
-    /// <summary>Candidates, newest first.</summary>
-    public ReadOnlySpan<CertificateCandidate> Candidates => _candidates;
+    /// <summary>True for the default value, which holds nothing (never stored in the map).</summary>
+    public bool IsEmpty => _value is null;
 
-    public static CertificateChoice Create(CertificateCandidate candidate) => new([candidate]);
+    /// <summary>Number of candidates.</summary>
+    public int Count => _value switch
+    {
+        null => 0,
+        CertificateEntry => 1,
+        _ => ((CertificateEntry[])_value).Length,
+    };
+
+    /// <summary>Candidate <paramref name="index"/>, newest first.</summary>
+    public CertificateEntry this[int index] => _value as CertificateEntry ?? ((CertificateEntry[])_value)[index];
+
+    public static CertificateChoice Create(CertificateEntry candidate) => new(candidate);
 
     /// <summary>
     /// This choice plus <paramref name="candidate"/>. A candidate with the same entry, or with the same
     /// <see cref="CertificateEntry.Source"/>, is replaced: a file or store entry holds one certificate at a time, so a
-    /// reload of it supersedes its previous version (and repeated reloads cannot pile up). Returns this instance when
+    /// reload of it supersedes its previous version (and repeated reloads cannot pile up). Returns this choice when
     /// the candidate is already present.
     /// </summary>
-    public CertificateChoice With(CertificateCandidate candidate)
+    public CertificateChoice With(CertificateEntry candidate)
     {
+        int count = Count;
         int kept = 0;
-        var next = new CertificateCandidate[_candidates.Length + 1];
-        foreach (CertificateCandidate existing in _candidates)
+        var next = new CertificateEntry[count + 1];
+        for (int i = 0; i < count; i++)
         {
+            CertificateEntry existing = this[i];
             if (ReferenceEquals(existing, candidate))
             {
                 return this;
             }
 
-            if (!ReferenceEquals(existing.Entry, candidate.Entry)
-                && !string.Equals(existing.Entry.Source, candidate.Entry.Source, StringComparison.Ordinal))
+            if (!string.Equals(existing.Source, candidate.Source, StringComparison.Ordinal))
             {
                 next[kept++] = existing;
             }
@@ -53,11 +72,11 @@ internal sealed class CertificateChoice
 
         next[at] = candidate;
         kept++;
-        return new CertificateChoice(kept == next.Length ? next : next[..kept]);
+        return kept == 1 ? new CertificateChoice(candidate) : new CertificateChoice(kept == next.Length ? next : next[..kept]);
     }
 
-    /// <summary>This choice without <paramref name="entry"/>; this instance when it is absent, null when nothing is left.</summary>
-    public CertificateChoice? Without(CertificateEntry entry)
+    /// <summary>This choice without <paramref name="entry"/>; this choice when it is absent, empty when nothing is left.</summary>
+    public CertificateChoice Without(CertificateEntry entry)
     {
         int index = IndexOf(entry);
         if (index < 0)
@@ -65,16 +84,25 @@ internal sealed class CertificateChoice
             return this;
         }
 
-        if (_candidates.Length == 1)
+        if (_value is CertificateEntry)
         {
-            return null;
+            return default;
         }
 
-        var next = new CertificateCandidate[_candidates.Length - 1];
-        _candidates.AsSpan(0, index).CopyTo(next);
-        _candidates.AsSpan(index + 1).CopyTo(next.AsSpan(index));
+        var candidates = (CertificateEntry[])_value;
+        if (candidates.Length == 2)
+        {
+            return new CertificateChoice(candidates[1 - index]);
+        }
+
+        var next = new CertificateEntry[candidates.Length - 1];
+        candidates.AsSpan(0, index).CopyTo(next);
+        candidates.AsSpan(index + 1).CopyTo(next.AsSpan(index));
         return new CertificateChoice(next);
     }
+
+    /// <summary>True when <paramref name="entry"/> is one of the candidates.</summary>
+    public bool Contains(CertificateEntry entry) => IndexOf(entry) >= 0;
 
     /// <summary>
     /// The candidate to serve at <paramref name="utcTicks"/>. Allocates nothing. In order:
@@ -87,13 +115,20 @@ internal sealed class CertificateChoice
     /// <item>then the other family: its newest valid candidate, else the one expiring last.</item>
     /// </list>
     /// </summary>
-    public CertificateCandidate Select(bool clientAcceptsEcdsa, long utcTicks, out bool usable)
+    public CertificateEntry Select(bool clientAcceptsEcdsa, long utcTicks, out bool usable)
     {
         CertificateKeyFamily preferred = clientAcceptsEcdsa ? CertificateKeyFamily.Ecdsa : CertificateKeyFamily.Rsa;
-        CertificateCandidate? otherValid = null;
-        CertificateCandidate? preferredInvalid = null;
-        CertificateCandidate? otherInvalid = null;
-        foreach (CertificateCandidate candidate in _candidates)
+        if (_value is CertificateEntry single)
+        {
+            // The rules above with one candidate: usable when valid and of a family the client takes.
+            usable = single.IsValidAt(utcTicks) && (clientAcceptsEcdsa || single.Family == preferred);
+            return single;
+        }
+
+        CertificateEntry? otherValid = null;
+        CertificateEntry? preferredInvalid = null;
+        CertificateEntry? otherInvalid = null;
+        foreach (CertificateEntry candidate in (CertificateEntry[])_value)
         {
             bool valid = candidate.IsValidAt(utcTicks);
             if (candidate.Family == preferred)
@@ -129,11 +164,23 @@ internal sealed class CertificateChoice
         return preferredInvalid ?? otherValid ?? otherInvalid!;
     }
 
+    /// <summary>Same reference: what the map's compare-and-swap compares.</summary>
+    public bool Equals(CertificateChoice other) => ReferenceEquals(_value, other._value);
+
+    public override bool Equals(object? obj) => obj is CertificateChoice other && Equals(other);
+
+    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_value);
+
+    public static bool operator ==(CertificateChoice left, CertificateChoice right) => left.Equals(right);
+
+    public static bool operator !=(CertificateChoice left, CertificateChoice right) => !left.Equals(right);
+
     private int IndexOf(CertificateEntry entry)
     {
-        for (int i = 0; i < _candidates.Length; i++)
+        int count = Count;
+        for (int i = 0; i < count; i++)
         {
-            if (ReferenceEquals(_candidates[i].Entry, entry))
+            if (ReferenceEquals(this[i], entry))
             {
                 return i;
             }
@@ -143,7 +190,7 @@ internal sealed class CertificateChoice
     }
 
     /// <summary>Negative when <paramref name="x"/> is newer, i.e. sorts first.</summary>
-    private static int Compare(CertificateCandidate x, CertificateCandidate y)
+    private static int Compare(CertificateEntry x, CertificateEntry y)
     {
         int byNotBefore = y.NotBeforeTicks.CompareTo(x.NotBeforeTicks);
         if (byNotBefore != 0)
@@ -152,6 +199,6 @@ internal sealed class CertificateChoice
         }
 
         int byNotAfter = y.NotAfterTicks.CompareTo(x.NotAfterTicks);
-        return byNotAfter != 0 ? byNotAfter : string.CompareOrdinal(y.Entry.Source, x.Entry.Source);
+        return byNotAfter != 0 ? byNotAfter : string.CompareOrdinal(y.Source, x.Source);
     }
 }

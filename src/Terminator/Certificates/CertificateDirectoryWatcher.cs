@@ -235,13 +235,14 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
             int to = Math.Min(from + _spotCheckBatch, paths.Length);
             for (int i = from; i < to; i++)
             {
-                Loaded? known;
+                Loaded known;
+                bool found;
                 lock (_loaded)
                 {
-                    known = _loaded.GetValueOrDefault(paths[i]);
+                    found = _loaded.TryGetValue(paths[i], out known);
                 }
 
-                if (known is not null && known.Fingerprint != Fingerprint.Of(_probe, paths[i], known.KeyPath))
+                if (found && known.Fingerprint != Fingerprint.Of(_probe, paths[i], known.KeyPath))
                 {
                     changed.Add(paths[i]);
                 }
@@ -307,8 +308,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         {
             foreach (string path in candidates)
             {
-                var known = _loaded.GetValueOrDefault(path);
-                if (known is null)
+                if (!_loaded.TryGetValue(path, out Loaded known))
                 {
                     // A file that failed for good and is unchanged since was reported when it failed: loading it again
                     // would only repeat the warning on every periodic rescan.
@@ -392,7 +392,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
             foreach ((string path, Loaded loaded) in ordered)
             {
                 _map.Set(loaded.Entry);
-                if (_loaded.TryGetValue(path, out Loaded? previous))
+                if (_loaded.TryGetValue(path, out Loaded previous))
                 {
                     _map.Remove(previous.Entry);
                     replaced++;
@@ -411,7 +411,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
             foreach ((string path, CertificateLoadError error, Fingerprint failedAs) in finalFailures)
             {
                 _failed[path] = failedAs;
-                if (_loaded.Remove(path, out Loaded? previous))
+                if (_loaded.Remove(path, out Loaded previous))
                 {
                     _map.Remove(previous.Entry);
                     dropped.Add(error);
@@ -524,7 +524,9 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
 
     private sealed record ScannedFolder(FileVersion Version, bool Trusted);
 
-    private sealed record Loaded(CertificateEntry Entry, string? KeyPath, Fingerprint Fingerprint);
+    /// <summary>What the watcher knows of one loaded file. A struct, held inline in <see cref="_loaded"/>'s table: a
+    /// million store entries then cost the watcher no object each beyond the path the entry already holds.</summary>
+    private readonly record struct Loaded(CertificateEntry Entry, string? KeyPath, Fingerprint Fingerprint);
 
     /// <summary>What identifies a file version (<see cref="FileVersion"/>): symlink targets too (certbot renews by
     /// repointing live/ links), and the key file of a PEM pair.</summary>

@@ -19,8 +19,12 @@ namespace Terminator.Certificates;
 /// </remarks>
 internal sealed partial class CertificateEntry : ITlsServerCertificate
 {
+    private const int WarnedNotYetValid = 1;
+    private const int WarnedExpired = 2;
+
     private readonly CertificateMaterial? _pinned;
     private readonly ICertificateMaterialSource? _source;
+    private int _warned;
 
     /// <summary>An entry over an already-loaded certificate (kept for the entry's lifetime; only the context is cached).</summary>
     internal CertificateEntry(
@@ -32,9 +36,10 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
         _pinned = new CertificateMaterial(leafWithKey, intermediates, names);
         Names = names;
         Source = source;
-        NotBefore = new DateTimeOffset(leafWithKey.NotBefore.ToUniversalTime());
-        NotAfter = new DateTimeOffset(leafWithKey.NotAfter.ToUniversalTime());
+        NotBeforeTicks = leafWithKey.NotBefore.ToUniversalTime().Ticks;
+        NotAfterTicks = leafWithKey.NotAfter.ToUniversalTime().Ticks;
         KeyAlgorithm = CertificateNames.DescribeKey(leafWithKey);
+        Family = FamilyOf(KeyAlgorithm);
         _ocspResponder = FindOcspResponder(leafWithKey);
     }
 
@@ -57,9 +62,10 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
         _cache = cache;
         Names = names;
         Source = source;
-        NotBefore = notBefore;
-        NotAfter = notAfter;
+        NotBeforeTicks = notBefore.UtcTicks;
+        NotAfterTicks = notAfter.UtcTicks;
         KeyAlgorithm = keyAlgorithm;
+        Family = FamilyOf(keyAlgorithm);
     }
 
     /// <summary>Lower-case SAN DNS names ("click.shop.com", "*.shop.com"). Never taken from the file name or CN.</summary>
@@ -74,10 +80,19 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
     public X509Certificate2Collection Intermediates => (_pinned ?? MaterializeSync().Material).Intermediates;
 
     /// <summary>Start of the leaf's validity period (UTC).</summary>
-    public DateTimeOffset NotBefore { get; }
+    public DateTimeOffset NotBefore => new(NotBeforeTicks, TimeSpan.Zero);
 
     /// <summary>End of the leaf's validity period (UTC).</summary>
-    public DateTimeOffset NotAfter { get; }
+    public DateTimeOffset NotAfter => new(NotAfterTicks, TimeSpan.Zero);
+
+    /// <summary><see cref="NotBefore"/> as UTC ticks: what selection compares on every handshake.</summary>
+    internal long NotBeforeTicks { get; }
+
+    /// <summary><see cref="NotAfter"/> as UTC ticks.</summary>
+    internal long NotAfterTicks { get; }
+
+    /// <summary>The key family, from <see cref="KeyAlgorithm"/>: what selection matches against the client.</summary>
+    internal CertificateKeyFamily Family { get; }
 
     /// <summary>The file the entry was loaded from (or the caller's label for <see cref="CertificateLoader.LoadPem"/>).</summary>
     public string Source { get; }
@@ -86,7 +101,7 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
     public string KeyAlgorithm { get; }
 
     /// <inheritdoc />
-    public bool IsEcdsa => CertificateCandidate.FamilyOf(KeyAlgorithm) == CertificateKeyFamily.Ecdsa;
+    public bool IsEcdsa => Family == CertificateKeyFamily.Ecdsa;
 
     /// <inheritdoc />
     public bool Covers(ReadOnlySpan<byte> hostName)
@@ -103,7 +118,26 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
     }
 
     /// <summary>True when <paramref name="now"/> lies outside [<see cref="NotBefore"/>, <see cref="NotAfter"/>].</summary>
-    public bool IsExpiredAt(DateTimeOffset now) => now > NotAfter || now < NotBefore;
+    public bool IsExpiredAt(DateTimeOffset now) => !IsValidAt(now.UtcTicks);
+
+    /// <summary>Inclusive on both ends, like RFC 5280 §4.1.2.5.</summary>
+    internal bool IsValidAt(long utcTicks) => utcTicks >= NotBeforeTicks && utcTicks <= NotAfterTicks;
+
+    /// <summary>True the first time this entry is served while expired (or, separately, while not yet valid), whichever
+    /// of its names and whichever choice it was found in: the "served outside its validity period" warning is written
+    /// once per certificate, not once per name or per handshake.</summary>
+    internal bool TryMarkWarned(long utcTicks)
+    {
+        int flag = utcTicks > NotAfterTicks ? WarnedExpired : WarnedNotYetValid;
+        return (Interlocked.Or(ref _warned, flag) & flag) == 0;
+    }
+
+    /// <summary>
+    /// Family from the key description the loader already computed ("ECDSA P-256", "RSA 2048"; see
+    /// <see cref="CertificateNames.DescribeKey"/>), so no key is parsed here. The loader accepts only ECDSA and RSA keys.
+    /// </summary>
+    internal static CertificateKeyFamily FamilyOf(string keyAlgorithm) =>
+        keyAlgorithm.StartsWith("ECDSA", StringComparison.Ordinal) ? CertificateKeyFamily.Ecdsa : CertificateKeyFamily.Rsa;
 
     /// <inheritdoc />
     public override string ToString() => $"{Source} [{string.Join(", ", Names)}] {KeyAlgorithm} until {NotAfter:u}";

@@ -55,7 +55,7 @@ internal sealed partial class CertificateMap
 
     private bool HasValidCandidate(ReadOnlySpan<char> name, long now, ref bool known)
     {
-        if (name.IsEmpty || !_lookup.TryGetValue(name, out CertificateChoice? choice))
+        if (name.IsEmpty || !_lookup.TryGetValue(name, out CertificateChoice choice))
         {
             return false;
         }

@@ -21,10 +21,10 @@ internal sealed partial class CertificateMap
         {
             names++;
             CertificateChoice choice = pair.Value;
-            foreach (CertificateCandidate candidate in choice.Candidates)
+            for (int i = 0; i < choice.Count; i++)
             {
                 // Each certificate is counted once, at its first name (every name of an entry holds it).
-                IReadOnlyList<string> entryNames = candidate.Entry.Names;
+                IReadOnlyList<string> entryNames = choice[i].Names;
                 if (entryNames.Count > 0 && string.Equals(entryNames[0], pair.Key, StringComparison.Ordinal))
                 {
                     certificates++;

@@ -1,6 +1,6 @@
 namespace Terminator.Certificates;
 
-/// <summary>The write side: per-name compare-and-swap of immutable <see cref="CertificateChoice"/> objects.</summary>
+/// <summary>The write side: per-name compare-and-swap of immutable <see cref="CertificateChoice"/> values.</summary>
 internal sealed partial class CertificateMap
 {
     /// <summary>
@@ -19,10 +19,9 @@ internal sealed partial class CertificateMap
         }
 
         entry.AttachCache(ContextCache);
-        var candidate = new CertificateCandidate(entry);
         foreach (var name in entry.Names)
         {
-            Add(name, candidate);
+            Add(name, entry);
         }
     }
 
@@ -34,15 +33,15 @@ internal sealed partial class CertificateMap
     /// <remarks>Internal for testing.</remarks>
     internal CertificateEntry[] CandidatesOf(string name)
     {
-        if (!_entries.TryGetValue(name, out CertificateChoice? choice))
+        if (!_entries.TryGetValue(name, out CertificateChoice choice))
         {
             return [];
         }
 
-        var entries = new CertificateEntry[choice.Candidates.Length];
+        var entries = new CertificateEntry[choice.Count];
         for (int i = 0; i < entries.Length; i++)
         {
-            entries[i] = choice.Candidates[i].Entry;
+            entries[i] = choice[i];
         }
 
         return entries;
@@ -60,15 +59,15 @@ internal sealed partial class CertificateMap
     }
 
     // Compare-and-swap loops: TryUpdate/TryRemove(pair) succeed only if the name still holds the choice we read (choices
-    // compare by reference), so two writers racing on one name retry instead of overwriting each other.
-    private void Add(string name, CertificateCandidate candidate)
+    // compare by the reference they hold), so two writers racing on one name retry instead of overwriting each other.
+    private void Add(string name, CertificateEntry candidate)
     {
         while (true)
         {
-            if (_entries.TryGetValue(name, out CertificateChoice? current))
+            if (_entries.TryGetValue(name, out CertificateChoice current))
             {
                 CertificateChoice next = current.With(candidate);
-                if (ReferenceEquals(next, current))
+                if (next == current)
                 {
                     return;
                 }
@@ -88,15 +87,15 @@ internal sealed partial class CertificateMap
 
     private void RemoveFrom(string name, CertificateEntry entry)
     {
-        while (_entries.TryGetValue(name, out CertificateChoice? current))
+        while (_entries.TryGetValue(name, out CertificateChoice current))
         {
-            CertificateChoice? next = current.Without(entry);
-            if (ReferenceEquals(next, current))
+            CertificateChoice next = current.Without(entry);
+            if (next == current)
             {
                 return;
             }
 
-            bool swapped = next is null
+            bool swapped = next.IsEmpty
                 ? _entries.TryRemove(new KeyValuePair<string, CertificateChoice>(name, current))
                 : _entries.TryUpdate(name, next, current);
             if (swapped)
@@ -115,11 +114,11 @@ internal sealed partial class CertificateMap
     /// </summary>
     private static void ReleaseSuperseded(CertificateChoice before, CertificateChoice after)
     {
-        foreach (CertificateCandidate old in before.Candidates)
+        for (int i = 0; i < before.Count; i++)
         {
-            if (!after.Candidates.Contains(old))
+            if (!after.Contains(before[i]))
             {
-                old.Entry.ReleaseMaterialization();
+                before[i].ReleaseMaterialization();
             }
         }
     }

@@ -65,11 +65,12 @@ internal sealed partial class CertificateMap
         var seen = new HashSet<CertificateEntry>(ReferenceEqualityComparer.Instance);
         foreach (KeyValuePair<string, CertificateChoice> pair in _entries)
         {
-            foreach (CertificateCandidate candidate in pair.Value.Candidates.ToArray())
+            CertificateChoice choice = pair.Value;
+            for (int i = 0; i < choice.Count; i++)
             {
-                if (seen.Add(candidate.Entry))
+                if (seen.Add(choice[i]))
                 {
-                    yield return candidate.Entry;
+                    yield return choice[i];
                 }
             }
         }
@@ -158,19 +159,19 @@ internal sealed partial class CertificateMap
 
         // The clock is read only once a name is found: misses (scanners, stale DNS) stay a pure dictionary probe.
         long now = 0;
-        CertificateCandidate? exact = null;
-        if (_lookup.TryGetValue(name, out CertificateChoice? choice))
+        CertificateEntry? exact = null;
+        if (_lookup.TryGetValue(name, out CertificateChoice choice))
         {
             now = _time.GetUtcNow().UtcTicks;
             exact = choice.Select(clientAcceptsEcdsa, now, out bool usable);
             if (usable)
             {
-                entry = exact.Entry;
+                entry = exact;
                 return true;
             }
         }
 
-        CertificateCandidate? chosen = exact;
+        CertificateEntry? chosen = exact;
         var firstDot = name.IndexOf('.');
         if (firstDot > 0 && firstDot < name.Length - 1)
         {
@@ -182,7 +183,7 @@ internal sealed partial class CertificateMap
             if (_lookup.TryGetValue(name[(firstDot - 1)..], out choice))
             {
                 now = exact is null ? _time.GetUtcNow().UtcTicks : now;
-                CertificateCandidate wildcard = choice.Select(clientAcceptsEcdsa, now, out bool usable);
+                CertificateEntry wildcard = choice.Select(clientAcceptsEcdsa, now, out bool usable);
                 if (usable || exact is null)
                 {
                     chosen = wildcard;
@@ -202,20 +203,19 @@ internal sealed partial class CertificateMap
             WarnOutsideValidity(chosen, name, now);
         }
 
-        entry = chosen.Entry;
+        entry = chosen;
         return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void WarnOutsideValidity(CertificateCandidate candidate, ReadOnlySpan<char> name, long now)
+    private void WarnOutsideValidity(CertificateEntry entry, ReadOnlySpan<char> name, long now)
     {
-        if (!_log.Certificates.IsEnabled(LogLevel.Warning) || !candidate.TryMarkWarned(now))
+        if (!_log.Certificates.IsEnabled(LogLevel.Warning) || !entry.TryMarkWarned(now))
         {
             return;
         }
 
-        CertificateEntry entry = candidate.Entry;
-        string state = now > candidate.NotAfterTicks ? $"expired {entry.NotAfter:u}" : $"not valid before {entry.NotBefore:u}";
+        string state = now > entry.NotAfterTicks ? $"expired {entry.NotAfter:u}" : $"not valid before {entry.NotBefore:u}";
         CertificateLog.ServedOutsideValidity(_log.Certificates, state, name.ToString(), entry.Source, entry.KeyAlgorithm);
     }
 }
