@@ -10,6 +10,7 @@ namespace Terminator.ScaleBench;
 internal sealed class GcPauseListener : EventListener
 {
     private const int GCStart = 1;
+    private const int GCEnd = 2;
     private const int GCRestartEEEnd = 3;
     private const int GCSuspendEEBegin = 9;
     private readonly Lock _gate = new();
@@ -24,6 +25,11 @@ internal sealed class GcPauseListener : EventListener
 
     public int BlockingGen2 { get; private set; }
 
+    /// <summary>Gen2 collections (of either kind) that have ended since the last <see cref="Reset"/>.</summary>
+    public int Gen2Ended => Volatile.Read(ref _gen2Ended);
+
+    private int _gen2Ended;
+
     /// <summary>Starts counting from now (events of earlier collections are ignored).</summary>
     public void Reset()
     {
@@ -31,6 +37,7 @@ internal sealed class GcPauseListener : EventListener
         {
             MaxPauseMs = 0;
             Pauses = BackgroundGen2 = BlockingGen2 = 0;
+            Volatile.Write(ref _gen2Ended, 0);
             _suspendedAt = default;
         }
     }
@@ -58,6 +65,9 @@ internal sealed class GcPauseListener : EventListener
                     MaxPauseMs = Math.Max(MaxPauseMs, ms);
                     Pauses++;
                     _suspendedAt = default;
+                    break;
+                case GCEnd when e.Payload is { Count: >= 2 } && Convert.ToUInt32(e.Payload[1], System.Globalization.CultureInfo.InvariantCulture) == 2:
+                    Interlocked.Increment(ref _gen2Ended);
                     break;
                 case GCStart when e.Payload is { Count: >= 4 }:
                     // Payload: Count, Depth, Reason, Type (0 blocking, 1 background, 2 foreground during a background GC).

@@ -147,6 +147,30 @@ public sealed class CertificateMapSelectionTests : IDisposable
     }
 
     [Fact]
+    public void TryGet_NameWithOneCertificateOfTheWrongFamily_RsaOnlyClientTakesTheWildcard_UntilItIsRemoved()
+    {
+        // A name holding a single certificate is stored without a candidate array: the same rules must hold.
+        var exactEcdsa = Issue(CertificateKeyType.EcdsaP256, -1, 60, "a.single.test");
+        var wildcardRsa = Issue(CertificateKeyType.Rsa2048, -1, 60, "*.single.test");
+        var map = new CertificateMap();
+        map.SetAll([exactEcdsa, wildcardRsa]);
+
+        Assert.True(map.TryGet("a.single.test", clientAcceptsEcdsa: false, out var served));
+        Assert.Same(wildcardRsa, served);               // the client cannot verify the exact name's ECDSA certificate
+        Assert.True(map.TryGet("a.single.test", clientAcceptsEcdsa: true, out served));
+        Assert.Same(exactEcdsa, served);
+
+        map.Remove(wildcardRsa);
+        Assert.True(map.TryGet("a.single.test", clientAcceptsEcdsa: false, out served));
+        Assert.Same(exactEcdsa, served);                // nothing usable left: the only certificate, as before
+        Assert.False(map.TryGet("b.single.test", clientAcceptsEcdsa: false, out _));
+
+        map.Remove(exactEcdsa);
+        Assert.Empty(map.CandidatesOf("a.single.test"));
+        Assert.Equal(0, map.Count);
+    }
+
+    [Fact]
     public void Set_SameSource_ReplacesItsCandidate_RepeatedReloadsDoNotAccumulate()
     {
         var map = new CertificateMap();
