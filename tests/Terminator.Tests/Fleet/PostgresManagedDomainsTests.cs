@@ -17,9 +17,9 @@ public sealed class PostgresManagedDomainsTests(PostgresClusterFixture fixture, 
 {
     private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
 
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-shared-domains-").FullName;
+    private readonly TempDirectory _root = new("shared-domains");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _root.Dispose();
 
     [PostgresFact]
     public async Task AddedUpdatedRemovedOnNodeA_ReachNodeB_WithinOneSecond()
@@ -134,7 +134,7 @@ public sealed class PostgresManagedDomainsTests(PostgresClusterFixture fixture, 
             await a.Registry.RemoveAsync("gone.shared.test");
 
             // Node C's own registry from before it joined: one domain of its own, one the fleet removed meanwhile.
-            string folder = Path.Combine(_root, "c");
+            string folder = Path.Combine(_root.FullName, "c");
             await using (ManagedDomainRegistry own = ManagedDomainRegistry.Open(folder, TerminatorLog.Silent))
             {
                 await own.AddOrGetAsync("own.shared.test", ManagedKeyTypes.Rsa);
@@ -181,7 +181,7 @@ public sealed class PostgresManagedDomainsTests(PostgresClusterFixture fixture, 
 
     private async Task<Node> NodeAsync(NpgsqlDataSource database, string name)
     {
-        ManagedDomainRegistry registry = ManagedDomainRegistry.Open(Path.Combine(_root, name), TerminatorLog.Silent);
+        ManagedDomainRegistry registry = ManagedDomainRegistry.Open(Path.Combine(_root.FullName, name), TerminatorLog.Silent);
         var shared = new PostgresManagedDomains(database, registry, "node-" + name, NullLogger.Instance);
         registry.AttachShared(shared);
         await shared.SyncAsync(CancellationToken.None);
