@@ -11,18 +11,21 @@ using Xunit.Abstractions;
 namespace Terminator.Tests.Fleet;
 
 /// <summary>The fleet's managed-domain registry in PostgreSQL: what one node adds, changes or removes reaches another
-/// node's copy within a second; changes run on the shared record, so two nodes' changes to one domain are never lost;
+/// node's copy by notification (within a second on a quiet host); changes run on the shared record, so two nodes' changes to one domain are never lost;
 /// a node joining brings its own domains and drops those removed while it was away.</summary>
 public sealed class PostgresManagedDomainsTests(PostgresClusterFixture fixture, ITestOutputHelper output) : IClassFixture<PostgresClusterFixture>, IDisposable
 {
-    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
+    // Well below the 30 s reconciliation (PostgresManagedDomains.DefaultReconcileInterval), so only a notification can
+    // explain a change arriving within it: the test checks the path, not the latency (a 1 s bound failed at 1,097 ms on
+    // a host at load average 30). The figures are written to the test output.
+    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(10);
 
     private readonly TempDirectory _root = new("shared-domains");
 
     public void Dispose() => _root.Dispose();
 
     [PostgresFact]
-    public async Task AddedUpdatedRemovedOnNodeA_ReachNodeB_WithinOneSecond()
+    public async Task AddedUpdatedRemovedOnNodeA_ReachNodeB_ByNotification()
     {
         NpgsqlDataSource database = await DatabaseAsync();
         await using (database)
