@@ -251,6 +251,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             return true;
         }
 
+        // Nothing in flight either way: the TLS layer may give back what it holds between records.
+        _connection.Tls?.ReleaseIdleBuffers?.Invoke(_idleSource);
         try
         {
             await _idleSource.ReadAsync(Memory<byte>.Empty, _idleTimeout.Token).ConfigureAwait(false);
