@@ -32,6 +32,40 @@ internal static class LoadClient
         return recorder;
     }
 
+    /// <summary>
+    /// Keep-alive requests at a fixed total <paramref name="rate"/>, below every contender's capacity, so the latency
+    /// tail shows how a terminator treats a request when it is not queueing behind its own saturation (the
+    /// closed-loop step above measures the tail of a saturated process, mostly its throughput). Every connection is
+    /// opened first, then sends one request per <c>connections / rate</c> seconds on its own schedule, phases spread
+    /// evenly. A request whose slot passed while the previous response was still due is timed from its slot, not from
+    /// when it could be sent (no coordinated omission); one delayed by the client's own timer is timed from its send.
+    /// </summary>
+    public static async Task<LatencyRecorder> PacedKeepAliveAsync(IPEndPoint target, IReadOnlyList<string> names, string path, int connections, int rate, TimeSpan duration)
+    {
+        var recorder = new LatencyRecorder();
+        var streams = new SslStream[connections];
+        using (var opening = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(async i =>
+                streams[i] = await ConnectAsync(target, names[i * 7919 % names.Count], allowResume: true, opening.Token)));
+        }
+
+        long interval = (long)(Stopwatch.Frequency * (double)connections / rate);
+        long start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 20;
+        using var stop = new CancellationTokenSource(duration);
+        var workers = new Task[connections];
+        for (int i = 0; i < connections; i++)
+        {
+            SslStream tls = streams[i];
+            string name = names[i * 7919 % names.Count];
+            long first = start + interval * i / connections;
+            workers[i] = Task.Run(() => PacedWorkerAsync(tls, name, path, first, interval, recorder, stop.Token));
+        }
+
+        await Task.WhenAll(workers);
+        return recorder;
+    }
+
     public static async Task<LatencyRecorder> HandshakesAsync(IPEndPoint target, IReadOnlyList<string> names, int concurrency, TimeSpan duration, bool allowResume)
     {
         var recorder = new LatencyRecorder();
@@ -142,6 +176,51 @@ internal static class LoadClient
 
                     recorder.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
                 }
+            }
+        }
+    }
+
+    private static async Task PacedWorkerAsync(SslStream tls, string name, string path, long due, long interval, LatencyRecorder recorder, CancellationToken stop)
+    {
+        byte[] request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {name}\r\nUser-Agent: terminator-macrobench\r\nAccept: */*\r\n\r\n");
+        var buffer = new byte[16 * 1024];
+        await using (tls)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                long now = Stopwatch.GetTimestamp();
+                long sent = due;
+                if (due > now)
+                {
+                    try
+                    {
+                        await Task.Delay(Stopwatch.GetElapsedTime(now, due), stop);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+
+                    sent = Stopwatch.GetTimestamp();
+                }
+
+                try
+                {
+                    await tls.WriteAsync(request, stop);
+                    if (!await ReadResponseAsync(tls, buffer, stop))
+                    {
+                        recorder.Error();
+                        break;
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+                {
+                    if (!stop.IsCancellationRequested) recorder.Error();
+                    break;
+                }
+
+                recorder.Record(Stopwatch.GetElapsedTime(sent).TotalMicroseconds);
+                due += interval;
             }
         }
     }

@@ -35,6 +35,16 @@ internal static class Report
         new("full hs p99 ms", m => m.Full.P99Ms, false, "0.0"),
     ];
 
+    private static readonly Column[] s_pacedColumns =
+    [
+        new("req/s", m => m.Paced.PerSecond, true, "0"),
+        new("CPU µs/req", m => m.PacedCpuMicros, false, "0.0"),
+        new("p50 ms", m => m.Paced.P50Ms, false, "0.00"),
+        new("p99 ms", m => m.Paced.P99Ms, false, "0.00"),
+        new("p99.9 ms", m => m.Paced.P999Ms, false, "0.00"),
+        new("max ms", m => m.Paced.MaxMs, false, "0.0"),
+    ];
+
     public static string Render(List<(int Run, Measurement Row)> results, BenchOptions options, BenchLayout layout)
     {
         var md = new StringBuilder();
@@ -56,6 +66,14 @@ internal static class Report
         md.AppendLine();
         AppendTable(md, results, s_memoryColumns);
         md.AppendLine();
+        if (options.PacedRate > 0)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Keep-alive latency at a fixed {options.PacedRate:N0} requests/s ({options.KeepAliveConnections} connections, each on its own schedule; below every contender's capacity, so this is the tail without saturation: the closed-loop keep-alive step above runs each contender flat out, and its tail follows its throughput). A request whose slot passed while the previous response was still due is timed from its slot:");
+            md.AppendLine();
+            AppendTable(md, results, s_pacedColumns);
+            md.AppendLine();
+        }
+
         md.AppendLine("- **RSS warm**: read right after the first-handshake step, in which every name completed one handshake (its errors are listed below: a name that failed is not warm). **RSS after load**: after the full and resumed handshake steps.");
         if (options.IdleConnections > 0)
         {
@@ -69,8 +87,8 @@ internal static class Report
         }
 
         md.AppendLine();
-        md.AppendLine("Ratios: below 1.00× is better for times, CPU and memory; above 1.00× is better for rates; the best peer is the better of nginx and HAProxy in the same run, per column. The SslStream floor (when run) is not a peer: a minimal SslStream proxy without parsing, limits or timeouts, the least any SslStream-based terminator can spend. Errors per step (keep-alive / first handshake per name / full / resumed): " +
-            string.Join("; ", results.Select(r => $"run {r.Run} {r.Row.Name} {r.Row.KeepAlive.Errors}/{r.Row.FirstTouch.Errors}/{r.Row.Full.Errors}/{r.Row.Resumed.Errors}")) + ".");
+        md.AppendLine("Ratios: below 1.00× is better for times, CPU and memory; above 1.00× is better for rates; the best peer is the better of nginx and HAProxy in the same run, per column. The SslStream floor (when run) is not a peer: a minimal SslStream proxy without parsing, limits or timeouts, the least any SslStream-based terminator can spend. Errors per step (keep-alive / fixed-rate keep-alive / first handshake per name / full / resumed): " +
+            string.Join("; ", results.Select(r => $"run {r.Run} {r.Row.Name} {r.Row.KeepAlive.Errors}/{r.Row.Paced.Errors}/{r.Row.FirstTouch.Errors}/{r.Row.Full.Errors}/{r.Row.Resumed.Errors}")) + ".");
         return md.ToString();
     }
 

@@ -42,6 +42,7 @@ internal sealed partial class TerminatorMetrics : IDisposable
         CreateProxyProtocolInstruments();
         CreateCacheInstruments();
         CreateStoreSyncInstruments();
+        CreateRuntimeInstruments();
         _collector = new MeterCollector(_meter);
     }
 

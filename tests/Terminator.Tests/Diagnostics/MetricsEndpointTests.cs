@@ -179,6 +179,34 @@ public sealed class MetricsEndpointTests(CertificateAuthorityFixture ca)
     }
 
     [Fact]
+    public async Task Scrape_RuntimeSeries_FollowTheProcess()
+    {
+        using var metrics = new TerminatorMetrics();
+        await using AdminServer admin = AdminServer.Start(
+            new AdminServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), Token = null, DomainsApi = false },
+            TerminatorLog.Silent, metrics, readiness: null);
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://{admin.EndPoint}/") };
+
+        PrometheusExposition before = PrometheusExposition.Parse((await GetAsync(http, "metrics")).Body);
+        // A full blocking collection: it must show as one more gen2 collection and as pause time.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        long collectionsBefore = GC.CollectionCount(0);
+        PrometheusExposition after = PrometheusExposition.Parse((await GetAsync(http, "metrics")).Body);
+        long collectionsAfter = GC.CollectionCount(0);
+
+        Assert.True(after.Value("terminator_runtime_gc_collections_total", ("generation", "gen2"))
+            >= before.Value("terminator_runtime_gc_collections_total", ("generation", "gen2")) + 1, "gen2 collection not counted");
+        Assert.True(after.Value("terminator_runtime_gc_pause_time_seconds_total") > before.Value("terminator_runtime_gc_pause_time_seconds_total"),
+            "pause time did not grow over a blocking collection");
+        // By oldest generation collected, the series add up to all collections (other tests' collections may fall between).
+        Assert.InRange(after.Sum("terminator_runtime_gc_collections_total"), collectionsBefore, collectionsAfter);
+        Assert.InRange(after.Value("terminator_runtime_gc_heap_size_bytes"), 1, 64L << 30);
+        Assert.InRange(after.Value("terminator_runtime_memory_resident_bytes"), 16L << 20, 64L << 30);
+        Assert.True(after.Value("terminator_runtime_thread_pool_threads") >= 1);
+        Assert.True(after.Value("terminator_runtime_thread_pool_queue_length") >= 0);
+    }
+
+    [Fact]
     public async Task DomainsApi_WithAcme_Answers503UntilTheRegistryIsServed()
     {
         using var metrics = new TerminatorMetrics();
