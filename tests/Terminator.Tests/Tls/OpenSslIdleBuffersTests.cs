@@ -62,5 +62,13 @@ public sealed class OpenSslIdleBuffersTests
             Assert.True(OpenSslIdleBuffers.TryRelease(server) > 0, "the response record grew the write BIO again");
             Assert.True(OpenSslIdleBuffers.TryRelease(client) > 0);
         }
+
+        // A response of 64 KiB goes out as 16 KiB records: the write BIO grows to hold one whole record (and BUF_MEM
+        // rounds up by a third), which a keep-alive connection would otherwise keep for the rest of its life.
+        byte[] large = new byte[64 * 1024];
+        await server.WriteAsync(large, timeout.Token);
+        await client.ReadExactlyAsync(new byte[large.Length], timeout.Token);
+        long freedAfterLarge = OpenSslIdleBuffers.TryRelease(server);
+        Assert.True(freedAfterLarge >= 16 * 1024, $"freed {freedAfterLarge} B after a 64 KiB response");
     }
 }
