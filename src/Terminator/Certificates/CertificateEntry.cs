@@ -91,9 +91,11 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
     /// <inheritdoc />
     public bool Covers(ReadOnlySpan<byte> hostName)
     {
-        foreach (string name in Names)
+        // Indexed, not foreach: Names is an interface, whose enumerator would be boxed on every request's Host check.
+        IReadOnlyList<string> names = Names;
+        for (int i = 0; i < names.Count; i++)
         {
-            if (CertificateNames.Covers(name, hostName))
+            if (CertificateNames.Covers(names[i], hostName))
             {
                 return true;
             }

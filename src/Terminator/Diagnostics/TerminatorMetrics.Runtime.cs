@@ -16,6 +16,8 @@ internal sealed partial class TerminatorMetrics
             "Time the process spent paused by garbage collections since it started (every thread stopped: it adds to any request in flight).");
         _meter.CreateObservableCounter("terminator.runtime.gc.collections", ObserveCollections, "{collection}",
             "Garbage collections since the process started, by the oldest generation collected (gen2: a full collection, whose pause grows with the live heap).");
+        _meter.CreateObservableCounter("terminator.runtime.gc.allocated", () => GC.GetTotalAllocatedBytes(precise: false), "By",
+            "Bytes allocated on the managed heap since the process started (divided by requests over an interval: what each costs the collector).");
         _meter.CreateObservableUpDownCounter("terminator.runtime.gc.heap.size", () => GC.GetGCMemoryInfo().HeapSizeBytes, "By",
             "Managed heap size at the last garbage collection, fragmentation included.");
         _meter.CreateObservableUpDownCounter("terminator.runtime.thread_pool.queue.length", () => ThreadPool.PendingWorkItemCount, "{work_item}",

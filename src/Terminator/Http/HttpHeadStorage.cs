@@ -4,7 +4,7 @@ namespace Terminator.Http;
 
 /// <summary>
 /// Storage of one parsed head: a copy of the head bytes plus, per field, (name, value) offsets, a classified
-/// <see cref="HeaderKind"/> and a hop-by-hop flag. Both are rented from <see cref="ArrayPool{T}.Shared"/> per message,
+/// <see cref="HeaderKind"/> and a hop-by-hop flag. Both are rented from <see cref="HttpHeadBufferPool"/> per message,
 /// sized to that message (a 500-byte head takes a 512-byte array, not <see cref="HttpLimits.MaxHeaderBytes"/>), and go
 /// back on <see cref="Release"/>: a keep-alive connection waiting for its next request holds no head bytes at all.
 /// Pooled, so still nothing is allocated per request.
@@ -47,7 +47,7 @@ internal sealed class HttpHeadStorage : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Limits.MaxHeaderBytes);
         Release();
-        _buffer = ArrayPool<byte>.Shared.Rent(length);
+        _buffer = HttpHeadBufferPool.Bytes.Rent(length);
         _length = length;
         return _buffer.AsSpan(0, length);
     }
@@ -91,12 +91,12 @@ internal sealed class HttpHeadStorage : IDisposable
         _fields = null;
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            HttpHeadBufferPool.Bytes.Return(buffer);
         }
 
         if (fields is not null)
         {
-            ArrayPool<int>.Shared.Return(fields);
+            HttpHeadBufferPool.Fields.Return(fields);
         }
     }
 
@@ -111,7 +111,7 @@ internal sealed class HttpHeadStorage : IDisposable
         int lines = buffer[start..end].Count(HttpSyntax.LF);
         if (lines > 0)
         {
-            _fields = ArrayPool<int>.Shared.Rent(lines * FieldStride);
+            _fields = HttpHeadBufferPool.Fields.Rent(lines * FieldStride);
         }
 
         int[] fields = _fields ?? [];

@@ -18,14 +18,23 @@ internal sealed partial class Http1ProxyLoop
     private CacheFill? _cacheFill;
 
     /// <summary>Steps 2-6, or an answer from the micro-cache. Returns whether the client connection stays open.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ServeAsync()
+    /// <remarks>Without a cache (the default) the forward's own task is returned, not awaited in another async method:
+    /// every suspended async method holds a state-machine box, and the pooling builder keeps only a few per core, so
+    /// with many requests in flight each level costs an allocation per request.</remarks>
+    private ValueTask<bool> ServeAsync()
     {
-        if (_context.Cache is not { } cache)
+        if (_context.Cache is null)
         {
             _context.Metrics.Request();
-            return await ForwardAsync().ConfigureAwait(false);
+            return ForwardAsync();
         }
+
+        return ServeThroughCacheAsync(_context.Cache);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ServeThroughCacheAsync(MicroCache cache)
+    {
 
         if (!CacheRequestPolicy.Allows(_request, HasRequestBody))
         {

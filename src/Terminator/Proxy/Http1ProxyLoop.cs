@@ -165,9 +165,26 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _response.Reset();
         bool sawBytes = false;
         _idleTimeout.CancelAfter(first ? _context.HeaderTimeout : _context.IdleTimeout);
-        if (!await WaitForDataAsync().ConfigureAwait(false))
+        if (_idleSource is not null && !IsInputBuffered())
         {
-            return new(RequestHeadStatus.Closed);
+            // The wait for the next request, without a receive buffer: see IsInputBuffered. Awaited here, not in a method
+            // of its own: a suspended async method holds a state-machine box, which the pooling builder keeps only a
+            // few of per core, so with many connections between requests each level would allocate per request.
+            // Nothing in flight either way: the TLS layer may give back what it holds between records.
+            _connection.Tls?.ReleaseIdleBuffers?.Invoke(_idleSource);
+            try
+            {
+                await _idleSource.ReadAsync(Memory<byte>.Empty, _idleTimeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Idle keep-alive expiry or drain: close silently, as a wait in the pipe would.
+                return new(RequestHeadStatus.Closed);
+            }
+            catch (Exception ex) when (TransportFailure.Is(ex))
+            {
+                return new(RequestHeadStatus.Closed);
+            }
         }
 
         while (true)
@@ -223,50 +240,28 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     }
 
     /// <summary>
-    /// Waits for the next request's first bytes without holding a receive buffer: when nothing is buffered, a zero-byte
-    /// read on the transport. SslStream answers it with a zero-byte read of its own on the socket and rents its record
-    /// buffer only once bytes arrive; the pipe's 4 KiB segment is rented by the read that follows. Without it an idle
-    /// keep-alive connection holds the pipe's segment under its pending read: 11.0 → 6.7 KiB of managed heap per idle
-    /// connection, both ends (IdleConnectionMemoryTests). False when the wait ended without a request: the idle timeout,
-    /// a drain, or the transport failing.
+    /// Whether the next request's bytes (or the end of the stream) are already in the pipe. When they are not, the loop
+    /// waits for them with a zero-byte read on the transport: SslStream answers it with a zero-byte read of its own on
+    /// the socket and rents its record buffer only once bytes arrive; the pipe's 4 KiB segment is rented by the read
+    /// that follows. Without it an idle keep-alive connection holds the pipe's segment under its pending read: 11.0 →
+    /// 6.7 KiB of managed heap per idle connection, both ends (IdleConnectionMemoryTests).
     /// </summary>
     /// <remarks>
-    /// Only this wait does it, not every read: inside a request the next bytes are due at once, and a zero-byte read
-    /// there would cost an extra receive for nothing. Here the bytes of a pipelined request are already buffered
-    /// (<see cref="PipeReader.TryRead"/> sees them) and the zero-byte read is skipped; at end of stream it completes at
-    /// once and the read that follows reports the close.
+    /// Only the wait for the next request does it, not every read: inside a request the next bytes are due at once, and
+    /// a zero-byte read there would cost an extra receive for nothing. The bytes of a pipelined request are already
+    /// buffered (<see cref="PipeReader.TryRead"/> sees them) and the zero-byte read is skipped; at end of stream it
+    /// completes at once and the read that follows reports the close.
     /// </remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> WaitForDataAsync()
+    private bool IsInputBuffered()
     {
-        if (_idleSource is null)
-        {
-            return true;
-        }
-
-        if (_input.TryRead(out ReadResult buffered))
-        {
-            // Bytes (or the end of the stream) already in the pipe: examined nothing, so the next ReadAsync returns them.
-            _input.AdvanceTo(buffered.Buffer.Start);
-            return true;
-        }
-
-        // Nothing in flight either way: the TLS layer may give back what it holds between records.
-        _connection.Tls?.ReleaseIdleBuffers?.Invoke(_idleSource);
-        try
-        {
-            await _idleSource.ReadAsync(Memory<byte>.Empty, _idleTimeout.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            // Idle keep-alive expiry or drain: close silently, as a wait in the pipe would.
-            return false;
-        }
-        catch (Exception ex) when (TransportFailure.Is(ex))
+        if (!_input.TryRead(out ReadResult buffered))
         {
             return false;
         }
+
+        // Examined nothing, so the next ReadAsync returns the same bytes.
+        _input.AdvanceTo(buffered.Buffer.Start);
+        return true;
     }
 
     /// <summary>

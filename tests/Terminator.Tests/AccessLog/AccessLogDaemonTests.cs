@@ -11,24 +11,24 @@ namespace Terminator.Tests.AccessLog;
 public sealed partial class AccessLogDaemonTests : IDisposable
 {
     private const int SIGUSR1 = 10; // Linux
-    private readonly string _certificates = Directory.CreateTempSubdirectory("terminator-access-certs-").FullName;
+    private readonly TempDirectory _certificates = new("access-certs");
     private readonly AccessLogFile _log = new();
 
     public AccessLogDaemonTests()
     {
         using LocalCertificateAuthority authority = LocalCertificateAuthority.Create("Access Log CA");
-        authority.Issue(["click.access.test"]).WriteFlat(_certificates, "click");
+        authority.Issue(["click.access.test"]).WriteFlat(_certificates.FullName, "click");
     }
 
     public void Dispose()
     {
         _log.Dispose();
-        Directory.Delete(_certificates, recursive: true);
+        _certificates.Dispose();
     }
 
     private Dictionary<string, string> Environment(string upstream, string accessLog) => new()
     {
-        ["TERMINATOR_CERT_DIR"] = _certificates,
+        ["TERMINATOR_CERT_DIR"] = _certificates.FullName,
         ["TERMINATOR_HTTPS_LISTEN"] = "127.0.0.1:0",
         ["TERMINATOR_HTTP_LISTEN"] = "127.0.0.1:0",
         ["TERMINATOR_UPSTREAM"] = $"http://{upstream}",

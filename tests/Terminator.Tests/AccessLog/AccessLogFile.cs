@@ -1,18 +1,19 @@
 using System.Text;
 using Terminator.Configuration;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.AccessLog;
 
 /// <summary>A temporary access log file and the options that point the terminator at it.</summary>
 public sealed class AccessLogFile : IDisposable
 {
-    private readonly string _directory = System.IO.Directory.CreateTempSubdirectory("terminator-access-").FullName;
+    private readonly TempDirectory _directory = new("access");
 
-    public AccessLogFile() => Path = System.IO.Path.Combine(_directory, "access.log");
+    public AccessLogFile() => Path = System.IO.Path.Combine(_directory.FullName, "access.log");
 
     public string Path { get; }
 
-    public string Directory => _directory;
+    public string Directory => _directory.FullName;
 
     internal AccessLogOptions Options(AccessLogFormat format = AccessLogFormat.Combined, AccessLogQueryMode query = AccessLogQueryMode.Strip) =>
         new() { Destination = AccessLogDestination.File, Path = Path, Format = format, Query = query };
@@ -42,5 +43,5 @@ public sealed class AccessLogFile : IDisposable
         return lines;
     }
 
-    public void Dispose() => System.IO.Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _directory.Dispose();
 }

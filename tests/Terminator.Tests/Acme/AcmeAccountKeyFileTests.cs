@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Terminator.Acme;
 using Terminator.Configuration;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Acme;
 
@@ -8,7 +9,7 @@ namespace Terminator.Tests.Acme;
 public sealed class AcmeAccountKeyFileTests : IDisposable
 {
     private static readonly Uri s_directory = new("https://acme.ca.test/directory");
-    private readonly string _folder = Directory.CreateTempSubdirectory("terminator-acme-key-").FullName;
+    private readonly TempDirectory _folder = new("acme-key");
     private readonly StoreKey _storeKey = StoreKey.Generate();
 
     [Fact]
@@ -71,7 +72,7 @@ public sealed class AcmeAccountKeyFileTests : IDisposable
     [Fact]
     public async Task LoadOrCreateKeyAsync_CreatesOnceThenReuses_Mode600_NotACertificateEntry()
     {
-        var store = new AcmeAccountStore(Path.Combine(_folder, "store"), _storeKey);
+        var store = new AcmeAccountStore(Path.Combine(_folder.FullName, "store"), _storeKey);
 
         using AcmeAccountKey created = await store.LoadOrCreateKeyAsync(s_directory, CancellationToken.None);
         using AcmeAccountKey loaded = await store.LoadOrCreateKeyAsync(s_directory, CancellationToken.None);
@@ -80,14 +81,14 @@ public sealed class AcmeAccountKeyFileTests : IDisposable
         string path = store.KeyPath(s_directory);
         Assert.Matches(@"acme-account-[0-9a-f]{16}\.key$", path);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_folder, "store")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_folder.FullName, "store")));
         Assert.NotEqual(path, store.KeyPath(new Uri("https://staging.ca.test/directory")));
     }
 
     [Fact]
     public async Task LoadOrCreateKeyAsync_TamperedFile_ThrowsAndLeavesItInPlace()
     {
-        var store = new AcmeAccountStore(_folder, _storeKey);
+        var store = new AcmeAccountStore(_folder.FullName, _storeKey);
         (await store.LoadOrCreateKeyAsync(s_directory, CancellationToken.None)).Dispose();
         string path = store.KeyPath(s_directory);
         byte[] file = await File.ReadAllBytesAsync(path);
@@ -104,7 +105,7 @@ public sealed class AcmeAccountKeyFileTests : IDisposable
     [Fact]
     public async Task AccountUrl_IsRememberedPerCa()
     {
-        var store = new AcmeAccountStore(_folder, _storeKey);
+        var store = new AcmeAccountStore(_folder.FullName, _storeKey);
         store.SaveAccountUrl(s_directory, new Uri("https://acme.ca.test/acct/42"));
 
         Assert.Equal(new Uri("https://acme.ca.test/acct/42"), await store.ReadAccountUrlAsync(s_directory, CancellationToken.None));
@@ -135,6 +136,6 @@ public sealed class AcmeAccountKeyFileTests : IDisposable
     public void Dispose()
     {
         _storeKey.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        _folder.Dispose();
     }
 }

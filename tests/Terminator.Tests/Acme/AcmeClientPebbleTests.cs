@@ -79,37 +79,31 @@ public sealed class AcmeClientPebbleTests(PebbleFixture fixture) : IClassFixture
     public async Task EnsureAccountAsync_SamePersistedKey_ReturnsTheSameAccountUrl()
     {
         using var timeout = new CancellationTokenSource(s_testTimeout);
-        string directory = Directory.CreateTempSubdirectory("terminator-acme-account-").FullName;
-        try
+        using var temp = new TempDirectory("acme-account");
+        string directory = temp.FullName;
+        using StoreKey storeKey = StoreKey.Generate();
+        var store = new AcmeAccountStore(directory, storeKey);
+        Uri first, second;
+        string thumbprint;
+        await using (AcmeClient client = await AcmeClient.CreateAsync(Options(AcmeChallengeTypes.Http01), store, timeout.Token))
         {
-            using StoreKey storeKey = StoreKey.Generate();
-            var store = new AcmeAccountStore(directory, storeKey);
-            Uri first, second;
-            string thumbprint;
-            await using (AcmeClient client = await AcmeClient.CreateAsync(Options(AcmeChallengeTypes.Http01), store, timeout.Token))
-            {
-                first = await client.EnsureAccountAsync(timeout.Token);
-                thumbprint = client.AccountKeyThumbprint;
-            }
-
-            // A restart: a new client over the same folder and store key.
-            await using (AcmeClient client = await AcmeClient.CreateAsync(Options(AcmeChallengeTypes.Http01), new AcmeAccountStore(directory, storeKey), timeout.Token))
-            {
-                second = await client.EnsureAccountAsync(timeout.Token);
-                Assert.Equal(thumbprint, client.AccountKeyThumbprint);
-            }
-
-            Assert.Equal(first, second);
-            string keyFile = store.KeyPath(fixture.Pebble.DirectoryUri);
-            Assert.EndsWith(".key", keyFile, StringComparison.Ordinal);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
-            Assert.Equal(first, await store.ReadAccountUrlAsync(fixture.Pebble.DirectoryUri, timeout.Token));
-            Assert.Empty(Directory.GetFiles(directory, "*.tcert"));
+            first = await client.EnsureAccountAsync(timeout.Token);
+            thumbprint = client.AccountKeyThumbprint;
         }
-        finally
+
+        // A restart: a new client over the same folder and store key.
+        await using (AcmeClient client = await AcmeClient.CreateAsync(Options(AcmeChallengeTypes.Http01), new AcmeAccountStore(directory, storeKey), timeout.Token))
         {
-            Directory.Delete(directory, recursive: true);
+            second = await client.EnsureAccountAsync(timeout.Token);
+            Assert.Equal(thumbprint, client.AccountKeyThumbprint);
         }
+
+        Assert.Equal(first, second);
+        string keyFile = store.KeyPath(fixture.Pebble.DirectoryUri);
+        Assert.EndsWith(".key", keyFile, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        Assert.Equal(first, await store.ReadAccountUrlAsync(fixture.Pebble.DirectoryUri, timeout.Token));
+        Assert.Empty(Directory.GetFiles(directory, "*.tcert"));
     }
 
     [PebbleFact]

@@ -22,7 +22,7 @@ namespace Terminator.Tests.Acme;
 /// </summary>
 internal sealed partial class AcmeDaemon : IAsyncDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-acme-daemon-").FullName;
+    private readonly TempDirectory _root = new("acme-daemon");
     private readonly Dictionary<string, string> _environment;
     private readonly SampleTrackingOrigin _origin;
     private HttpClient? _admin;
@@ -32,7 +32,7 @@ internal sealed partial class AcmeDaemon : IAsyncDisposable
         Pebble = pebble;
         _origin = origin;
         HttpsEndPoint = new IPEndPoint(IPAddress.Loopback, tlsPort);
-        StoreDirectory = Path.Combine(_root, "store");
+        StoreDirectory = Path.Combine(_root.FullName, "store");
         StoreKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         Token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         Root = X509Certificate2.CreateFromPem(pebble.RootPem);
@@ -263,7 +263,7 @@ internal sealed partial class AcmeDaemon : IAsyncDisposable
         await _origin.DisposeAsync();
         await Pebble.DisposeAsync();
         Root.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [GeneratedRegex(@"ready: .*; admin (?<admin>\S+)$")]

@@ -2,13 +2,14 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Terminator.Acme;
 using Terminator.Samples.Certificates;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Acme;
 
 /// <summary>The extra CA roots widen the chain's anchor for the directory's HTTPS, and nothing else.</summary>
 public sealed class AcmeServerTrustTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("terminator-acme-trust-").FullName;
+    private readonly TempDirectory _folder = new("acme-trust");
     private readonly LocalCertificateAuthority _extra = LocalCertificateAuthority.Create("Extra ACME root");
     private readonly LocalCertificateAuthority _stranger = LocalCertificateAuthority.Create("Unrelated root");
 
@@ -49,7 +50,7 @@ public sealed class AcmeServerTrustTests : IDisposable
     [Fact]
     public void FromPemFile_NoCertificate_NamesTheFile()
     {
-        string path = Path.Combine(_folder, "empty.pem");
+        string path = Path.Combine(_folder.FullName, "empty.pem");
         File.WriteAllText(path, "nothing here\n");
 
         ArgumentException error = Assert.Throws<ArgumentException>(() => AcmeServerTrust.FromPemFile(path));
@@ -59,7 +60,7 @@ public sealed class AcmeServerTrustTests : IDisposable
 
     private AcmeServerTrust Trust()
     {
-        string path = Path.Combine(_folder, "extra.pem");
+        string path = Path.Combine(_folder.FullName, "extra.pem");
         File.WriteAllText(path, _extra.CertificatePem);
         return AcmeServerTrust.FromPemFile(path);
     }
@@ -68,6 +69,6 @@ public sealed class AcmeServerTrustTests : IDisposable
     {
         _extra.Dispose();
         _stranger.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        _folder.Dispose();
     }
 }

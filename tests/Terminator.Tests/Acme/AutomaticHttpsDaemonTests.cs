@@ -191,66 +191,60 @@ public sealed class AutomaticHttpsDaemonTests(ITestOutputHelper output)
     [Fact]
     public async Task CaUnreachable_DaemonStartsAndServesTheStore_AndTheDomainShowsTheTransportFailure()
     {
-        string root = Directory.CreateTempSubdirectory("terminator-acme-down-").FullName;
-        try
+        using var temp = new TempDirectory("acme-down");
+        string root = temp.FullName;
+        using var authority = Terminator.Samples.Certificates.LocalCertificateAuthority.Create("CA Down Test");
+        string storeDir = Path.Combine(root, "store");
+        var env = new Dictionary<string, string>
         {
-            using var authority = Terminator.Samples.Certificates.LocalCertificateAuthority.Create("CA Down Test");
-            string storeDir = Path.Combine(root, "store");
-            var env = new Dictionary<string, string>
-            {
-                ["TERMINATOR_STORE_DIR"] = storeDir,
-                ["TERMINATOR_STORE_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-            };
-            authority.Issue(["imported.down.test"]).WriteCombined(Path.Combine(root, "imported.pem"));
-            var import = await Terminator.Tests.Storage.StoreCli.RunAsync(env, "import", Path.Combine(root, "imported.pem"));
-            Assert.True(import.ExitCode == 0, import.Stdout + import.Stderr);
+            ["TERMINATOR_STORE_DIR"] = storeDir,
+            ["TERMINATOR_STORE_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
+        authority.Issue(["imported.down.test"]).WriteCombined(Path.Combine(root, "imported.pem"));
+        var import = await Terminator.Tests.Storage.StoreCli.RunAsync(env, "import", Path.Combine(root, "imported.pem"));
+        Assert.True(import.ExitCode == 0, import.Stdout + import.Stderr);
 
-            await using var origin = await Terminator.Samples.Origin.SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
-            string token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-            await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>(env)
-            {
-                ["TERMINATOR_ACME"] = "on",
-                ["TERMINATOR_ACME_DIRECTORY"] = $"https://127.0.0.1:{LoopbackPorts.Reserve()}/dir", // nothing listens there
-                ["TERMINATOR_ACME_PREFLIGHT"] = "off",
-                ["TERMINATOR_HTTPS_LISTEN"] = "127.0.0.1:0",
-                ["TERMINATOR_HTTP_LISTEN"] = "off",
-                ["TERMINATOR_ADMIN_LISTEN"] = "127.0.0.1:0",
-                ["TERMINATOR_ADMIN_TOKEN"] = token,
-                ["TERMINATOR_UPSTREAM"] = $"http://{origin.EndPoint}",
-            });
-            var ready = await daemon.WaitForLineAsync(new System.Text.RegularExpressions.Regex(@"ready: .*https (?<https>[^;,]+);.*; admin (?<admin>\S+)$"), TimeSpan.FromSeconds(30));
-            using var admin = new HttpClient { BaseAddress = new Uri($"http://{ready.Groups["admin"].Value}/"), Timeout = TimeSpan.FromSeconds(10) };
-            admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-
-            using (HttpResponseMessage put = await admin.PutAsync("v1/domains/click.down.test", content: null))
-            {
-                Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
-            }
-
-            JsonElement domain = await Eventually.ResultAsync(
-                async () => JsonDocument.Parse(await admin.GetStringAsync("v1/domains/click.down.test")).RootElement.Clone(),
-                d => d.GetProperty("state").GetString() == "failed", TimeSpan.FromSeconds(30));
-            Assert.Equal("failed", domain.GetProperty("state").GetString());
-            Assert.Contains("127.0.0.1", domain.GetProperty("lastError").GetString(), StringComparison.Ordinal);
-            Assert.Equal(1, domain.GetProperty("attempts").GetInt32());
-            output.WriteLine($"lastError: {domain.GetProperty("lastError").GetString()}");
-            // Retried later (backoff from 5 minutes), not in a loop against a CA that is down.
-            DateTimeOffset next = DateTimeOffset.Parse(domain.GetProperty("nextRenewal").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-            Assert.InRange(next - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(7));
-
-            // What the store had is served all along.
-            using X509Certificate2 caRoot = X509Certificate2.CreateFromPem(authority.CertificatePem);
-            await using (RawHttpClient client = await RawHttpClient.ConnectTlsAsync(IPEndPoint.Parse(ready.Groups["https"].Value), "imported.down.test", caRoot))
-            {
-                await client.SendAsync("GET /q/abc HTTP/1.1\r\nHost: imported.down.test\r\n\r\n");
-                Assert.Equal(200, (await client.ReadResponseAsync())!.Status);
-            }
-
-            Assert.False(daemon.HasExited);
-        }
-        finally
+        await using var origin = await Terminator.Samples.Origin.SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        string token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>(env)
         {
-            Directory.Delete(root, recursive: true);
+            ["TERMINATOR_ACME"] = "on",
+            ["TERMINATOR_ACME_DIRECTORY"] = $"https://127.0.0.1:{LoopbackPorts.Reserve()}/dir", // nothing listens there
+            ["TERMINATOR_ACME_PREFLIGHT"] = "off",
+            ["TERMINATOR_HTTPS_LISTEN"] = "127.0.0.1:0",
+            ["TERMINATOR_HTTP_LISTEN"] = "off",
+            ["TERMINATOR_ADMIN_LISTEN"] = "127.0.0.1:0",
+            ["TERMINATOR_ADMIN_TOKEN"] = token,
+            ["TERMINATOR_UPSTREAM"] = $"http://{origin.EndPoint}",
+        });
+        var ready = await daemon.WaitForLineAsync(new System.Text.RegularExpressions.Regex(@"ready: .*https (?<https>[^;,]+);.*; admin (?<admin>\S+)$"), TimeSpan.FromSeconds(30));
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{ready.Groups["admin"].Value}/"), Timeout = TimeSpan.FromSeconds(10) };
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        using (HttpResponseMessage put = await admin.PutAsync("v1/domains/click.down.test", content: null))
+        {
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         }
+
+        JsonElement domain = await Eventually.ResultAsync(
+            async () => JsonDocument.Parse(await admin.GetStringAsync("v1/domains/click.down.test")).RootElement.Clone(),
+            d => d.GetProperty("state").GetString() == "failed", TimeSpan.FromSeconds(30));
+        Assert.Equal("failed", domain.GetProperty("state").GetString());
+        Assert.Contains("127.0.0.1", domain.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, domain.GetProperty("attempts").GetInt32());
+        output.WriteLine($"lastError: {domain.GetProperty("lastError").GetString()}");
+        // Retried later (backoff from 5 minutes), not in a loop against a CA that is down.
+        DateTimeOffset next = DateTimeOffset.Parse(domain.GetProperty("nextRenewal").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(next - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(7));
+
+        // What the store had is served all along.
+        using X509Certificate2 caRoot = X509Certificate2.CreateFromPem(authority.CertificatePem);
+        await using (RawHttpClient client = await RawHttpClient.ConnectTlsAsync(IPEndPoint.Parse(ready.Groups["https"].Value), "imported.down.test", caRoot))
+        {
+            await client.SendAsync("GET /q/abc HTTP/1.1\r\nHost: imported.down.test\r\n\r\n");
+            Assert.Equal(200, (await client.ReadResponseAsync())!.Status);
+        }
+
+        Assert.False(daemon.HasExited);
     }
 }

@@ -5,6 +5,7 @@ using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Domains;
 using Terminator.Storage;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Acme;
 
@@ -16,7 +17,7 @@ namespace Terminator.Tests.Acme;
 /// </summary>
 internal sealed class CertificateManagerHarness : IAsyncDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-manager-").FullName;
+    private readonly TempDirectory _root = new("manager");
     private readonly StringWriter _logText = new();
     private readonly CertificateDirectoryWatcher _watcher;
     private readonly AcmeAccountKey _accountKey = AcmeAccountKey.Generate();
@@ -27,7 +28,7 @@ internal sealed class CertificateManagerHarness : IAsyncDisposable
         Clock = clock;
         Log = new TerminatorLog(LogLevel.Debug, TextWriter.Synchronized(_logText));
         Key = StoreKey.Generate();
-        Store = new DirectoryCertificateStore(Path.Combine(_root, "store"), Key);
+        Store = new DirectoryCertificateStore(Path.Combine(_root.FullName, "store"), Key);
         _watcher = new CertificateDirectoryWatcher(new StoreCertificateFileSet(Store), Map, Log, Timeout.InfiniteTimeSpan);
         Registry = ManagedDomainRegistry.Open(DomainsDirectory, Log, clock);
     }
@@ -39,7 +40,7 @@ internal sealed class CertificateManagerHarness : IAsyncDisposable
     /// <summary>Everything logged so far (for assertion messages).</summary>
     public string LogText => Log.Flush(TimeSpan.FromSeconds(10)) ? _logText.ToString() : throw new TimeoutException("the log did not flush");
 
-    public string DomainsDirectory => Path.Combine(_root, "domains");
+    public string DomainsDirectory => Path.Combine(_root.FullName, "domains");
 
     public StoreKey Key { get; }
 
@@ -136,6 +137,6 @@ internal sealed class CertificateManagerHarness : IAsyncDisposable
         _watcher.Dispose();
         _accountKey.Dispose();
         Key.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 }

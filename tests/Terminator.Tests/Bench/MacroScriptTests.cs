@@ -13,13 +13,13 @@ public sealed class MacroScriptTests : IDisposable
 {
     private const int Forbidden = 101;   // policy-rc.d's "action forbidden" (Debian invoke-rc.d)
 
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-macro-sh-").FullName;
+    private readonly TempDirectory _root = new("macro-sh");
 
-    private string PolicyRcD => Path.Combine(_root, "policy-rc.d");
+    private string PolicyRcD => Path.Combine(_root.FullName, "policy-rc.d");
 
-    private string Log => Path.Combine(_root, "log");
+    private string Log => Path.Combine(_root.FullName, "log");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _root.Dispose();
 
     [Fact]
     public async Task Install_HostHasNoPolicyRcD_BlocksServiceStartsDuringTheInstallThenRemovesIt()
@@ -62,7 +62,7 @@ public sealed class MacroScriptTests : IDisposable
 
     private async Task<(int ExitCode, string Output)> RunMacroAsync(params (string Name, string Value)[] environment)
     {
-        string bin = Directory.CreateDirectory(Path.Combine(_root, "bin")).FullName;
+        string bin = Directory.CreateDirectory(Path.Combine(_root.FullName, "bin")).FullName;
         // The fakes: each logs its command line; apt-get also runs policy-rc.d the way invoke-rc.d would and logs its answer.
         await Fake(bin, "apt-get", """
             answer=127; [ -x "$POLICY_RC_D" ] && { "$POLICY_RC_D" nginx start; answer=$?; }

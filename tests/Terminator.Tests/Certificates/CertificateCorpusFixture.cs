@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Terminator.Certificates;
 using Terminator.Samples.Certificates;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Certificates;
 
@@ -12,24 +13,35 @@ public sealed class CertificateCorpusFixture : IDisposable
 {
     public const int CertificateCount = 1000;
 
+    private readonly TempDirectory _root;
+
     public CertificateCorpusFixture()
     {
         Authority = LocalCertificateAuthority.Create("Terminator Test Root");
-        Root = Directory.CreateTempSubdirectory("terminator-certs-").FullName;
-        var live = Path.Combine(Root, "live");
-        var generate = Stopwatch.StartNew();
-        for (var i = 0; i < CertificateCount; i++)
+        _root = new TempDirectory("cert-corpus");
+        try
         {
-            Expected.Add(NamesFor(i));
-        }
+            var live = Path.Combine(Root, "live");
+            var generate = Stopwatch.StartNew();
+            for (var i = 0; i < CertificateCount; i++)
+            {
+                Expected.Add(NamesFor(i));
+            }
 
-        // Signing and file writes are independent per certificate: use both cores to keep the fixture short.
-        Parallel.For(0, CertificateCount, i => Write(Authority.Issue(Expected[i]), i, live));
-        GenerateElapsed = generate.Elapsed;
-        var load = Stopwatch.StartNew();
-        Result = CertificateLoader.LoadDirectory(Root);
-        LoadElapsed = load.Elapsed;
-        Map.SetAll(Result.Entries);
+            // Signing and file writes are independent per certificate: use both cores to keep the fixture short.
+            Parallel.For(0, CertificateCount, i => Write(Authority.Issue(Expected[i]), i, live));
+            GenerateElapsed = generate.Elapsed;
+            var load = Stopwatch.StartNew();
+            Result = CertificateLoader.LoadDirectory(Root);
+            LoadElapsed = load.Elapsed;
+            Map.SetAll(Result.Entries);
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose constructor threw.
+            Dispose();
+            throw;
+        }
     }
 
     public LocalCertificateAuthority Authority { get; }
@@ -70,7 +82,7 @@ public sealed class CertificateCorpusFixture : IDisposable
     public void Dispose()
     {
         Authority.Dispose();
-        Directory.Delete(Root, recursive: true);
+        _root.Dispose();
     }
 
     private void Write(IssuedCertificate issued, int i, string live)
@@ -103,5 +115,5 @@ public sealed class CertificateCorpusFixture : IDisposable
         }
     }
 
-    public string Root { get; }
+    public string Root => _root.FullName;
 }

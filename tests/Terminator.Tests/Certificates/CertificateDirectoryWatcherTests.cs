@@ -11,18 +11,18 @@ namespace Terminator.Tests.Certificates;
 public sealed class CertificateDirectoryWatcherTests : IDisposable
 {
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Watcher Test CA");
-    private readonly string _directory = Directory.CreateTempSubdirectory("terminator-watch-").FullName;
+    private readonly TempDirectory _directory = new("watch");
     private readonly CertificateMap _map = new();
 
     [Fact]
     public async Task NewFile_Served_WithoutExplicitRescan()
     {
-        using var watcher = new CertificateDirectoryWatcher(_directory, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
+        using var watcher = new CertificateDirectoryWatcher(_directory.FullName, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
         await watcher.RescanAsync();
         watcher.StartWatching();
 
         var clock = Stopwatch.StartNew();
-        _authority.Issue(["fresh.watch.test"]).WriteFlat(_directory, "fresh");
+        _authority.Issue(["fresh.watch.test"]).WriteFlat(_directory.FullName, "fresh");
 
         // The periodic rescan is 10 minutes away: only the notification can have done it. (The one-second deadline is
         // checked by StoreHotReloadScaleTests, which runs alone; this test shares the CPU with the parallel suite.)
@@ -32,8 +32,8 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
     [Fact]
     public async Task Replace_NameNeverMissing_AndNewCertificateServed()
     {
-        _authority.Issue(["renew.watch.test"]).WriteFlat(_directory, "renew");
-        using var watcher = new CertificateDirectoryWatcher(_directory, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
+        _authority.Issue(["renew.watch.test"]).WriteFlat(_directory.FullName, "renew");
+        using var watcher = new CertificateDirectoryWatcher(_directory.FullName, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
         await watcher.RescanAsync();
         Assert.True(_map.TryGet("renew.watch.test", out CertificateEntry? first));
         // Entries are compact and load their files on first use: read the serial while the first file is on disk.
@@ -50,7 +50,7 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
         });
         for (int i = 0; i < 10; i++)
         {
-            _authority.Issue(["renew.watch.test"]).WriteFlat(_directory, "renew");
+            _authority.Issue(["renew.watch.test"]).WriteFlat(_directory.FullName, "renew");
             CertificateReloadResult result = await watcher.RescanAsync();
             Assert.Equal(1, result.Replaced);
         }
@@ -67,8 +67,8 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
     [Fact]
     public async Task Unchanged_Files_AreNotReloaded()
     {
-        for (int i = 0; i < 5; i++) _authority.Issue([$"s{i}.watch.test"]).WriteFlat(_directory, $"s{i}");
-        using var watcher = new CertificateDirectoryWatcher(_directory, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
+        for (int i = 0; i < 5; i++) _authority.Issue([$"s{i}.watch.test"]).WriteFlat(_directory.FullName, $"s{i}");
+        using var watcher = new CertificateDirectoryWatcher(_directory.FullName, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
         Assert.Equal(5, (await watcher.RescanAsync()).Added);
 
         CertificateReloadResult again = await watcher.RescanAsync();
@@ -79,14 +79,14 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
     [Fact]
     public async Task RemovedFile_NameGone_BrokenReplacement_KeepsOldCertificate()
     {
-        _authority.Issue(["gone.watch.test"]).WriteFlat(_directory, "gone");
-        _authority.Issue(["keep.watch.test"]).WriteFlat(_directory, "keep");
-        using var watcher = new CertificateDirectoryWatcher(_directory, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
+        _authority.Issue(["gone.watch.test"]).WriteFlat(_directory.FullName, "gone");
+        _authority.Issue(["keep.watch.test"]).WriteFlat(_directory.FullName, "keep");
+        using var watcher = new CertificateDirectoryWatcher(_directory.FullName, _map, TerminatorLog.Silent, TimeSpan.FromMinutes(10));
         await watcher.RescanAsync();
 
-        File.Delete(Path.Combine(_directory, "gone.crt"));
-        File.Delete(Path.Combine(_directory, "gone.key"));
-        await File.WriteAllTextAsync(Path.Combine(_directory, "keep.crt"), "-----BEGIN CERTIFICATE-----\ntruncated");
+        File.Delete(Path.Combine(_directory.FullName, "gone.crt"));
+        File.Delete(Path.Combine(_directory.FullName, "gone.key"));
+        await File.WriteAllTextAsync(Path.Combine(_directory.FullName, "keep.crt"), "-----BEGIN CERTIFICATE-----\ntruncated");
         CertificateReloadResult result = await watcher.RescanAsync();
 
         Assert.Equal(1, result.Removed);
@@ -165,6 +165,6 @@ public sealed class CertificateDirectoryWatcherTests : IDisposable
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 }

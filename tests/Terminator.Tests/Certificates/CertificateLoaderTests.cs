@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Terminator.Certificates;
 using Terminator.Samples.Certificates;
+using Terminator.Tests.TestHelpers;
 using Xunit.Abstractions;
 
 namespace Terminator.Tests.Certificates;
@@ -13,7 +14,7 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
 {
     private readonly CertificateCorpusFixture _corpus;
     private readonly ITestOutputHelper _output;
-    private readonly string _scratch = Directory.CreateTempSubdirectory("terminator-certs-scratch-").FullName;
+    private readonly TempDirectory _scratch = new("certs-scratch");
 
     public CertificateLoaderTests(CertificateCorpusFixture corpus, ITestOutputHelper output)
     {
@@ -21,7 +22,7 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
         _output = output;
     }
 
-    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+    public void Dispose() => _scratch.Dispose();
 
     [Fact]
     public void LoadDirectory_ThousandCertificatesInAllLayouts_LoadsEveryOneWithoutErrors()
@@ -77,18 +78,18 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
     {
         var good = _corpus.Authority.Issue(["good.test"]);
         var other = _corpus.Authority.Issue(["other.test"]);
-        good.WriteFlat(_scratch, "good");
-        File.WriteAllText(Path.Combine(_scratch, "garbage.pem"), "this is not PEM at all\n\x01\x02");
-        File.WriteAllText(Path.Combine(_scratch, "empty.pem"), string.Empty);
-        File.WriteAllText(Path.Combine(_scratch, "truncated.pem"), good.ChainPem[..(good.ChainPem.Length / 2)]);
-        File.WriteAllText(Path.Combine(_scratch, "nokey.crt"), good.ChainPem);
-        File.WriteAllText(Path.Combine(_scratch, "mismatch.crt"), good.ChainPem);
-        File.WriteAllText(Path.Combine(_scratch, "mismatch.key"), other.PrivateKeyPem);
-        File.WriteAllText(Path.Combine(_scratch, "orphan.key"), other.PrivateKeyPem);
-        File.WriteAllText(Path.Combine(_scratch, "corrupt.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" + other.PrivateKeyPem);
-        File.WriteAllText(Path.Combine(_scratch, "nosan.pem"), SelfSignedWithoutSan());
+        good.WriteFlat(_scratch.FullName, "good");
+        File.WriteAllText(Path.Combine(_scratch.FullName, "garbage.pem"), "this is not PEM at all\n\x01\x02");
+        File.WriteAllText(Path.Combine(_scratch.FullName, "empty.pem"), string.Empty);
+        File.WriteAllText(Path.Combine(_scratch.FullName, "truncated.pem"), good.ChainPem[..(good.ChainPem.Length / 2)]);
+        File.WriteAllText(Path.Combine(_scratch.FullName, "nokey.crt"), good.ChainPem);
+        File.WriteAllText(Path.Combine(_scratch.FullName, "mismatch.crt"), good.ChainPem);
+        File.WriteAllText(Path.Combine(_scratch.FullName, "mismatch.key"), other.PrivateKeyPem);
+        File.WriteAllText(Path.Combine(_scratch.FullName, "orphan.key"), other.PrivateKeyPem);
+        File.WriteAllText(Path.Combine(_scratch.FullName, "corrupt.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" + other.PrivateKeyPem);
+        File.WriteAllText(Path.Combine(_scratch.FullName, "nosan.pem"), SelfSignedWithoutSan());
 
-        var result = CertificateLoader.LoadDirectory(_scratch);
+        var result = CertificateLoader.LoadDirectory(_scratch.FullName);
 
         var entry = Assert.Single(result.Entries);
         Assert.Equal(["good.test"], entry.Names);
@@ -110,10 +111,10 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
     [Fact]
     public void LoadDirectory_NothingUsable_ReturnsErrorsOnly()
     {
-        File.WriteAllText(Path.Combine(_scratch, "a.pem"), "garbage");
-        File.WriteAllText(Path.Combine(_scratch, "b.crt"), _corpus.Authority.Issue(["b.test"]).ChainPem);
+        File.WriteAllText(Path.Combine(_scratch.FullName, "a.pem"), "garbage");
+        File.WriteAllText(Path.Combine(_scratch.FullName, "b.crt"), _corpus.Authority.Issue(["b.test"]).ChainPem);
 
-        var result = CertificateLoader.LoadDirectory(_scratch);
+        var result = CertificateLoader.LoadDirectory(_scratch.FullName);
 
         Assert.Empty(result.Entries);
         Assert.Equal(2, result.Errors.Count);
@@ -122,7 +123,7 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
     [Fact]
     public void LoadDirectory_MissingDirectory_ReportsErrorWithoutThrowing()
     {
-        var missing = Path.Combine(_scratch, "does-not-exist");
+        var missing = Path.Combine(_scratch.FullName, "does-not-exist");
         var result = CertificateLoader.LoadDirectory(missing);
         Assert.Empty(result.Entries);
         Assert.Equal(missing, Assert.Single(result.Errors).Path);
@@ -132,9 +133,9 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
     public void LoadDirectory_ExpiredCertificate_LoadedAndWarned()
     {
         var now = DateTimeOffset.UtcNow;
-        _corpus.Authority.Issue(["old.test"], CertificateKeyType.EcdsaP256, now.AddDays(-30), now.AddDays(-1)).WriteFlat(_scratch, "old");
+        _corpus.Authority.Issue(["old.test"], CertificateKeyType.EcdsaP256, now.AddDays(-30), now.AddDays(-1)).WriteFlat(_scratch.FullName, "old");
 
-        var result = CertificateLoader.LoadDirectory(_scratch);
+        var result = CertificateLoader.LoadDirectory(_scratch.FullName);
 
         Assert.Empty(result.Errors);
         Assert.True(Assert.Single(result.Entries).IsExpiredAt(now));
@@ -149,9 +150,9 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
         // "a-new" sorts first, so plain file order would let "z-old" overwrite it; "z-old" also expires later, so this
         // pins the rule to "latest NotBefore" (newest issuance), not "latest NotAfter".
         var now = DateTimeOffset.UtcNow;
-        _corpus.Authority.Issue(["dup.test", "new-only.test"], CertificateKeyType.EcdsaP256, now.AddDays(-1), now.AddDays(30)).WriteFlat(_scratch, "a-new");
-        _corpus.Authority.Issue(["dup.test"], CertificateKeyType.EcdsaP256, now.AddDays(-2), now.AddDays(60)).WriteFlat(_scratch, "z-old");
-        var result = CertificateLoader.LoadDirectory(_scratch);
+        _corpus.Authority.Issue(["dup.test", "new-only.test"], CertificateKeyType.EcdsaP256, now.AddDays(-1), now.AddDays(30)).WriteFlat(_scratch.FullName, "a-new");
+        _corpus.Authority.Issue(["dup.test"], CertificateKeyType.EcdsaP256, now.AddDays(-2), now.AddDays(60)).WriteFlat(_scratch.FullName, "z-old");
+        var result = CertificateLoader.LoadDirectory(_scratch.FullName);
         var map = new CertificateMap();
 
         map.SetAll([result.Entries[1], result.Entries[0]]);
@@ -172,11 +173,11 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
     [Fact]
     public void LoadDirectory_WorldReadableKey_Warned()
     {
-        _corpus.Authority.Issue(["open.test"]).WriteFlat(_scratch, "open");
-        var keyPath = Path.Combine(_scratch, "open.key");
+        _corpus.Authority.Issue(["open.test"]).WriteFlat(_scratch.FullName, "open");
+        var keyPath = Path.Combine(_scratch.FullName, "open.key");
         File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        var result = CertificateLoader.LoadDirectory(_scratch);
+        var result = CertificateLoader.LoadDirectory(_scratch.FullName);
 
         Assert.Single(result.Entries);
         var warning = Assert.Single(result.Warnings);
@@ -188,16 +189,16 @@ public sealed class CertificateLoaderTests : IClassFixture<CertificateCorpusFixt
     public void LoadFile_CombinedAndFlat_LoadAndRsaIsDescribed()
     {
         var rsa = _corpus.Authority.Issue(["rsa.test"], CertificateKeyType.Rsa2048);
-        rsa.WriteCombined(Path.Combine(_scratch, "rsa.pem"));
-        _corpus.Authority.Issue(["flat.test"]).WriteFlat(_scratch, "flat");
+        rsa.WriteCombined(Path.Combine(_scratch.FullName, "rsa.pem"));
+        _corpus.Authority.Issue(["flat.test"]).WriteFlat(_scratch.FullName, "flat");
 
-        var combined = CertificateLoader.LoadFile(Path.Combine(_scratch, "rsa.pem"));
-        var flat = CertificateLoader.LoadFile(Path.Combine(_scratch, "flat.crt"));
+        var combined = CertificateLoader.LoadFile(Path.Combine(_scratch.FullName, "rsa.pem"));
+        var flat = CertificateLoader.LoadFile(Path.Combine(_scratch.FullName, "flat.crt"));
 
         Assert.Equal("RSA 2048", combined.KeyAlgorithm);
         Assert.Equal(["rsa.test"], combined.Names);
         Assert.Equal("ECDSA P-256", flat.KeyAlgorithm);
-        Assert.Equal(Path.Combine(_scratch, "flat.crt"), flat.Source);
+        Assert.Equal(Path.Combine(_scratch.FullName, "flat.crt"), flat.Source);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Terminator.Certificates;
 using Terminator.Samples.Certificates;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Certificates;
 
@@ -35,27 +36,21 @@ public sealed class CertificateNamesTests
     public void LoadDirectory_CertbotRoot_SkipsArchiveAndLoadsLiveOnly()
     {
         using var authority = LocalCertificateAuthority.Create("Scanner Root");
-        var root = Directory.CreateTempSubdirectory("terminator-certbot-").FullName;
-        try
-        {
-            var issued = authority.Issue(["scan.test"]);
-            issued.WriteCertbot(Path.Combine(root, "live"), "scan.test");
-            // certbot's archive holds numbered copies; loading them would only add errors or duplicates.
-            Directory.CreateDirectory(Path.Combine(root, "archive", "scan.test"));
-            File.WriteAllText(Path.Combine(root, "archive", "scan.test", "fullchain1.pem"), issued.ChainPem);
-            File.WriteAllText(Path.Combine(root, "live", "README"), "certbot readme");
-            Directory.CreateDirectory(Path.Combine(root, ".hidden"));
-            File.WriteAllText(Path.Combine(root, ".hidden", "junk.pem"), "junk");
+        using var temp = new TempDirectory("certbot");
+        var root = temp.FullName;
+        var issued = authority.Issue(["scan.test"]);
+        issued.WriteCertbot(Path.Combine(root, "live"), "scan.test");
+        // certbot's archive holds numbered copies; loading them would only add errors or duplicates.
+        Directory.CreateDirectory(Path.Combine(root, "archive", "scan.test"));
+        File.WriteAllText(Path.Combine(root, "archive", "scan.test", "fullchain1.pem"), issued.ChainPem);
+        File.WriteAllText(Path.Combine(root, "live", "README"), "certbot readme");
+        Directory.CreateDirectory(Path.Combine(root, ".hidden"));
+        File.WriteAllText(Path.Combine(root, ".hidden", "junk.pem"), "junk");
 
-            var result = CertificateLoader.LoadDirectory(root);
+        var result = CertificateLoader.LoadDirectory(root);
 
-            Assert.Empty(result.Errors);
-            var entry = Assert.Single(result.Entries);
-            Assert.Equal(Path.Combine(root, "live", "scan.test", "fullchain.pem"), entry.Source);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Empty(result.Errors);
+        var entry = Assert.Single(result.Entries);
+        Assert.Equal(Path.Combine(root, "live", "scan.test", "fullchain.pem"), entry.Source);
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using System.Security.Cryptography.X509Certificates;
 using Terminator.Certificates;
 using Terminator.Samples.Certificates;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Certificates;
 
@@ -34,25 +35,19 @@ public sealed class LocalCertificateAuthorityTests
     {
         using var authority = LocalCertificateAuthority.Create("Files Root");
         var issued = authority.Issue(["files.test"]);
-        var directory = Directory.CreateTempSubdirectory("terminator-ca-").FullName;
-        try
-        {
-            issued.WriteFlat(directory, "flat");
-            issued.WriteCertbot(Path.Combine(directory, "live"), "files.test");
-            issued.WriteCombined(Path.Combine(directory, "combined.pem"));
+        using var temp = new TempDirectory("ca");
+        var directory = temp.FullName;
+        issued.WriteFlat(directory, "flat");
+        issued.WriteCertbot(Path.Combine(directory, "live"), "files.test");
+        issued.WriteCombined(Path.Combine(directory, "combined.pem"));
 
-            foreach (var key in new[] { "flat.key", "live/files.test/privkey.pem", "combined.pem" })
-            {
-                var mode = File.GetUnixFileMode(Path.Combine(directory, key));
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
-            }
-
-            Assert.Equal(string.Empty, File.ReadAllText(Path.Combine(directory, "live/files.test/chain.pem")));
-            Assert.Equal(3, CertificateLoader.LoadDirectory(directory).Entries.Count);
-        }
-        finally
+        foreach (var key in new[] { "flat.key", "live/files.test/privkey.pem", "combined.pem" })
         {
-            Directory.Delete(directory, recursive: true);
+            var mode = File.GetUnixFileMode(Path.Combine(directory, key));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
         }
+
+        Assert.Equal(string.Empty, File.ReadAllText(Path.Combine(directory, "live/files.test/chain.pem")));
+        Assert.Equal(3, CertificateLoader.LoadDirectory(directory).Entries.Count);
     }
 }

@@ -1,20 +1,21 @@
 using System.Net;
 using System.Security.Cryptography;
 using Terminator.Configuration;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Configuration;
 
 /// <summary>TERMINATOR_ADMIN_LISTEN, TERMINATOR_ADMIN_TOKEN, TERMINATOR_ADMIN_TOKEN_FILE: parsing and start-up rules.</summary>
 public sealed class AdminConfigurationTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("terminator-admin-config-").FullName;
+    private readonly TempDirectory _dir = new("admin-config");
     private readonly string _token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     private Dictionary<string, string?> Env(params (string Name, string? Value)[] values)
     {
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { ["TERMINATOR_CERT_DIR"] = _dir };
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { ["TERMINATOR_CERT_DIR"] = _dir.FullName };
         foreach ((string name, string? value) in values)
         {
             env[name] = value;
@@ -96,7 +97,7 @@ public sealed class AdminConfigurationTests : IDisposable
     [Fact]
     public void TokenFile_IsRead_Trimmed_AndExclusiveWithTheVariable()
     {
-        string file = Path.Combine(_dir, "admin.token");
+        string file = Path.Combine(_dir.FullName, "admin.token");
         File.WriteAllText(file, _token + "\n");
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         Assert.Equal("ok", Load(Env(("TERMINATOR_ADMIN_TOKEN_FILE", file)), out TerminatorOptions? options));
@@ -123,7 +124,7 @@ public sealed class AdminConfigurationTests : IDisposable
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["TERMINATOR_CERT_DIR"] = Path.Combine(_dir, "does-not-exist"),
+            ["TERMINATOR_CERT_DIR"] = Path.Combine(_dir.FullName, "does-not-exist"),
             ["TERMINATOR_HTTPS_LISTEN"] = "not an address",
             ["TERMINATOR_ADMIN_LISTEN"] = "0.0.0.0:9555",
             ["TERMINATOR_ADMIN_TOKEN"] = _token,

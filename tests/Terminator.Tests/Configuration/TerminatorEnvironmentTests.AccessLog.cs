@@ -29,7 +29,7 @@ public sealed partial class TerminatorEnvironmentTests
     [Fact]
     public void TryLoad_AccessLogFile_CreatedForAppendingAtStartUp()
     {
-        string path = Path.Combine(_dir, "access.log");
+        string path = Path.Combine(_dir.FullName, "access.log");
 
         Assert.True(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_ACCESS_LOG", path)), out TerminatorOptions? options, out string? error), error);
 

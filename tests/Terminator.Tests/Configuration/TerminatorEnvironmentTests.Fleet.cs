@@ -36,7 +36,7 @@ public sealed partial class TerminatorEnvironmentTests
     [Fact]
     public void TryLoad_DatabaseUrlFile_KeepsThePasswordOutOfTheEnvironment()
     {
-        string file = Path.Combine(_dir, "database-url");
+        string file = Path.Combine(_dir.FullName, "database-url");
         File.WriteAllText(file, "postgresql://terminator:from-file@db1/fleet\n");
         Assert.True(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_STORE", "postgres"), ("TERMINATOR_DATABASE_URL_FILE", file), ("TERMINATOR_STORE_KEY", FleetKey)),
             out TerminatorOptions? options, out string? error), error);
@@ -80,7 +80,7 @@ public sealed partial class TerminatorEnvironmentTests
     [Fact]
     public void TryLoad_BothDatabaseUrlAndFile_Refused()
     {
-        string file = Path.Combine(_dir, "database-url");
+        string file = Path.Combine(_dir.FullName, "database-url");
         File.WriteAllText(file, "postgresql://db1/fleet");
         Assert.False(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_STORE", "postgres"), ("TERMINATOR_DATABASE_URL", "postgresql://db1/fleet"),
             ("TERMINATOR_DATABASE_URL_FILE", file), ("TERMINATOR_STORE_KEY", FleetKey)), out _, out string? error));

@@ -1,18 +1,19 @@
 using System.Globalization;
 using System.Net;
 using Terminator.Configuration;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Configuration;
 
 public sealed partial class TerminatorEnvironmentTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("terminator-config-").FullName;
+    private readonly TempDirectory _dir = new("config");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     private Dictionary<string, string?> Env(params (string Name, string? Value)[] values)
     {
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { ["TERMINATOR_CERT_DIR"] = _dir };
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { ["TERMINATOR_CERT_DIR"] = _dir.FullName };
         foreach ((string name, string? value) in values)
         {
             env[name] = value;
@@ -33,7 +34,7 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     public void TryLoad_OnlyCertDir_EveryOtherPropertyEqualsDefault()
     {
         Assert.True(TerminatorEnvironment.TryLoad(Env(), out TerminatorOptions? options, out string? error), error);
-        Assert.Equal(_dir, options.CertDirectory);
+        Assert.Equal(_dir.FullName, options.CertDirectory);
         foreach (var property in typeof(TerminatorOptions).GetProperties().Where(p => p.GetIndexParameters().Length == 0 && p.Name != "CertDirectory" && p.Name != "Default" && p.Name != "EqualityContract"))
         {
             Assert.True(Show(property.GetValue(TerminatorOptions.Default)) == Show(property.GetValue(options)), property.Name);
@@ -227,7 +228,7 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [Fact]
     public void TryLoad_CertDirIsAFile_SaysSoInsteadOfDoesNotExist()
     {
-        string file = Path.Combine(_dir, "certs.pem");
+        string file = Path.Combine(_dir.FullName, "certs.pem");
         File.WriteAllText(file, "not a directory");
 
         Assert.False(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_CERT_DIR", file)), out _, out string? error));
@@ -270,7 +271,7 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [Fact]
     public void TryLoad_UnknownSniDefaultWithCombinedPem_Succeeds()
     {
-        string pem = Path.Combine(_dir, "default.pem");
+        string pem = Path.Combine(_dir.FullName, "default.pem");
         File.WriteAllText(pem, "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\ny\n-----END PRIVATE KEY-----\n");
         var env = Env(("TERMINATOR_UNKNOWN_SNI", "Default"), ("TERMINATOR_DEFAULT_CERT", pem));
         Assert.True(TerminatorEnvironment.TryLoad(env, out TerminatorOptions? options, out string? error), error);
@@ -281,9 +282,9 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [Fact]
     public void TryLoad_DefaultCertWithSiblingKey_Succeeds()
     {
-        string crt = Path.Combine(_dir, "fallback.crt");
+        string crt = Path.Combine(_dir.FullName, "fallback.crt");
         File.WriteAllText(crt, "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
-        File.WriteAllText(Path.Combine(_dir, "fallback.key"), "-----BEGIN EC PRIVATE KEY-----\ny\n-----END EC PRIVATE KEY-----\n");
+        File.WriteAllText(Path.Combine(_dir.FullName, "fallback.key"), "-----BEGIN EC PRIVATE KEY-----\ny\n-----END EC PRIVATE KEY-----\n");
         var env = Env(("TERMINATOR_UNKNOWN_SNI", "default"), ("TERMINATOR_DEFAULT_CERT", crt));
         Assert.True(TerminatorEnvironment.TryLoad(env, out _, out string? error), error);
     }
@@ -291,17 +292,17 @@ public sealed partial class TerminatorEnvironmentTests : IDisposable
     [Fact]
     public void TryLoad_DefaultCertWithoutKey_Error()
     {
-        string crt = Path.Combine(_dir, "lonely.pem");
+        string crt = Path.Combine(_dir.FullName, "lonely.pem");
         File.WriteAllText(crt, "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
         var env = Env(("TERMINATOR_UNKNOWN_SNI", "default"), ("TERMINATOR_DEFAULT_CERT", crt));
         Assert.False(TerminatorEnvironment.TryLoad(env, out _, out string? error));
-        Assert.Equal($"TERMINATOR_DEFAULT_CERT: '{crt}' contains no private key and has no sibling '{Path.Combine(_dir, "lonely.key")}'", error);
+        Assert.Equal($"TERMINATOR_DEFAULT_CERT: '{crt}' contains no private key and has no sibling '{Path.Combine(_dir.FullName, "lonely.key")}'", error);
     }
 
     [Fact]
     public void TryLoad_DefaultCertIsDirectory_Error()
     {
-        Assert.False(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_DEFAULT_CERT", _dir)), out _, out string? error));
-        Assert.Equal($"TERMINATOR_DEFAULT_CERT: '{_dir}' is a directory, expected a PEM file", error);
+        Assert.False(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_DEFAULT_CERT", _dir.FullName)), out _, out string? error));
+        Assert.Equal($"TERMINATOR_DEFAULT_CERT: '{_dir.FullName}' is a directory, expected a PEM file", error);
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Terminator.Daemon;
 using Terminator.Diagnostics;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Daemon;
 
@@ -68,7 +69,8 @@ public sealed class SystemdNotifierTests
     [Fact]
     public void ManagerGone_OneWarning_NoThrow()
     {
-        string path = Path.Combine(Directory.CreateTempSubdirectory("terminator-notify-gone-").FullName, "notify.sock");
+        using var temp = new TempDirectory("notify-gone");
+        string path = temp.PathOf("notify.sock");
         using var log = new StringWriter();
         using var terminatorLog = new TerminatorLog(LogLevel.Debug, log);
         using var notifier = new SystemdNotifier(path, terminatorLog);

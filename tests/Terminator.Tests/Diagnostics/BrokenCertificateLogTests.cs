@@ -10,17 +10,17 @@ namespace Terminator.Tests.Diagnostics;
 public sealed class BrokenCertificateLogTests : IDisposable
 {
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Broken Log CA");
-    private readonly string _directory = Directory.CreateTempSubdirectory("terminator-broken-log-").FullName;
+    private readonly TempDirectory _directory = new("broken-log");
 
     [Fact]
     public async Task BrokenPemFile_WarnedOnceWhileUnchanged_AgainWhenItChanges_OrOnSighup()
     {
-        _authority.Issue(["fine.broken-log.test"]).WriteFlat(_directory, "fine");
-        string broken = Path.Combine(_directory, "broken.pem");
+        _authority.Issue(["fine.broken-log.test"]).WriteFlat(_directory.FullName, "fine");
+        string broken = Path.Combine(_directory.FullName, "broken.pem");
         await File.WriteAllTextAsync(broken, "-----BEGIN CERTIFICATE-----\nnot base64\n");
         var log = new LogLines(LogLevel.Information);
         var map = new CertificateMap();
-        using var watcher = new CertificateDirectoryWatcher(_directory, map, log.Log, TimeSpan.FromMinutes(10));
+        using var watcher = new CertificateDirectoryWatcher(_directory.FullName, map, log.Log, TimeSpan.FromMinutes(10));
 
         for (int i = 0; i < 5; i++)
         {
@@ -61,24 +61,24 @@ public sealed class BrokenCertificateLogTests : IDisposable
     public async Task Rescan_ThatChangesSomething_LogsOneSummaryLine()
     {
         var log = new LogLines(LogLevel.Information);
-        using var watcher = new CertificateDirectoryWatcher(_directory, new CertificateMap(), log.Log, TimeSpan.FromMinutes(10));
-        _authority.Issue(["one.summary.test"]).WriteFlat(_directory, "one");
-        _authority.Issue(["two.summary.test"]).WriteFlat(_directory, "two");
+        using var watcher = new CertificateDirectoryWatcher(_directory.FullName, new CertificateMap(), log.Log, TimeSpan.FromMinutes(10));
+        _authority.Issue(["one.summary.test"]).WriteFlat(_directory.FullName, "one");
+        _authority.Issue(["two.summary.test"]).WriteFlat(_directory.FullName, "two");
 
         await watcher.RescanAsync();
         await watcher.RescanAsync(); // nothing changed: nothing logged
-        File.Delete(Path.Combine(_directory, "two.crt"));
-        File.Delete(Path.Combine(_directory, "two.key"));
+        File.Delete(Path.Combine(_directory.FullName, "two.crt"));
+        File.Delete(Path.Combine(_directory.FullName, "two.key"));
         await watcher.RescanAsync();
 
         Assert.Collection(log.Entries,
-            e => Assert.Matches($@"^certificates from {System.Text.RegularExpressions.Regex.Escape(_directory)}: 2 added, 0 replaced, 0 removed, 0 failed in \d+ ms; 2 names$", e.Message),
+            e => Assert.Matches($@"^certificates from {System.Text.RegularExpressions.Regex.Escape(_directory.FullName)}: 2 added, 0 replaced, 0 removed, 0 failed in \d+ ms; 2 names$", e.Message),
             e => Assert.Matches(@": 0 added, 0 replaced, 1 removed, 0 failed in \d+ ms; 1 names$", e.Message));
     }
 
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 }

@@ -10,13 +10,13 @@ namespace Terminator.Tests.Diagnostics;
 public sealed partial class DaemonLogTests : IDisposable
 {
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Daemon Log CA");
-    private readonly string _directory = Directory.CreateTempSubdirectory("terminator-daemon-log-").FullName;
+    private readonly TempDirectory _directory = new("daemon-log");
 
     [Fact]
     public async Task JsonFormat_EveryLineParses_WithItsFields()
     {
-        _authority.Issue(["click.json-log.test"]).WriteFlat(_directory, "click");
-        await File.WriteAllTextAsync(Path.Combine(_directory, "broken.pem"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
+        _authority.Issue(["click.json-log.test"]).WriteFlat(_directory.FullName, "click");
+        await File.WriteAllTextAsync(Path.Combine(_directory.FullName, "broken.pem"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
         await using DaemonProcess daemon = DaemonProcess.Start(null, Environment("json"));
 
         await daemon.WaitForLineAsync(JsonEvent("Ready"), TimeSpan.FromSeconds(30));
@@ -54,7 +54,7 @@ public sealed partial class DaemonLogTests : IDisposable
 
         JsonElement skipped = events.First(e => e.GetProperty("event").GetString() == "CertificateSkipped");
         Assert.Equal(("warn", "certificates"), (skipped.GetProperty("level").GetString(), skipped.GetProperty("area").GetString()));
-        Assert.Equal(Path.Combine(_directory, "broken.pem"), skipped.GetProperty("path").GetString());
+        Assert.Equal(Path.Combine(_directory.FullName, "broken.pem"), skipped.GetProperty("path").GetString());
 
         JsonElement reloaded = Assert.Single(events, e => e.GetProperty("event").GetString() == "Reloaded");
         Assert.Equal(1, reloaded.GetProperty("failed").GetInt32());
@@ -66,7 +66,7 @@ public sealed partial class DaemonLogTests : IDisposable
     [Fact]
     public async Task Sighup_LogsOneSummaryLine()
     {
-        _authority.Issue(["click.hup-log.test"]).WriteFlat(_directory, "click");
+        _authority.Issue(["click.hup-log.test"]).WriteFlat(_directory.FullName, "click");
         await using DaemonProcess daemon = DaemonProcess.Start(null, Environment("text"));
         await daemon.WaitForLineAsync(ReadyLine(), TimeSpan.FromSeconds(30));
         int before = Lines(daemon).Length;
@@ -84,7 +84,7 @@ public sealed partial class DaemonLogTests : IDisposable
 
     private Dictionary<string, string> Environment(string format) => new()
     {
-        ["TERMINATOR_CERT_DIR"] = _directory,
+        ["TERMINATOR_CERT_DIR"] = _directory.FullName,
         ["TERMINATOR_HTTPS_LISTEN"] = "127.0.0.1:0",
         ["TERMINATOR_HTTP_LISTEN"] = "off",
         ["TERMINATOR_UPSTREAM"] = $"http://{IPAddress.Loopback}:9",
@@ -104,6 +104,6 @@ public sealed partial class DaemonLogTests : IDisposable
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 }

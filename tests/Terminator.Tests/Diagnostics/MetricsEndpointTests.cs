@@ -201,6 +201,8 @@ public sealed class MetricsEndpointTests(CertificateAuthorityFixture ca)
         // By oldest generation collected, the series add up to all collections (other tests' collections may fall between).
         Assert.InRange(after.Sum("terminator_runtime_gc_collections_total"), collectionsBefore, collectionsAfter);
         Assert.InRange(after.Value("terminator_runtime_gc_heap_size_bytes"), 1, 64L << 30);
+        Assert.True(after.Value("terminator_runtime_gc_allocated_bytes_total") > before.Value("terminator_runtime_gc_allocated_bytes_total"),
+            "a scrape allocates, so the allocated bytes must grow between two");
         Assert.InRange(after.Value("terminator_runtime_memory_resident_bytes"), 16L << 20, 64L << 30);
         Assert.True(after.Value("terminator_runtime_thread_pool_threads") >= 1);
         Assert.True(after.Value("terminator_runtime_thread_pool_queue_length") >= 0);

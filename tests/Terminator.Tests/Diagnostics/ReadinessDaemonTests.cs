@@ -17,13 +17,13 @@ public sealed partial class ReadinessDaemonTests(ITestOutputHelper output) : IDi
     // PEM files are validated one by one at start-up (~1 ms each): enough to see the node starting for a while.
     private const int CertificateCount = 1000;
 
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-readiness-").FullName;
+    private readonly TempDirectory _root = new("readiness");
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Readiness Test CA");
 
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed partial class ReadinessDaemonTests(ITestOutputHelper output) : IDi
 
     private string WriteCertificates(int count)
     {
-        string directory = Path.Combine(_root, $"certs-{count}");
+        string directory = Path.Combine(_root.FullName, $"certs-{count}");
         Directory.CreateDirectory(directory);
         Parallel.For(0, count, i => _authority.Issue([Name(i)]).WriteCombined(Path.Combine(directory, Name(i) + ".pem")));
         return directory;

@@ -1,13 +1,14 @@
 using Microsoft.Extensions.Logging;
 using Terminator.Diagnostics;
 using Terminator.Domains;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Domains;
 
 /// <summary>A throwaway registry folder with a captured log and a clock the test sets.</summary>
 internal sealed class RegistryFolder : IDisposable
 {
-    private readonly string _root = System.IO.Directory.CreateTempSubdirectory("terminator-domains-").FullName;
+    private readonly TempDirectory _root = new("domains");
     private readonly StringWriter _logText = new();
 
     public RegistryFolder()
@@ -15,7 +16,7 @@ internal sealed class RegistryFolder : IDisposable
         Log = new TerminatorLog(LogLevel.Debug, TextWriter.Synchronized(_logText));
     }
 
-    public string Directory => Path.Combine(_root, "domains");
+    public string Directory => Path.Combine(_root.FullName, "domains");
 
     public TerminatorLog Log { get; }
 
@@ -59,7 +60,7 @@ internal sealed class RegistryFolder : IDisposable
         return domains;
     }
 
-    public void Dispose() => System.IO.Directory.Delete(_root, recursive: true);
+    public void Dispose() => _root.Dispose();
 }
 
 /// <summary>A clock that only moves when told.</summary>

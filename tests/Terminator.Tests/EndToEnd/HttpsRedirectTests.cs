@@ -215,46 +215,40 @@ public sealed class HttpsRedirectTests(CertificateAuthorityFixture ca)
     [ToolFact("curl")]
     public async Task Curl_FollowsTheRedirect_ThenSeesHstsAndNoServerBanner()
     {
-        string caPath = Path.Combine(Path.GetTempPath(), $"terminator-redirect-ca-{Guid.NewGuid():N}.pem");
+        using var temp = new TempDirectory("redirect-ca");
+        string caPath = temp.PathOf("ca.pem");
         await File.WriteAllTextAsync(caPath, ca.Authority.CertificatePem);
-        try
+        await using var upstream = new ScriptedUpstream(async connection =>
         {
-            await using var upstream = new ScriptedUpstream(async connection =>
+            while (await connection.ReadRequestAsync() is not null)
             {
-                while (await connection.ReadRequestAsync() is not null)
-                {
-                    await connection.SendAsync("HTTP/1.1 200 OK\r\nServer: nginx/1.25.3\r\nX-Powered-By: PHP/8.3.1\r\nContent-Type: image/gif\r\nContent-Length: 43\r\n\r\n");
-                }
-            });
-            await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates, o => RedirectOn(o) with
-            {
-                Responses = RedirectOn(o).Responses with { StrictTransportSecurity = "max-age=31536000; includeSubDomains" },
-            });
-            int http = terminator.Http.Port;
-            int https = terminator.Https.Port;
-
-            (int exit, string output) = await DaemonProcess.RunToolAsync("curl",
-                ["-sIL", "--max-redirs", "1", "--cacert", caPath, "--resolve", $"{Site}:{http}:127.0.0.1", "--resolve", $"{Site}:{https}:127.0.0.1",
-                 $"http://{Site}:{http}/q/open.gif?m=42&u=a%2Fb"],
-                timeout: TimeSpan.FromSeconds(20));
-
-            Assert.True(exit == 0, output);
-            string[] heads = output.ReplaceLineEndings("\n").Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(2, heads.Length);
-            Assert.StartsWith("HTTP/1.1 301 Moved Permanently\n", heads[0], StringComparison.Ordinal);
-            Assert.Contains($"\nLocation: https://{Site}:{https}/q/open.gif?m=42&u=a%2Fb\n", heads[0] + "\n", StringComparison.Ordinal);
-            Assert.DoesNotContain("Strict-Transport-Security", heads[0], StringComparison.OrdinalIgnoreCase);
-            Assert.StartsWith("HTTP/1.1 200 OK\n", heads[1], StringComparison.Ordinal);
-            Assert.Contains("\nStrict-Transport-Security: max-age=31536000; includeSubDomains\n", heads[1] + "\n", StringComparison.Ordinal);
-            Assert.Contains("\nContent-Type: image/gif\n", heads[1], StringComparison.Ordinal);
-            Assert.DoesNotContain("\nServer:", output, StringComparison.OrdinalIgnoreCase);
-            Assert.DoesNotContain("X-Powered-By", output, StringComparison.OrdinalIgnoreCase);
-            Assert.StartsWith("HEAD /q/open.gif?m=42&u=a%2Fb HTTP/1.1", Assert.Single(upstream.Heads), StringComparison.Ordinal);
-        }
-        finally
+                await connection.SendAsync("HTTP/1.1 200 OK\r\nServer: nginx/1.25.3\r\nX-Powered-By: PHP/8.3.1\r\nContent-Type: image/gif\r\nContent-Length: 43\r\n\r\n");
+            }
+        });
+        await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates, o => RedirectOn(o) with
         {
-            File.Delete(caPath);
-        }
+            Responses = RedirectOn(o).Responses with { StrictTransportSecurity = "max-age=31536000; includeSubDomains" },
+        });
+        int http = terminator.Http.Port;
+        int https = terminator.Https.Port;
+
+        (int exit, string output) = await DaemonProcess.RunToolAsync("curl",
+            ["-sIL", "--max-redirs", "1", "--cacert", caPath, "--resolve", $"{Site}:{http}:127.0.0.1", "--resolve", $"{Site}:{https}:127.0.0.1",
+             $"http://{Site}:{http}/q/open.gif?m=42&u=a%2Fb"],
+            timeout: TimeSpan.FromSeconds(20));
+
+        Assert.True(exit == 0, output);
+        string[] heads = output.ReplaceLineEndings("\n").Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, heads.Length);
+        Assert.StartsWith("HTTP/1.1 301 Moved Permanently\n", heads[0], StringComparison.Ordinal);
+        Assert.Contains($"\nLocation: https://{Site}:{https}/q/open.gif?m=42&u=a%2Fb\n", heads[0] + "\n", StringComparison.Ordinal);
+        Assert.DoesNotContain("Strict-Transport-Security", heads[0], StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("HTTP/1.1 200 OK\n", heads[1], StringComparison.Ordinal);
+        Assert.Contains("\nStrict-Transport-Security: max-age=31536000; includeSubDomains\n", heads[1] + "\n", StringComparison.Ordinal);
+        Assert.Contains("\nContent-Type: image/gif\n", heads[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("\nServer:", output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("X-Powered-By", output, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("HEAD /q/open.gif?m=42&u=a%2Fb HTTP/1.1", Assert.Single(upstream.Heads), StringComparison.Ordinal);
     }
 
     private void Add(CertificateMap certificates, string name, DateTimeOffset notBefore, DateTimeOffset notAfter)

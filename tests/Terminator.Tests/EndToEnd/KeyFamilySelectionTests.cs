@@ -15,13 +15,15 @@ public sealed class KeyFamilySelectionTests(CertificateAuthorityFixture ca) : IA
     private const string Name = "dual.keys.test";
     private static readonly string[] s_rsaOnlySigalgs = ["-sigalgs", "rsa_pss_rsae_sha256:rsa_pkcs1_sha256"];
 
-    private readonly string _caPath = Path.Combine(Path.GetTempPath(), $"terminator-keys-ca-{Guid.NewGuid():N}.pem");
+    private readonly TempDirectory _caDirectory = new("keys-ca");
     private RecordingUpstream _upstream = null!;
     private TestTerminator _terminator = null!;
 
+    private string CaPath => _caDirectory.PathOf("ca.pem");
+
     public async Task InitializeAsync()
     {
-        await File.WriteAllTextAsync(_caPath, ca.Authority.CertificatePem);
+        await File.WriteAllTextAsync(CaPath, ca.Authority.CertificatePem);
         var certificates = new CertificateMap();
         IssuedCertificate ecdsa = ca.Authority.Issue(["ecdsa.keys.test", Name], CertificateKeyType.EcdsaP256);
         IssuedCertificate rsa = ca.Authority.Issue(["rsa.keys.test", Name], CertificateKeyType.Rsa2048);
@@ -35,7 +37,7 @@ public sealed class KeyFamilySelectionTests(CertificateAuthorityFixture ca) : IA
     {
         await _terminator.DisposeAsync();
         await _upstream.DisposeAsync();
-        File.Delete(_caPath);
+        _caDirectory.Dispose();
     }
 
     [Theory]
@@ -69,7 +71,7 @@ public sealed class KeyFamilySelectionTests(CertificateAuthorityFixture ca) : IA
     {
         int port = _terminator.Https.Port;
         (int exit, string output) = await DaemonProcess.RunToolAsync("curl",
-            ["-sS", "-v", "-o", "/dev/null", "-w", "status=%{http_code}\n", "--tls-max", tlsMax, "--cacert", _caPath,
+            ["-sS", "-v", "-o", "/dev/null", "-w", "status=%{http_code}\n", "--tls-max", tlsMax, "--cacert", CaPath,
              "--resolve", $"{Name}:{port}:127.0.0.1", $"https://{Name}:{port}/q/abc"],
             timeout: TimeSpan.FromSeconds(20));
 
@@ -85,7 +87,7 @@ public sealed class KeyFamilySelectionTests(CertificateAuthorityFixture ca) : IA
     private async Task<string> SClientAsync(string[] options)
     {
         (int exit, string output) = await DaemonProcess.RunToolAsync("openssl",
-            ["s_client", "-connect", $"127.0.0.1:{_terminator.Https.Port}", "-servername", Name, "-CAfile", _caPath, "-verify_return_error", .. options],
+            ["s_client", "-connect", $"127.0.0.1:{_terminator.Https.Port}", "-servername", Name, "-CAfile", CaPath, "-verify_return_error", .. options],
             standardInput: "", timeout: TimeSpan.FromSeconds(20));
         Assert.True(exit == 0, output);
         Assert.Contains("Verify return code: 0 (ok)", output, StringComparison.Ordinal);

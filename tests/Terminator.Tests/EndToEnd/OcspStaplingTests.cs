@@ -37,21 +37,16 @@ public sealed class OcspStaplingTests
 
         await using var upstream = new RecordingUpstream();
         await using var terminator = TestTerminator.Start(upstream.EndPoint, map);
-        string caFile = await WriteTempAsync(authority.CertificatePem);
-        try
-        {
-            string output = await StatusUntilStapledAsync(terminator.Https, protocol, caFile);
+        using var temp = new TempDirectory("ocsp-ca");
+        string caFile = temp.PathOf("ca.pem");
+        await File.WriteAllTextAsync(caFile, authority.CertificatePem);
+        string output = await StatusUntilStapledAsync(terminator.Https, protocol, caFile);
 
-            Assert.Contains("OCSP Response Status: successful", output, StringComparison.Ordinal);
-            Assert.Contains("Cert Status: good", output, StringComparison.Ordinal);
-            Assert.Contains("Verify return code: 0 (ok)", output, StringComparison.Ordinal);
-            // SslStream asked with an RFC 6960 §A.1 GET to the AIA URL.
-            Assert.Contains("Received request, 1st line: GET /", responder.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(caFile);
-        }
+        Assert.Contains("OCSP Response Status: successful", output, StringComparison.Ordinal);
+        Assert.Contains("Cert Status: good", output, StringComparison.Ordinal);
+        Assert.Contains("Verify return code: 0 (ok)", output, StringComparison.Ordinal);
+        // SslStream asked with an RFC 6960 §A.1 GET to the AIA URL.
+        Assert.Contains("Received request, 1st line: GET /", responder.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,11 +80,4 @@ public sealed class OcspStaplingTests
             return output;
         },
         output => output.Contains("OCSP Response Status:", StringComparison.Ordinal), StapleDeadline, TimeSpan.FromMilliseconds(200));
-
-    private static async Task<string> WriteTempAsync(string contents)
-    {
-        string path = Path.GetTempFileName();
-        await File.WriteAllTextAsync(path, contents);
-        return path;
-    }
 }

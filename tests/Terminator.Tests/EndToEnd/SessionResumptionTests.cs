@@ -58,22 +58,16 @@ public sealed partial class SessionResumptionTests(CertificateAuthorityFixture c
     {
         await using var upstream = new RecordingUpstream();
         await using var terminator = TestTerminator.Start(upstream.EndPoint, ca.Certificates);
-        string session = Path.GetTempFileName();
-        try
-        {
-            // TLS 1.3 tickets arrive after the handshake: s_client must read (here: a whole response) to get one.
-            string first = await RequestAsync(terminator.Https.Port, ["-sess_out", session]);
-            string second = await RequestAsync(terminator.Https.Port, ["-sess_in", session]);
+        using var temp = new TempDirectory("session");
+        string session = temp.PathOf("session.pem");
+        // TLS 1.3 tickets arrive after the handshake: s_client must read (here: a whole response) to get one.
+        string first = await RequestAsync(terminator.Https.Port, ["-sess_out", session]);
+        string second = await RequestAsync(terminator.Https.Port, ["-sess_in", session]);
 
-            Assert.Single(SessionLines(first, "New, TLSv1.3"));
-            Assert.Single(SessionLines(second, "Reused, TLSv1.3"));
-            Assert.Contains("HTTP/1.1 200 OK", second, StringComparison.Ordinal);
-            Assert.Equal(2, upstream.Requests.Count);
-        }
-        finally
-        {
-            File.Delete(session);
-        }
+        Assert.Single(SessionLines(first, "New, TLSv1.3"));
+        Assert.Single(SessionLines(second, "Reused, TLSv1.3"));
+        Assert.Contains("HTTP/1.1 200 OK", second, StringComparison.Ordinal);
+        Assert.Equal(2, upstream.Requests.Count);
     }
 
     [Fact]
@@ -87,19 +81,13 @@ public sealed partial class SessionResumptionTests(CertificateAuthorityFixture c
         await using var upstream = new RecordingUpstream();
         await using var before = TestTerminator.Start(upstream.EndPoint, ca.Certificates);
         await using var after = TestTerminator.Start(upstream.EndPoint, otherMap);
-        string session = Path.GetTempFileName();
-        try
-        {
-            await RequestAsync(before.Https.Port, ["-sess_out", session]);
-            string output = await RequestAsync(after.Https.Port, ["-sess_in", session]);
+        using var temp = new TempDirectory("session");
+        string session = temp.PathOf("session.pem");
+        await RequestAsync(before.Https.Port, ["-sess_out", session]);
+        string output = await RequestAsync(after.Https.Port, ["-sess_in", session]);
 
-            Assert.Single(SessionLines(output, "New, TLSv1.3"));
-            Assert.Contains("HTTP/1.1 200 OK", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(session);
-        }
+        Assert.Single(SessionLines(output, "New, TLSv1.3"));
+        Assert.Contains("HTTP/1.1 200 OK", output, StringComparison.Ordinal);
     }
 
     /// <summary>One TLS 1.3 connection carrying one request; -ign_eof keeps s_client reading until the server closes

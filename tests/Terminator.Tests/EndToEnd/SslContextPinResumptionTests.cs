@@ -43,26 +43,20 @@ public sealed class SslContextPinResumptionTests : IDisposable
         map.Set(CertificateLoader.LoadPem(issued.ChainPem, issued.PrivateKeyPem, "test:pinned"));
         await using var upstream = new RecordingUpstream();
         await using var terminator = TestTerminator.Start(upstream.EndPoint, map);
-        string session = Path.GetTempFileName();
-        try
-        {
-            string first = await SessionResumptionTests.RequestAsync(terminator.Https.Port, ["-sess_out", session], Site);
-            Assert.Single(SessionResumptionTests.SessionLines(first, "New, TLSv1.3"));
-            SslContextPinCounters pins = map.ContextCache.Pins;
-            Assert.True(await Eventually.TrueAsync(() => pins.Held == (pin ? 1 : 0)), $"{pins.Held} pins held");
-            Assert.Equal(0, pins.Failed);
+        using var temp = new TempDirectory("pin-session");
+        string session = temp.PathOf("session.pem");
+        string first = await SessionResumptionTests.RequestAsync(terminator.Https.Port, ["-sess_out", session], Site);
+        Assert.Single(SessionResumptionTests.SessionLines(first, "New, TLSv1.3"));
+        SslContextPinCounters pins = map.ContextCache.Pins;
+        Assert.True(await Eventually.TrueAsync(() => pins.Held == (pin ? 1 : 0)), $"{pins.Held} pins held");
+        Assert.Equal(0, pins.Failed);
 
-            await ChurnRuntimeSslContextCacheAsync();
-            string second = await SessionResumptionTests.RequestAsync(terminator.Https.Port, ["-sess_in", session], Site);
+        await ChurnRuntimeSslContextCacheAsync();
+        string second = await SessionResumptionTests.RequestAsync(terminator.Https.Port, ["-sess_in", session], Site);
 
-            Assert.Single(SessionResumptionTests.SessionLines(second, pin ? "Reused, TLSv1.3" : "New, TLSv1.3"));
-            Assert.Equal(pin ? 1 : 0, pins.Held);
-            Assert.Equal(0, pins.Failed);
-        }
-        finally
-        {
-            File.Delete(session);
-        }
+        Assert.Single(SessionResumptionTests.SessionLines(second, pin ? "Reused, TLSv1.3" : "New, TLSv1.3"));
+        Assert.Equal(pin ? 1 : 0, pins.Held);
+        Assert.Equal(0, pins.Failed);
     }
 
     [Theory]
@@ -82,45 +76,36 @@ public sealed class SslContextPinResumptionTests : IDisposable
 
         await using var upstream = new RecordingUpstream();
         await using var terminator = TestTerminator.Start(upstream.EndPoint, map);
-        string[] sessions = [.. sites.Select(_ => Path.GetTempFileName())];
-        try
+        using var temp = new TempDirectory("pin-sessions");
+        string[] sessions = [.. sites.Select(site => temp.PathOf(site + ".pem"))];
+        for (int i = 0; i < sites.Length; i++)
         {
-            for (int i = 0; i < sites.Length; i++)
-            {
-                await SessionResumptionTests.RequestAsync(terminator.Https.Port, ["-sess_out", sessions[i]], sites[i]);
-            }
-
-            var reused = new List<string>();
-            for (int i = 0; i < sites.Length; i++)
-            {
-                string output = await SessionResumptionTests.RequestAsync(terminator.Https.Port, ["-sess_in", sessions[i]], sites[i]);
-                if (SessionResumptionTests.SessionLines(output, "Reused, TLSv1.3").Count == 1)
-                {
-                    reused.Add(sites[i]);
-                }
-            }
-
-            if (pin)
-            {
-                Assert.Equal(sites, reused);
-                Assert.Equal(Names, map.ContextCache.Pins.Held);
-            }
-            else
-            {
-                // If this starts failing, the runtime keeps SSL_CTXs (and their sessions) by itself: the pin may go.
-                Assert.True(reused.Count < Names, $"all {Names} names resumed without the pin");
-                Assert.Equal(0, map.ContextCache.Pins.Held);
-            }
-
-            Assert.Equal(0, map.ContextCache.Pins.Failed);
+            await SessionResumptionTests.RequestAsync(terminator.Https.Port, ["-sess_out", sessions[i]], sites[i]);
         }
-        finally
+
+        var reused = new List<string>();
+        for (int i = 0; i < sites.Length; i++)
         {
-            foreach (string session in sessions)
+            string output = await SessionResumptionTests.RequestAsync(terminator.Https.Port, ["-sess_in", sessions[i]], sites[i]);
+            if (SessionResumptionTests.SessionLines(output, "Reused, TLSv1.3").Count == 1)
             {
-                File.Delete(session);
+                reused.Add(sites[i]);
             }
         }
+
+        if (pin)
+        {
+            Assert.Equal(sites, reused);
+            Assert.Equal(Names, map.ContextCache.Pins.Held);
+        }
+        else
+        {
+            // If this starts failing, the runtime keeps SSL_CTXs (and their sessions) by itself: the pin may go.
+            Assert.True(reused.Count < Names, $"all {Names} names resumed without the pin");
+            Assert.Equal(0, map.ContextCache.Pins.Held);
+        }
+
+        Assert.Equal(0, map.ContextCache.Pins.Failed);
     }
 
     /// <summary>Makes SslStream's SSL_CTX cache build more than 32 new contexts and so free every unused one: each of

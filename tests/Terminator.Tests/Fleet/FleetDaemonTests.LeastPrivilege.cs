@@ -40,7 +40,7 @@ public sealed partial class FleetDaemonTests
         }
 
         // Nothing migrated yet: a node that may not migrate says what to do, and the nodes' role cannot migrate.
-        (PostgresStoreNode? refused, string? fatal) = await InProcessFleetNode.OpenAsync(Path.Combine(_root, "early"), StoreKey.FromBytes(_keyBytes),
+        (PostgresStoreNode? refused, string? fatal) = await InProcessFleetNode.OpenAsync(Path.Combine(_root.FullName, "early"), StoreKey.FromBytes(_keyBytes),
             NpgsqlConnectionString(cluster, database, node), database, TerminatorLog.Silent, migrate: false);
         Assert.Null(refused);
         Assert.Contains("the database has no Terminator schema", fatal, StringComparison.Ordinal);
@@ -60,7 +60,7 @@ public sealed partial class FleetDaemonTests
         // heartbeats, pruning, the fleet view, order leases; and a migration with nothing to do runs no DDL.
         var map = new CertificateMap();
         string nodeConnection = NpgsqlConnectionString(cluster, database, node);
-        await using (InProcessFleetNode edge = await InProcessFleetNode.StartAsync(Path.Combine(_root, "edge"), StoreKey.FromBytes(_keyBytes), nodeConnection, database,
+        await using (InProcessFleetNode edge = await InProcessFleetNode.StartAsync(Path.Combine(_root.FullName, "edge"), StoreKey.FromBytes(_keyBytes), nodeConnection, database,
             map, TerminatorLog.Silent, migrate: false))
         {
             // Not a propagation-time test: generous bounds for a loaded host (the follower connects, then the watcher reacts).
@@ -104,7 +104,7 @@ public sealed partial class FleetDaemonTests
     {
         PostgresCluster cluster = await fixture.GetAsync();
         string database = await cluster.CreateDatabaseAsync();
-        string file = Path.Combine(_root, "database-url");
+        string file = Path.Combine(_root.FullName, "database-url");
         File.WriteAllText(file, "unused: the options below carry the parsed value");
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         using var logOutput = new StringWriter();
@@ -113,7 +113,7 @@ public sealed partial class FleetDaemonTests
         {
             Store = StoreKind.Postgres, ConnectionString = cluster.ConnectionString(database), ConnectionStringFile = file, DatabaseDescription = database,
         };
-        (PostgresStoreNode? opened, string? fatal) = await PostgresStoreNode.OpenAsync(fleet, Path.Combine(_root, "url-file"), StoreKey.FromBytes(_keyBytes), log);
+        (PostgresStoreNode? opened, string? fatal) = await PostgresStoreNode.OpenAsync(fleet, Path.Combine(_root.FullName, "url-file"), StoreKey.FromBytes(_keyBytes), log);
         Assert.True(opened is not null, fatal);
         await opened.DisposeAsync();
         log.Flush(TimeSpan.FromSeconds(2));
@@ -124,7 +124,7 @@ public sealed partial class FleetDaemonTests
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         using var quietOutput = new StringWriter();
         using var quiet = new TerminatorLog(Microsoft.Extensions.Logging.LogLevel.Information, TextWriter.Synchronized(quietOutput));
-        (opened, fatal) = await PostgresStoreNode.OpenAsync(fleet, Path.Combine(_root, "url-file"), StoreKey.FromBytes(_keyBytes), quiet);
+        (opened, fatal) = await PostgresStoreNode.OpenAsync(fleet, Path.Combine(_root.FullName, "url-file"), StoreKey.FromBytes(_keyBytes), quiet);
         Assert.True(opened is not null, fatal);
         await opened.DisposeAsync();
         quiet.Flush(TimeSpan.FromSeconds(2));

@@ -30,12 +30,12 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
 
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Fleet CA");
     private readonly byte[] _keyBytes = RandomNumberGenerator.GetBytes(32);
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-fleet-").FullName;
+    private readonly TempDirectory _root = new("fleet");
 
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [PostgresFact]
@@ -248,7 +248,7 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
         PostgresCluster cluster = await fixture.GetAsync();
         string database = await cluster.CreateDatabaseAsync();
         Dictionary<string, string> env = Env(cluster, database, "cli");
-        string pem = Path.Combine(_root, "shop.pem");
+        string pem = Path.Combine(_root.FullName, "shop.pem");
         _authority.Issue(["click.cli.test", "*.cli.test"]).WriteCombined(pem);
 
         // An empty database: the command migrates it as a node would.
@@ -293,7 +293,7 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
         // The URI form operators copy from their provider (trust authentication here: a password is accepted and unused).
         ["TERMINATOR_DATABASE_URL"] = $"postgresql://postgres{(password is null ? "" : ":" + password)}@127.0.0.1:{cluster.Port}/{database}?application_name=terminator-{node}",
         ["TERMINATOR_STORE_KEY"] = Convert.ToBase64String(_keyBytes),
-        ["TERMINATOR_STORE_DIR"] = Path.Combine(_root, node),
+        ["TERMINATOR_STORE_DIR"] = Path.Combine(_root.FullName, node),
         ["TERMINATOR_HTTPS_LISTEN"] = "127.0.0.1:0",
         ["TERMINATOR_HTTP_LISTEN"] = "off",
         ["TERMINATOR_OCSP_STAPLING"] = "off",

@@ -14,13 +14,13 @@ public sealed class PostgresAcmeAccountStoreTests(PostgresClusterFixture fixture
 {
     private static readonly Uri s_directory = new("https://acme.ca.test/directory");
 
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-fleet-account-").FullName;
+    private readonly TempDirectory _root = new("fleet-account");
     private readonly StoreKey _key = StoreKey.FromBytes(RandomNumberGenerator.GetBytes(32), "test key");
 
     public void Dispose()
     {
         _key.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [PostgresFact]
@@ -51,11 +51,11 @@ public sealed class PostgresAcmeAccountStoreTests(PostgresClusterFixture fixture
             // Each node keeps the fleet's sealed key as its copy.
             for (int i = 0; i < nodes.Length; i++)
             {
-                Assert.Equal(sealedKey, await File.ReadAllBytesAsync(new AcmeAccountStore(Path.Combine(_root, $"n{i}"), _key).KeyPath(s_directory)));
+                Assert.Equal(sealedKey, await File.ReadAllBytesAsync(new AcmeAccountStore(Path.Combine(_root.FullName, $"n{i}"), _key).KeyPath(s_directory)));
             }
 
             // A node with another store key is refused, never handed a new account.
-            var wrong = new PostgresAcmeAccountStore(database, other, new AcmeAccountStore(Path.Combine(_root, "wrong"), other), "wrong", NullLogger.Instance);
+            var wrong = new PostgresAcmeAccountStore(database, other, new AcmeAccountStore(Path.Combine(_root.FullName, "wrong"), other), "wrong", NullLogger.Instance);
             await Assert.ThrowsAsync<InvalidDataException>(() => wrong.LoadOrCreateKeyAsync(s_directory, CancellationToken.None));
         }
         finally
@@ -71,7 +71,7 @@ public sealed class PostgresAcmeAccountStoreTests(PostgresClusterFixture fixture
     public async Task ANodesOwnAccount_BecomesTheFleets_WhenNoneExists_WithItsUrl()
     {
         await using NpgsqlDataSource database = await DatabaseAsync();
-        var own = new AcmeAccountStore(Path.Combine(_root, "veteran"), _key);
+        var own = new AcmeAccountStore(Path.Combine(_root.FullName, "veteran"), _key);
         using AcmeAccountKey before = await own.LoadOrCreateKeyAsync(s_directory, CancellationToken.None);
         own.SaveAccountUrl(s_directory, new Uri("https://acme.ca.test/acct/7"));
 
@@ -98,11 +98,11 @@ public sealed class PostgresAcmeAccountStoreTests(PostgresClusterFixture fixture
 
         IOException error = await Assert.ThrowsAsync<IOException>(() => Node(unreachable, "never-connected").LoadOrCreateKeyAsync(s_directory, CancellationToken.None));
         Assert.Contains("no copy", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(new AcmeAccountStore(Path.Combine(_root, "never-connected"), _key).KeyPath(s_directory)));
+        Assert.False(File.Exists(new AcmeAccountStore(Path.Combine(_root.FullName, "never-connected"), _key).KeyPath(s_directory)));
     }
 
     private PostgresAcmeAccountStore Node(NpgsqlDataSource database, string name) =>
-        new(database, _key, new AcmeAccountStore(Path.Combine(_root, name), _key), name, NullLogger.Instance);
+        new(database, _key, new AcmeAccountStore(Path.Combine(_root.FullName, name), _key), name, NullLogger.Instance);
 
     private async Task<NpgsqlDataSource> DatabaseAsync()
     {

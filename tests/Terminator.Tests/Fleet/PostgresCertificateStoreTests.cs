@@ -17,12 +17,12 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
 {
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Fleet Store CA");
     private readonly StoreKey _key = StoreKey.FromBytes(RandomNumberGenerator.GetBytes(32), "test key");
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-fleet-store-").FullName;
+    private readonly TempDirectory _root = new("fleet-store");
 
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [PostgresFact]
@@ -160,7 +160,7 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         using var logOutput = new StringWriter();
         using var log = new TerminatorLog(Microsoft.Extensions.Logging.LogLevel.Information, TextWriter.Synchronized(logOutput));
         var map = new CertificateMap();
-        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root, "node"), _key, cluster.ConnectionString(database), database, map, log);
+        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root.FullName, "node"), _key, cluster.ConnectionString(database), database, map, log);
 
         StoredCertificateInfo blob = await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "blob.edit.test"));
         StoredCertificateInfo names = await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "names.edit.test"));
@@ -192,7 +192,7 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         string database = await cluster.CreateDatabaseAsync();
         await using PostgresCertificateStore writer = await OpenStoreAsync(cluster, database);
         var map = new CertificateMap();
-        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root, "node"), _key, cluster.ConnectionString(database), database, map, TerminatorLog.Silent, TimeSpan.FromMilliseconds(300));
+        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root.FullName, "node"), _key, cluster.ConnectionString(database), database, map, TerminatorLog.Silent, TimeSpan.FromMilliseconds(300));
         Assert.True(await Eventually.TrueAsync(() => node.Status.Connected, TimeSpan.FromSeconds(5)));
 
         // No NOTIFY for this write: only the generation-based reconciliation can find it.

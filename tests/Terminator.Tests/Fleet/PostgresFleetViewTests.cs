@@ -16,12 +16,12 @@ public sealed class PostgresFleetViewTests(PostgresClusterFixture fixture) : ICl
 {
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Fleet View CA");
     private readonly StoreKey _key = StoreKey.FromBytes(RandomNumberGenerator.GetBytes(32), "test key");
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-fleet-view-").FullName;
+    private readonly TempDirectory _root = new("fleet-view");
 
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [PostgresFact]
@@ -30,7 +30,7 @@ public sealed class PostgresFleetViewTests(PostgresClusterFixture fixture) : ICl
         PostgresCluster cluster = await fixture.GetAsync();
         string database = await cluster.CreateDatabaseAsync();
         var map = new CertificateMap();
-        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root, "a"), _key, cluster.ConnectionString(database), database, map,
+        await using InProcessFleetNode node = await InProcessFleetNode.StartAsync(Path.Combine(_root.FullName, "a"), _key, cluster.ConnectionString(database), database, map,
             TerminatorLog.Silent);
         Assert.True(await Eventually.TrueAsync(() => node.Status.Connected, TimeSpan.FromSeconds(20)));
 

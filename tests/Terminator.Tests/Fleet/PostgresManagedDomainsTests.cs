@@ -11,18 +11,21 @@ using Xunit.Abstractions;
 namespace Terminator.Tests.Fleet;
 
 /// <summary>The fleet's managed-domain registry in PostgreSQL: what one node adds, changes or removes reaches another
-/// node's copy within a second; changes run on the shared record, so two nodes' changes to one domain are never lost;
+/// node's copy by notification (within a second on a quiet host); changes run on the shared record, so two nodes' changes to one domain are never lost;
 /// a node joining brings its own domains and drops those removed while it was away.</summary>
 public sealed class PostgresManagedDomainsTests(PostgresClusterFixture fixture, ITestOutputHelper output) : IClassFixture<PostgresClusterFixture>, IDisposable
 {
-    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
+    // Well below the 30 s reconciliation (PostgresManagedDomains.DefaultReconcileInterval), so only a notification can
+    // explain a change arriving within it: the test checks the path, not the latency (a 1 s bound failed at 1,097 ms on
+    // a host at load average 30). The figures are written to the test output.
+    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(10);
 
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-shared-domains-").FullName;
+    private readonly TempDirectory _root = new("shared-domains");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _root.Dispose();
 
     [PostgresFact]
-    public async Task AddedUpdatedRemovedOnNodeA_ReachNodeB_WithinOneSecond()
+    public async Task AddedUpdatedRemovedOnNodeA_ReachNodeB_ByNotification()
     {
         NpgsqlDataSource database = await DatabaseAsync();
         await using (database)
@@ -134,7 +137,7 @@ public sealed class PostgresManagedDomainsTests(PostgresClusterFixture fixture, 
             await a.Registry.RemoveAsync("gone.shared.test");
 
             // Node C's own registry from before it joined: one domain of its own, one the fleet removed meanwhile.
-            string folder = Path.Combine(_root, "c");
+            string folder = Path.Combine(_root.FullName, "c");
             await using (ManagedDomainRegistry own = ManagedDomainRegistry.Open(folder, TerminatorLog.Silent))
             {
                 await own.AddOrGetAsync("own.shared.test", ManagedKeyTypes.Rsa);
@@ -181,7 +184,7 @@ public sealed class PostgresManagedDomainsTests(PostgresClusterFixture fixture, 
 
     private async Task<Node> NodeAsync(NpgsqlDataSource database, string name)
     {
-        ManagedDomainRegistry registry = ManagedDomainRegistry.Open(Path.Combine(_root, name), TerminatorLog.Silent);
+        ManagedDomainRegistry registry = ManagedDomainRegistry.Open(Path.Combine(_root.FullName, name), TerminatorLog.Silent);
         var shared = new PostgresManagedDomains(database, registry, "node-" + name, NullLogger.Instance);
         registry.AttachShared(shared);
         await shared.SyncAsync(CancellationToken.None);

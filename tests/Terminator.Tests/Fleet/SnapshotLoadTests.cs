@@ -20,13 +20,13 @@ public sealed class SnapshotLoadTests(PostgresClusterFixture fixture) : IClassFi
 
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Snapshot Load CA");
     private readonly StoreKey _key = StoreKey.FromBytes(RandomNumberGenerator.GetBytes(32), "test key");
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-snapshot-load-").FullName;
+    private readonly TempDirectory _root = new("snapshot-load");
 
     public void Dispose()
     {
         _authority.Dispose();
         _key.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [PostgresFact]
@@ -35,7 +35,7 @@ public sealed class SnapshotLoadTests(PostgresClusterFixture fixture) : IClassFi
         (PostgresCluster cluster, string database) = await FillAsync();
 
         var fleet = new FleetOptions { Store = StoreKind.Postgres, ConnectionString = cluster.ConnectionString(database), DatabaseDescription = database };
-        (PostgresStoreNode? node, string? fatal) = await PostgresStoreNode.OpenAsync(fleet, _root, _key, TerminatorLog.Silent);
+        (PostgresStoreNode? node, string? fatal) = await PostgresStoreNode.OpenAsync(fleet, _root.FullName, _key, TerminatorLog.Silent);
         Assert.True(node is not null, fatal);
         await using (node)
         {
@@ -69,7 +69,7 @@ public sealed class SnapshotLoadTests(PostgresClusterFixture fixture) : IClassFi
     {
         (PostgresCluster cluster, string database) = await FillAsync();
         await using var store = new PostgresCertificateStore(PostgresCertificateStore.CreateDataSource(cluster.ConnectionString(database)), database, _key);
-        var snapshot = new LocalSnapshot(new DirectoryCertificateStore(Path.Combine(_root, FleetOptions.SnapshotSubdirectory), _key));
+        var snapshot = new LocalSnapshot(new DirectoryCertificateStore(Path.Combine(_root.FullName, FleetOptions.SnapshotSubdirectory), _key));
         // A complete snapshot of another database (restored elsewhere, recreated): this node must load the whole store.
         snapshot.WriteState(Guid.NewGuid(), 7);
         var follower = new PostgresStoreFollower(store, snapshot, TerminatorLog.Silent.Fleet);

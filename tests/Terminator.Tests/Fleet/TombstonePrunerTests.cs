@@ -16,12 +16,12 @@ public sealed class TombstonePrunerTests(PostgresClusterFixture fixture) : IClas
 {
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Fleet Prune CA");
     private readonly StoreKey _key = StoreKey.FromBytes(RandomNumberGenerator.GetBytes(32), "test key");
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-fleet-prune-").FullName;
+    private readonly TempDirectory _root = new("fleet-prune");
 
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [PostgresFact]
@@ -81,7 +81,7 @@ public sealed class TombstonePrunerTests(PostgresClusterFixture fixture) : IClas
         await using PostgresCertificateStore writer = await OpenStoreAsync(cluster, database);
         StoredCertificateInfo removed = await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "removed.away.test"));
         await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "kept.away.test"));
-        string away = Path.Combine(_root, "away"), inStep = Path.Combine(_root, "in-step");
+        string away = Path.Combine(_root.FullName, "away"), inStep = Path.Combine(_root.FullName, "in-step");
 
         // Node "away" takes its snapshot, then stops; node "in step" stays up and sees the removal.
         var awayMap = new CertificateMap();

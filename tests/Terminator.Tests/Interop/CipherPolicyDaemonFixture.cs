@@ -16,19 +16,19 @@ public sealed partial class CipherPolicyDaemonFixture : IAsyncLifetime
     public const string EcdsaName = "ecdsa.cipher.test";
     public const string RsaName = "rsa.cipher.test";
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("terminator-cipher-").FullName;
+    private readonly TempDirectory _directory = new("cipher");
     private SampleTrackingOrigin _origin = null!;
     private DaemonProcess _daemon = null!;
 
     public int Port { get; private set; }
-    public string CaPath => Path.Combine(_directory, "ca.pem");
+    public string CaPath => Path.Combine(_directory.FullName, "ca.pem");
     public DaemonProcess Daemon => _daemon;
 
     public async Task InitializeAsync()
     {
         using LocalCertificateAuthority authority = LocalCertificateAuthority.Create("Cipher Policy CA");
         await File.WriteAllTextAsync(CaPath, authority.CertificatePem);
-        string certificates = Path.Combine(_directory, "certs");
+        string certificates = Path.Combine(_directory.FullName, "certs");
         authority.Issue([EcdsaName], CertificateKeyType.EcdsaP256).WriteFlat(certificates, "ecdsa");
         authority.Issue([RsaName], CertificateKeyType.Rsa2048).WriteFlat(certificates, "rsa");
         _origin = await SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
@@ -47,7 +47,7 @@ public sealed partial class CipherPolicyDaemonFixture : IAsyncLifetime
     {
         await _daemon.DisposeAsync();
         await _origin.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 
     [GeneratedRegex(@"ready: .*https 127\.0\.0\.1:(?<port>\d+);")]

@@ -66,31 +66,25 @@ public sealed partial class CipherPolicyDaemonTests(CipherPolicyDaemonFixture da
     {
         foreach ((string name, string family) in new[] { (CipherPolicyDaemonFixture.EcdsaName, "ECDSA"), (CipherPolicyDaemonFixture.RsaName, "RSA") })
         {
-            string xmlPath = Path.Combine(Path.GetTempPath(), $"terminator-sslscan-{Guid.NewGuid():N}.xml");
-            try
-            {
-                (int exit, string output) = await DaemonProcess.RunToolAsync("sslscan",
-                    ["--no-colour", $"--sni-name={name}", $"--xml={xmlPath}", $"127.0.0.1:{daemon.Port}"], timeout: TimeSpan.FromSeconds(60));
-                Assert.True(exit == 0, output);
-                XElement test = XDocument.Load(xmlPath).Root!.Element("ssltest")!;
+            using var temp = new TempDirectory("sslscan");
+            string xmlPath = temp.PathOf("scan.xml");
+            (int exit, string output) = await DaemonProcess.RunToolAsync("sslscan",
+                ["--no-colour", $"--sni-name={name}", $"--xml={xmlPath}", $"127.0.0.1:{daemon.Port}"], timeout: TimeSpan.FromSeconds(60));
+            Assert.True(exit == 0, output);
+            XElement test = XDocument.Load(xmlPath).Root!.Element("ssltest")!;
 
-                string[] enabled = [.. test.Elements("protocol").Where(p => (string?)p.Attribute("enabled") == "1")
-                    .Select(p => $"{(string?)p.Attribute("type")}{(string?)p.Attribute("version")}")];
-                Assert.Equal(["tls1.2", "tls1.3"], enabled);
+            string[] enabled = [.. test.Elements("protocol").Where(p => (string?)p.Attribute("enabled") == "1")
+                .Select(p => $"{(string?)p.Attribute("type")}{(string?)p.Attribute("version")}")];
+            Assert.Equal(["tls1.2", "tls1.3"], enabled);
 
-                string[] tls12 = [.. Suites(test, "TLSv1.2").Order(StringComparer.Ordinal)];
-                Assert.All(tls12, suite => Assert.Matches($"^ECDHE-{family}-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$", suite));
-                // Every allowed suite for the key is offered (ChaCha20 included), and nothing else.
-                string[] allowed = [.. TlsPolicy.OpenSslCipherList.Split(':').Where(s => s.StartsWith($"ECDHE-{family}-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
-                Assert.Equal(allowed, tls12);
+            string[] tls12 = [.. Suites(test, "TLSv1.2").Order(StringComparer.Ordinal)];
+            Assert.All(tls12, suite => Assert.Matches($"^ECDHE-{family}-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$", suite));
+            // Every allowed suite for the key is offered (ChaCha20 included), and nothing else.
+            string[] allowed = [.. TlsPolicy.OpenSslCipherList.Split(':').Where(s => s.StartsWith($"ECDHE-{family}-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+            Assert.Equal(allowed, tls12);
 
-                Assert.NotEmpty(Suites(test, "TLSv1.3"));
-                Assert.DoesNotContain(test.Elements("cipher"), c => (string?)c.Attribute("sslversion") is not ("TLSv1.2" or "TLSv1.3"));
-            }
-            finally
-            {
-                File.Delete(xmlPath);
-            }
+            Assert.NotEmpty(Suites(test, "TLSv1.3"));
+            Assert.DoesNotContain(test.Elements("cipher"), c => (string?)c.Attribute("sslversion") is not ("TLSv1.2" or "TLSv1.3"));
         }
     }
 

@@ -10,7 +10,8 @@ public sealed partial class DaemonInteropTests
     [Fact]
     public async Task Demo_AppliesFeatureVariables_SaysWhichItIgnores()
     {
-        string workdir = Directory.CreateTempSubdirectory("terminator-demo-").FullName;
+        using var temp = new TempDirectory("demo");
+        string workdir = temp.FullName;
         await using DaemonProcess daemon = DaemonProcess.Start("demo", new Dictionary<string, string>
         {
             ["TERMINATOR_CACHE_TTL"] = "30s",
@@ -32,7 +33,8 @@ public sealed partial class DaemonInteropTests
     [Fact]
     public async Task Demo_InvalidFeatureVariable_ExitsWithTheDaemonsMessage()
     {
-        string workdir = Directory.CreateTempSubdirectory("terminator-demo-").FullName;
+        using var temp = new TempDirectory("demo");
+        string workdir = temp.FullName;
         await using DaemonProcess daemon = DaemonProcess.Start("demo", new Dictionary<string, string>
         {
             ["TERMINATOR_CACHE_TTL"] = "banana",

@@ -13,7 +13,8 @@ public sealed partial class DaemonInteropTests
     [Fact]
     public async Task Demo_PrintedCurlCommand_Returns302WithLocation_AndExitsCleanlyOnSigterm()
     {
-        string workdir = Directory.CreateTempSubdirectory("terminator-demo-").FullName;
+        using var temp = new TempDirectory("demo");
+        string workdir = temp.FullName;
         await using DaemonProcess daemon = DaemonProcess.Start("demo", new Dictionary<string, string>(), workdir);
 
         Match click = await daemon.WaitForLineAsync(CurlClickLine(), TimeSpan.FromSeconds(30));
@@ -43,9 +44,10 @@ public sealed partial class DaemonInteropTests
     [Fact]
     public async Task Daemon_CertDirectory_ServesCurlAndOpenSslWithRightCertificates()
     {
-        string dir = Directory.CreateTempSubdirectory("terminator-certs-").FullName;
+        using var temp = new TempDirectory("certs");
+        string dir = Directory.CreateDirectory(temp.PathOf("certs")).FullName;
         using LocalCertificateAuthority authority = LocalCertificateAuthority.Create("Interop CA");
-        string caPath = Path.Combine(dir, "..", Path.GetFileName(dir) + "-ca.pem");
+        string caPath = temp.PathOf("ca.pem");
         await File.WriteAllTextAsync(caPath, authority.CertificatePem);
         authority.Issue(["click.customer-one.test"]).WriteFlat(dir, "one");
         authority.Issue(["email.customer-two.test"]).WriteCertbot(Path.Combine(dir, "live"), "two");
@@ -115,7 +117,8 @@ public sealed partial class DaemonInteropTests
     [InlineData("TERMINATOR_UNKNOWN_SNI", "maybe")]
     public async Task Daemon_BadVariable_ExitsWith2AndNamesIt(string name, string value)
     {
-        await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string> { [name] = value, ["TERMINATOR_CERT_DIR"] = Path.GetTempPath() });
+        using var temp = new TempDirectory("bad-variable");
+        await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string> { [name] = value, ["TERMINATOR_CERT_DIR"] = temp.FullName });
 
         Assert.Equal(2, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.Contains(name, daemon.StandardError, StringComparison.Ordinal);
@@ -124,7 +127,8 @@ public sealed partial class DaemonInteropTests
     [Fact]
     public async Task Daemon_NoUsableCertificate_ExitsWith2()
     {
-        string dir = Directory.CreateTempSubdirectory("terminator-empty-").FullName;
+        using var temp = new TempDirectory("empty");
+        string dir = temp.FullName;
         await File.WriteAllTextAsync(Path.Combine(dir, "garbage.pem"), "nothing here");
         await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>
         {

@@ -12,7 +12,8 @@ public sealed partial class DaemonReloadTests
     [Fact]
     public async Task PlainHttpOff_ReadyLineSaysOff()
     {
-        string dir = Directory.CreateTempSubdirectory("terminator-ready-").FullName;
+        using var temp = new TempDirectory("ready");
+        string dir = temp.FullName;
         using LocalCertificateAuthority authority = LocalCertificateAuthority.Create("Ready CA");
         authority.Issue(["click.ready.test"]).WriteFlat(dir, "one");
 
@@ -30,10 +31,12 @@ public sealed partial class DaemonReloadTests
     [Fact]
     public async Task Sighup_ReloadsDefaultCertificate()
     {
-        string dir = Directory.CreateTempSubdirectory("terminator-default-").FullName;
+        using var temp = new TempDirectory("default");
+        string dir = temp.FullName;
         using LocalCertificateAuthority authority = LocalCertificateAuthority.Create("Default CA");
         authority.Issue(["click.site.test"]).WriteFlat(dir, "site");
-        string fallback = Path.Combine(Directory.CreateTempSubdirectory("terminator-fallback-").FullName, "default.pem");
+        using var fallbackDirectory = new TempDirectory("fallback");
+        string fallback = fallbackDirectory.PathOf("default.pem");
         authority.Issue(["first-default.test"]).WriteCombined(fallback);
         await using SampleTrackingOrigin origin = await SampleTrackingOrigin.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
 

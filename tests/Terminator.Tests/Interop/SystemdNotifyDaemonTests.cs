@@ -18,7 +18,8 @@ public sealed partial class SystemdNotifyDaemonTests
     [Fact]
     public async Task PathSocket_StartReloadStop_ExactSequence()
     {
-        string dir = Directory.CreateTempSubdirectory("terminator-notify-").FullName;
+        using var temp = new TempDirectory("notify");
+        string dir = temp.FullName;
         string socketPath = Path.Combine(dir, "notify.sock");
         using var receiver = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         receiver.Bind(new UnixDomainSocketEndPoint(socketPath));
@@ -58,7 +59,8 @@ public sealed partial class SystemdNotifyDaemonTests
     [Fact]
     public async Task AbstractSocket_ReadyThenStopping()
     {
-        string dir = Directory.CreateTempSubdirectory("terminator-notify-abstract-").FullName;
+        using var temp = new TempDirectory("notify-abstract");
+        string dir = temp.FullName;
         string name = $"terminator-notify-test-{Guid.NewGuid():N}";
         using var receiver = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         receiver.Bind(new UnixDomainSocketEndPoint("\0" + name));

@@ -16,9 +16,9 @@ namespace Terminator.Tests.LoadTest;
 /// </summary>
 public sealed class CertChurnTests : IDisposable
 {
-    private readonly string _out = Directory.CreateTempSubdirectory("terminator-loadtest-churn-").FullName;
+    private readonly TempDirectory _out = new("loadtest-churn");
 
-    public void Dispose() => Directory.Delete(_out, recursive: true);
+    public void Dispose() => _out.Dispose();
 
     [Fact]
     public async Task CertChurn_AgainstItsOwnDaemon_NoStayingNameFailsItsHandshake_EveryKindOfChangeServed()
@@ -28,21 +28,21 @@ public sealed class CertChurnTests : IDisposable
         Assert.True(File.Exists(dll), $"{dll} not built");
 
         (int exit, string stdout, string stderr) = await ToolProcess.RunAsync("dotnet",
-            [dll, "--scenario", "cert-churn", "--duration", "7s", "--warmup", "1s", "--rate-scale", "0.5", "--out", _out], TimeSpan.FromSeconds(90),
+            [dll, "--scenario", "cert-churn", "--duration", "7s", "--warmup", "1s", "--rate-scale", "0.5", "--out", _out.FullName], TimeSpan.FromSeconds(90),
             configure: info => ToolProcess.UseTerminatorEnvironment(info, new Dictionary<string, string>()));
 
         Assert.True(exit == 0, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Matches(@"cert-churn: \d+ clicks for names that stay, 0 failed handshakes", stdout);
         Assert.Matches(@"added [1-9]\d* names, import to first handshake p50 [\d.]+ max [\d.]+ ms; renewed [1-9]\d*, .*; removed [1-9]\d*, removal to first refused handshake", stdout);
         Assert.Matches(@"renewed s0\.churn\.test: serial [0-9A-F]+… -> [0-9A-F]+…; clicks saw old \d+, new \d+", stdout);
-        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "report.json")));
+        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out.FullName, "report.json")));
         JsonElement churn = json.RootElement.GetProperty("plans")[0].GetProperty("scenarios")[0];
         Assert.Equal("cert-churn", churn.GetProperty("name").GetString());
         JsonElement staying = churn.GetProperty("thresholds").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "cert-churn.staying-failed-handshakes");
         Assert.Equal("0", staying.GetProperty("actual").GetString());
         Assert.True(staying.GetProperty("passed").GetBoolean());
         Assert.True(churn.GetProperty("stats").GetProperty("requests").GetInt64() >= 100, churn.ToString());
-        Assert.Contains("renewed s0.churn.test", await File.ReadAllTextAsync(Path.Combine(_out, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("renewed s0.churn.test", await File.ReadAllTextAsync(Path.Combine(_out.FullName, "report.md")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class CertChurnTests : IDisposable
     public void CertChurn_IsPartOfAll_OnTheDemo_LeftOutOfAllForADeployedNode_AndRefusedThereByName()
     {
         Assert.Contains("cert-churn", LoadTestCommandLine.TryParse(["--scenario", "all"], out _)!.Scenarios);
-        string names = Path.Combine(_out, "names.txt");
+        string names = Path.Combine(_out.FullName, "names.txt");
         File.WriteAllText(names, "click.example.com\n");
         LoadTestOptions deployed = LoadTestCommandLine.TryParse(["--scenario", "all", "--target", "127.0.0.1:443", "--names", names], out string? error)!;
         Assert.Null(error);

@@ -16,9 +16,9 @@ namespace Terminator.Tests.LoadTest;
 /// </summary>
 public sealed class LoadTestSmokeTests : IDisposable
 {
-    private readonly string _out = Directory.CreateTempSubdirectory("terminator-loadtest-").FullName;
+    private readonly TempDirectory _out = new("loadtest");
 
-    public void Dispose() => Directory.Delete(_out, recursive: true);
+    public void Dispose() => _out.Dispose();
 
     [Fact]
     public async Task Smoke_AgainstTheDemo_MeetsEveryThreshold_WritesTheThreeReports()
@@ -27,15 +27,15 @@ public sealed class LoadTestSmokeTests : IDisposable
 
         Assert.True(exit == 0, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Contains("every threshold met", stdout, StringComparison.Ordinal);
-        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "report.json")));
+        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out.FullName, "report.json")));
         Assert.True(json.RootElement.GetProperty("passed").GetBoolean());
         Assert.False(json.RootElement.GetProperty("insecure").GetBoolean());
         Assert.Equal("openssl", json.RootElement.GetProperty("tlsClient").GetString());
         JsonElement clicks = json.RootElement.GetProperty("plans")[0].GetProperty("scenarios")[0];
         Assert.Equal("clicks", clicks.GetProperty("name").GetString());
         Assert.True(clicks.GetProperty("stats").GetProperty("requests").GetInt64() >= 20, clicks.ToString());
-        Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(_out, "report.html")), StringComparison.Ordinal);
-        Assert.Contains("clicks.p99", await File.ReadAllTextAsync(Path.Combine(_out, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(_out.FullName, "report.html")), StringComparison.Ordinal);
+        Assert.Contains("clicks.p99", await File.ReadAllTextAsync(Path.Combine(_out.FullName, "report.md")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class LoadTestSmokeTests : IDisposable
 
         Assert.True(exit == 0, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Contains("certificate verification on; TLS client sslstream", stdout, StringComparison.Ordinal);
-        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "report.json")));
+        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out.FullName, "report.json")));
         Assert.Equal("sslstream", json.RootElement.GetProperty("tlsClient").GetString());
     }
 
@@ -65,7 +65,7 @@ public sealed class LoadTestSmokeTests : IDisposable
 
         Assert.True(exit == 1, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Contains("threshold violated: clicks.error-rate: error rate <= 1%, was 100%", stderr, StringComparison.Ordinal);
-        Assert.Contains("http 502", await File.ReadAllTextAsync(Path.Combine(_out, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("http 502", await File.ReadAllTextAsync(Path.Combine(_out.FullName, "report.md")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -91,8 +91,8 @@ public sealed class LoadTestSmokeTests : IDisposable
         certificates.Set(CertificateLoader.LoadPem(new string(PemEncoding.Write("CERTIFICATE", der)) + "\n", issued.PrivateKeyPem, "test:forged"));
         await using var upstream = new RecordingUpstream();
         await using var terminator = TestTerminator.Start(upstream.EndPoint, certificates);
-        string names = Path.Combine(_out, "names.txt");
-        string caFile = Path.Combine(_out, "ca.pem");
+        string names = Path.Combine(_out.FullName, "names.txt");
+        string caFile = Path.Combine(_out.FullName, "ca.pem");
         await File.WriteAllTextAsync(names, "forged.tracking.test\n");
         await File.WriteAllTextAsync(caFile, authority.CertificatePem);
 
@@ -100,7 +100,7 @@ public sealed class LoadTestSmokeTests : IDisposable
             $"--target {terminator.Https} --names {names} --ca {caFile} --scenario clicks --duration 2s --warmup 0s");
 
         Assert.True(exit == 1, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
-        Assert.Contains("certificate signature failure", await File.ReadAllTextAsync(Path.Combine(_out, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("certificate signature failure", await File.ReadAllTextAsync(Path.Combine(_out.FullName, "report.md")), StringComparison.Ordinal);
         Assert.Equal(0, upstream.ConnectionCount);
     }
 
@@ -109,7 +109,7 @@ public sealed class LoadTestSmokeTests : IDisposable
         string dll = Path.Combine(ReadmeTests.RepositoryRoot(), typeof(LoadTestSmokeTests).Assembly
             .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LoadTestDll").Value!);
         Assert.True(File.Exists(dll), $"{dll} not built");
-        return await ToolProcess.RunAsync("dotnet", [dll, .. commandLine.Split(' '), "--out", _out], TimeSpan.FromSeconds(40),
+        return await ToolProcess.RunAsync("dotnet", [dll, .. commandLine.Split(' '), "--out", _out.FullName], TimeSpan.FromSeconds(40),
             configure: info => ToolProcess.UseTerminatorEnvironment(info, new Dictionary<string, string>()));
     }
 }

@@ -19,9 +19,9 @@ namespace Terminator.Tests.LoadTest;
 /// </summary>
 public sealed class UpstreamFlapTests : IDisposable
 {
-    private readonly string _out = Directory.CreateTempSubdirectory("terminator-loadtest-flap-").FullName;
+    private readonly TempDirectory _out = new("loadtest-flap");
 
-    public void Dispose() => Directory.Delete(_out, recursive: true);
+    public void Dispose() => _out.Dispose();
 
     [Fact]
     public async Task UpstreamFlap_AgainstTheDemo_ExitsZero_ReportsRecoveryWithinASecond()
@@ -31,12 +31,12 @@ public sealed class UpstreamFlapTests : IDisposable
         Assert.True(File.Exists(dll), $"{dll} not built");
 
         (int exit, string stdout, string stderr) = await ToolProcess.RunAsync("dotnet",
-            [dll, "--scenario", "upstream-flap", "--duration", "4s", "--warmup", "1s", "--out", _out], TimeSpan.FromSeconds(20),
+            [dll, "--scenario", "upstream-flap", "--duration", "4s", "--warmup", "1s", "--out", _out.FullName], TimeSpan.FromSeconds(20),
             configure: info => ToolProcess.UseTerminatorEnvironment(info, new Dictionary<string, string>()));
 
         Assert.True(exit == 0, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Contains(" 0 outside [stop, restart + 1s]; restart to first success ", stdout, StringComparison.Ordinal);
-        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "report.json")));
+        using JsonDocument json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out.FullName, "report.json")));
         JsonElement flap = json.RootElement.GetProperty("plans")[0].GetProperty("scenarios")[0];
         Assert.Equal("upstream-flap", flap.GetProperty("name").GetString());
         JsonElement recovery = flap.GetProperty("thresholds").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "upstream-flap.recovery");

@@ -28,7 +28,7 @@ public sealed class HeapMeasurements
 /// With two 32 KiB head buffers per connection (the request's and the response's, held for the connection's life) this
 /// measured 78,948 B per connection; with the heads rented per message, 11,046-11,668 B, of which 4 KiB was the server's
 /// pipe segment under its pending read; with the wait for the next request a zero-byte read
-/// (<c>Http1ProxyLoop.WaitForDataAsync</c>), 6,735-7,660 B: the socket, SslStream and pipe objects of both ends, the
+/// (<c>Http1ProxyLoop.IsInputBuffered</c>), 6,735-7,660 B: the socket, SslStream and pipe objects of both ends, the
 /// async frames of the waiting read and the idle timer (bench/README.md, "What an idle TLS connection holds").
 /// </remarks>
 [Collection(HeapMeasurements.Name)]

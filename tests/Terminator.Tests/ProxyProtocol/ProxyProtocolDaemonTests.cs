@@ -10,19 +10,19 @@ namespace Terminator.Tests.ProxyProtocol;
 /// <summary>The daemon process configured from TERMINATOR_PROXY_*: HAProxy in front of it, and the start-up rule.</summary>
 public sealed partial class ProxyProtocolDaemonTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-proxy-protocol-").FullName;
+    private readonly TempDirectory _root = new("proxy-protocol");
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("PROXY Protocol Daemon CA");
 
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [HaproxyFact]
     public async Task Daemon_BehindHaproxySendProxyV2_UpstreamSeesTheClient_DirectForgeryRefused()
     {
-        string certs = Directory.CreateDirectory(Path.Combine(_root, "certs")).FullName;
+        string certs = Directory.CreateDirectory(Path.Combine(_root.FullName, "certs")).FullName;
         _authority.Issue(["click.proxied.test"]).WriteCombined(Path.Combine(certs, "click.pem"));
         await using var upstream = new RecordingUpstream();
         await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>
@@ -70,7 +70,7 @@ public sealed partial class ProxyProtocolDaemonTests : IDisposable
     [Fact]
     public async Task Daemon_ProxyProtocolWithoutTrustedNetworks_OneLineExit2()
     {
-        string certs = Directory.CreateDirectory(Path.Combine(_root, "certs")).FullName;
+        string certs = Directory.CreateDirectory(Path.Combine(_root.FullName, "certs")).FullName;
         await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>
         {
             ["TERMINATOR_CERT_DIR"] = certs,

@@ -3,13 +3,14 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Terminator.Certificates;
 using Terminator.Samples.Certificates;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Storage;
 
 /// <summary><c>terminator certs</c> as an operator runs it: the real executable, real files, exit codes.</summary>
 public sealed class CertsCommandTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-certs-cli-").FullName;
+    private readonly TempDirectory _root = new("certs-cli");
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("CLI Test CA");
     private readonly string _key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private readonly List<string> _privateKeyPems = [];
@@ -18,10 +19,10 @@ public sealed class CertsCommandTests : IDisposable
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
-    private string StoreDir => Path.Combine(_root, "store");
+    private string StoreDir => Path.Combine(_root.FullName, "store");
 
     private Dictionary<string, string> Env(string? key = null) => new()
     {
@@ -48,12 +49,12 @@ public sealed class CertsCommandTests : IDisposable
     [Fact]
     public async Task ImportListShowRemove_EndToEnd_WithScriptableExitCodes()
     {
-        string input = Directory.CreateDirectory(Path.Combine(_root, "input")).FullName;
+        string input = Directory.CreateDirectory(Path.Combine(_root.FullName, "input")).FullName;
         Issue("click.one.test").WriteFlat(input, "one");
         Issue("email.two.test", TimeSpan.FromDays(10)).WriteCertbot(Path.Combine(input, "live"), "two");
         Issue("*.three.test").WriteCombined(Path.Combine(input, "three.pem"));
         await File.WriteAllTextAsync(Path.Combine(input, "broken.pem"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
-        string single = Path.Combine(_root, "four.pem");
+        string single = Path.Combine(_root.FullName, "four.pem");
         Issue("four.test", TimeSpan.FromDays(200)).WriteCombined(single);
 
         // A folder with a broken file: everything good is imported, the broken file is named, exit 1.
@@ -67,7 +68,7 @@ public sealed class CertsCommandTests : IDisposable
         Assert.Equal(0, importOne.ExitCode);
         Assert.Matches(@"(?m)^imported four\.test\.ecdsa\.[0-9a-f]{8} \[four\.test\] ECDSA P-256, not after ", importOne.Stdout);
 
-        var missing = await Certs("import", Path.Combine(_root, "nope.pem"));
+        var missing = await Certs("import", Path.Combine(_root.FullName, "nope.pem"));
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("no such file or directory", missing.Stdout, StringComparison.Ordinal);
 
@@ -111,8 +112,8 @@ public sealed class CertsCommandTests : IDisposable
     [Fact]
     public async Task UsageAndConfigurationErrors_Exit2WithOneClearLine()
     {
-        Issue("k.test").WriteCombined(Path.Combine(_root, "k.pem"));
-        Assert.Equal(0, (await Certs("import", Path.Combine(_root, "k.pem"))).ExitCode);
+        Issue("k.test").WriteCombined(Path.Combine(_root.FullName, "k.pem"));
+        Assert.Equal(0, (await Certs("import", Path.Combine(_root.FullName, "k.pem"))).ExitCode);
 
         Assert.Equal(2, (await Certs()).ExitCode);
         Assert.Equal(2, (await Certs("bogus")).ExitCode);
@@ -125,7 +126,7 @@ public sealed class CertsCommandTests : IDisposable
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("1  not found / nothing matched", help.Stdout, StringComparison.Ordinal);
 
-        var noKey = await CertsWith(new Dictionary<string, string> { ["TERMINATOR_CERT_DIR"] = _root }, "list");
+        var noKey = await CertsWith(new Dictionary<string, string> { ["TERMINATOR_CERT_DIR"] = _root.FullName }, "list");
         Assert.Equal(2, noKey.ExitCode);
         Assert.StartsWith("terminator certs: TERMINATOR_STORE_KEY: not set", noKey.Stderr, StringComparison.Ordinal);
 
@@ -134,7 +135,7 @@ public sealed class CertsCommandTests : IDisposable
         Assert.Equal("terminator certs: TERMINATOR_STORE_KEY: decodes to 5 bytes, expected exactly 32 (e.g. 'openssl rand -base64 32')", badKey.Stderr.Trim());
 
         string otherKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var wrongKey = await CertsWith(Env(otherKey), "import", Path.Combine(_root, "k.pem"));
+        var wrongKey = await CertsWith(Env(otherKey), "import", Path.Combine(_root.FullName, "k.pem"));
         Assert.Equal(2, wrongKey.ExitCode);
         Assert.Contains($"TERMINATOR_STORE_KEY does not decrypt the store at {StoreDir}", wrongKey.Stderr, StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(StoreDir, "*" + Terminator.Storage.DirectoryCertificateStore.FileExtension)); // nothing written under the wrong key
@@ -205,7 +206,7 @@ public sealed class CertsCommandTests : IDisposable
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string name in names)
         {
-            string pem = Path.Combine(_root, name.Replace('*', '_') + ".pem");
+            string pem = Path.Combine(_root.FullName, name.Replace('*', '_') + ".pem");
             Issue(name).WriteCombined(pem);
             var import = await Certs("import", pem);
             Assert.True(import.ExitCode == 0, import.Stdout + import.Stderr);
@@ -231,19 +232,19 @@ public sealed class CertsCommandTests : IDisposable
         // The operator's environment file is shared with the daemon, whose certificate folder and listeners may not
         // exist or parse on the machine where certs runs: only TERMINATOR_STORE_* matter to the store commands.
         Dictionary<string, string> env = Env();
-        env["TERMINATOR_CERT_DIR"] = Path.Combine(_root, "no-such-cert-dir");
+        env["TERMINATOR_CERT_DIR"] = Path.Combine(_root.FullName, "no-such-cert-dir");
         env["TERMINATOR_HTTPS_LISTEN"] = "not-an-endpoint";
         env["TERMINATOR_HANDSHAKE_TIMEOUT"] = "10x";
-        Issue("vars.test").WriteCombined(Path.Combine(_root, "vars.pem"));
+        Issue("vars.test").WriteCombined(Path.Combine(_root.FullName, "vars.pem"));
 
-        var import = await CertsWith(env, "import", Path.Combine(_root, "vars.pem"));
+        var import = await CertsWith(env, "import", Path.Combine(_root.FullName, "vars.pem"));
         Assert.True(import.ExitCode == 0, import.Stdout + import.Stderr);
         var list = await CertsWith(env, "list");
         Assert.True(list.ExitCode == 0, list.Stdout + list.Stderr);
         Assert.Contains("vars.test", list.Stdout, StringComparison.Ordinal);
 
         // No key at all: the complaint is about the key, not about the (missing) default certificate folder.
-        var noKey = await CertsWith(new Dictionary<string, string> { ["TERMINATOR_CERT_DIR"] = Path.Combine(_root, "no-such-cert-dir") }, "list");
+        var noKey = await CertsWith(new Dictionary<string, string> { ["TERMINATOR_CERT_DIR"] = Path.Combine(_root.FullName, "no-such-cert-dir") }, "list");
         Assert.Equal(2, noKey.ExitCode);
         Assert.StartsWith("terminator certs: TERMINATOR_STORE_KEY: not set", noKey.Stderr, StringComparison.Ordinal);
         var nothingSet = await CertsWith(new Dictionary<string, string>(), "list");
@@ -252,7 +253,7 @@ public sealed class CertsCommandTests : IDisposable
 
         // The store variables themselves are still validated, naming the variable.
         Dictionary<string, string> badDir = Env();
-        string file = Path.Combine(_root, "a-file");
+        string file = Path.Combine(_root.FullName, "a-file");
         await File.WriteAllTextAsync(file, "x");
         badDir["TERMINATOR_STORE_DIR"] = file;
         var storeDirIsFile = await CertsWith(badDir, "list");

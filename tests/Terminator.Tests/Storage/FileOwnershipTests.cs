@@ -10,20 +10,20 @@ namespace Terminator.Tests.Storage;
 public sealed class FileOwnershipTests : IDisposable
 {
     private const string Nobody = "65534:65534";
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-owner-").FullName;
+    private readonly TempDirectory _root = new("owner");
 
-    public FileOwnershipTests() => File.SetUnixFileMode(_root, (UnixFileMode)Convert.ToInt32("755", 8)); // nobody may traverse
+    public FileOwnershipTests() => File.SetUnixFileMode(_root.FullName, (UnixFileMode)Convert.ToInt32("755", 8)); // nobody may traverse
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _root.Dispose();
 
     [RootFact]
     public async Task CertsImportAsRoot_IntoTheDaemonUsersStore_EntriesOwnedByThatUserAndReadableByIt()
     {
         using var context = new StoreTestContext();
-        string store = Path.Combine(_root, "store");
+        string store = Path.Combine(_root.FullName, "store");
         Directory.CreateDirectory(store, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         await RunAsync("chown", Nobody, store);
-        string pems = Directory.CreateDirectory(Path.Combine(_root, "pems")).FullName;
+        string pems = Directory.CreateDirectory(Path.Combine(_root.FullName, "pems")).FullName;
         context.Authority.Issue(["click.owner.test"]).WriteFlat(pems, "click");
         context.Authority.Issue(["open.owner.test"]).WriteFlat(pems, "open");
 
@@ -51,7 +51,7 @@ public sealed class FileOwnershipTests : IDisposable
     [RootFact]
     public async Task StoreCreatedByRoot_InADirectoryTheDaemonUserOwns_TakesItsOwner()
     {
-        string state = Directory.CreateDirectory(Path.Combine(_root, "state")).FullName;
+        string state = Directory.CreateDirectory(Path.Combine(_root.FullName, "state")).FullName;
         await RunAsync("chown", Nobody, state);
 
         using var key = Terminator.Configuration.StoreKey.Generate();
@@ -63,7 +63,7 @@ public sealed class FileOwnershipTests : IDisposable
     [RootFact]
     public async Task RootsOwnStore_FilesStayRoots()
     {
-        string directory = Directory.CreateDirectory(Path.Combine(_root, "own")).FullName;
+        string directory = Directory.CreateDirectory(Path.Combine(_root.FullName, "own")).FullName;
         string path = Path.Combine(directory, "entry.tcert");
 
         AtomicFile.Write(path, "x"u8);

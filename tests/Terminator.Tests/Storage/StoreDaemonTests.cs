@@ -12,29 +12,29 @@ namespace Terminator.Tests.Storage;
 /// <summary>The daemon as a process, configured with nothing but the encrypted store.</summary>
 public sealed partial class StoreDaemonTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-store-daemon-").FullName;
+    private readonly TempDirectory _root = new("store-daemon");
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Store Daemon CA");
 
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [Fact]
     public async Task Daemon_StoreOnly_ServesStoredCertificate_SkipsTamperedEntry_LogsNoKeyMaterial()
     {
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        string keyFile = Path.Combine(_root, "store.key");
+        string keyFile = Path.Combine(_root.FullName, "store.key");
         await File.WriteAllTextAsync(keyFile, key + "\n");
         File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        string storeDir = Path.Combine(_root, "store");
+        string storeDir = Path.Combine(_root.FullName, "store");
         var env = new Dictionary<string, string> { ["TERMINATOR_STORE_KEY_FILE"] = keyFile, ["TERMINATOR_STORE_DIR"] = storeDir };
 
         IssuedCertificate served = _authority.Issue(["click.stored.test"]);
-        served.WriteCombined(Path.Combine(_root, "served.pem"));
-        _authority.Issue(["evil.stored.test"]).WriteCombined(Path.Combine(_root, "evil.pem"));
-        var import = await StoreCli.RunAsync(env, "import", Path.Combine(_root, "served.pem"), Path.Combine(_root, "evil.pem"));
+        served.WriteCombined(Path.Combine(_root.FullName, "served.pem"));
+        _authority.Issue(["evil.stored.test"]).WriteCombined(Path.Combine(_root.FullName, "evil.pem"));
+        var import = await StoreCli.RunAsync(env, "import", Path.Combine(_root.FullName, "served.pem"), Path.Combine(_root.FullName, "evil.pem"));
         Assert.True(import.ExitCode == 0, import.Stdout + import.Stderr);
         string tampered = Directory.GetFiles(storeDir, "evil.*").Single();
         byte[] bytes = await File.ReadAllBytesAsync(tampered);
@@ -77,10 +77,10 @@ public sealed partial class StoreDaemonTests : IDisposable
     [Fact]
     public async Task Daemon_WrongKey_OneClearStartupErrorExit2()
     {
-        string storeDir = Path.Combine(_root, "store");
+        string storeDir = Path.Combine(_root.FullName, "store");
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        _authority.Issue(["a.stored.test"]).WriteCombined(Path.Combine(_root, "a.pem"));
-        Assert.Equal(0, (await StoreCli.RunAsync(new Dictionary<string, string> { ["TERMINATOR_STORE_KEY"] = key, ["TERMINATOR_STORE_DIR"] = storeDir }, "import", Path.Combine(_root, "a.pem"))).ExitCode);
+        _authority.Issue(["a.stored.test"]).WriteCombined(Path.Combine(_root.FullName, "a.pem"));
+        Assert.Equal(0, (await StoreCli.RunAsync(new Dictionary<string, string> { ["TERMINATOR_STORE_KEY"] = key, ["TERMINATOR_STORE_DIR"] = storeDir }, "import", Path.Combine(_root.FullName, "a.pem"))).ExitCode);
 
         string wrong = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>
@@ -102,14 +102,14 @@ public sealed partial class StoreDaemonTests : IDisposable
     [Fact]
     public async Task Daemon_Sighup_ReloadsAndKeepsServing_SigtermStillDrainsToExit0()
     {
-        string storeDir = Path.Combine(_root, "store");
+        string storeDir = Path.Combine(_root.FullName, "store");
         var env = new Dictionary<string, string>
         {
             ["TERMINATOR_STORE_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["TERMINATOR_STORE_DIR"] = storeDir,
         };
-        _authority.Issue(["hup.stored.test"]).WriteCombined(Path.Combine(_root, "hup.pem"));
-        Assert.Equal(0, (await StoreCli.RunAsync(env, "import", Path.Combine(_root, "hup.pem"))).ExitCode);
+        _authority.Issue(["hup.stored.test"]).WriteCombined(Path.Combine(_root.FullName, "hup.pem"));
+        Assert.Equal(0, (await StoreCli.RunAsync(env, "import", Path.Combine(_root.FullName, "hup.pem"))).ExitCode);
 
         await using DaemonProcess daemon = DaemonProcess.Start(null, new Dictionary<string, string>(env)
         {

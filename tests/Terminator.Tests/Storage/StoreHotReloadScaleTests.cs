@@ -28,20 +28,20 @@ public sealed partial class StoreHotReloadScaleTests(ITestOutputHelper output) :
     private const int CertificateCount = 10_000;
     private const int Replaced = 100;   // names 0..99
     private const int Removed = 100;    // names 100..199
-    private readonly string _root = Directory.CreateTempSubdirectory("terminator-store-scale-").FullName;
+    private readonly TempDirectory _root = new("store-scale");
     private readonly LocalCertificateAuthority _authority = LocalCertificateAuthority.Create("Store Scale CA");
 
     public void Dispose()
     {
         _authority.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _root.Dispose();
     }
 
     [Fact]
     public async Task TenThousandStored_ReplaceAndRemoveHundredWhileHandshaking_UntouchedNeverFail_NewServedWithinOneSecond()
     {
         var clock = Stopwatch.StartNew();
-        string pemDirectory = Path.Combine(_root, "pem");
+        string pemDirectory = Path.Combine(_root.FullName, "pem");
         Directory.CreateDirectory(pemDirectory);
         var thumbprints = new string[CertificateCount];
         Parallel.For(0, CertificateCount, i =>
@@ -54,7 +54,7 @@ public sealed partial class StoreHotReloadScaleTests(ITestOutputHelper output) :
 
         byte[] keyBytes = RandomNumberGenerator.GetBytes(StoreKey.Length);
         using var key = StoreKey.FromBytes(keyBytes);
-        string storeDirectory = Path.Combine(_root, "store");
+        string storeDirectory = Path.Combine(_root.FullName, "store");
         var env = new Dictionary<string, string> { ["TERMINATOR_STORE_KEY"] = Convert.ToBase64String(keyBytes), ["TERMINATOR_STORE_DIR"] = storeDirectory };
         clock.Restart();
         var import = await StoreCli.RunAsync(env, TimeSpan.FromMinutes(4), "import", pemDirectory);

@@ -4,6 +4,7 @@ using Terminator.Configuration;
 using Terminator.Diagnostics;
 using Terminator.Samples.Certificates;
 using Terminator.Storage;
+using Terminator.Tests.TestHelpers;
 
 namespace Terminator.Tests.Storage;
 
@@ -12,14 +13,16 @@ public sealed class StoreTestContext : IDisposable
 {
     public StoreTestContext()
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("terminator-store-").FullName;
+        _directory = new TempDirectory("store");
         StoreDirectory = Path.Combine(Directory, "store");
         Key = StoreKey.Generate();
         Store = new DirectoryCertificateStore(StoreDirectory, Key);
         Authority = LocalCertificateAuthority.Create("Store Test CA");
     }
 
-    public string Directory { get; }
+    private readonly TempDirectory _directory;
+
+    public string Directory => _directory.FullName;
     public string StoreDirectory { get; }
     internal StoreKey Key { get; }
     internal DirectoryCertificateStore Store { get; }
@@ -59,6 +62,6 @@ public sealed class StoreTestContext : IDisposable
     {
         Authority.Dispose();
         Key.Dispose();
-        System.IO.Directory.Delete(Directory, recursive: true);
+        _directory.Dispose();
     }
 }

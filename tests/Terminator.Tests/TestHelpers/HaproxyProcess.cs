@@ -16,9 +16,9 @@ public sealed class HaproxyProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
-    private readonly string _directory;
+    private readonly TempDirectory _directory;
 
-    private HaproxyProcess(Process process, string directory)
+    private HaproxyProcess(Process process, TempDirectory directory)
     {
         _process = process;
         _directory = directory;
@@ -43,37 +43,48 @@ public sealed class HaproxyProcess : IAsyncDisposable
     /// </summary>
     public static async Task<HaproxyProcess> StartAsync(string proxies, TimeSpan? timeout = null)
     {
-        string directory = Directory.CreateTempSubdirectory("terminator-haproxy-").FullName;
+        var temp = new TempDirectory("haproxy");
+        string directory = temp.FullName;
         int probePort = LoopbackPorts.Reserve();
-        string config = Path.Combine(directory, "haproxy.cfg");
-        await File.WriteAllTextAsync(config, $"""
-            global
-                maxconn 256
-                nbthread 1
-            defaults
-                mode tcp
-                timeout connect 5s
-                timeout client 30s
-                timeout server 30s
-            frontend probe
-                bind 127.0.0.1:{probePort.ToString(CultureInfo.InvariantCulture)}
-                tcp-request connection reject
-            {proxies}
-            """);
+        HaproxyProcess haproxy;
+        try
+        {
+            string config = Path.Combine(directory, "haproxy.cfg");
+            await File.WriteAllTextAsync(config, $"""
+                global
+                    maxconn 256
+                    nbthread 1
+                defaults
+                    mode tcp
+                    timeout connect 5s
+                    timeout client 30s
+                    timeout server 30s
+                frontend probe
+                    bind 127.0.0.1:{probePort.ToString(CultureInfo.InvariantCulture)}
+                    tcp-request connection reject
+                {proxies}
+                """);
 
-        var info = new ProcessStartInfo(Executable ?? throw new InvalidOperationException("haproxy is not installed"))
+            var info = new ProcessStartInfo(Executable ?? throw new InvalidOperationException("haproxy is not installed"))
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = directory,
+            };
+            foreach (string argument in new[] { "-db", "-f", config })
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            haproxy = new HaproxyProcess(Process.Start(info)!, temp);
+        }
+        catch
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = directory,
-        };
-        foreach (string argument in new[] { "-db", "-f", config })
-        {
-            info.ArgumentList.Add(argument);
+            temp.Dispose();
+            throw;
         }
 
-        var haproxy = new HaproxyProcess(Process.Start(info)!, directory);
         try
         {
             await haproxy.WaitListeningAsync(new IPEndPoint(IPAddress.Loopback, probePort), timeout ?? TimeSpan.FromSeconds(10));
@@ -136,13 +147,7 @@ public sealed class HaproxyProcess : IAsyncDisposable
         finally
         {
             _process.Dispose();
-            try
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            _directory.Dispose();
         }
     }
 }

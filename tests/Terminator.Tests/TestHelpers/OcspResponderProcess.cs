@@ -23,10 +23,10 @@ namespace Terminator.Tests.TestHelpers;
 public sealed class OcspResponderProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly string _directory;
+    private readonly TempDirectory _directory;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private OcspResponderProcess(Process process, string directory)
+    private OcspResponderProcess(Process process, TempDirectory directory)
     {
         _process = process;
         _directory = directory;
@@ -43,48 +43,59 @@ public sealed class OcspResponderProcess : IAsyncDisposable
     /// <summary>Starts the responder on <paramref name="port"/> and waits (up to <paramref name="timeout"/>) until it listens.</summary>
     public static async Task<OcspResponderProcess> StartAsync(LocalCertificateAuthority authority, IEnumerable<string> goodCertificatePems, int port, TimeSpan timeout)
     {
-        string directory = Directory.CreateTempSubdirectory("terminator-ocsp-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(directory, "ca.pem"), authority.CertificatePem);
-        // The CA key is written mode 600 and never printed; the directory goes on dispose.
-        var keyOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
-        await using (var key = new StreamWriter(Path.Combine(directory, "ca.key"), Encoding.ASCII, keyOptions))
+        var temp = new TempDirectory("ocsp");
+        string directory = temp.FullName;
+        OcspResponderProcess responder;
+        try
         {
-            await key.WriteAsync(authority.ExportPrivateKeyPem());
-        }
-
-        var index = new StringBuilder();
-        foreach (string pem in goodCertificatePems)
-        {
-            using X509Certificate2 certificate = X509Certificate2.CreateFromPem(pem);
-            // openssl ca's index format: status, expiry (YYMMDDHHMMSSZ), revocation date, serial (hex as BN_bn2hex
-            // prints it: upper case, whole bytes, no leading zero bytes), file name, subject.
-            string serial = certificate.SerialNumber;
-            while (serial.Length > 2 && serial.StartsWith("00", StringComparison.Ordinal))
+            await File.WriteAllTextAsync(Path.Combine(directory, "ca.pem"), authority.CertificatePem);
+            // The CA key is written mode 600 and never printed; the directory goes on dispose.
+            var keyOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+            await using (var key = new StreamWriter(Path.Combine(directory, "ca.key"), Encoding.ASCII, keyOptions))
             {
-                serial = serial[2..];
+                await key.WriteAsync(authority.ExportPrivateKeyPem());
             }
 
-            index.Append($"V\t{certificate.NotAfter.ToUniversalTime():yyMMddHHmmss}Z\t\t{serial}\tunknown\t/CN={certificate.GetNameInfo(X509NameType.SimpleName, false)}\n");
+            var index = new StringBuilder();
+            foreach (string pem in goodCertificatePems)
+            {
+                using X509Certificate2 certificate = X509Certificate2.CreateFromPem(pem);
+                // openssl ca's index format: status, expiry (YYMMDDHHMMSSZ), revocation date, serial (hex as BN_bn2hex
+                // prints it: upper case, whole bytes, no leading zero bytes), file name, subject.
+                string serial = certificate.SerialNumber;
+                while (serial.Length > 2 && serial.StartsWith("00", StringComparison.Ordinal))
+                {
+                    serial = serial[2..];
+                }
+
+                index.Append($"V\t{certificate.NotAfter.ToUniversalTime():yyMMddHHmmss}Z\t\t{serial}\tunknown\t/CN={certificate.GetNameInfo(X509NameType.SimpleName, false)}\n");
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(directory, "index.txt"), index.ToString());
+
+            var info = new ProcessStartInfo("openssl")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = directory,
+            };
+            // -nmin 60: responses valid for an hour, so SslStream's refresh point (nextUpdate - 5 min) is not reached
+            // during the test. -ignore_err: a malformed request must not end the responder.
+            foreach (string argument in new[] { "ocsp", "-index", "index.txt", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                         "-rsigner", "ca.pem", "-rkey", "ca.key", "-CA", "ca.pem", "-nmin", "60", "-ignore_err" })
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            responder = new OcspResponderProcess(Process.Start(info)!, temp);
+        }
+        catch
+        {
+            temp.Dispose();
+            throw;
         }
 
-        await File.WriteAllTextAsync(Path.Combine(directory, "index.txt"), index.ToString());
-
-        var info = new ProcessStartInfo("openssl")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = directory,
-        };
-        // -nmin 60: responses valid for an hour, so SslStream's refresh point (nextUpdate - 5 min) is not reached
-        // during the test. -ignore_err: a malformed request must not end the responder.
-        foreach (string argument in new[] { "ocsp", "-index", "index.txt", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "-rsigner", "ca.pem", "-rkey", "ca.key", "-CA", "ca.pem", "-nmin", "60", "-ignore_err" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var responder = new OcspResponderProcess(Process.Start(info)!, directory);
         var clock = Stopwatch.StartNew();
         while (!responder._output.Any(line => line.StartsWith("ACCEPT ", StringComparison.Ordinal)))
         {
@@ -115,7 +126,7 @@ public sealed class OcspResponderProcess : IAsyncDisposable
         finally
         {
             _process.Dispose();
-            Directory.Delete(_directory, recursive: true);
+            _directory.Dispose();
         }
     }
 }

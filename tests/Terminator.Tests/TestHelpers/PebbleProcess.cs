@@ -24,9 +24,9 @@ public sealed class PebbleProcess : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly ConcurrentQueue<string> _output = new();
-    private readonly string _directory;
+    private readonly TempDirectory _directory;
 
-    private PebbleProcess(string directory) => _directory = directory;
+    private PebbleProcess(TempDirectory directory) => _directory = directory;
 
     /// <summary>True when both binaries are on PATH (Debian package <c>pebble</c>; .ci/run installs it).</summary>
     public static bool IsInstalled => ToolFactAttribute.IsOnPath("pebble") && ToolFactAttribute.IsOnPath("pebble-challtestsrv");
@@ -54,8 +54,7 @@ public sealed class PebbleProcess : IAsyncDisposable
     public static async Task<PebbleProcess> StartAsync(int httpPort, int tlsPort, IReadOnlyDictionary<string, string>? externalAccountMacKeys = null,
         TimeSpan? timeout = null)
     {
-        string directory = Directory.CreateTempSubdirectory("terminator-pebble-").FullName;
-        var pebble = new PebbleProcess(directory);
+        var pebble = new PebbleProcess(new TempDirectory("pebble"));
         try
         {
             await pebble.StartCoreAsync(httpPort, tlsPort, externalAccountMacKeys, timeout ?? TimeSpan.FromSeconds(20));
@@ -70,8 +69,8 @@ public sealed class PebbleProcess : IAsyncDisposable
 
     private async Task StartCoreAsync(int httpPort, int tlsPort, IReadOnlyDictionary<string, string>? macKeys, TimeSpan timeout)
     {
-        WfeCaPemPath = Path.Combine(_directory, "wfe-ca.pem");
-        WriteWfeCertificates(_directory);
+        WfeCaPemPath = Path.Combine(_directory.FullName, "wfe-ca.pem");
+        WriteWfeCertificates(_directory.FullName);
 
         int dnsPort = LoopbackPorts.Reserve(udp: true);
         int challengeManagementPort = LoopbackPorts.Reserve();
@@ -86,8 +85,8 @@ public sealed class PebbleProcess : IAsyncDisposable
         {
             ["listenAddress"] = "127.0.0.1:" + Invariant(listenPort),
             ["managementListenAddress"] = "127.0.0.1:" + Invariant(managementPort),
-            ["certificate"] = Path.Combine(_directory, "wfe.pem"),
-            ["privateKey"] = Path.Combine(_directory, "wfe.key"),
+            ["certificate"] = Path.Combine(_directory.FullName, "wfe.pem"),
+            ["privateKey"] = Path.Combine(_directory.FullName, "wfe.key"),
             ["httpPort"] = httpPort,
             ["tlsPort"] = tlsPort,
             ["ocspResponderURL"] = "",
@@ -98,7 +97,7 @@ public sealed class PebbleProcess : IAsyncDisposable
             config["externalAccountMACKeys"] = macKeys;
         }
 
-        string configPath = Path.Combine(_directory, "pebble-config.json");
+        string configPath = Path.Combine(_directory.FullName, "pebble-config.json");
         await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(new Dictionary<string, object> { ["pebble"] = config }));
         Start("pebble", new Dictionary<string, string> { ["PEBBLE_VA_NOSLEEP"] = "1", ["PEBBLE_WFE_NONCEREJECT"] = "0" },
             "-config", configPath, "-dnsserver", "127.0.0.1:" + Invariant(dnsPort));
@@ -169,7 +168,7 @@ public sealed class PebbleProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = _directory,
+            WorkingDirectory = _directory.FullName,
         };
         foreach (string argument in arguments)
         {
@@ -265,13 +264,6 @@ public sealed class PebbleProcess : IAsyncDisposable
             }
         }
 
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
+        _directory.Dispose();
     }
 }

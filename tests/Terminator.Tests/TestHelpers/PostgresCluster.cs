@@ -16,16 +16,18 @@ public sealed class PostgresCluster : IAsyncDisposable
     private readonly string? _runAs;
     private int _databases;
 
-    private PostgresCluster(string bin, string? runAs, string folder, int port)
+    private readonly TempDirectory _folder;
+
+    private PostgresCluster(string bin, string? runAs, TempDirectory folder, int port)
     {
         _bin = bin;
         _runAs = runAs;
-        Folder = folder;
+        _folder = folder;
         Port = port;
     }
 
     /// <summary>The folder holding the data directory, the socket and the server log.</summary>
-    public string Folder { get; }
+    public string Folder => _folder.FullName;
 
     public int Port { get; }
 
@@ -58,17 +60,34 @@ public sealed class PostgresCluster : IAsyncDisposable
     {
         string bin = FindBinaries() ?? throw new InvalidOperationException("PostgreSQL is not installed (apt-get install -y postgresql; .ci/run does)");
         string? runAs = null;
-        string folder = Directory.CreateTempSubdirectory("terminator-pg-").FullName;
-        if (Environment.UserName == "root")
+        var folder = new TempDirectory("pg");
+        try
         {
-            runAs = (await ToolProcess.RunAsync("id", ["-u", "postgres"])).ExitCode == 0 ? "postgres" : "nobody";
-            await RunCheckedAsync("chown", [$"{runAs}:", folder]);
+            if (Environment.UserName == "root")
+            {
+                runAs = (await ToolProcess.RunAsync("id", ["-u", "postgres"])).ExitCode == 0 ? "postgres" : "nobody";
+                await RunCheckedAsync("chown", [$"{runAs}:", folder.FullName]);
+            }
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
         }
 
         var cluster = new PostgresCluster(bin, runAs, folder, LoopbackPorts.Reserve());
-        await cluster.ServerCommandAsync("initdb", ["-D", cluster.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
-        await cluster.StartServerAsync();
-        return cluster;
+        try
+        {
+            await cluster.ServerCommandAsync("initdb", ["-D", cluster.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
+            await cluster.StartServerAsync();
+            return cluster;
+        }
+        catch
+        {
+            // Stops a server that did start, then removes the folder.
+            await cluster.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Starts the server (again) on the same port.</summary>
@@ -114,13 +133,7 @@ public sealed class PostgresCluster : IAsyncDisposable
             // Already stopped (a test stopped it and failed before starting it again).
         }
 
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _folder.Dispose();
     }
 
     private Task ServerCommandAsync(string tool, string[] arguments)

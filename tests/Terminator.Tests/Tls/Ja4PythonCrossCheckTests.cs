@@ -50,29 +50,23 @@ public sealed class Ja4PythonCrossCheckTests
 
     private static async Task AssertAgreeAsync(byte[][] hellos)
     {
-        string directory = Directory.CreateTempSubdirectory("ja4-").FullName;
-        try
+        using var temp = new TempDirectory("ja4");
+        string directory = temp.FullName;
+        var files = new List<string>();
+        for (int i = 0; i < hellos.Length; i++)
         {
-            var files = new List<string>();
-            for (int i = 0; i < hellos.Length; i++)
-            {
-                string file = Path.Combine(directory, $"{i}.bin");
-                await File.WriteAllBytesAsync(file, hellos[i]);
-                files.Add(file);
-            }
-
-            (int exitCode, string stdout, string stderr) = await ToolProcess.RunAsync("python3", [Script, .. files], TimeSpan.FromSeconds(60));
-            Assert.True(exitCode == 0, stderr);
-            string[] expected = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(hellos.Length, expected.Length);
-            for (int i = 0; i < hellos.Length; i++)
-            {
-                Assert.True(expected[i] == Ja4FingerprintTests.Ja4(hellos[i]), $"hello {i} ({Convert.ToHexString(hellos[i])}): python {expected[i]}, C# {Ja4FingerprintTests.Ja4(hellos[i])}");
-            }
+            string file = Path.Combine(directory, $"{i}.bin");
+            await File.WriteAllBytesAsync(file, hellos[i]);
+            files.Add(file);
         }
-        finally
+
+        (int exitCode, string stdout, string stderr) = await ToolProcess.RunAsync("python3", [Script, .. files], TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, stderr);
+        string[] expected = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(hellos.Length, expected.Length);
+        for (int i = 0; i < hellos.Length; i++)
         {
-            Directory.Delete(directory, recursive: true);
+            Assert.True(expected[i] == Ja4FingerprintTests.Ja4(hellos[i]), $"hello {i} ({Convert.ToHexString(hellos[i])}): python {expected[i]}, C# {Ja4FingerprintTests.Ja4(hellos[i])}");
         }
     }
 
