@@ -8,8 +8,10 @@ namespace Terminator.Diagnostics;
 /// half-handshakes (<c>Tls/RuntimeSslContextRent</c>).</param>
 /// <param name="RecordBuffersReleased">Idle TLS connections give OpenSSL's record buffers back
 /// (<c>Tls/OpenSslRecordBuffers</c>).</param>
-internal readonly record struct RuntimeWorkaroundState(bool ChainBuildSkipped, bool SslContextRented, bool RecordBuffersReleased)
+/// <param name="BioBuffersReleased">Idle TLS connections give the buffers of the runtime's two OpenSSL memory BIOs back
+/// (<c>Tls/OpenSslIdleBuffers</c>).</param>
+internal readonly record struct RuntimeWorkaroundState(bool ChainBuildSkipped, bool SslContextRented, bool RecordBuffersReleased, bool BioBuffersReleased)
 {
     /// <summary>True when every workaround is in effect.</summary>
-    public bool All => ChainBuildSkipped && SslContextRented && RecordBuffersReleased;
+    public bool All => ChainBuildSkipped && SslContextRented && RecordBuffersReleased && BioBuffersReleased;
 }

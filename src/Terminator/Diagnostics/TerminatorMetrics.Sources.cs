@@ -88,6 +88,7 @@ internal sealed partial class TerminatorMetrics
             new(state.ChainBuildSkipped ? 1 : 0, Tag("workaround", "chain_build_skip")),
             new(state.SslContextRented ? 1 : 0, Tag("workaround", "ssl_ctx_rent")),
             new(state.RecordBuffersReleased ? 1 : 0, Tag("workaround", "record_buffer_release")),
+            new(state.BioBuffersReleased ? 1 : 0, Tag("workaround", "bio_buffer_release")),
         ];
     }
 

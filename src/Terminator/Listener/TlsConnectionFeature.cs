@@ -31,4 +31,10 @@ internal sealed class TlsConnectionFeature(
     /// <summary>The client's JA4 fingerprint (FoxIO), 36 ASCII bytes computed once from its ClientHello; null unless
     /// <c>TERMINATOR_JA4_HEADER</c> is set. Immutable once set: every request of the connection shares it.</summary>
     public byte[]? Ja4 { get; init; }
+
+    /// <summary>Called with the connection's transport when it goes idle between requests (no read or write in
+    /// progress), to give back buffers the TLS layer would otherwise keep for the connection's life (the runtime's
+    /// OpenSSL memory BIOs: <c>Tls/OpenSslIdleBuffers</c>); null when that workaround is off. A shared static delegate,
+    /// not a per-connection closure.</summary>
+    public Action<Stream>? ReleaseIdleBuffers { get; init; }
 }

@@ -170,6 +170,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             // The wait for the next request, without a receive buffer: see IsInputBuffered. Awaited here, not in a method
             // of its own: a suspended async method holds a state-machine box, which the pooling builder keeps only a
             // few of per core, so with many connections between requests each level would allocate per request.
+            // Nothing in flight either way: the TLS layer may give back what it holds between records.
+            _connection.Tls?.ReleaseIdleBuffers?.Invoke(_idleSource);
             try
             {
                 await _idleSource.ReadAsync(Memory<byte>.Empty, _idleTimeout.Token).ConfigureAwait(false);

@@ -32,7 +32,7 @@ internal static class OpenSslRecordBuffers
     /// <summary>Sets the mode on <paramref name="stream"/>'s SSL; true when OpenSSL reports it set.</summary>
     public static bool TryRelease(SslStream stream)
     {
-        if (!IsAvailable || s_securityContext!.GetValue(stream) is not SafeHandle ssl || ssl.IsInvalid || ssl.IsClosed)
+        if (!IsAvailable || TryGetSsl(stream) is not { } ssl)
         {
             return false;
         }
@@ -57,6 +57,13 @@ internal static class OpenSslRecordBuffers
             }
         }
     }
+
+    /// <summary>The handle whose value is <paramref name="stream"/>'s <c>SSL*</c>, or null when this runtime's SslStream
+    /// is not the verified shape or the stream has no live SSL (before its handshake, after its disposal). Callers
+    /// hold it with <see cref="SafeHandle.DangerousAddRef"/> while they use the pointer. Shared with
+    /// <see cref="OpenSslIdleBuffers"/>.</summary>
+    internal static SafeHandle? TryGetSsl(SslStream stream) =>
+        s_securityContext?.GetValue(stream) is SafeHandle ssl && !ssl.IsInvalid && !ssl.IsClosed ? ssl : null;
 
     private static FieldInfo? FindSecurityContextField()
     {

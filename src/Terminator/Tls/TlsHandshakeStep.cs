@@ -76,6 +76,7 @@ internal sealed partial class TlsHandshakeStep
                 tls.TargetHostName)
             {
                 Ja4 = authenticated.Ja4,
+                ReleaseIdleBuffers = OpenSslIdleBuffers.IsAvailable ? OpenSslIdleBuffers.ReleaseOnIdle : null,
             };
             await authenticated.Next(connection).ConfigureAwait(false);
             if (!connection.IsTransportAbandoned)

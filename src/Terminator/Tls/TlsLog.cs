@@ -38,11 +38,11 @@ internal static partial class TlsLog
     public static void RuntimeWorkarounds(ILogger logger, RuntimeWorkaroundState state, bool sslContextPinning)
     {
         string runtime = Environment.Version.ToString();
-        if (state.ChainBuildSkipped && (state.SslContextRented || !sslContextPinning) && state.RecordBuffersReleased)
+        if (state.ChainBuildSkipped && (state.SslContextRented || !sslContextPinning) && state.RecordBuffersReleased && state.BioBuffersReleased)
         {
             RuntimeWorkaroundsActive(logger, runtime, sslContextPinning
-                ? "certificate contexts without a chain build, SSL_CTX pins as rents, OpenSSL record buffers released on idle connections"
-                : "certificate contexts without a chain build, OpenSSL record buffers released on idle connections (SSL_CTX pinning off)");
+                ? "certificate contexts without a chain build, SSL_CTX pins as rents, OpenSSL record and BIO buffers released on idle connections"
+                : "certificate contexts without a chain build, OpenSSL record and BIO buffers released on idle connections (SSL_CTX pinning off)");
             return;
         }
 
@@ -62,6 +62,12 @@ internal static partial class TlsLog
         {
             RuntimeWorkaroundOff(logger, runtime, "OpenSSL keeps its record buffers on idle TLS connections",
                 "each idle keep-alive connection holds ~13 KiB more");
+        }
+
+        if (!state.BioBuffersReleased)
+        {
+            RuntimeWorkaroundOff(logger, runtime, "the runtime's OpenSSL memory BIOs keep their buffers on idle TLS connections",
+                "each idle keep-alive connection holds ~1 KiB more, ~22 KiB once it has carried a 16 KiB TLS record");
         }
     }
 }

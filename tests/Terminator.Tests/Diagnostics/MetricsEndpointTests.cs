@@ -118,6 +118,7 @@ public sealed class MetricsEndpointTests(CertificateAuthorityFixture ca)
         Assert.Equal(1, m.Value("terminator_runtime_workaround", ("workaround", "chain_build_skip")));
         Assert.Equal(1, m.Value("terminator_runtime_workaround", ("workaround", "ssl_ctx_rent")));
         Assert.Equal(1, m.Value("terminator_runtime_workaround", ("workaround", "record_buffer_release")));
+        Assert.Equal(1, m.Value("terminator_runtime_workaround", ("workaround", "bio_buffer_release")));
         Assert.Equal(2, m.Value("terminator_certificates"));
         Assert.Equal(2, m.Value("terminator_certificate_names"));
         Assert.Equal(soonestExpiry, m.Value("terminator_certificate_soonest_expiry_timestamp_seconds"));

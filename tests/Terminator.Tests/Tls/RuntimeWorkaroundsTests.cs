@@ -14,7 +14,7 @@ public sealed class RuntimeWorkaroundsTests
         // Fails after a .NET update that moves a member one of them relies on: the daemon would then warn at start-up.
         RuntimeWorkaroundState state = RuntimeWorkarounds.Probe(rentSslContext: true);
 
-        Assert.Equal(new RuntimeWorkaroundState(ChainBuildSkipped: true, SslContextRented: true, RecordBuffersReleased: true), state);
+        Assert.Equal(new RuntimeWorkaroundState(ChainBuildSkipped: true, SslContextRented: true, RecordBuffersReleased: true, BioBuffersReleased: true), state);
     }
 
     [Fact]
@@ -22,7 +22,7 @@ public sealed class RuntimeWorkaroundsTests
     {
         var log = new LogLines();
 
-        TlsLog.RuntimeWorkarounds(log.Log.Tls, new RuntimeWorkaroundState(true, true, true), sslContextPinning: true);
+        TlsLog.RuntimeWorkarounds(log.Log.Tls, new RuntimeWorkaroundState(true, true, true, true), sslContextPinning: true);
 
         LogLines.LogEntry entry = Assert.Single(log.Entries);
         Assert.Equal(("info", "tls"), (entry.Level, entry.Area));
@@ -30,18 +30,19 @@ public sealed class RuntimeWorkaroundsTests
     }
 
     [Fact]
-    public void Log_RentAndBuffersOff_OneWarningEachNamingItsCost()
+    public void Log_RentAndBothBuffersOff_OneWarningEachNamingItsCost()
     {
         var log = new LogLines();
 
-        TlsLog.RuntimeWorkarounds(log.Log.Tls, new RuntimeWorkaroundState(ChainBuildSkipped: true, SslContextRented: false, RecordBuffersReleased: false), sslContextPinning: true);
+        TlsLog.RuntimeWorkarounds(log.Log.Tls, new RuntimeWorkaroundState(ChainBuildSkipped: true, SslContextRented: false, RecordBuffersReleased: false, BioBuffersReleased: false), sslContextPinning: true);
 
         IReadOnlyList<LogLines.LogEntry> entries = log.Entries;
-        Assert.Equal(2, entries.Count);
+        Assert.Equal(3, entries.Count);
         Assert.All(entries, e => Assert.Equal(("warn", "tls"), (e.Level, e.Area)));
         Assert.Contains("SSL_CTX pins are pending half-handshakes", entries[0].Message, StringComparison.Ordinal);
         Assert.Contains("~55 KiB more memory", entries[0].Message, StringComparison.Ordinal);
         Assert.Contains("OpenSSL keeps its record buffers", entries[1].Message, StringComparison.Ordinal);
+        Assert.Contains("memory BIOs keep their buffers", entries[2].Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -49,7 +50,7 @@ public sealed class RuntimeWorkaroundsTests
     {
         var log = new LogLines();
 
-        TlsLog.RuntimeWorkarounds(log.Log.Tls, new RuntimeWorkaroundState(true, SslContextRented: false, true), sslContextPinning: false);
+        TlsLog.RuntimeWorkarounds(log.Log.Tls, new RuntimeWorkaroundState(true, SslContextRented: false, true, true), sslContextPinning: false);
 
         LogLines.LogEntry entry = Assert.Single(log.Entries);
         Assert.Equal("info", entry.Level);
