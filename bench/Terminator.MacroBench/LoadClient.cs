@@ -158,23 +158,10 @@ internal static class LoadClient
                         request = Encoding.ASCII.GetBytes($"GET {path}&n={worker}-{sent++} HTTP/1.1\r\nHost: {name}\r\nUser-Agent: terminator-macrobench\r\nAccept: */*\r\n\r\n");
                     }
 
-                    long start = Stopwatch.GetTimestamp();
-                    try
+                    if (!await ExchangeAsync(tls, request, buffer, Stopwatch.GetTimestamp(), recorder, stop))
                     {
-                        await tls.WriteAsync(request, stop);
-                        if (!await ReadResponseAsync(tls, buffer, stop))
-                        {
-                            recorder.Error();
-                            break;
-                        }
-                    }
-                    catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
-                    {
-                        if (!stop.IsCancellationRequested) recorder.Error();
                         break;
                     }
-
-                    recorder.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
                 }
             }
         }
@@ -204,25 +191,37 @@ internal static class LoadClient
                     sent = Stopwatch.GetTimestamp();
                 }
 
-                try
+                if (!await ExchangeAsync(tls, request, buffer, sent, recorder, stop))
                 {
-                    await tls.WriteAsync(request, stop);
-                    if (!await ReadResponseAsync(tls, buffer, stop))
-                    {
-                        recorder.Error();
-                        break;
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
-                {
-                    if (!stop.IsCancellationRequested) recorder.Error();
                     break;
                 }
 
-                recorder.Record(Stopwatch.GetElapsedTime(sent).TotalMicroseconds);
                 due += interval;
             }
         }
+    }
+
+    /// <summary>One keep-alive request and its response, recorded from <paramref name="start"/>; false (an error
+    /// recorded unless the step is over) when the connection cannot carry another.</summary>
+    private static async Task<bool> ExchangeAsync(SslStream tls, byte[] request, byte[] buffer, long start, LatencyRecorder recorder, CancellationToken stop)
+    {
+        try
+        {
+            await tls.WriteAsync(request, stop);
+            if (!await ReadResponseAsync(tls, buffer, stop))
+            {
+                recorder.Error();
+                return false;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+        {
+            if (!stop.IsCancellationRequested) recorder.Error();
+            return false;
+        }
+
+        recorder.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        return true;
     }
 
     private static async Task HandshakeWorkerAsync(IPEndPoint target, IReadOnlyList<string> names, int seed, bool allowResume, LatencyRecorder recorder, CancellationToken stop)

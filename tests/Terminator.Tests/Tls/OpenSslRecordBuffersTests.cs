@@ -1,8 +1,5 @@
-using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
+using Terminator.Tests.TestHelpers;
 using Terminator.Tls;
 
 namespace Terminator.Tests.Tls;
@@ -23,34 +20,18 @@ public sealed class OpenSslRecordBuffersTests
     [Fact]
     public async Task AfterARealHandshake_TheModeIsSet()
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=release-buffers.test", key, HashAlgorithmName.SHA256);
-        using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-
-        using var clientSocket = new TcpClient();
-        Task connect = clientSocket.ConnectAsync((IPEndPoint)listener.LocalEndpoint, timeout.Token).AsTask();
-        using TcpClient serverSocket = await listener.AcceptTcpClientAsync(timeout.Token);
-        await connect;
-        await using var server = new SslStream(serverSocket.GetStream());
-        await using var client = new SslStream(clientSocket.GetStream(), false,
-            (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString());
-
-        Task serverHandshake = server.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, timeout.Token);
-        await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "release-buffers.test" }, timeout.Token);
-        await serverHandshake;
+        await using LoopbackTlsPair pair = await LoopbackTlsPair.HandshakeAsync("release-buffers.test");
+        (SslStream server, SslStream client, CancellationToken timeout) = (pair.Server, pair.Client, pair.Timeout);
 
         Assert.True(OpenSslRecordBuffers.TryRelease(server));
 
         // The connection still carries data both ways with the buffers released between records.
-        await client.WriteAsync("ping"u8.ToArray(), timeout.Token);
+        await client.WriteAsync("ping"u8.ToArray(), timeout);
         var buffer = new byte[4];
-        await server.ReadExactlyAsync(buffer, timeout.Token);
+        await server.ReadExactlyAsync(buffer, timeout);
         Assert.Equal("ping"u8.ToArray(), buffer);
-        await server.WriteAsync("pong"u8.ToArray(), timeout.Token);
-        await client.ReadExactlyAsync(buffer, timeout.Token);
+        await server.WriteAsync("pong"u8.ToArray(), timeout);
+        await client.ReadExactlyAsync(buffer, timeout);
         Assert.Equal("pong"u8.ToArray(), buffer);
     }
 }
