@@ -42,7 +42,7 @@ public class ConcurrentProxyLoopBenchmark
     private Task _responderTask = null!;
 
     /// <summary>Client keep-alive connections with a request in flight at once.</summary>
-    [Params(1, 64)]
+    [Params(1, 32, 64)]
     public int Connections { get; set; }
 
     [GlobalSetup]
