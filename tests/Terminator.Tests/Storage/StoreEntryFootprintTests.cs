@@ -129,6 +129,31 @@ public sealed class StoreEntryFootprintTests : IDisposable
         Assert.True(all);
     }
 
+    [Fact]
+    public async Task WatcherLoad_KeepsNoListedPath_OnceCollected()
+    {
+        // The daemon's one compacting collection before serving must find the listing's paths unreachable: neither the
+        // entries nor the watcher's table hold them, and the load's own results (once a ConcurrentBag, whose per-thread
+        // queues live until a finalizer runs) are gone when the rescan returns. One collection, no finalizers.
+        for (int i = 0; i < 8; i++)
+        {
+            await _ctx.PutAsync($"e{i}.listed.example");
+        }
+
+        var files = new TrackingFileSet(new StoreCertificateFileSet(_ctx.Store));
+        var map = new CertificateMap();
+        using var watcher = new CertificateDirectoryWatcher(files, map, Terminator.Diagnostics.TerminatorLog.Silent, Timeout.InfiniteTimeSpan);
+        Assert.Equal(8, (await watcher.RescanAsync()).Added);
+
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+
+        Assert.Equal(8, files.Listed.Count);
+        Assert.All(files.Listed, path => Assert.False(path.IsAlive));
+        Assert.True(map.TryGet("e3.listed.example"u8, out CertificateEntry? served));
+        Assert.EndsWith(DirectoryCertificateStore.FileExtension, served.Source, StringComparison.Ordinal);
+        Assert.Equal(8, watcher.Count);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (CertificateEntry, WeakReference) LoadThroughACopyOfThePath(DirectoryCertificateStore store, string path)
     {
@@ -156,6 +181,37 @@ public sealed class StoreEntryFootprintTests : IDisposable
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+    }
+
+    /// <summary>Lists copies of the store's paths and keeps only weak references to them.</summary>
+    private sealed class TrackingFileSet(StoreCertificateFileSet inner) : ICertificateFileSet
+    {
+        public List<WeakReference> Listed { get; } = [];
+
+        public string Directory => inner.Directory;
+        public bool IncludeSubdirectories => inner.IncludeSubdirectories;
+        public TimeSpan Debounce => inner.Debounce;
+        public bool FailedLoadIsFinal => inner.FailedLoadIsFinal;
+        public bool TryMapChange(string changedPath, out string? candidate) => inner.TryMapChange(changedPath, out candidate);
+
+        public List<string> FindFiles(List<CertificateLoadError> errors)
+        {
+            var copies = new List<string>();
+            foreach (string path in inner.FindFiles(errors))
+            {
+                string copy = new(path.AsSpan());
+                Listed.Add(new WeakReference(copy));
+                copies.Add(copy);
+            }
+
+            return copies;
+        }
+
+        public CertificateEntry Load(string path, out string? companionPath) => inner.Load(path, out companionPath);
+        public CertificateEntry Load(string path, FileVersion version, out string? companionPath) => inner.Load(path, version, out companionPath);
+        public void BeginLoads(bool fullScan) => inner.BeginLoads(fullScan);
+        public void EndLoads(bool fullScan) => inner.EndLoads(fullScan);
+        public FileVersion? ProbeFolder() => inner.ProbeFolder();
     }
 
     private sealed class NoMaterial : ICertificateMaterialSource
