@@ -58,17 +58,19 @@ internal sealed partial class CertificateMap
     /// <summary>Number of names (exact and wildcard) in the map. Takes the dictionary's locks: not for hot paths.</summary>
     public int Count => _entries.Count;
 
-    /// <summary>Every certificate currently served, once each (a certificate with several names is in several choices).
-    /// O(names): for a periodic sweep, never for the handshake path.</summary>
+    /// <summary>Every certificate currently served, once each: a certificate with several names is in several choices,
+    /// and is yielded at its first name, as <see cref="Summarize"/> counts it. O(names) time and no memory per name (a
+    /// set of the entries seen grew to tens of MiB on the large-object heap at a million, right after start-up, when the
+    /// expiry monitor first runs): for a periodic sweep, never for the handshake path.</summary>
     public IEnumerable<CertificateEntry> EnumerateCertificates()
     {
-        var seen = new HashSet<CertificateEntry>(ReferenceEqualityComparer.Instance);
         foreach (KeyValuePair<string, CertificateChoice> pair in _entries)
         {
             CertificateChoice choice = pair.Value;
             for (int i = 0; i < choice.Count; i++)
             {
-                if (seen.Add(choice[i]))
+                CertificateNameList names = choice[i].Names;
+                if (names.Count > 0 && string.Equals(names[0], pair.Key, StringComparison.Ordinal))
                 {
                     yield return choice[i];
                 }
