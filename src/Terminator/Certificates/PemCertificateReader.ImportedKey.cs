@@ -116,7 +116,7 @@ internal static partial class PemCertificateReader
 
     private static X509Certificate2 CopyWithPrivateKey(X509Certificate2 certificate, AsymmetricAlgorithm key) => key switch
     {
-        ECDsa ecdsa => EcdsaKeyAttacher.Attach(certificate, ecdsa),
+        ECDsa ecdsa => certificate.CopyWithPrivateKey(ecdsa),
         RSA rsa => certificate.CopyWithPrivateKey(rsa),
         _ => throw new CryptographicException("unsupported key type"),
     };
