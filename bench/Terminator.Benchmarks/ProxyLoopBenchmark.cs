@@ -26,7 +26,7 @@ namespace Terminator.Benchmarks;
 [MemoryDiagnoser]
 public class ProxyLoopBenchmark
 {
-    private static readonly byte[] s_redirect =
+    internal static readonly byte[] Redirect =
         "HTTP/1.1 302 Found\r\nLocation: https://shop.example/sale?utm_source=email\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n"u8.ToArray();
 
     private static readonly byte[] s_redirectWithBanners =
@@ -55,7 +55,7 @@ public class ProxyLoopBenchmark
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(16);
-        _responderTask = RespondAsync(_listener, ResponsePolicy ? s_redirectWithBanners : s_redirect);
+        _responderTask = RespondAsync(_listener, ResponsePolicy ? s_redirectWithBanners : Redirect);
         int port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         _pool = new UpstreamPool(new UpstreamPoolOptions { Host = "127.0.0.1", Port = port });
         _drain = new ConnectionDrain();
@@ -119,14 +119,14 @@ public class ProxyLoopBenchmark
         _drain.Dispose();
     }
 
-    private static SequencePosition? EndOfHead(in ReadOnlySequence<byte> buffer)
+    internal static SequencePosition? EndOfHead(in ReadOnlySequence<byte> buffer)
     {
         var reader = new SequenceReader<byte>(buffer);
         return reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8) ? reader.Position : null;
     }
 
     /// <summary>Accepts upstream connections and answers every request head (GET, no body) with the 302.</summary>
-    private static async Task RespondAsync(Socket listener, byte[] response)
+    internal static async Task RespondAsync(Socket listener, byte[] response)
     {
         while (true)
         {
@@ -188,7 +188,7 @@ public class ProxyLoopBenchmark
     }
 
     /// <summary>The TLS feature's certificate for a benchmark with no certificate: covers every name.</summary>
-    private sealed class AnyName : IServerCertificateNames
+    internal sealed class AnyName : IServerCertificateNames
     {
         public static readonly AnyName Instance = new();
 

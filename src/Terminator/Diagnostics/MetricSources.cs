@@ -54,6 +54,9 @@ internal sealed class MetricSources
     /// <summary>Log lines dropped by rate limiting.</summary>
     public Func<long>? LogLinesSuppressed { get; set; }
 
+    /// <summary>Log lines dropped because the log output (stderr, the journal) did not keep up.</summary>
+    public Func<long>? LogLinesDropped { get; set; }
+
     /// <summary>Access-log lines dropped because the writer could not keep up.</summary>
     public Func<long>? AccessLogLinesDropped { get; set; }
 

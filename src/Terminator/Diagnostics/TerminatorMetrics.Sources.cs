@@ -71,6 +71,8 @@ internal sealed partial class TerminatorMetrics
 
         _meter.CreateObservableCounter("terminator.log.lines_suppressed", () => Read(Sources.LogLinesSuppressed), "{line}",
             "Log lines dropped by rate limiting.");
+        _meter.CreateObservableCounter("terminator.log.lines_dropped", () => Read(Sources.LogLinesDropped), "{line}",
+            "Log lines dropped because the log output did not keep up (its queue was full).");
         _meter.CreateObservableCounter("terminator.access_log.lines_dropped", () => Read(Sources.AccessLogLinesDropped), "{line}",
             "Access-log lines dropped because the writer could not keep up.");
     }

@@ -14,7 +14,7 @@ namespace Terminator.Diagnostics;
 /// <see cref="Interlocked"/> (no allocation, no listener dispatch) and reach the meter as observable instruments whose
 /// callbacks read the fields at collection. Values other components already count (the certificate cache, the upstream
 /// pool, the loggers) are read the same way through <see cref="Sources"/>.</para>
-/// <para>The three durations (handshake, request, certificate load wait) are <see cref="Histogram{T}"/> instruments, so
+/// <para>The durations (handshake, request, certificate load wait, GC pause) are <see cref="Histogram{T}"/> instruments, so
 /// every listener gets the distribution with the bucket boundaries advised here, not just a count. This instance's
 /// <see cref="MeterCollector"/> aggregates them on the recording thread into fixed buckets: the runtime's dispatch to
 /// the one enabled listener, a scan of a dozen bounds, one <see cref="Interlocked.Increment(ref long)"/> and one
@@ -58,6 +58,7 @@ internal sealed partial class TerminatorMetrics : IDisposable
     /// <summary>Stops listening and unregisters the meter (meters are process-wide until disposed).</summary>
     public void Dispose()
     {
+        _gcPauses?.Dispose();
         _collector.Dispose();
         _meter.Dispose();
     }

@@ -177,15 +177,9 @@ internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDi
 
     private async Task FollowAsync(Action onConnected, CancellationToken stopping)
     {
-        await using NpgsqlConnection connection = await _database.OpenConnectionAsync(stopping).ConfigureAwait(false);
         // Applied on the connection's reading thread: a few dictionary writes, and a certificate built for TLS-ALPN-01.
-        connection.Notification += (_, e) => Apply(e.Payload);
-        await using (var listen = new NpgsqlCommand($"LISTEN {StoreSchema.ChallengeChannel}", connection))
-        {
-            await listen.ExecuteNonQueryAsync(stopping).ConfigureAwait(false);
-        }
-
-        // Listening before reading: a challenge published in between is both read and notified (applied once).
+        await using NpgsqlConnection connection = await ListeningConnection.OpenAsync(_database, StoreSchema.ChallengeChannel, Apply, stopping)
+            .ConfigureAwait(false);
         await ReloadAsync(connection, stopping).ConfigureAwait(false);
         Volatile.Write(ref _connected, 1);
         onConnected();

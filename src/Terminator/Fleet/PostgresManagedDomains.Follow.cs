@@ -113,15 +113,9 @@ internal sealed partial class PostgresManagedDomains
 
     private async Task FollowAsync(Action onConnected, CancellationToken stopping)
     {
-        await using NpgsqlConnection connection = await _database.OpenConnectionAsync(stopping).ConfigureAwait(false);
         // On the connection's reading thread: only a queue write; the applier task reads the row.
-        connection.Notification += (_, e) => OnNotification(e.Payload);
-        await using (var listen = new NpgsqlCommand($"LISTEN {StoreSchema.DomainChannel}", connection))
-        {
-            await listen.ExecuteNonQueryAsync(stopping).ConfigureAwait(false);
-        }
-
-        // Listening before catching up: a change committed in between is both read and notified (applied once).
+        await using NpgsqlConnection connection = await ListeningConnection.OpenAsync(_database, StoreSchema.DomainChannel, OnNotification, stopping)
+            .ConfigureAwait(false);
         if (Generation < 0)
         {
             await SyncAsync(stopping).ConfigureAwait(false);

@@ -214,15 +214,9 @@ internal sealed partial class PostgresStoreFollower : IAsyncDisposable
     /// <summary>One connection's life: LISTEN, catch up, then apply notifications and reconcile until it breaks.</summary>
     private async Task FollowAsync(Action<int> onConnected, CancellationToken stopping)
     {
-        await using NpgsqlConnection connection = await _store.Database.OpenConnectionAsync(stopping).ConfigureAwait(false);
         var pending = new ConcurrentQueue<string>();
-        connection.Notification += (_, e) => pending.Enqueue(e.Payload);
-        await using (var listen = new NpgsqlCommand($"LISTEN {StoreSchema.Channel}", connection))
-        {
-            await listen.ExecuteNonQueryAsync(stopping).ConfigureAwait(false);
-        }
-
-        // Listening before catching up: a change committed in between is both caught up and notified (applied once).
+        await using NpgsqlConnection connection = await ListeningConnection.OpenAsync(_store.Database, StoreSchema.Channel, pending.Enqueue, stopping)
+            .ConfigureAwait(false);
         Guid storeId = await PostgresCertificateStore.ReadStoreIdAsync(connection, stopping).ConfigureAwait(false);
         if (storeId != _storeId)
         {

@@ -120,6 +120,7 @@ internal sealed class TerminatorServer : IAsyncDisposable
         MetricSourceRegistration.ObserveCertificates(Metrics.Sources, certificates);
         MetricSourceRegistration.ObserveUpstream(Metrics.Sources, Upstream);
         Metrics.Sources.LogLinesSuppressed = () => log.SuppressedLines;
+        Metrics.Sources.LogLinesDropped = () => log.DroppedLines;
         if (AccessLog is { } accessLogWriter)
         {
             Metrics.Sources.AccessLogLinesDropped = () => accessLogWriter.DroppedLines;

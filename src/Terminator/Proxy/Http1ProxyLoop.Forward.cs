@@ -9,54 +9,8 @@ namespace Terminator.Proxy;
 
 internal sealed partial class Http1ProxyLoop
 {
-    /// <summary>Steps 2-6 for the request in <see cref="_request"/>. Returns whether the client connection stays open.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ForwardAsync()
-    {
-        _sentContinue = false;
-        for (int attempt = 0; ; attempt++)
-        {
-            // :: Step 2 — an upstream connection; a retry always takes a fresh one.
-            AccessLogUpstreamStarted();
-            (UpstreamConnection? upstream, ProxyError error) = await RentUpstreamAsync(fresh: attempt > 0).ConfigureAwait(false);
-            if (upstream is null)
-            {
-                return await FailAsync(error).ConfigureAwait(false);
-            }
-
-            AccessLogUpstreamConnected(upstream);
-
-            // Exactly one transparent retry, only when it cannot duplicate a side effect: an idempotent request without
-            // a body, on a pooled connection that died before sending any response byte (the keep-alive race,
-            // dotnet/corefx#27908).
-            bool canRetry = attempt == 0 && upstream.IsReused && _request.IsIdempotent && !HasRequestBody;
-
-            // :: Steps 3 and 4 — the request out, the response head back.
-            error = await SendRequestAsync(upstream).ConfigureAwait(false);
-            if (error == ProxyError.None)
-            {
-                error = await ReadResponseHeadAsync(upstream).ConfigureAwait(false);
-            }
-
-            if (error == ProxyError.None)
-            {
-                // :: Steps 5 and 6.
-                AccessLogUpstreamHeaderReceived();
-                return ShouldStoreResponse(out TimeSpan lifetime)
-                    ? await RelayAndStoreAsync(upstream, lifetime).ConfigureAwait(false)
-                    : await RelayResponseAsync(upstream).ConfigureAwait(false);
-            }
-
-            await _context.Upstream.RetireAsync(upstream).ConfigureAwait(false);
-            if (error == ProxyError.UpstreamClosedBeforeResponse && canRetry)
-            {
-                _context.Metrics.UpstreamRetry();
-                continue;
-            }
-
-            return await FailAsync(error).ConfigureAwait(false);
-        }
-    }
+    // Step 4 has seen a byte of the response: a failure now is not the keep-alive race, so there is no retry.
+    private bool _sawResponseBytes;
 
     private bool HasRequestBody =>
         _request.Framing == BodyFraming.Chunked || (_request.Framing == BodyFraming.ContentLength && _request.ContentLength > 0);
@@ -217,77 +171,77 @@ internal sealed partial class Http1ProxyLoop
         return false;
     }
 
-    /// <summary>Step 4: the response head, relaying 1xx responses on the way (HTTP/1.1 clients only).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ProxyError> ReadResponseHeadAsync(UpstreamConnection upstream)
+    /// <summary>Step 4 begins (again, for the retry): the response head is bounded by the upstream timeout.</summary>
+    private void BeginResponseHead()
     {
         _response.Reset();
-        bool sawBytes = false;
+        _sawResponseBytes = false;
         _requestTimeout.CancelAfter(_context.UpstreamTimeout);
-        try
-        {
-            while (true)
-            {
-                ReadResult result;
-                try
-                {
-                    result = await upstream.Input.ReadAsync(_requestTimeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return ProxyError.UpstreamTimeout;
-                }
-                catch (Exception ex) when (TransportFailure.Is(ex))
-                {
-                    return sawBytes ? ProxyError.UpstreamFailed : ProxyError.UpstreamClosedBeforeResponse;
-                }
-
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                sawBytes |= !buffer.IsEmpty;
-                HttpParseResult parsed = Http1ResponseParser.TryParse(buffer, _response, _request.IsHead, out SequencePosition consumed, out _);
-                if (parsed == HttpParseResult.Complete)
-                {
-                    upstream.Input.AdvanceTo(consumed);
-                    if (!_response.IsInformational)
-                    {
-                        return ProxyError.None;
-                    }
-
-                    // RFC 9110 §15.2: 1xx go to HTTP/1.1 clients only; our own 100 already answered Expect.
-                    if (_request.VersionMinor == 1 && !(_sentContinue && _response.StatusCode == 100))
-                    {
-                        Http1HeadWriter.WriteResponse(_output, _response, closeConnection: false, announceKeepAlive: false, _responses);
-                        if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
-                        {
-                            EndedCleanly = false;
-                            return ProxyError.ClientGone;
-                        }
-
-                        _requestTimeout.CancelAfter(_context.UpstreamTimeout);
-                    }
-
-                    _response.Reset();
-                    continue;
-                }
-
-                if (parsed == HttpParseResult.Error)
-                {
-                    upstream.Input.AdvanceTo(buffer.Start);
-                    return ProxyError.UpstreamFailed;
-                }
-
-                if (result.IsCompleted)
-                {
-                    upstream.Input.AdvanceTo(buffer.End);
-                    return sawBytes ? ProxyError.UpstreamFailed : ProxyError.UpstreamClosedBeforeResponse;
-                }
-
-                upstream.Input.AdvanceTo(buffer.Start, buffer.End);
-            }
-        }
-        finally
-        {
-            _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-        }
     }
+
+    /// <summary>
+    /// Step 4's parse of what the upstream pipe holds (advanced past the head when complete). A 1xx response is written
+    /// to the client for <see cref="RelayInformationalAsync"/> to flush (HTTP/1.1 clients only, and never a second 100
+    /// after our own), or dropped; either way the final head is read next. <paramref name="error"/> is set when done.
+    /// </summary>
+    private ResponseHeadStatus TryParseResponseHead(PipeReader input, in ReadResult result, out ProxyError error)
+    {
+        error = ProxyError.None;
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        _sawResponseBytes |= !buffer.IsEmpty;
+        HttpParseResult parsed = Http1ResponseParser.TryParse(buffer, _response, _request.IsHead, out SequencePosition consumed, out _);
+        if (parsed == HttpParseResult.Complete)
+        {
+            input.AdvanceTo(consumed);
+            if (!_response.IsInformational)
+            {
+                return ResponseHeadStatus.Done;
+            }
+
+            // RFC 9110 §15.2: 1xx go to HTTP/1.1 clients only; our own 100 already answered Expect.
+            if (_request.VersionMinor == 1 && !(_sentContinue && _response.StatusCode == 100))
+            {
+                Http1HeadWriter.WriteResponse(_output, _response, closeConnection: false, announceKeepAlive: false, _responses);
+                return ResponseHeadStatus.Informational;
+            }
+
+            _response.Reset();
+            return ResponseHeadStatus.Incomplete;
+        }
+
+        if (parsed == HttpParseResult.Error)
+        {
+            input.AdvanceTo(buffer.Start);
+            error = ProxyError.UpstreamFailed;
+            return ResponseHeadStatus.Done;
+        }
+
+        if (result.IsCompleted)
+        {
+            input.AdvanceTo(buffer.End);
+            error = _sawResponseBytes ? ProxyError.UpstreamFailed : ProxyError.UpstreamClosedBeforeResponse;
+            return ResponseHeadStatus.Done;
+        }
+
+        input.AdvanceTo(buffer.Start, buffer.End);
+        return ResponseHeadStatus.Incomplete;
+    }
+
+    /// <summary>Step 4's 1xx, written by <see cref="TryParseResponseHead"/>, goes to the client; the wait for the final
+    /// head starts again.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ProxyError> RelayInformationalAsync()
+    {
+        if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
+        {
+            EndedCleanly = false;
+            return ProxyError.ClientGone;
+        }
+
+        _requestTimeout.CancelAfter(_context.UpstreamTimeout);
+        _response.Reset();
+        return ProxyError.None;
+    }
+
+    private enum ResponseHeadStatus { Incomplete, Informational, Done }
 }

@@ -11,35 +11,31 @@ namespace Terminator.Proxy;
 
 // The micro-cache's hooks (TERMINATOR_CACHE_TTL): before step 2 a cacheable request is looked up and a hit answered from
 // memory; a miss leads the fill of its key, and its response, when storable, is read whole, stored and then sent (steps
-// 5-6 as one write). With the cache off, ServeAsync is ForwardAsync.
+// 5-6 as one write). With the cache off, every request goes upstream (ForwardUncached).
 internal sealed partial class Http1ProxyLoop
 {
     // The fill this request leads (a cacheable miss): completed when its response is stored, else with null at the end.
     private CacheFill? _cacheFill;
 
-    /// <summary>Steps 2-6, or an answer from the micro-cache. Returns whether the client connection stays open.</summary>
-    /// <remarks>Without a cache (the default) the forward's own task is returned, not awaited in another async method:
-    /// every suspended async method holds a state-machine box, and the pooling builder keeps only a few per core, so
-    /// with many requests in flight each level costs an allocation per request.</remarks>
-    private ValueTask<bool> ServeAsync()
+    /// <summary>Steps 2-6 without the micro-cache (off, the default): the request is counted and goes upstream.</summary>
+    private RequestRoute ForwardUncached()
     {
-        if (_context.Cache is null)
-        {
-            _context.Metrics.Request();
-            return ForwardAsync();
-        }
-
-        return ServeThroughCacheAsync(_context.Cache);
+        _context.Metrics.Request();
+        return RequestRoute.Forward;
     }
 
+    /// <summary>
+    /// The micro-cache's part before step 2: a hit (or what a coalesced wait brought) is answered here; otherwise the
+    /// request goes upstream (<see cref="RequestRoute.Forward"/>), leading its key's fill when it is a cacheable miss
+    /// (<see cref="_cacheFill"/>, completed by <see cref="RelayAndStoreAsync"/> or <see cref="AbandonCacheFill"/>).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ServeThroughCacheAsync(MicroCache cache)
+    private async ValueTask<RequestRoute> ServeFromCacheAsync(MicroCache cache)
     {
-
         if (!CacheRequestPolicy.Allows(_request, HasRequestBody))
         {
             _context.Metrics.CacheBypass();
-            return await ForwardUncachedAsync(AccessLogCacheStatus.Bypass).ConfigureAwait(false);
+            return ForwardUncached(AccessLogCacheStatus.Bypass);
         }
 
         CacheLookupResult result = LookUp(cache, out CachedResponse? response, out CacheFill? fill);
@@ -55,29 +51,27 @@ internal sealed partial class Http1ProxyLoop
             response = await WaitForFillAsync(fill!).ConfigureAwait(false);
             return response is not null
                 ? await AnswerFromCacheAsync(response).ConfigureAwait(false)
-                : await ForwardUncachedAsync(AccessLogCacheStatus.Miss).ConfigureAwait(false);
+                : ForwardUncached(AccessLogCacheStatus.Miss);
         }
 
         if (fill is null)
         {
-            return await ForwardUncachedAsync(AccessLogCacheStatus.Miss).ConfigureAwait(false); // Busy
+            return ForwardUncached(AccessLogCacheStatus.Miss); // Busy
         }
 
         SetCacheStatus(result == CacheLookupResult.Expired ? AccessLogCacheStatus.Expired : AccessLogCacheStatus.Miss);
         _cacheFill = fill;
-        try
+        return ForwardUncached();
+    }
+
+    /// <summary>The end of steps 2-6: a fill this request led and did not store (uncacheable, failed) ends empty, so the
+    /// requests waiting for it go upstream themselves.</summary>
+    private void AbandonCacheFill()
+    {
+        if (_cacheFill is { } unfinished)
         {
-            _context.Metrics.Request();
-            return await ForwardAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            // Not stored (uncacheable, failed): the waiting requests must not wait any longer.
-            if (_cacheFill is { } unfinished)
-            {
-                _cacheFill = null;
-                cache.Complete(unfinished, null);
-            }
+            _cacheFill = null;
+            _context.Cache!.Complete(unfinished, null);
         }
     }
 
@@ -95,11 +89,10 @@ internal sealed partial class Http1ProxyLoop
         }
     }
 
-    private ValueTask<bool> ForwardUncachedAsync(AccessLogCacheStatus status)
+    private RequestRoute ForwardUncached(AccessLogCacheStatus status)
     {
         SetCacheStatus(status);
-        _context.Metrics.Request();
-        return ForwardAsync();
+        return ForwardUncached();
     }
 
     private async Task<CachedResponse?> WaitForFillAsync(CacheFill fill)
@@ -116,7 +109,7 @@ internal sealed partial class Http1ProxyLoop
 
     /// <summary>A hit (or the response a coalesced wait brought): written from memory with its Age; nothing goes upstream.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> AnswerFromCacheAsync(CachedResponse response)
+    private async ValueTask<RequestRoute> AnswerFromCacheAsync(CachedResponse response)
     {
         SetCacheStatus(AccessLogCacheStatus.Hit);
         bool closeClient = !_request.KeepAlive || _connection.ServerStopping.IsCancellationRequested;
@@ -127,10 +120,10 @@ internal sealed partial class Http1ProxyLoop
         if (!flushed)
         {
             EndedCleanly = false;
-            return false;
+            return RequestRoute.Close;
         }
 
-        return !closeClient;
+        return closeClient ? RequestRoute.Close : RequestRoute.Answered;
     }
 
     /// <summary>Whether the response head just read completes the fill this request leads (see <see cref="CacheResponsePolicy"/>).</summary>
@@ -160,7 +153,7 @@ internal sealed partial class Http1ProxyLoop
         if (error != ProxyError.None)
         {
             await _context.Upstream.RetireAsync(upstream).ConfigureAwait(false);
-            return await FailAsync(error).ConfigureAwait(false); // the fill ends with null in ServeAsync
+            return await FailAsync(error).ConfigureAwait(false); // the fill ends with null in AbandonCacheFill
         }
 
         if (_response.KeepAlive)

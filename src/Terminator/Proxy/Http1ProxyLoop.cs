@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using Terminator.Http;
 using Terminator.Infrastructure;
 using Terminator.Listener;
+using Terminator.Upstream;
 
 namespace Terminator.Proxy;
 
@@ -24,8 +25,9 @@ namespace Terminator.Proxy;
 ///  5. relay head + body            (framing kept exactly; Connection: close when we will close)
 ///  6. return or retire upstream    (returned only at a clean message boundary)
 /// </code>
-/// Each step is a method of its own returning a <see cref="ProxyError"/>; <see cref="FailAsync"/> turns a failure into
-/// the client's status. Instances are per connection and reused for every request; each head's bytes are rented per
+/// Each step is a method of its own (a synchronous parse, or an async method that does not suspend on the fast path)
+/// returning a <see cref="ProxyError"/>; <see cref="FailAsync"/> turns a failure into the client's status. The waits
+/// between them are awaited in <see cref="RunAsync"/> itself (see its remarks: no state-machine box per request). Instances are per connection and reused for every request; each head's bytes are rented per
 /// message (<see cref="HttpHeadStorage"/>): the response's go back once relayed, the request's when the wait for the next
 /// request begins (the access log line, written at the request's end, still reads them), so an idle connection holds none.
 /// </remarks>
@@ -59,6 +61,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private bool _sentContinue;
     // Stopwatch timestamp of this request's first byte (its duration in the metrics).
     private long _requestStarted;
+    // Step 1 has seen a byte of this request: the header timeout runs, a timeout is a 408 and not an idle close.
+    private bool _sawRequestBytes;
 
     /// <param name="idleSource">The stream <paramref name="input"/> reads from (and only reads when asked to): between
     /// requests the loop waits on it with a zero-byte read, so an idle connection holds no receive buffer. Null waits
@@ -93,150 +97,284 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private ReadOnlySpan<byte> ClientAddress => _clientAddress.AsSpan(0, _clientAddressLength);
 
     /// <summary>Serves requests until the connection should close. Never throws for network or peer failures.</summary>
+    /// <remarks>
+    /// The waits that suspend on every keep-alive request (for the next request's bytes, for the upstream's response head)
+    /// are awaited here, in the connection's one state machine, which is boxed once for the connection's life; the steps
+    /// around them are synchronous (<see cref="TryParseRequestHead"/>, <see cref="TryParseResponseHead"/>) or pooled async
+    /// methods that complete without suspending on the fast path (an idle pooled upstream connection, a flush into a socket
+    /// with room), which costs no box. An async method that does suspend holds a state-machine box, and the pooling builder
+    /// keeps only one per thread and one per core: with 64 requests in flight on a core each such level allocated its box
+    /// per request (Kestrel's <c>Http1Connection.ProcessRequestsAsync</c> is built the same way for the same reason;
+    /// bench/README.md, "Per-request async boxes").
+    /// </remarks>
     public async Task RunAsync()
     {
         bool first = true;
         while (!_connection.ServerStopping.IsCancellationRequested)
         {
             // :: Step 1 — the next request head.
-            RequestHeadOutcome head = await ReadRequestHeadAsync(first).ConfigureAwait(false);
+            BeginRequestHead(first);
             first = false;
-            if (head.Status == RequestHeadStatus.Closed)
+            if (_idleSource is not null && !IsInputBuffered())
             {
-                return;
-            }
-
-            if (head.Status == RequestHeadStatus.TimedOut)
-            {
-                _context.Metrics.HeaderTimeout();
-                await SendErrorAsync(408).ConfigureAwait(false);
-                return;
-            }
-
-            if (head.Status == RequestHeadStatus.Rejected)
-            {
-                _context.Metrics.BadRequest();
-                await SendErrorAsync(head.Reason.ToStatusCode()).ConfigureAwait(false);
-                return;
-            }
-
-            if (!HasRequestBody && TryAnswerAtEdge(out bool closeAfterAnswer))
-            {
-                // Answered here (an ACME HTTP-01 challenge, the redirect to https://): nothing goes upstream.
-                _context.Metrics.EdgeResponse();
-                bool flushed = await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false);
-                AccessLogEdgeResponse(flushed);
-                if (!flushed)
+                // The wait for the next request, without a receive buffer: see IsInputBuffered. Nothing in flight either
+                // way: the TLS layer may give back what it holds between records.
+                _connection.Tls?.ReleaseIdleBuffers?.Invoke(_idleSource);
+                try
                 {
-                    EndedCleanly = false;
+                    await _idleSource.ReadAsync(Memory<byte>.Empty, _idleTimeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException || TransportFailure.Is(ex))
+                {
+                    // Idle keep-alive expiry or drain: close silently, as a wait in the pipe would.
+                    return;
+                }
+            }
+
+            RequestHeadStatus head;
+            RequestRejectionReason reason;
+            do
+            {
+                ReadResult result;
+                try
+                {
+                    result = await _input.ReadAsync(_sawRequestBytes ? _requestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Idle keep-alive expiry or drain closes silently (nginx, Kestrel); a half-sent head gets a 408.
+                    if (!_sawRequestBytes || _connection.ServerAborted.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    (head, reason) = (RequestHeadStatus.TimedOut, RequestRejectionReason.None);
+                    break;
+                }
+                catch (Exception ex) when (TransportFailure.Is(ex))
+                {
                     return;
                 }
 
-                if (closeAfterAnswer)
-                {
-                    return;
-                }
+                head = TryParseRequestHead(result, out reason);
+            }
+            while (head == RequestHeadStatus.Incomplete);
 
+            if (head == RequestHeadStatus.Closed)
+            {
+                return;
+            }
+
+            // Our own answers (error statuses, the edge's, the Host check's 421), then the micro-cache's.
+            RequestRoute route = await RouteRequestAsync(head, reason).ConfigureAwait(false);
+            if (route == RequestRoute.Forward)
+            {
+                route = _context.Cache is { } cache ? await ServeFromCacheAsync(cache).ConfigureAwait(false) : ForwardUncached();
+            }
+
+            if (route == RequestRoute.Close)
+            {
+                return;
+            }
+
+            if (route == RequestRoute.Answered)
+            {
                 continue;
             }
 
-            if (_context.HostCheck && _connection.Tls is { } tls && !IsHostCoveredBy(tls.Certificate))
+            // :: Steps 2-6.
+            bool keepOpen;
+            try
             {
-                // RFC 9110 §15.5.20: the connection was set up for another authority (one customer's certificate, another
-                // customer's Host: domain fronting across customers). Nothing goes upstream.
-                _context.Metrics.MisdirectedRequest();
-                await SendErrorAsync(421).ConfigureAwait(false);
-                return;
+                _sentContinue = false;
+                for (int attempt = 0; ; attempt++)
+                {
+                    // :: Step 2 — an upstream connection; a retry always takes a fresh one.
+                    AccessLogUpstreamStarted();
+                    (UpstreamConnection? upstream, ProxyError error) = await RentUpstreamAsync(fresh: attempt > 0).ConfigureAwait(false);
+                    if (upstream is null)
+                    {
+                        keepOpen = await FailAsync(error).ConfigureAwait(false);
+                        break;
+                    }
+
+                    AccessLogUpstreamConnected(upstream);
+
+                    // Exactly one transparent retry, only when it cannot duplicate a side effect: an idempotent request
+                    // without a body, on a pooled connection that died before sending any response byte (the keep-alive
+                    // race, dotnet/corefx#27908).
+                    bool canRetry = attempt == 0 && upstream.IsReused && _request.IsIdempotent && !HasRequestBody;
+
+                    // :: Step 3 — the request out.
+                    error = await SendRequestAsync(upstream).ConfigureAwait(false);
+
+                    // :: Step 4 — the response head, relaying 1xx responses on the way.
+                    if (error == ProxyError.None)
+                    {
+                        BeginResponseHead();
+                        while (true)
+                        {
+                            ReadResult result;
+                            try
+                            {
+                                result = await upstream.Input.ReadAsync(_requestTimeout.Token).ConfigureAwait(false);
+                            }
+                            catch (OperationCanceledException)
+                            {
+                                error = ProxyError.UpstreamTimeout;
+                                break;
+                            }
+                            catch (Exception ex) when (TransportFailure.Is(ex))
+                            {
+                                error = _sawResponseBytes ? ProxyError.UpstreamFailed : ProxyError.UpstreamClosedBeforeResponse;
+                                break;
+                            }
+
+                            ResponseHeadStatus status = TryParseResponseHead(upstream.Input, result, out error);
+                            if (status == ResponseHeadStatus.Informational)
+                            {
+                                error = await RelayInformationalAsync().ConfigureAwait(false);
+                            }
+
+                            if (status == ResponseHeadStatus.Done || error != ProxyError.None)
+                            {
+                                break;
+                            }
+                        }
+
+                        _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                    }
+
+                    if (error == ProxyError.None)
+                    {
+                        // :: Steps 5 and 6.
+                        AccessLogUpstreamHeaderReceived();
+                        keepOpen = ShouldStoreResponse(out TimeSpan lifetime)
+                            ? await RelayAndStoreAsync(upstream, lifetime).ConfigureAwait(false)
+                            : await RelayResponseAsync(upstream).ConfigureAwait(false);
+                        break;
+                    }
+
+                    await _context.Upstream.RetireAsync(upstream).ConfigureAwait(false);
+                    if (error == ProxyError.UpstreamClosedBeforeResponse && canRetry)
+                    {
+                        _context.Metrics.UpstreamRetry();
+                        continue;
+                    }
+
+                    keepOpen = await FailAsync(error).ConfigureAwait(false);
+                    break;
+                }
+            }
+            finally
+            {
+                // A fill this request led and did not store (uncacheable, failed): its waiters must not wait any longer.
+                AbandonCacheFill();
             }
 
-            // :: Steps 2-6 (or the micro-cache's answer).
-            if (!await ServeAsync().ConfigureAwait(false))
+            if (!keepOpen)
             {
                 return;
             }
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RequestHeadOutcome> ReadRequestHeadAsync(bool first)
+    /// <summary>Step 1 begins: the previous exchange is over (its access log line taken), so an idle connection holds no
+    /// head bytes; the wait for the first bytes is bounded by the header timeout on a new connection, else the idle one.</summary>
+    private void BeginRequestHead(bool first)
     {
-        // The previous exchange is over (its access log line taken): an idle connection holds no head bytes.
         _request.Reset();
         _response.Reset();
-        bool sawBytes = false;
+        _sawRequestBytes = false;
         _idleTimeout.CancelAfter(first ? _context.HeaderTimeout : _context.IdleTimeout);
-        if (_idleSource is not null && !IsInputBuffered())
+    }
+
+    /// <summary>Step 1's parse of what the client pipe holds (advanced past the head when complete).</summary>
+    private RequestHeadStatus TryParseRequestHead(in ReadResult result, out RequestRejectionReason reason)
+    {
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        if (!_sawRequestBytes && !buffer.IsEmpty)
         {
-            // The wait for the next request, without a receive buffer: see IsInputBuffered. Awaited here, not in a method
-            // of its own: a suspended async method holds a state-machine box, which the pooling builder keeps only a
-            // few of per core, so with many connections between requests each level would allocate per request.
-            // Nothing in flight either way: the TLS layer may give back what it holds between records.
-            _connection.Tls?.ReleaseIdleBuffers?.Invoke(_idleSource);
-            try
-            {
-                await _idleSource.ReadAsync(Memory<byte>.Empty, _idleTimeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Idle keep-alive expiry or drain: close silently, as a wait in the pipe would.
-                return new(RequestHeadStatus.Closed);
-            }
-            catch (Exception ex) when (TransportFailure.Is(ex))
-            {
-                return new(RequestHeadStatus.Closed);
-            }
+            _sawRequestBytes = true;
+            _requestStarted = Stopwatch.GetTimestamp();
+            AccessLogRequestStarted(_requestStarted);
+            _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            _requestTimeout.CancelAfter(_context.HeaderTimeout);
         }
 
-        while (true)
+        HttpParseResult parsed = Http1RequestParser.TryParse(buffer, _request, out SequencePosition consumed, out reason);
+        if (parsed == HttpParseResult.Complete)
         {
-            ReadResult result;
-            try
-            {
-                result = await _input.ReadAsync(sawBytes ? _requestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Idle keep-alive expiry or drain closes silently (nginx, Kestrel); a half-sent head gets a 408.
-                return sawBytes && !_connection.ServerAborted.IsCancellationRequested ? new(RequestHeadStatus.TimedOut) : new(RequestHeadStatus.Closed);
-            }
-            catch (Exception ex) when (TransportFailure.Is(ex))
-            {
-                return new(RequestHeadStatus.Closed);
-            }
-
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            if (!sawBytes && !buffer.IsEmpty)
-            {
-                sawBytes = true;
-                _requestStarted = Stopwatch.GetTimestamp();
-                AccessLogRequestStarted(_requestStarted);
-                _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-                _requestTimeout.CancelAfter(_context.HeaderTimeout);
-            }
-
-            HttpParseResult parsed = Http1RequestParser.TryParse(buffer, _request, out SequencePosition consumed, out RequestRejectionReason reason);
-            if (parsed == HttpParseResult.Complete)
-            {
-                _input.AdvanceTo(consumed);
-                _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-                return new(RequestHeadStatus.Complete);
-            }
-
-            if (parsed == HttpParseResult.Error)
-            {
-                AccessLogRejected(buffer);
-                _input.AdvanceTo(buffer.Start);
-                return new(RequestHeadStatus.Rejected, reason);
-            }
-
-            if (result.IsCompleted)
-            {
-                _input.AdvanceTo(buffer.End);
-                return new(RequestHeadStatus.Closed);
-            }
-
-            _input.AdvanceTo(buffer.Start, buffer.End);
+            _input.AdvanceTo(consumed);
+            _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            return RequestHeadStatus.Complete;
         }
+
+        if (parsed == HttpParseResult.Error)
+        {
+            AccessLogRejected(buffer);
+            _input.AdvanceTo(buffer.Start);
+            return RequestHeadStatus.Rejected;
+        }
+
+        if (result.IsCompleted)
+        {
+            _input.AdvanceTo(buffer.End);
+            return RequestHeadStatus.Closed;
+        }
+
+        _input.AdvanceTo(buffer.Start, buffer.End);
+        return RequestHeadStatus.Incomplete;
+    }
+
+    /// <summary>
+    /// What a request head leads to before anything goes upstream: the status of a head that failed (408, 400/414/431),
+    /// an answer the edge gives itself, the 421 of a Host the certificate does not cover; else <see cref="RequestRoute.Forward"/>.
+    /// </summary>
+    /// <remarks>Completes without suspending for a request that goes on (every check is synchronous), so the pooled
+    /// builder allocates no box for it.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RequestRoute> RouteRequestAsync(RequestHeadStatus head, RequestRejectionReason reason)
+    {
+        if (head == RequestHeadStatus.TimedOut)
+        {
+            _context.Metrics.HeaderTimeout();
+            await SendErrorAsync(408).ConfigureAwait(false);
+            return RequestRoute.Close;
+        }
+
+        if (head == RequestHeadStatus.Rejected)
+        {
+            _context.Metrics.BadRequest();
+            await SendErrorAsync(reason.ToStatusCode()).ConfigureAwait(false);
+            return RequestRoute.Close;
+        }
+
+        if (!HasRequestBody && TryAnswerAtEdge(out bool closeAfterAnswer))
+        {
+            // Answered here (an ACME HTTP-01 challenge, the redirect to https://): nothing goes upstream.
+            _context.Metrics.EdgeResponse();
+            bool flushed = await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false);
+            AccessLogEdgeResponse(flushed);
+            if (!flushed)
+            {
+                EndedCleanly = false;
+                return RequestRoute.Close;
+            }
+
+            return closeAfterAnswer ? RequestRoute.Close : RequestRoute.Answered;
+        }
+
+        if (_context.HostCheck && _connection.Tls is { } tls && !IsHostCoveredBy(tls.Certificate))
+        {
+            // RFC 9110 §15.5.20: the connection was set up for another authority (one customer's certificate, another
+            // customer's Host: domain fronting across customers). Nothing goes upstream.
+            _context.Metrics.MisdirectedRequest();
+            await SendErrorAsync(421).ConfigureAwait(false);
+            return RequestRoute.Close;
+        }
+
+        return RequestRoute.Forward;
     }
 
     /// <summary>
@@ -337,7 +475,9 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _idleTimeout.Dispose();
     }
 
-    private enum RequestHeadStatus { Complete, Closed, TimedOut, Rejected }
+    private enum RequestHeadStatus { Incomplete, Complete, Closed, TimedOut, Rejected }
 
-    private readonly record struct RequestHeadOutcome(RequestHeadStatus Status, RequestRejectionReason Reason = RequestRejectionReason.None);
+    /// <summary>Where a request goes once its head is in: upstream, nowhere more (answered here, the connection stays), or
+    /// nowhere at all (the connection closes).</summary>
+    private enum RequestRoute { Forward, Answered, Close }
 }

@@ -12,7 +12,7 @@ internal sealed class Http1ProxyStep(ProxyContext context)
 {
     // No zero-byte reads inside a request: they would cost an extra receive (and through SslStream an extra async hop)
     // per read. The loop makes one itself where it pays, while waiting for the next request (Http1ProxyLoop
-    // .ReadRequestHeadAsync, see IsInputBuffered), so an idle keep-alive connection holds neither this pipe's segment
+    // .RunAsync, see IsInputBuffered), so an idle keep-alive connection holds neither this pipe's segment
     // nor SslStream's receive buffer.
     private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 4096, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: false);
     private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 4096, leaveOpen: true);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Terminator.Acme;
@@ -169,6 +171,33 @@ public sealed class LogSinkTests
         log.Dispose();
         string text = output.Text;
         Assert.Matches(@"warn  \[log\] \d+ log lines dropped: the log output did not keep up", text);
+    }
+
+    [Fact]
+    public async Task OutputThatNeverCompletesAWrite_TheDropsAreOnTheServersMetrics()
+    {
+        using var output = new StuckStream();
+        var log = new TerminatorLog(LogLevel.Information, new StreamWriter(output), LogFormat.Text, queueCapacity: 10);
+        try
+        {
+            await using (var terminator = TestTerminator.Start(new IPEndPoint(IPAddress.Loopback, 9), new CertificateMap(), log: log))
+            {
+                for (int i = 0; i < 1000; i++)
+                {
+                    DomainsLog.Loaded(log.Domains, i, 1.0);
+                }
+
+                Assert.True(output.WriteStarted.Wait(TimeSpan.FromSeconds(10)), "the writer never reached the output");
+                PrometheusExposition parsed = PrometheusExposition.Parse(Encoding.UTF8.GetString(PrometheusTextFormat.Write(terminator.Server.Metrics.Collect())));
+                // An operator sees the lines the journal never got, not only the note written once the output moves.
+                Assert.InRange(parsed.Value("terminator_log_lines_dropped_total"), 1000 - 2 * 10, log.DroppedLines);
+            }
+        }
+        finally
+        {
+            output.Release();
+            log.Dispose();
+        }
     }
 
     [Fact]

@@ -206,6 +206,17 @@ public sealed class MetricsEndpointTests(CertificateAuthorityFixture ca)
         Assert.InRange(after.Value("terminator_runtime_memory_resident_bytes"), 16L << 20, 64L << 30);
         Assert.True(after.Value("terminator_runtime_thread_pool_threads") >= 1);
         Assert.True(after.Value("terminator_runtime_thread_pool_queue_length") >= 0);
+
+        // Each pause on its own, from the runtime's events, which reach the listener shortly after the collection.
+        PrometheusExposition paused = after;
+        for (int i = 0; i < 100 && paused.Value("terminator_runtime_gc_pause_duration_seconds_count") < 1; i++)
+        {
+            await Task.Delay(50);
+            paused = PrometheusExposition.Parse((await GetAsync(http, "metrics")).Body);
+        }
+
+        Assert.True(paused.Value("terminator_runtime_gc_pause_duration_seconds_count") >= 1, "the forced collection's pause was not observed");
+        Assert.InRange(paused.Value("terminator_runtime_gc_pause_duration_seconds_sum"), 1e-7, 60);
     }
 
     [Fact]

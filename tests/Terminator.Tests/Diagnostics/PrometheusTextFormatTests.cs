@@ -116,6 +116,7 @@ public sealed class PrometheusTextFormatTests
 
         Assert.All(parsed.Types.Keys, family => Assert.False(string.IsNullOrWhiteSpace(parsed.Help[family]), family));
         Assert.Equal(0, parsed.Value("terminator_log_lines_suppressed_total"));
+        Assert.Equal(0, parsed.Value("terminator_log_lines_dropped_total"));
         Assert.Equal(0, parsed.Value("terminator_access_log_lines_dropped_total"));
         Assert.Empty(parsed.All("terminator_certificate_soonest_expiry_timestamp_seconds")); // nothing served: no sample, not 1970
         // The runtime's series describe the process (its collections, heap, threads), not this server: not zero.

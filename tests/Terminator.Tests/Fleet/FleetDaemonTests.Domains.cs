@@ -16,7 +16,7 @@ public sealed partial class FleetDaemonTests
     private static readonly TimeSpan IssueTimeout = TimeSpan.FromSeconds(90);
 
     [PostgresPebbleFact]
-    public async Task Domains_AddedOnNodeA_ListedByNodeB_WithinOneSecond_BothShowWhoIssuedItAndWhen()
+    public async Task Domains_AddedOnNodeA_ListedByNodeB_ByNotification_BothShowWhoIssuedItAndWhen()
     {
         PostgresCluster cluster = await fixture.GetAsync();
         string database = await cluster.CreateDatabaseAsync();
@@ -32,8 +32,8 @@ public sealed partial class FleetDaemonTests
         using HttpClient onB = Admin(adminB, token);
 
         // B's list (GET /v1/domains), polled every 5 ms from the start of the PUT on A. The first change each node applies
-        // also runs its notification path for the first time (JIT included), so it gets the looser bound the certificate
-        // propagation test gives it; the second shows the steady state.
+        // also runs its notification path for the first time (JIT included); the second shows the steady state. Both are
+        // printed; the bound says each came by notification, not by the 30 s reconciliation.
         const string first = "open.registry-fleet.test";
         const string name = "click.registry-fleet.test";
         TimeSpan firstListed = await PutAndListAsync(onA, onB, first);
@@ -41,7 +41,7 @@ public sealed partial class FleetDaemonTests
         var clock = Stopwatch.StartNew();
         TimeSpan listed = await PutAndListAsync(onA, onB, name);
         output.WriteLine($"PUT on node A -> listed by node B's GET /v1/domains: {listed.TotalMilliseconds:0} ms (second change)");
-        Assert.True(firstListed < FirstChangePropagation, $"B listed {first} after {firstListed.TotalMilliseconds:0} ms\n--- b:\n{b.StandardOutput}");
+        Assert.True(firstListed < Propagation, $"B listed {first} after {firstListed.TotalMilliseconds:0} ms\n--- b:\n{b.StandardOutput}");
         Assert.True(listed < Propagation, $"B listed {name} after {listed.TotalMilliseconds:0} ms\n--- b:\n{b.StandardOutput}");
 
         // Issued once (whichever node took the lease), and both nodes show the same record: who issued it and when.
