@@ -12,7 +12,7 @@ log=$(mktemp)
 port=$((20000 + RANDOM % 20000))
 start=$(date +%s.%N)
 TERMINATOR_STORE_DIR=$store TERMINATOR_STORE_KEY=$(cat "$work/store.key") TERMINATOR_HTTPS_LISTEN=127.0.0.1:$port \
-  TERMINATOR_HTTP_LISTEN=off TERMINATOR_UPSTREAM=http://127.0.0.1:9 TERMINATOR_LOG_LEVEL=info \
+  TERMINATOR_HTTP_LISTEN=off TERMINATOR_ADMIN_LISTEN=off TERMINATOR_UPSTREAM=http://127.0.0.1:9 TERMINATOR_LOG_LEVEL=info \
   taskset -c 0 "$daemon" >"$log" 2>&1 &
 pid=$!
 until ss -ltn | grep -q ":$port "; do

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using BenchmarkDotNet.Attributes;
+using Terminator.Infrastructure;
 using Terminator.Diagnostics;
 using Terminator.Http;
 using Terminator.Listener;
@@ -22,10 +23,9 @@ namespace Terminator.Benchmarks;
 /// and one per core, so an async method that suspends with many requests in flight allocates its box per request.
 /// </summary>
 /// <remarks>
-/// The client pipes take their blocks from a <see cref="BlockMemoryPool"/> (the shared ArrayPool keeps ~32 arrays per
-/// core, fewer than 64 connections' pipes hold at once, and its misses would hide the proxy's own bytes); the upstream
-/// connections are the proxy's own (StreamPipeReader over a socket, shared ArrayPool), as in production. Allocated is per
-/// request (OperationsPerInvoke) and counts every thread, so the boxes of continuations that run on the thread pool count.
+/// The client pipes take their blocks from <see cref="PipeBlockPool"/>, as the daemon's do; the upstream connections are
+/// the proxy's own (StreamPipeReader over a socket, the same pool), as in production. Allocated is per request
+/// (OperationsPerInvoke) and counts every thread, so the boxes of continuations that run on the thread pool count.
 /// </remarks>
 [MemoryDiagnoser]
 public class ConcurrentProxyLoopBenchmark
@@ -64,8 +64,7 @@ public class ConcurrentProxyLoopBenchmark
             HttpsResponses = HttpResponsePolicy.PassThrough,
         };
 
-        var blocks = new BlockMemoryPool();
-        var pipeOptions = new PipeOptions(pool: blocks, minimumSegmentSize: 4096, useSynchronizationContext: false);
+        var pipeOptions = new PipeOptions(pool: PipeBlockPool.Instance, minimumSegmentSize: PipeBlockPool.BlockSize, useSynchronizationContext: false);
         _toProxy = new Pipe[Connections];
         _fromProxy = new Pipe[Connections];
         _loops = new Http1ProxyLoop[Connections];

@@ -56,7 +56,7 @@ internal readonly struct CertificateChoice : IEquatable<CertificateChoice>
                 return this;
             }
 
-            if (!string.Equals(existing.Source, candidate.Source, StringComparison.Ordinal))
+            if (!existing.HasSameSource(candidate))
             {
                 next[kept++] = existing;
             }
@@ -199,6 +199,6 @@ internal readonly struct CertificateChoice : IEquatable<CertificateChoice>
         }
 
         int byNotAfter = y.NotAfterTicks.CompareTo(x.NotAfterTicks);
-        return byNotAfter != 0 ? byNotAfter : string.CompareOrdinal(y.Source, x.Source);
+        return byNotAfter != 0 ? byNotAfter : CertificateEntry.CompareSources(y, x);
     }
 }

@@ -30,7 +30,12 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
     private readonly CertificateMap _map;
     private readonly TerminatorLog _log;
     private readonly SemaphoreSlim _rescanGate = new(1, 1);
-    private readonly Dictionary<string, Loaded> _loaded = new(StringComparer.Ordinal);
+
+    /// <summary>What is loaded, keyed by the entry itself and looked up by path (<see cref="LoadedFiles"/>): an entry's
+    /// <see cref="CertificateEntry.Source"/> is the path it was loaded from, so the table holds no path string of its own
+    /// and a store entry, which writes its path on demand, costs no path string at all.</summary>
+    private readonly Dictionary<CertificateEntry, Loaded> _loaded = new(LoadedFiles.Instance);
+    private readonly Dictionary<CertificateEntry, Loaded>.AlternateLookup<ReadOnlySpan<char>> _loadedByPath;
 
     /// <summary>Files that failed for good (<see cref="ICertificateFileSet.FailedLoadIsFinal"/>), with their fingerprint
     /// then: not loaded again until they change. Guarded by the <see cref="_loaded"/> lock.</summary>
@@ -55,8 +60,8 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
     /// second change made in the same timestamp granule, so the next tick rescans fully anyway.</summary>
     private ScannedFolder? _scannedFolder;
 
-    /// <summary>Loaded paths in the order the spot check walks them (a snapshot, renewed once per full cycle).</summary>
-    private string[]? _spotPaths;
+    /// <summary>Loaded entries in the order the spot check walks them (a snapshot, renewed once per full cycle).</summary>
+    private CertificateEntry[]? _spotEntries;
     private int _spotNext;
 
     private static readonly TimeSpan DefaultRacyWindow = TimeSpan.FromSeconds(2);
@@ -83,6 +88,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         FileProbe probe, int spotCheckBatch, TimeSpan racyWindow)
     {
         _racyWindow = racyWindow;
+        _loadedByPath = _loaded.GetAlternateLookup<ReadOnlySpan<char>>();
         ArgumentNullException.ThrowIfNull(files);
         _files = files;
         _probe = probe;
@@ -217,34 +223,40 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         await _rescanGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            string[] paths;
+            CertificateEntry[] entries;
             int from;
             lock (_loaded)
             {
-                if (_spotPaths is null || _spotNext >= _spotPaths.Length)
+                if (_spotEntries is null || _spotNext >= _spotEntries.Length)
                 {
                     // Once per full cycle (entries / batch ticks), not per tick.
-                    _spotPaths = [.. _loaded.Keys];
+                    _spotEntries = [.. _loaded.Keys];
                     _spotNext = 0;
                 }
 
-                paths = _spotPaths;
+                entries = _spotEntries;
                 from = _spotNext;
             }
 
-            int to = Math.Min(from + _spotCheckBatch, paths.Length);
+            int to = Math.Min(from + _spotCheckBatch, entries.Length);
             for (int i = from; i < to; i++)
             {
                 Loaded known;
                 bool found;
                 lock (_loaded)
                 {
-                    found = _loaded.TryGetValue(paths[i], out known);
+                    found = _loaded.TryGetValue(entries[i], out known);
                 }
 
-                if (found && known.Fingerprint != Fingerprint.Of(_probe, paths[i], known.KeyPath))
+                if (!found)
                 {
-                    changed.Add(paths[i]);
+                    continue; // replaced or removed since the snapshot
+                }
+
+                string path = entries[i].Source; // written on demand: a bounded batch per tick
+                if (known.Fingerprint != Fingerprint.Of(_probe, path, known.KeyPath))
+                {
+                    changed.Add(path);
                 }
             }
 
@@ -308,7 +320,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         {
             foreach (string path in candidates)
             {
-                if (!_loaded.TryGetValue(path, out Loaded known))
+                if (!_loadedByPath.TryGetValue(path, out _, out Loaded known))
                 {
                     // A file that failed for good and is unchanged since was reported when it failed: loading it again
                     // would only repeat the warning on every periodic rescan.
@@ -328,7 +340,10 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
             }
         }
 
-        var fresh = new ConcurrentBag<(string Path, Loaded Loaded)>();
+        // One slot per changed file rather than a ConcurrentBag: a bag's per-thread queues live in ThreadLocal slots until
+        // its finalizer runs, so at a million entries they (and every path they hold) outlived the daemon's one compacting
+        // collection before serving and stayed in RSS at ready.
+        var fresh = new (CertificateEntry? Entry, Loaded Loaded)[changed.Count];
         var failures = new ConcurrentBag<CertificateLoadError>(errors);
         var finalFailures = new ConcurrentBag<(string Path, CertificateLoadError Error, Fingerprint FailedAs)>();
         bool failuresAreFinal = _files.FailedLoadIsFinal;
@@ -339,14 +354,21 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
 
         try
         {
-            Parallel.ForEach(changed, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, path =>
+            Parallel.For(0, changed.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
+                string path = changed[i];
                 // Taken before the read, and the one stat of a single-file entry: a file that changes during the load
                 // shows a new fingerprint at the next rescan.
                 Fingerprint before = Fingerprint.Of(_probe, path, null);
                 try
                 {
                     CertificateEntry entry = _files.Load(path, before.Version, out string? keyPath);
+                    if (!entry.SourceEquals(path))
+                    {
+                        // The table finds an entry by its source: one that names another file could never be found again.
+                        throw new CertificateLoadException(path, "loaded entry names another source: " + entry.Source);
+                    }
+
                     if (_map.OcspStapling)
                     {
                         // Here rather than in the map's Set: chain builds run in parallel and outside the lock below.
@@ -356,7 +378,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
                     Fingerprint loadedAs = keyPath is null || string.Equals(keyPath, path, StringComparison.Ordinal)
                         ? before
                         : Fingerprint.Of(_probe, path, keyPath);
-                    fresh.Add((path, new Loaded(entry, keyPath, loadedAs)));
+                    fresh[i] = (entry, new Loaded(keyPath, loadedAs));
                 }
                 catch (CertificateLoadException ex)
                 {
@@ -385,16 +407,30 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
 
         int added = 0, replaced = 0, removed = 0;
         var dropped = new HashSet<CertificateLoadError>(ReferenceEqualityComparer.Instance);
-        var ordered = fresh.ToList();
-        ordered.Sort(static (a, b) => CertificateMap.CompareByExpiry(a.Loaded.Entry, b.Loaded.Entry));
+        var ordered = new List<(string Path, CertificateEntry Entry, Loaded Loaded)>(fresh.Length);
+        for (int i = 0; i < fresh.Length; i++)
+        {
+            if (fresh[i].Entry is { } entry)
+            {
+                ordered.Add((changed[i], entry, fresh[i].Loaded));
+            }
+        }
+
+        // CertificateMap.CompareByExpiry's order (NotAfter, then source), with the path at hand for the tie-break: the
+        // entry's source is that path, and a store entry would otherwise write it out for every comparison.
+        ordered.Sort(static (a, b) =>
+        {
+            int byExpiry = a.Entry.NotAfterTicks.CompareTo(b.Entry.NotAfterTicks);
+            return byExpiry != 0 ? byExpiry : string.CompareOrdinal(a.Path, b.Path);
+        });
         lock (_loaded)
         {
-            foreach ((string path, Loaded loaded) in ordered)
+            foreach ((string path, CertificateEntry entry, Loaded loaded) in ordered)
             {
-                _map.Set(loaded.Entry);
-                if (_loaded.TryGetValue(path, out Loaded previous))
+                _map.Set(entry);
+                if (_loadedByPath.Remove(path, out CertificateEntry? previous, out _))
                 {
-                    _map.Remove(previous.Entry);
+                    _map.Remove(previous);
                     replaced++;
                 }
                 else
@@ -402,7 +438,7 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
                     added++;
                 }
 
-                _loaded[path] = loaded;
+                _loaded[entry] = loaded;
                 _failed.Remove(path);
             }
 
@@ -411,19 +447,18 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
             foreach ((string path, CertificateLoadError error, Fingerprint failedAs) in finalFailures)
             {
                 _failed[path] = failedAs;
-                if (_loaded.Remove(path, out Loaded previous))
+                if (_loadedByPath.Remove(path, out CertificateEntry? previous, out _))
                 {
-                    _map.Remove(previous.Entry);
+                    _map.Remove(previous);
                     dropped.Add(error);
                     removed++;
                 }
             }
 
-            IEnumerable<string> checkedPaths = onlyThese ?? (IEnumerable<string>)_loaded.Keys;
-            foreach (string path in checkedPaths.Where(p => !present.Contains(p) && _loaded.ContainsKey(p)).ToList())
+            foreach (CertificateEntry gone in Vanished(onlyThese, present))
             {
-                _map.Remove(_loaded[path].Entry);
-                _loaded.Remove(path);
+                _map.Remove(gone);
+                _loaded.Remove(gone);
                 removed++;
             }
 
@@ -440,18 +475,18 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
             Volatile.Write(ref _scannedFolder, folder is { } v
                 ? new ScannedFolder(v, now - v.ModifiedTicks > _racyWindow.Ticks && now - v.ChangedTicks > _racyWindow.Ticks)
                 : null);
-            _spotPaths = null; // the next spot-check cycle starts from what this scan loaded
+            _spotEntries = null; // the next spot-check cycle starts from what this scan loaded
         }
 
         DateTimeOffset loadedAt = DateTimeOffset.UtcNow;
-        foreach ((string path, Loaded loaded) in ordered)
+        foreach ((string path, CertificateEntry entry, _) in ordered)
         {
-            if (loaded.Entry.IsExpiredAt(loadedAt))
+            if (entry.IsExpiredAt(loadedAt))
             {
-                CertificateLog.LoadedOutsideValidity(_log.Certificates, path, loaded.Entry.NotBefore, loaded.Entry.NotAfter);
+                CertificateLog.LoadedOutsideValidity(_log.Certificates, path, entry.NotBefore, entry.NotAfter);
             }
 
-            if (loaded.Entry.OcspStaplingProblem is { } problem)
+            if (entry.OcspStaplingProblem is { } problem)
             {
                 CertificateLog.OcspStaplingUnavailable(_log.Certificates, path, problem);
             }
@@ -478,6 +513,38 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         }
 
         return new CertificateReloadResult(added, replaced, removed, sortedFailures);
+    }
+
+    /// <summary>Loaded entries whose file is no longer there: of <paramref name="onlyThese"/> when given, else of all
+    /// (their paths written on the stack and looked up in the listing, <paramref name="present"/>). Under the
+    /// <see cref="_loaded"/> lock.</summary>
+    private List<CertificateEntry> Vanished(IReadOnlyCollection<string>? onlyThese, HashSet<string> present)
+    {
+        var gone = new List<CertificateEntry>();
+        if (onlyThese is not null)
+        {
+            foreach (string path in onlyThese)
+            {
+                if (!present.Contains(path) && _loadedByPath.TryGetValue(path, out CertificateEntry? entry, out _))
+                {
+                    gone.Add(entry);
+                }
+            }
+
+            return gone;
+        }
+
+        HashSet<string>.AlternateLookup<ReadOnlySpan<char>> listed = present.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> buffer = stackalloc char[CertificateEntry.SourceBufferLength];
+        foreach (CertificateEntry entry in _loaded.Keys)
+        {
+            if (!listed.Contains(entry.SourceChars(buffer)))
+            {
+                gone.Add(entry);
+            }
+        }
+
+        return gone;
     }
 
     /// <summary>True when <paramref name="failure"/> has not been warned about for this version of its file and this
@@ -524,34 +591,56 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
 
     private sealed record ScannedFolder(FileVersion Version, bool Trusted);
 
-    /// <summary>What the watcher knows of one loaded file. A struct, held inline in <see cref="_loaded"/>'s table: a
-    /// million store entries then cost the watcher no object each beyond the path the entry already holds.</summary>
-    private readonly record struct Loaded(CertificateEntry Entry, string? KeyPath, Fingerprint Fingerprint);
+    /// <summary>What the watcher knows of one loaded file besides its entry (the key). A struct, held inline in
+    /// <see cref="_loaded"/>'s table: a million store entries cost the watcher no object each.</summary>
+    private readonly record struct Loaded(string? KeyPath, Fingerprint Fingerprint);
+
+    /// <summary>Entries compared and hashed by <see cref="CertificateEntry.Source"/>, and found by a path's characters:
+    /// the same hash as <see cref="string.GetHashCode(ReadOnlySpan{char})"/>, so a listed path finds its entry without
+    /// either side allocating.</summary>
+    private sealed class LoadedFiles : IEqualityComparer<CertificateEntry>, IAlternateEqualityComparer<ReadOnlySpan<char>, CertificateEntry>
+    {
+        public static LoadedFiles Instance { get; } = new();
+
+        public bool Equals(CertificateEntry? x, CertificateEntry? y) =>
+            ReferenceEquals(x, y) || (x is not null && y is not null && x.HasSameSource(y));
+
+        public int GetHashCode(CertificateEntry obj) => obj.GetSourceHashCode();
+
+        public bool Equals(ReadOnlySpan<char> alternate, CertificateEntry other) => other.SourceEquals(alternate);
+
+        public int GetHashCode(ReadOnlySpan<char> alternate) => string.GetHashCode(alternate);
+
+        /// <summary>Not supported: an entry is made by loading its file, never from a path alone.</summary>
+        public CertificateEntry Create(ReadOnlySpan<char> alternate) => throw new NotSupportedException();
+    }
 
     /// <summary>What identifies a file version (<see cref="FileVersion"/>): symlink targets too (certbot renews by
     /// repointing live/ links), and the key file of a PEM pair.</summary>
-    private readonly record struct Fingerprint(string Target, FileVersion Version, KeyFingerprint? Key)
+    /// <param name="Target">Where a symbolic link points, or null for a plain file (which then holds no path string in
+    /// the watcher's table).</param>
+    private readonly record struct Fingerprint(string? Target, FileVersion Version, KeyFingerprint? Key)
     {
         public static Fingerprint Of(FileProbe probe, string path, string? keyPath)
         {
-            (string target, FileVersion version) = Stat(probe, path);
+            (string? target, FileVersion version) = Stat(probe, path);
             if (keyPath is null || string.Equals(keyPath, path, StringComparison.Ordinal))
             {
                 return new Fingerprint(target, version, null);
             }
 
-            (string keyTarget, FileVersion keyVersion) = Stat(probe, keyPath);
+            (string? keyTarget, FileVersion keyVersion) = Stat(probe, keyPath);
             return new Fingerprint(target, version, new KeyFingerprint(keyTarget, keyVersion));
         }
 
-        private static (string, FileVersion) Stat(FileProbe probe, string path)
+        private static (string?, FileVersion) Stat(FileProbe probe, string path)
         {
             // One statx for a plain file (a store entry); a link's target is named too, so a repointed link counts as
             // a change even when size and times happen to match.
             FileVersion version = probe.Stat(path, out bool isLink);
             if (!isLink || !version.Exists)
             {
-                return (path, version);
+                return (null, version);
             }
 
             try
@@ -560,14 +649,14 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
             }
             catch (IOException)
             {
-                return (path, FileVersion.Missing);
+                return (null, FileVersion.Missing);
             }
         }
     }
 
     /// <summary>The key file half of a PEM pair's <see cref="Fingerprint"/> (a class: store entries have none, and a
     /// million of them should not carry its fields).</summary>
-    private sealed record KeyFingerprint(string Target, FileVersion Version);
+    private sealed record KeyFingerprint(string? Target, FileVersion Version);
 }
 
 /// <summary>What one rescan changed.</summary>

@@ -22,8 +22,19 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
     private const int WarnedNotYetValid = 1;
     private const int WarnedExpired = 2;
 
+    /// <summary>Room on the stack for a source path that is only compared or hashed; longer ones are allocated.</summary>
+    internal const int SourceBufferLength = 512;
+
     private readonly CertificateMaterial? _pinned;
     private readonly ICertificateMaterialSource? _source;
+
+    /// <summary>The one name (a string) or the names (a string[]): see <see cref="CertificateNameList"/>.</summary>
+    private readonly object _names;
+
+    /// <summary>The source path or label, or null when <see cref="_source"/> writes it from the entry
+    /// (<see cref="ICertificateSourceNaming"/>, with <see cref="_sourceTag"/>): a store entry holds no path string.</summary>
+    private readonly string? _sourcePath;
+    private readonly uint _sourceTag;
     private int _warned;
 
     /// <summary>An entry over an already-loaded certificate (kept for the entry's lifetime; only the context is cached).</summary>
@@ -34,8 +45,8 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
         string source)
     {
         _pinned = new CertificateMaterial(leafWithKey, intermediates, names);
-        Names = names;
-        Source = source;
+        _names = CertificateNameList.Pack(names);
+        _sourcePath = source;
         NotBeforeTicks = leafWithKey.NotBefore.ToUniversalTime().Ticks;
         NotAfterTicks = leafWithKey.NotAfter.ToUniversalTime().Ticks;
         KeyAlgorithm = CertificateNames.DescribeKey(leafWithKey);
@@ -60,8 +71,28 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
         _ocspResponder = ocspResponder;
         _source = material;
         _cache = cache;
-        Names = names;
-        Source = source;
+        _names = CertificateNameList.Pack(names);
+        _sourcePath = source;
+        NotBeforeTicks = notBefore.UtcTicks;
+        NotAfterTicks = notAfter.UtcTicks;
+        KeyAlgorithm = keyAlgorithm;
+        Family = FamilyOf(keyAlgorithm);
+    }
+
+    /// <summary>A compact entry whose <see cref="Source"/> <paramref name="material"/> writes from the entry and
+    /// <paramref name="sourceTag"/> (a store entry): no path string is held. The caller checks the result with
+    /// <see cref="SourceEquals"/> and falls back to the other constructor when the path cannot be derived.</summary>
+    internal CertificateEntry(
+        IReadOnlyList<string> names,
+        DateTimeOffset notBefore,
+        DateTimeOffset notAfter,
+        string keyAlgorithm,
+        ICertificateSourceNaming material,
+        uint sourceTag)
+    {
+        _source = material;
+        _sourceTag = sourceTag;
+        _names = CertificateNameList.Pack(names);
         NotBeforeTicks = notBefore.UtcTicks;
         NotAfterTicks = notAfter.UtcTicks;
         KeyAlgorithm = keyAlgorithm;
@@ -69,7 +100,8 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
     }
 
     /// <summary>Lower-case SAN DNS names ("click.shop.com", "*.shop.com"). Never taken from the file name or CN.</summary>
-    public IReadOnlyList<string> Names { get; }
+    /// <remarks>A struct over the one name or the array the entry holds: indexing and <c>foreach</c> allocate nothing.</remarks>
+    public CertificateNameList Names => new(_names);
 
     /// <summary>The leaf certificate, with its private key. On a compact entry this loads it (synchronous file I/O):
     /// for the CLI and tests, never for the handshake path.</summary>
@@ -95,7 +127,89 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
     internal CertificateKeyFamily Family { get; }
 
     /// <summary>The file the entry was loaded from (or the caller's label for <see cref="CertificateLoader.LoadPem"/>).</summary>
-    public string Source { get; }
+    /// <remarks>Written on demand for a store entry (a new string each time): for logs, file reads and tools. Comparisons
+    /// and hashing go through <see cref="SourceEquals"/>, <see cref="HasSameSource"/>, <see cref="CompareSources"/> and
+    /// <see cref="GetSourceHashCode"/>, which allocate nothing.</remarks>
+    public string Source => _sourcePath ?? FormatSource();
+
+    /// <summary>True when <see cref="Source"/> is <paramref name="path"/> (ordinal), without allocating.</summary>
+    internal bool SourceEquals(ReadOnlySpan<char> path)
+    {
+        if (_sourcePath is not null)
+        {
+            return path.SequenceEqual(_sourcePath);
+        }
+
+        Span<char> buffer = stackalloc char[SourceBufferLength];
+        return path.SequenceEqual(SourceChars(buffer));
+    }
+
+    /// <summary>True when both entries have the same <see cref="Source"/> (a reload of one file or store entry).</summary>
+    internal bool HasSameSource(CertificateEntry other)
+    {
+        if (other._sourcePath is not null)
+        {
+            return SourceEquals(other._sourcePath);
+        }
+
+        Span<char> buffer = stackalloc char[SourceBufferLength];
+        return SourceEquals(other.SourceChars(buffer));
+    }
+
+    /// <summary><see cref="string.CompareOrdinal(string, string)"/> of the two entries' <see cref="Source"/>s.</summary>
+    internal static int CompareSources(CertificateEntry x, CertificateEntry y)
+    {
+        if (x._sourcePath is not null && y._sourcePath is not null)
+        {
+            return string.CompareOrdinal(x._sourcePath, y._sourcePath);
+        }
+
+        Span<char> xBuffer = stackalloc char[SourceBufferLength];
+        Span<char> yBuffer = stackalloc char[SourceBufferLength];
+        return Math.Sign(x.SourceChars(xBuffer).SequenceCompareTo(y.SourceChars(yBuffer)));
+    }
+
+    /// <summary>The hash of <see cref="Source"/> that <see cref="string.GetHashCode(ReadOnlySpan{char})"/> gives for the
+    /// same characters, so a table keyed by entries can be probed with a path.</summary>
+    internal int GetSourceHashCode()
+    {
+        if (_sourcePath is not null)
+        {
+            return string.GetHashCode(_sourcePath.AsSpan());
+        }
+
+        Span<char> buffer = stackalloc char[SourceBufferLength];
+        return string.GetHashCode(SourceChars(buffer));
+    }
+
+    /// <summary><see cref="Source"/>'s characters: the held string, or written into <paramref name="buffer"/> (or, when it
+    /// does not fit, a new string).</summary>
+    internal ReadOnlySpan<char> SourceChars(Span<char> buffer)
+    {
+        if (_sourcePath is not null)
+        {
+            return _sourcePath;
+        }
+
+        int written = ((ICertificateSourceNaming)_source!).WriteSource(this, _sourceTag, buffer);
+        return written >= 0 ? buffer[..written] : FormatSource();
+    }
+
+    private string FormatSource()
+    {
+        var naming = (ICertificateSourceNaming)_source!;
+        for (int length = SourceBufferLength * 2; length <= 1 << 16; length *= 2)
+        {
+            char[] buffer = new char[length];
+            int written = naming.WriteSource(this, _sourceTag, buffer);
+            if (written >= 0)
+            {
+                return new string(buffer, 0, written);
+            }
+        }
+
+        throw new InvalidOperationException("source path longer than 64K characters");
+    }
 
     /// <summary>Leaf key algorithm, e.g. "ECDSA P-256" or "RSA 2048".</summary>
     public string KeyAlgorithm { get; }
@@ -106,11 +220,15 @@ internal sealed partial class CertificateEntry : ITlsServerCertificate
     /// <inheritdoc />
     public bool Covers(ReadOnlySpan<byte> hostName)
     {
-        // Indexed, not foreach: Names is an interface, whose enumerator would be boxed on every request's Host check.
-        IReadOnlyList<string> names = Names;
-        for (int i = 0; i < names.Count; i++)
+        // The single-name case reads the string the entry holds: no array, no enumerator, on every request's Host check.
+        if (_names is string one)
         {
-            if (CertificateNames.Covers(names[i], hostName))
+            return CertificateNames.Covers(one, hostName);
+        }
+
+        foreach (string name in (string[])_names)
+        {
+            if (CertificateNames.Covers(name, hostName))
             {
                 return true;
             }

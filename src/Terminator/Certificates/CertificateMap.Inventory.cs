@@ -24,7 +24,7 @@ internal sealed partial class CertificateMap
             for (int i = 0; i < choice.Count; i++)
             {
                 // Each certificate is counted once, at its first name (every name of an entry holds it).
-                IReadOnlyList<string> entryNames = choice[i].Names;
+                CertificateNameList entryNames = choice[i].Names;
                 if (entryNames.Count > 0 && string.Equals(entryNames[0], pair.Key, StringComparison.Ordinal))
                 {
                     certificates++;

@@ -136,7 +136,7 @@ internal sealed partial class CertificateMap
         }
 
         var byExpiry = x.NotAfter.CompareTo(y.NotAfter);
-        return byExpiry != 0 ? byExpiry : string.CompareOrdinal(x.Source, y.Source);
+        return byExpiry != 0 ? byExpiry : CertificateEntry.CompareSources(x, y);
     }
 
     private bool TryGetNormalized(Span<char> name, bool clientAcceptsEcdsa, [MaybeNullWhen(false)] out CertificateEntry entry)

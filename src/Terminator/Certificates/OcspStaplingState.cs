@@ -1,7 +1,8 @@
 namespace Terminator.Certificates;
 
 /// <summary>Whether handshakes for a <see cref="CertificateEntry"/> carry a stapled OCSP response, and if not, why.</summary>
-internal enum OcspStaplingState
+/// <remarks>One byte: every <see cref="CertificateEntry"/> holds one, a million of them at scale.</remarks>
+internal enum OcspStaplingState : byte
 {
     /// <summary>Stapling was not asked for (<c>TERMINATOR_OCSP_STAPLING=off</c>, or a map built without it): the
     /// context is built offline, and no responder is ever contacted.</summary>

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Terminator.Infrastructure;
 using Terminator.Listener;
 
 namespace Terminator.Proxy;
@@ -14,8 +15,10 @@ internal sealed class Http1ProxyStep(ProxyContext context)
     // per read. The loop makes one itself where it pays, while waiting for the next request (Http1ProxyLoop
     // .RunAsync, see IsInputBuffered), so an idle keep-alive connection holds neither this pipe's segment
     // nor SslStream's receive buffer.
-    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 4096, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: false);
-    private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 4096, leaveOpen: true);
+    // Blocks from the proxy's own pool, not the shared ArrayPool, which keeps too few for the requests a pinned core has
+    // in flight (PipeBlockPool).
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(PipeBlockPool.Instance, bufferSize: PipeBlockPool.BlockSize, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: false);
+    private static readonly StreamPipeWriterOptions s_writerOptions = new(PipeBlockPool.Instance, minimumBufferSize: PipeBlockPool.BlockSize, leaveOpen: true);
     private static readonly OperationCanceledException s_abandoned = new("The response could not be delivered; unsent bytes discarded.");
 
     public async Task OnConnectionAsync(ConnectionContext connection)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -41,6 +42,62 @@ internal static class CertificateStoreId
         }
 
         return $"{first}.{keyFamily}.{Convert.ToHexStringLower(hash.AsSpan(0, 4))}";
+    }
+
+    /// <summary>
+    /// The 32-bit tag an id ends with (its 8 hex digits), when it has that shape. With the entry's names and key family
+    /// it gives back the whole id (<see cref="TryWrite"/>), so a store entry keeps 4 bytes instead of its path.
+    /// </summary>
+    public static bool TryParseTag(ReadOnlySpan<char> id, out uint tag)
+    {
+        tag = 0;
+        return id.Length > 9 && id[^9] == '.'
+            && uint.TryParse(id[^8..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out tag);
+    }
+
+    /// <summary>
+    /// Writes the id <see cref="For(IReadOnlyList{string}, string)"/> gives for <paramref name="names"/> and
+    /// <paramref name="family"/>, with <paramref name="tag"/> as its hash part, into <paramref name="destination"/>
+    /// without allocating; returns the characters written, or -1 when it does not fit or the names are not in the form
+    /// ids are made from (lower-case ASCII). Whether the result is the entry's real id is for the caller to check.
+    /// </summary>
+    public static int TryWrite(CertificateNameList names, CertificateKeyFamily family, uint tag, Span<char> destination)
+    {
+        string? first = null;
+        foreach (string name in names)
+        {
+            if (name.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7e) || name.AsSpan().ContainsAnyInRange('A', 'Z'))
+            {
+                return -1;
+            }
+
+            if (first is null || string.CompareOrdinal(name, first) < 0)
+            {
+                first = name;
+            }
+        }
+
+        if (first is null)
+        {
+            return -1;
+        }
+
+        ReadOnlySpan<char> prefix = first.AsSpan(0, Math.Min(first.Length, MaxPrefixLength));
+        string keyFamily = family == CertificateKeyFamily.Ecdsa ? "ecdsa" : "rsa";
+        int length = prefix.Length + 1 + keyFamily.Length + 1 + 8;
+        if (length > destination.Length)
+        {
+            return -1;
+        }
+
+        prefix.Replace(destination, '*', '_');
+        int at = prefix.Length;
+        destination[at++] = '.';
+        keyFamily.CopyTo(destination[at..]);
+        at += keyFamily.Length;
+        destination[at++] = '.';
+        tag.TryFormat(destination[at..], out int written, "x8", CultureInfo.InvariantCulture);
+        return at + written;
     }
 
     /// <summary>True for strings that can be ids: 1..240 characters of <c>[a-z0-9._-]</c>, not starting with '.'.

@@ -87,20 +87,42 @@ internal sealed partial class DirectoryCertificateStore
             return false;
         }
 
-        entry = new CertificateEntry(info.Names, info.NotBefore, info.NotAfter, InternKeyType(info.KeyType), path, _materialSource);
+        entry = CompactEntry(path, info.Names, info.NotBefore, info.NotAfter, InternKeyType(info.KeyType));
         return true;
     }
 
     /// <summary>The compact entry for <paramref name="path"/> as the store index describes it, without reading the file.
     /// Nothing here is trusted for serving: <see cref="OpenMaterial"/> authenticates the file on the first handshake and
     /// refuses it unless its authenticated names are these.</summary>
-    internal CertificateEntry EntryFromIndex(string path, StoreIndexRecord record) => new(
+    internal CertificateEntry EntryFromIndex(string path, StoreIndexRecord record) => CompactEntry(
+        path,
         record.Names,
         DateTimeOffset.FromUnixTimeMilliseconds(record.NotBeforeUnixMs),
         DateTimeOffset.FromUnixTimeMilliseconds(record.NotAfterUnixMs),
-        InternKeyType(record.KeyType),
-        path,
-        _materialSource);
+        InternKeyType(record.KeyType));
+
+    /// <summary>
+    /// A compact entry for the file at <paramref name="path"/> that holds no path string when its path can be written back
+    /// from the entry (<see cref="StoreEntryMaterialSource.WriteSource"/>: the directory, and the id this store gives
+    /// those names and that key family, with the file's 8-hex tag): every entry this store writes. Any other file name (an
+    /// id written by another tool, a path spelt differently) keeps its path as given. Either way
+    /// <see cref="CertificateEntry.Source"/> is exactly <paramref name="path"/>.
+    /// </summary>
+    private CertificateEntry CompactEntry(string path, IReadOnlyList<string> names, DateTimeOffset notBefore, DateTimeOffset notAfter, string keyType)
+    {
+        ReadOnlySpan<char> file = Path.GetFileName(path.AsSpan());
+        if (file.EndsWith(FileExtension, StringComparison.Ordinal)
+            && CertificateStoreId.TryParseTag(file[..^FileExtension.Length], out uint tag))
+        {
+            var derived = new CertificateEntry(names, notBefore, notAfter, keyType, _materialSource, tag);
+            if (derived.SourceEquals(path))
+            {
+                return derived;
+            }
+        }
+
+        return new CertificateEntry(names, notBefore, notAfter, keyType, path, _materialSource);
+    }
 
     /// <summary>Loads what a handshake needs from an entry's file bytes (read by <see cref="StoreEntryMaterialSource"/>):
     /// authenticate again (the file may have been replaced since start-up), import the key, parse the chain and check
@@ -148,7 +170,7 @@ internal sealed partial class DirectoryCertificateStore
         return material;
     }
 
-    private static bool SameNames(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    private static bool SameNames(IReadOnlyList<string> a, CertificateNameList b)
     {
         if (a.Count != b.Count)
         {

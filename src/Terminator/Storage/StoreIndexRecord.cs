@@ -19,7 +19,7 @@ internal sealed record StoreIndexRecord(
     public static StoreIndexRecord For(string id, FileVersion file, CertificateEntry entry) => new(
         id,
         file,
-        entry.Names as string[] ?? [.. entry.Names],
+        entry.Names.ToArray(),
         entry.NotBefore.ToUnixTimeMilliseconds(),
         entry.NotAfter.ToUnixTimeMilliseconds(),
         entry.KeyAlgorithm);

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Terminator.Infrastructure;
 
 namespace Terminator.Upstream;
 
@@ -11,6 +12,10 @@ namespace Terminator.Upstream;
 /// </summary>
 internal sealed class UpstreamConnection : IAsyncDisposable
 {
+    // Blocks from the proxy's own pool: a response awaited on each of many connections at once holds one per reader,
+    // more than the shared ArrayPool keeps for a pinned core (PipeBlockPool).
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(PipeBlockPool.Instance, bufferSize: PipeBlockPool.BlockSize, minimumReadSize: PipeBlockPool.BlockSize, leaveOpen: false);
+    private static readonly StreamPipeWriterOptions s_writerOptions = new(PipeBlockPool.Instance, minimumBufferSize: PipeBlockPool.BlockSize, leaveOpen: false);
     private readonly UpstreamPool _pool;
     private readonly Socket _socket;
 
@@ -20,8 +25,8 @@ internal sealed class UpstreamConnection : IAsyncDisposable
         _socket = socket;
         Address = address;
         var stream = new NetworkStream(socket, ownsSocket: true);
-        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(minimumReadSize: 4096, leaveOpen: false));
-        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: false));
+        Input = PipeReader.Create(stream, s_readerOptions);
+        Output = PipeWriter.Create(stream, s_writerOptions);
     }
 
     /// <summary>Bytes from the upstream (response heads and bodies).</summary>

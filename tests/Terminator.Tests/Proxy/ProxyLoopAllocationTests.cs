@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Terminator.Diagnostics;
 using Terminator.Http;
+using Terminator.Infrastructure;
 using Terminator.Listener;
 using Terminator.Proxy;
 using Terminator.Tests.Http;
@@ -15,7 +16,7 @@ using Xunit.Abstractions;
 namespace Terminator.Tests.Proxy;
 
 /// <summary>
-/// Bytes allocated per keep-alive request with many requests in flight at once: 32 <see cref="Http1ProxyLoop"/>s over
+/// Bytes allocated per keep-alive request with many requests in flight at once: 64 <see cref="Http1ProxyLoop"/>s over
 /// in-memory client pipes, a pooled upstream connection each to an allocation-free loopback responder, one request on
 /// every connection, then every response, round after round.
 /// </summary>
@@ -23,24 +24,24 @@ namespace Terminator.Tests.Proxy;
 /// <para>One connection cannot show this: <c>PoolingAsyncValueTaskMethodBuilder</c> keeps one state-machine box per
 /// thread and one per core, so an async method that suspends with many requests in flight allocates its box per
 /// request. <c>ForwardAsync</c>, <c>ReadRequestHeadAsync</c> and <c>ReadResponseHeadAsync</c> did (three boxes of ours
-/// per request): 711-717 B per request with them (main 70b7f9f), 202-217 B once their waits moved into
-/// <c>Http1ProxyLoop.RunAsync</c>, the connection's one state machine (2-core host, four runs each). What is left is
-/// the runtime's: the upstream connection's StreamPipeReader suspends its read with a pooled box of its own.</para>
-/// <para>32 and not 64 connections: 64 upstream reads pending at once each hold a 4 KiB array of the shared ArrayPool,
-/// which keeps ~32 per core, and its misses (~1.9 KiB per request on this host at 64, bench/README.md "Per-request
-/// async boxes") would drown the boxes. <see cref="GC.GetTotalAllocatedBytes"/> counts every thread (the loops'
-/// continuations run on the thread pool), so the test runs alone, in the heap-measurement collection. The client pipes
-/// take their blocks from a pool of their own, for the same reason.</para>
+/// per request): 711-717 B per request at 32 connections with them (main 70b7f9f), 202-217 B once their waits moved
+/// into <c>Http1ProxyLoop.RunAsync</c>, the connection's one state machine (2-core host, four runs each).</para>
+/// <para>And the pipes' blocks: 64 upstream reads pending at once each hold a 4 KiB block, more than the shared
+/// ArrayPool keeps (~32 per core), and its misses cost 1,965-2,161 B per request at 64; from
+/// <see cref="PipeBlockPool"/> 198-206 B. What is left is the runtime's: the upstream connection's StreamPipeReader
+/// suspends its read with a pooled box of its own. <see cref="GC.GetTotalAllocatedBytes"/> counts every thread (the
+/// loops' continuations run on the thread pool), so the test runs alone, in the heap-measurement collection. The client
+/// pipes take their blocks from the same pool, as the daemon's do.</para>
 /// </remarks>
 [Collection(HeapMeasurements.Name)]
 public sealed class ProxyLoopAllocationTests(ITestOutputHelper output)
 {
-    private const int Connections = 32;
+    private const int Connections = 64;
     private const int WarmUpRounds = 50;
     private const int MeasuredRounds = 100;
 
-    // Above what is left (the runtime's upstream read box: 202-217 B measured) and below what one box of ours per request
-    // adds back (~170 B each: the three measured 711-717 B in all).
+    // Above what is left (the runtime's upstream read box: 198-217 B measured) and below what one box of ours per request
+    // adds back (~170 B each: the three measured 711-717 B in all), or a pipe block rented from the shared ArrayPool.
     private const long MaxBytesPerRequest = 300;
 
     private static readonly byte[] s_redirect =
@@ -65,7 +66,7 @@ public sealed class ProxyLoopAllocationTests(ITestOutputHelper output)
             HttpsResponses = HttpResponsePolicy.PassThrough,
         };
 
-        var pipeOptions = new PipeOptions(pool: new BlockPool(), minimumSegmentSize: 4096, useSynchronizationContext: false);
+        var pipeOptions = new PipeOptions(pool: PipeBlockPool.Instance, minimumSegmentSize: PipeBlockPool.BlockSize, useSynchronizationContext: false);
         var toProxy = new Pipe[Connections];
         var fromProxy = new Pipe[Connections];
         var loops = new Http1ProxyLoop[Connections];
@@ -92,7 +93,7 @@ public sealed class ProxyLoopAllocationTests(ITestOutputHelper output)
 
             output.WriteLine($"{Connections} keep-alive connections, {MeasuredRounds * Connections:N0} requests: {perRequest:N0} B allocated per request");
             Assert.True(perRequest <= MaxBytesPerRequest,
-                $"{perRequest:N0} B allocated per request with {Connections} in flight (bound {MaxBytesPerRequest:N0} B): an async method of the proxy loop that suspends per request allocates its state-machine box per request");
+                $"{perRequest:N0} B allocated per request with {Connections} in flight (bound {MaxBytesPerRequest:N0} B): an async method of the proxy loop that suspends per request allocates its state-machine box, or the pipes miss their block pool");
         }
         finally
         {
@@ -197,46 +198,6 @@ public sealed class ProxyLoopAllocationTests(ITestOutputHelper output)
                         matched = 0;
                         await socket.SendAsync(s_redirect.AsMemory(), SocketFlags.None);
                     }
-                }
-            }
-        }
-    }
-
-    /// <summary>Fixed 4 KiB blocks, allocated only when none is free (the client pipes' pool).</summary>
-    private sealed class BlockPool : MemoryPool<byte>
-    {
-        private readonly Stack<Block> _free = new();
-
-        public override int MaxBufferSize => 4096;
-
-        public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
-        {
-            lock (_free)
-            {
-                if (_free.TryPop(out Block? block))
-                {
-                    return block;
-                }
-            }
-
-            return new Block(this);
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-        }
-
-        private sealed class Block(BlockPool pool) : IMemoryOwner<byte>
-        {
-            private readonly byte[] _array = new byte[4096];
-
-            public Memory<byte> Memory => _array;
-
-            public void Dispose()
-            {
-                lock (pool._free)
-                {
-                    pool._free.Push(this);
                 }
             }
         }

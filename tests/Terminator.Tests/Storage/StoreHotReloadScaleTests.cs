@@ -25,6 +25,8 @@ namespace Terminator.Tests.Storage;
 [Collection(StoreAtScale.Name)]
 public sealed partial class StoreHotReloadScaleTests(ITestOutputHelper output) : IDisposable
 {
+    private static readonly TimeSpan ByWatch = TimeSpan.FromSeconds(5);
+
     private const int CertificateCount = 10_000;
     private const int Replaced = 100;   // names 0..99
     private const int Removed = 100;    // names 100..199
@@ -38,7 +40,7 @@ public sealed partial class StoreHotReloadScaleTests(ITestOutputHelper output) :
     }
 
     [Fact]
-    public async Task TenThousandStored_ReplaceAndRemoveHundredWhileHandshaking_UntouchedNeverFail_NewServedWithinOneSecond()
+    public async Task TenThousandStored_ReplaceAndRemoveHundredWhileHandshaking_UntouchedNeverFail_NewServedByTheWatch()
     {
         var clock = Stopwatch.StartNew();
         string pemDirectory = Path.Combine(_root.FullName, "pem");
@@ -153,8 +155,10 @@ public sealed partial class StoreHotReloadScaleTests(ITestOutputHelper output) :
         output.WriteLine($"background handshakes: {succeeded} ok, {failures.Count} failed");
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(5)));
         Assert.True(succeeded >= 20, $"only {succeeded} background handshakes: the check proves nothing");
-        Assert.True(servedAfter < TimeSpan.FromSeconds(1), $"renewal served after {servedAfter.TotalMilliseconds:0} ms");
-        Assert.True(removedAfter < TimeSpan.FromSeconds(1), $"removal effective after {removedAfter.TotalMilliseconds:0} ms");
+        // The figures are printed (well under a second on a quiet host); the bound says the store's watch applied them, not
+        // its 30 s safety rescan, without failing on a loaded 2-core host (a fleet test's 1 s bound once read 1.1 s there).
+        Assert.True(servedAfter < ByWatch, $"renewal served after {servedAfter.TotalMilliseconds:0} ms");
+        Assert.True(removedAfter < ByWatch, $"removal effective after {removedAfter.TotalMilliseconds:0} ms");
 
         // Every change, not just the last one, is in effect.
         for (int i = 0; i < Replaced; i++)
