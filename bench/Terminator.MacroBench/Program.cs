@@ -16,8 +16,6 @@ namespace Terminator.MacroBench;
 /// </summary>
 internal static class Program
 {
-    private const int TerminatorPort = 19443;
-    private const int UpstreamPort = 19080;
 
     public static async Task<int> Main(string[] args)
     {
@@ -58,7 +56,7 @@ internal static class Program
         BenchLayout layout = BenchLayout.Create(options.WorkDirectory, options.Certificates);
         Console.WriteLine($"  done in {clock.Elapsed.TotalSeconds:0.0} s");
 
-        Process upstream = UpstreamOrigin.Start(layout, UpstreamPort);
+        Process upstream = UpstreamOrigin.Start(layout, options.UpstreamPort);
         var results = new List<(int Run, Measurement Row)>();
         try
         {
@@ -68,7 +66,7 @@ internal static class Program
             {
                 contenders.Add(name switch
                 {
-                    "terminator" => new TerminatorContender(options.TerminatorDll, options.TerminatorEnvironment, options.TerminatorSource == "store"),
+                    "terminator" => new TerminatorContender(options.TerminatorDll, options.TerminatorEnvironment, options.TerminatorSource == "store", options.AdminPort),
                     "nginx" => new NginxContender(),
                     "haproxy" => new HaproxyContender(),
                     "floor" => new SslStreamFloorContender(),
@@ -118,14 +116,14 @@ internal static class Program
         return 2;
     }
 
-    /// <summary><c>load keepalive|keepalive-unique|keepalive-paced|full|resumed PORT NAMES SECONDS</c>.</summary>
+    /// <summary><c>load keepalive|keepalive-unique|keepalive-paced|full|resumed|touch PORT NAMES SECONDS</c>.</summary>
     private static bool TryParseLoadStep(string[] args, [NotNullWhen(true)] out LoadStep? step, [NotNullWhen(false)] out string? error)
     {
         step = null;
         int port = 0, names = 0;
         double seconds = 0;
-        error = args.Length != 5 ? "load takes keepalive|keepalive-unique|keepalive-paced|full|resumed PORT NAMES SECONDS"
-            : args[1] is not ("keepalive" or "keepalive-unique" or "keepalive-paced" or "full" or "resumed") ? $"load: the mode is keepalive, keepalive-unique, keepalive-paced, full or resumed, not '{args[1]}'"
+        error = args.Length != 5 ? "load takes keepalive|keepalive-unique|keepalive-paced|full|resumed|touch PORT NAMES SECONDS"
+            : args[1] is not ("keepalive" or "keepalive-unique" or "keepalive-paced" or "full" or "resumed" or "touch") ? $"load: the mode is keepalive, keepalive-unique, keepalive-paced, full, resumed or touch, not '{args[1]}'"
             : !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535 ? $"load: '{args[2]}' is not a port"
             : !int.TryParse(args[3], NumberStyles.None, CultureInfo.InvariantCulture, out names) || names < 1 ? $"load: NAMES is a whole number above 0, not '{args[3]}'"
             : !double.TryParse(args[4], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out seconds) || seconds <= 0 ? $"load: SECONDS is a number above 0, not '{args[4]}'"
@@ -140,9 +138,10 @@ internal static class Program
 
     /// <summary>
     /// One load step against a terminator someone else started, for profiling it (perf, dotnet-trace):
-    /// <c>load keepalive|keepalive-unique|keepalive-paced|full|resumed PORT NAMES SECONDS</c>, names being the benchmark's
+    /// <c>load keepalive|keepalive-unique|keepalive-paced|full|resumed|touch PORT NAMES SECONDS</c>, names being the benchmark's
     /// first NAMES names (keepalive-unique: every request's target distinct, so a micro-cache never hits; keepalive-paced:
-    /// the macro's fixed-rate step at its default rate).
+    /// the macro's fixed-rate step at its default rate; touch: the macro's "first hs per name" step, one full handshake +
+    /// request per name, once, 16 at a time, SECONDS being its time limit).
     /// </summary>
     private static async Task<int> LoadOnlyAsync(LoadStep step)
     {
@@ -155,6 +154,7 @@ internal static class Program
             "keepalive-unique" => await LoadClient.KeepAliveAsync(target, names, "/f/c1ick?target=https%3A%2F%2Fexample.org%2F", 64, step.Duration, uniqueTargets: true),
             "keepalive-paced" => await LoadClient.PacedKeepAliveAsync(target, names, "/f/c1ick?target=https%3A%2F%2Fexample.org%2F", 64, BenchOptions.DefaultPacedRate, step.Duration),
             "full" => await LoadClient.HandshakesAsync(target, names, 16, step.Duration, allowResume: false),
+            "touch" => await LoadClient.TouchEveryNameAsync(target, names, 16, step.Duration),
             _ => await LoadClient.HandshakesAsync(target, names[..Math.Min(64, names.Length)], 16, step.Duration, allowResume: true),
         };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -164,11 +164,12 @@ internal static class Program
 
     private static async Task<Measurement> MeasureAsync(Contender contender, BenchLayout layout, BenchOptions options)
     {
-        var target = new IPEndPoint(IPAddress.Loopback, TerminatorPort);
+        int terminatorPort = options.Port;
+        var target = new IPEndPoint(IPAddress.Loopback, terminatorPort);
         var row = new Measurement { Name = contender.Name };
         contender.Prepare(layout);
         var clock = Stopwatch.StartNew();
-        Process process = contender.Start(layout, TerminatorPort, UpstreamPort);
+        Process process = contender.Start(layout, terminatorPort, options.UpstreamPort);
         try
         {
             // :: start-up until the LAST certificate is served
@@ -242,8 +243,8 @@ internal static class Program
             if (contender is NginxContender)
             {
                 // nginx reads server blocks from its assembled file, so the new block must be appended there.
-                File.AppendAllText(Path.Combine(layout.Root, "nginx-servers-" + TerminatorPort, "all.conf"),
-                    NginxContender.ServerBlock(layout, added).Replace("__PORT__", TerminatorPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+                File.AppendAllText(Path.Combine(layout.Root, "nginx-servers-" + terminatorPort, "all.conf"),
+                    NginxContender.ServerBlock(layout, added).Replace("__PORT__", terminatorPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
             }
 
             contender.Reload(process);
@@ -274,7 +275,7 @@ internal static class Program
     private static async Task<IdleResult> MeasureIdleConnectionsAsync(Process process, IPEndPoint target, BenchLayout layout, BenchOptions options)
     {
         // The handshake steps' connections must be gone from the terminator before "before" is read.
-        await ServerConnections.WaitForAtMostAsync(TerminatorPort, 0, TimeSpan.FromSeconds(10));
+        await ServerConnections.WaitForAtMostAsync(target.Port, 0, TimeSpan.FromSeconds(10));
         await Task.Delay(500);
         double before = ProcessStats.RssMiB(process.Id);
         double clientBefore = ProcessStats.OwnRssMiB();
@@ -287,7 +288,7 @@ internal static class Program
             // Let the terminator finish with the last responses (and the upstream connections they used) before reading.
             await Task.Delay(1000);
             int held = await idle.StillOpenAsync();
-            int serverHeld = ServerConnections.Established(TerminatorPort);
+            int serverHeld = ServerConnections.Established(target.Port);
             double after = ProcessStats.RssMiB(process.Id);
             return new IdleResult(
                 Requested: options.IdleConnections,
@@ -303,7 +304,7 @@ internal static class Program
         finally
         {
             await idle.DisposeAsync();
-            await ServerConnections.WaitForAtMostAsync(TerminatorPort, 0, TimeSpan.FromSeconds(15));
+            await ServerConnections.WaitForAtMostAsync(target.Port, 0, TimeSpan.FromSeconds(15));
         }
     }
 
@@ -397,6 +398,12 @@ internal sealed class BenchOptions
             o => string.Join(',', o.Only), (o, v) => Contenders(v, list => o.Only = list)),
         new("--terminator-source", "store|pem", "Terminator reads the encrypted store (imported before start-up) or the peers' PEM folder",
             o => o.TerminatorSource, (o, v) => v is "store" or "pem" ? Set(() => o.TerminatorSource = v) : $"--terminator-source is store or pem, not '{v}'"),
+        new("--port", "PORT", "the port every terminator under test listens on (another benchmark on the host may hold the default)",
+            o => Invariant(o.Port), (o, v) => PortNumber("--port", v, n => o.Port = n)),
+        new("--upstream-port", "PORT", "the upstream origin's port",
+            o => Invariant(o.UpstreamPort), (o, v) => PortNumber("--upstream-port", v, n => o.UpstreamPort = n)),
+        new("--admin-port", "PORT", "Terminator's admin listener (/metrics)",
+            o => Invariant(o.AdminPort), (o, v) => PortNumber("--admin-port", v, n => o.AdminPort = n)),
         new("--terminator-env", "NAME=VALUE", "extra environment for the Terminator process only; repeatable",
             o => None, (o, v) => v.IndexOf('=', StringComparison.Ordinal) is > 0 and int at
                 ? Set(() => o.TerminatorEnvironment[v[..at]] = v[(at + 1)..])
@@ -414,6 +421,9 @@ internal sealed class BenchOptions
     public int PacedRate { get; private set; } = DefaultPacedRate;
     public int IdleConnections { get; private set; } = 10_000;
     public int IdleRate { get; private set; } = 1_000;
+    public int Port { get; private set; } = 19443;
+    public int UpstreamPort { get; private set; } = 19080;
+    public int AdminPort { get; private set; } = 19181;
     public string WorkDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "terminator-macrobench");
     public string TerminatorDll { get; private set; } = "";
     public string Output { get; private set; } = "";
@@ -487,7 +497,7 @@ internal sealed class BenchOptions
         text.AppendLine(CultureInfo.InvariantCulture, $"  {"-h, --help".PadRight(width)}print this and exit");
         text.AppendLine();
         text.AppendLine("Profiling, one load step against a terminator you started on 127.0.0.1:PORT, over the benchmark's first NAMES names:");
-        text.AppendLine("  dotnet Terminator.MacroBench.dll load keepalive|keepalive-unique|keepalive-paced|full|resumed PORT NAMES SECONDS");
+        text.AppendLine("  dotnet Terminator.MacroBench.dll load keepalive|keepalive-unique|keepalive-paced|full|resumed|touch PORT NAMES SECONDS");
         return text.ToString();
     }
 
@@ -503,6 +513,11 @@ internal sealed class BenchOptions
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
             ? Set(() => set(n))
             : $"{name} takes a whole number above 0, not '{value}'";
+
+    private static string? PortNumber(string name, string value, Action<int> set) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 65535
+            ? Set(() => set(n))
+            : $"{name} takes a port (1-65535), not '{value}'";
 
     private static string? CountOrZero(string name, string value, Action<int> set) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n)

@@ -11,7 +11,7 @@ namespace Terminator.MacroBench;
 /// timed), and a new certificate is added with <c>terminator certs import</c>, timed from the moment its PEM is written
 /// (so the CLI's own start-up counts). <c>--terminator-source pem</c> serves the same PEM folder as the peers.
 /// </summary>
-internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary<string, string> extraEnvironment, bool useStore) : Contender
+internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary<string, string> extraEnvironment, bool useStore, int adminPort) : Contender
 {
     private readonly string _storeKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
@@ -30,7 +30,7 @@ internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary
             ["TERMINATOR_LOG_LEVEL"] = "warn",
             // The admin listener stays on, as deployed, but off its default port: a daemon or test elsewhere on the host
             // may hold 127.0.0.1:9180, and either would fail to start.
-            ["TERMINATOR_ADMIN_LISTEN"] = "127.0.0.1:19181",
+            ["TERMINATOR_ADMIN_LISTEN"] = $"127.0.0.1:{adminPort}",
             // Every benchmark client is 127.0.0.1 and the idle step alone holds 10,000 connections; the default per-IP
             // cap (512) would refuse them. The report's header says so.
             ["TERMINATOR_MAX_CONNECTIONS_PER_IP"] = MaxConnectionsPerIp,

@@ -82,12 +82,12 @@ internal static partial class PemCertificateReader
         }
 
         // PKCS#8 does not say its algorithm in the label: try EC (the common case for modern certificates), then RSA.
-        if (label is EcLabel or Pkcs8Label && TryImport(ECDsa.Create(), block, out var ecdsa))
+        if (label is EcLabel or Pkcs8Label && TryImport(OpenSslKeys.CreateEcdsa(), block, out var ecdsa))
         {
             return ecdsa;
         }
 
-        if (label is RsaLabel or Pkcs8Label && TryImport(RSA.Create(), block, out var rsa))
+        if (label is RsaLabel or Pkcs8Label && TryImport(OpenSslKeys.CreateRsa(), block, out var rsa))
         {
             return rsa;
         }

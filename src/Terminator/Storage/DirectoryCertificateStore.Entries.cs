@@ -203,7 +203,7 @@ internal sealed partial class DirectoryCertificateStore
     {
         if (keyType.StartsWith("RSA", StringComparison.Ordinal))
         {
-            var rsa = RSA.Create();
+            var rsa = OpenSslKeys.CreateRsa();
             try
             {
                 rsa.ImportPkcs8PrivateKey(pkcs8, out _);
@@ -216,7 +216,7 @@ internal sealed partial class DirectoryCertificateStore
             }
         }
 
-        var ecdsa = ECDsa.Create();
+        var ecdsa = OpenSslKeys.CreateEcdsa();
         try
         {
             ecdsa.ImportPkcs8PrivateKey(pkcs8, out _);
