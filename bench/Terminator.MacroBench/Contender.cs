@@ -18,6 +18,10 @@ internal abstract partial class Contender
     /// <summary>False for a yardstick that loads its certificates once: the new-certificate step is skipped.</summary>
     public virtual bool ServesNewCertificates => true;
 
+    /// <summary>Returns once every certificate's TLS context is built: at once for the peers, which build them all before
+    /// they serve; Terminator serves first and builds them behind the traffic (TERMINATOR_CERT_PREWARM).</summary>
+    public virtual Task WaitUntilWarmAsync(BenchLayout layout, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Untimed preparation before start-up (Terminator: importing the PEM files into its store).</summary>
     public virtual void Prepare(BenchLayout layout)
     {

@@ -187,6 +187,17 @@ internal static class Program
             row.ReadySeconds = clock.Elapsed.TotalSeconds;
             row.RssAfterStartMiB = ProcessStats.RssMiB(process.Id);
 
+            // :: until every certificate's context is built, with nothing else to do: the per-name load cost each
+            //    contender pays before a name's first handshake (the peers at start-up; Terminator behind the traffic,
+            //    TERMINATOR_CERT_PREWARM); the first-handshake step below then sees what is left
+            using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(300)))
+            {
+                await contender.WaitUntilWarmAsync(layout, warm.Token);
+            }
+
+            row.WarmSeconds = clock.Elapsed.TotalSeconds;
+            row.StartCpuMicrosPerName = ProcessStats.CpuSeconds(process.Id) * 1e6 / layout.Names.Length;
+
             // :: keep-alive clicks, after 10 s of the same load for every contender: what an edge node does all day is
             //    steady state, and a JIT-compiled process needs seconds on one core to get there (with 3 s the same
             //    Terminator build measured 23.7-35.8 µs/request run to run; after 20 s of load, 23.3-23.8)
@@ -201,8 +212,9 @@ internal static class Program
                     LoadClient.PacedKeepAliveAsync(target, layout.Names, "/f/c1ick?target=https%3A%2F%2Fexample.org%2F", options.KeepAliveConnections, options.PacedRate, options.Duration));
             }
 
-            // :: first handshake for every name, once (Terminator builds each context on first use, within its bounded
-            //    cache; the peers built all of them at start-up). Reported on its own, so the next step is steady state.
+            // :: first handshake for every name, once (the peers built every context at start-up, Terminator after it,
+            //    behind the traffic, when they fit in its cache; with TERMINATOR_CERT_PREWARM=off each is built here, on
+            //    first use). Reported on its own, so the next step is steady state.
             (row.FirstTouch, row.FirstTouchCpuMicros) = await Step(process, () =>
                 LoadClient.TouchEveryNameAsync(target, layout.Names, options.HandshakeConcurrency, TimeSpan.FromSeconds(300)));
 
@@ -343,6 +355,12 @@ internal sealed class Measurement
 {
     public string Name { get; init; } = "";
     public double ReadySeconds { get; set; }
+
+    /// <summary>Seconds from launch until every certificate's context was built (= ready for the peers).</summary>
+    public double WarmSeconds { get; set; }
+
+    /// <summary>The process's CPU from launch until warm, per name: its per-name load cost.</summary>
+    public double StartCpuMicrosPerName { get; set; }
     public double RssAfterStartMiB { get; set; }
     public double RssWarmMiB { get; set; }
     public double RssAfterLoadMiB { get; set; }
@@ -360,7 +378,7 @@ internal sealed class Measurement
     public double NewCertificateSeconds { get; set; }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"ready {ReadySeconds:0.00}s rss start/warm/load {RssAfterStartMiB:0}/{RssWarmMiB:0}/{RssAfterLoadMiB:0} MiB | idle {Idle.Held}/{Idle.Requested} held ({Idle.ServerHeld} on the server, {Idle.Errors} errors, opened in {Idle.OpenSeconds:0.0}s) {Idle.KiBPerConnection:0.0} KiB/conn, client {Idle.ClientKiBPerConnection:0.0} KiB/conn | keep-alive {KeepAlive.PerSecond:0}/s {KeepAliveCpuMicros:0.0}us p99/p99.9/max {KeepAlive.P99Ms:0.00}/{KeepAlive.P999Ms:0.00}/{KeepAlive.MaxMs:0.00}ms err {KeepAlive.Errors} | first hs per name {FirstTouch.Count} in {FirstTouch.Count / Math.Max(FirstTouch.PerSecond, 1e-9):0.0}s {FirstTouchCpuMicros:0}us | full {Full.PerSecond:0}/s {FullCpuMicros:0}us | resumed {Resumed.PerSecond:0}/s {ResumedCpuMicros:0}us | new cert {NewCertificateSeconds:0.000}s");
+        $"ready {ReadySeconds:0.00}s warm {WarmSeconds:0.00}s {StartCpuMicrosPerName:0}us/name rss start/warm/load {RssAfterStartMiB:0}/{RssWarmMiB:0}/{RssAfterLoadMiB:0} MiB | idle {Idle.Held}/{Idle.Requested} held ({Idle.ServerHeld} on the server, {Idle.Errors} errors, opened in {Idle.OpenSeconds:0.0}s) {Idle.KiBPerConnection:0.0} KiB/conn, client {Idle.ClientKiBPerConnection:0.0} KiB/conn | keep-alive {KeepAlive.PerSecond:0}/s {KeepAliveCpuMicros:0.0}us p99/p99.9/max {KeepAlive.P99Ms:0.00}/{KeepAlive.P999Ms:0.00}/{KeepAlive.MaxMs:0.00}ms err {KeepAlive.Errors} | first hs per name {FirstTouch.Count} in {FirstTouch.Count / Math.Max(FirstTouch.PerSecond, 1e-9):0.0}s {FirstTouchCpuMicros:0}us | full {Full.PerSecond:0}/s {FullCpuMicros:0}us | resumed {Resumed.PerSecond:0}/s {ResumedCpuMicros:0}us | new cert {NewCertificateSeconds:0.000}s");
 }
 
 /// <summary>The benchmark's command line: every option with its default (the single table <see cref="Usage"/> prints and

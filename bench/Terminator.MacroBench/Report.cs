@@ -12,6 +12,8 @@ internal static class Report
     private static readonly Column[] s_cpuColumns =
     [
         new("ready s", m => m.ReadySeconds, false, "0.00"),
+        new("all warm s", m => m.WarmSeconds, false, "0.00"),
+        new("CPU µs/name to warm", m => m.StartCpuMicrosPerName, false, "0"),
         new("keep-alive req/s", m => m.KeepAlive.PerSecond, true, "0"),
         new("CPU µs/req", m => m.KeepAliveCpuMicros, false, "0.0"),
         new("CPU µs/first hs per name", m => m.FirstTouchCpuMicros, false, "0"),

@@ -63,6 +63,50 @@ internal sealed class TerminatorContender(string daemonPath, IReadOnlyDictionary
         return settings;
     }
 
+    /// <summary>Polls the admin listener's /metrics until the certificate cache holds every name's context, or until
+    /// its loads stop growing for a second (prewarm off, or a store larger than the cache).</summary>
+    public override async Task WaitUntilWarmAsync(BenchLayout layout, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
+        var metrics = new Uri($"http://127.0.0.1:{adminPort}/metrics");
+        double lastLoads = -1;
+        long unchangedSince = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            string text = await http.GetStringAsync(metrics, cancellationToken);
+            if (Gauge(text, "terminator_certificate_cache_entries") >= layout.Names.Length)
+            {
+                return;
+            }
+
+            double loads = Gauge(text, "terminator_certificate_loads_total{result=\"ok\"}");
+            if (loads != lastLoads)
+            {
+                lastLoads = loads;
+                unchangedSince = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetElapsedTime(unchangedSince) > TimeSpan.FromSeconds(1))
+            {
+                return;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private static double Gauge(string exposition, string series)
+    {
+        foreach (string line in exposition.Split('\n'))
+        {
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line.AsSpan(series.Length + 1), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
     /// <summary>The one-time migration into a fresh store, before the start-up clock runs.</summary>
     public override void Prepare(BenchLayout layout)
     {

@@ -146,8 +146,15 @@ internal static class DaemonCommand
             admin is null ? "off" : admin.EndPoint.ToString(), proxyProtocol);
         readiness.MarkReady();
         systemd.Ready($"serving {certificates.Count} names from {loaded} certificates; {listening}");
+        // Serving already: the contexts are built behind the traffic, one at a time (Certificates/CertificatePrewarmer).
+        using var prewarmStop = new CancellationTokenSource();
+        Task prewarm = options.CertPrewarm
+            ? Task.Run(() => CertificatePrewarmer.RunAsync(certificates, options.CertCacheSize, log, prewarmStop.Token))
+            : Task.CompletedTask;
 
         string name = await signal.Stopped.ConfigureAwait(false);
+        await prewarmStop.CancelAsync().ConfigureAwait(false);
+        await prewarm.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         // Not ready from the first moment of the stop, so a load balancer polling /readyz takes the node out while
         // in-flight requests finish.
         readiness.MarkDraining();

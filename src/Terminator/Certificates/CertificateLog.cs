@@ -63,4 +63,12 @@ internal static partial class CertificateLog
 
     [LoggerMessage(EventId = 609, Level = LogLevel.Warning, Message = "certificate {when} ({notAfter:yyyy-MM-dd HH:mm}Z): {names} from {source}")]
     public static partial void CertificateExpiring(ILogger logger, string when, DateTimeOffset notAfter, IReadOnlyList<string> names, string source);
+
+    [LoggerMessage(EventId = 610, Level = LogLevel.Information,
+        Message = "prewarmed {built} certificate contexts in {seconds:0.0} s ({cpuMicroseconds:0} µs of CPU each, process-wide); {failed} failed to load and wait for their first handshake")]
+    public static partial void Prewarmed(ILogger logger, int built, double seconds, double cpuMicroseconds, int failed);
+
+    [LoggerMessage(EventId = 611, Level = LogLevel.Information,
+        Message = "certificate contexts not prewarmed: {certificates} certificates exceed TERMINATOR_CERT_CACHE_SIZE ({capacity}); each loads on its first handshake")]
+    public static partial void PrewarmSkipped(ILogger logger, int certificates, int capacity);
 }

@@ -100,7 +100,7 @@ internal static partial class TerminatorEnvironment
                 return $"'{v}' is not a setting (expected on or off)";
             }),
         Integer("TERMINATOR_CERT_CACHE_SIZE", "10000", 1, 10_000_000, "Certificates kept ready to serve (key, chain context, OpenSSL SSL_CTX and its pin, ~30 KiB each); others load on their first handshake (~1 ms of CPU) and entries with no handshake since the last sweep are dropped first (CLOCK).", (o, n) => o with { CertCacheSize = n }),
-        .. SslContextPinSpecs,
+        .. TlsContextSpecs,
         new(new("TERMINATOR_UPSTREAM", "http://127.0.0.1:8080", "Tracking server to proxy to: http://host[:port] (plain http only, port defaults to 80, no path)."),
             (string v, TerminatorOptions o, out TerminatorOptions u) =>
             {

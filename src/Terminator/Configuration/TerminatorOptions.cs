@@ -64,6 +64,10 @@ internal sealed record TerminatorOptions
     /// the certificate context cache.</summary>
     public int CertCacheSize { get; init; } = DefaultCertCacheSize;
 
+    /// <summary>Build every certificate's TLS context in the background after start-up when they all fit in the cache
+    /// (<c>TERMINATOR_CERT_PREWARM</c>; see <c>Certificates/CertificatePrewarmer</c>).</summary>
+    public bool CertPrewarm { get; init; } = true;
+
     /// <summary>Pin each cached certificate's OpenSSL SSL_CTX so its session cache survives the runtime's SSL_CTX
     /// cache clean-ups (<c>TERMINATOR_SSL_CTX_PIN</c>; see <c>Tls/SslContextPin</c>).</summary>
     public bool SslContextPin { get; init; } = true;

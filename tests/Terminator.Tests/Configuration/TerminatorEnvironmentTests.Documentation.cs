@@ -9,7 +9,7 @@ public sealed partial class TerminatorEnvironmentTests
     public void Variables_CoverEveryOptionOnce()
     {
         var names = TerminatorEnvironment.Variables.Select(v => v.Name).ToList();
-        Assert.Equal(65, names.Count);
+        Assert.Equal(66, names.Count);
         Assert.Equal(names.Count, names.Distinct().Count());
         Assert.All(TerminatorEnvironment.Variables, v =>
         {

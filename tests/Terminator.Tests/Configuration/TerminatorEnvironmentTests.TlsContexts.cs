@@ -2,7 +2,7 @@ using Terminator.Configuration;
 
 namespace Terminator.Tests.Configuration;
 
-/// <summary>TERMINATOR_SSL_CTX_PIN: default, values, start-up errors.</summary>
+/// <summary>TERMINATOR_SSL_CTX_PIN and TERMINATOR_CERT_PREWARM: default, values, start-up errors.</summary>
 public sealed partial class TerminatorEnvironmentTests
 {
     [Fact]
@@ -34,5 +34,18 @@ public sealed partial class TerminatorEnvironmentTests
 
         Assert.StartsWith($"TERMINATOR_SSL_CTX_PIN: '{value}'", error, StringComparison.Ordinal);
         Assert.Contains("expected on or off", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryLoad_CertPrewarmDefault_On_OffTurnsItOff_BadValueNamesTheVariable()
+    {
+        Assert.True(TerminatorEnvironment.TryLoad(Env(), out TerminatorOptions? options, out string? error), error);
+        Assert.True(options.CertPrewarm);
+
+        Assert.True(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_CERT_PREWARM", "off")), out options, out error), error);
+        Assert.False(options.CertPrewarm);
+
+        Assert.False(TerminatorEnvironment.TryLoad(Env(("TERMINATOR_CERT_PREWARM", "eager")), out _, out error));
+        Assert.StartsWith("TERMINATOR_CERT_PREWARM: 'eager'", error, StringComparison.Ordinal);
     }
 }
