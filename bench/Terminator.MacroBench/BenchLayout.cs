@@ -47,4 +47,15 @@ internal sealed class BenchLayout
         issued.WriteCombined(Path.Combine(CombinedDirectory, name + ".pem"));
         File.WriteAllText(Path.Combine(NginxServersDirectory, name + ".conf"), NginxContender.ServerBlock(this, name));
     }
+
+    /// <summary>Removes what <see cref="Write"/> wrote: every run and contender starts from the same names (a certificate
+    /// left over from the "new certificate" step made the next run's store one larger than TERMINATOR_CERT_CACHE_SIZE,
+    /// so Terminator prewarmed none of it).</summary>
+    public void Remove(string name)
+    {
+        File.Delete(Path.Combine(FlatDirectory, name + ".crt"));
+        File.Delete(Path.Combine(FlatDirectory, name + ".key"));
+        File.Delete(Path.Combine(CombinedDirectory, name + ".pem"));
+        File.Delete(Path.Combine(NginxServersDirectory, name + ".conf"));
+    }
 }

@@ -269,6 +269,7 @@ internal static class Program
             }
 
             row.NewCertificateSeconds = added_clock.Elapsed.TotalSeconds;
+            layout.Remove(added);
         }
         finally
         {
