@@ -19,13 +19,13 @@ namespace Terminator.Certificates;
 /// </remarks>
 internal static class CertificatePrewarmer
 {
-    public static async Task<CertificatePrewarmResult> RunAsync(CertificateMap certificates, int capacity, TerminatorLog log, CancellationToken stopping)
+    public static async Task RunAsync(CertificateMap certificates, int capacity, TerminatorLog log, CancellationToken stopping)
     {
         int total = checked((int)certificates.Summarize().Certificates);
         if (total > capacity)
         {
             CertificateLog.PrewarmSkipped(log.Certificates, total, capacity);
-            return new CertificatePrewarmResult(0, 0, Skipped: true);
+            return;
         }
 
         long started = Stopwatch.GetTimestamp();
@@ -64,10 +64,5 @@ internal static class CertificatePrewarmer
         TimeSpan cpu = Environment.CpuUsage.TotalTime - cpuBefore;
         CertificateLog.Prewarmed(log.Certificates, built, Stopwatch.GetElapsedTime(started).TotalSeconds,
             built == 0 ? 0 : cpu.TotalMicroseconds / built, failed);
-        return new CertificatePrewarmResult(built, failed, Skipped: false);
     }
 }
-
-/// <summary>What <see cref="CertificatePrewarmer.RunAsync"/> did: contexts built, certificates that failed to load, or
-/// nothing because the store is larger than the cache.</summary>
-internal readonly record struct CertificatePrewarmResult(int Built, int Failed, bool Skipped);
