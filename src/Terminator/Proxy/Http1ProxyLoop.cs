@@ -54,9 +54,9 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private readonly HttpRequestHead _request;
     private readonly HttpResponseHead _response;
     // Bounds every wait that belongs to a request; linked to the server's abort so a drain timeout cuts everything.
-    private readonly CancellationTokenSource _requestTimeout;
+    private CancellationTokenSource _requestTimeout;
     // Bounds the wait for the next request; also fires when the server starts draining, closing idle connections.
-    private readonly CancellationTokenSource _idleTimeout;
+    private CancellationTokenSource _idleTimeout;
     // This request's 100 Continue has been sent (the upstream's own 100 is then not relayed).
     private bool _sentContinue;
     // Stopwatch timestamp of this request's first byte (its duration in the metrics).
@@ -286,7 +286,27 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _request.Reset();
         _response.Reset();
         _sawRequestBytes = false;
+        RenewIfFired(ref _requestTimeout, _connection.ServerAborted, default);
+        RenewIfFired(ref _idleTimeout, _connection.ServerStopping, _connection.ServerAborted);
         _idleTimeout.CancelAfter(first ? _context.HeaderTimeout : _context.IdleTimeout);
+    }
+
+    /// <summary>
+    /// Replaces a timeout source whose timer fired although the wait it bounded completed: on a stalled host the wait's
+    /// result and the timer's callback are both queued and may run in either order, and "cancel after infinite" cannot
+    /// undo a cancellation. The exchange went on and finished, so the next one must not inherit it: the idle wait would
+    /// close the keep-alive connection at once, the head read would answer 408 (AccessLogWriterTests saw the close on a
+    /// loaded CI host; Http1ProxyLoopTimerTests). A source cancelled by the server's own tokens is left as it is.
+    /// </summary>
+    private static void RenewIfFired(ref CancellationTokenSource source, CancellationToken first, CancellationToken second)
+    {
+        if (!source.IsCancellationRequested || first.IsCancellationRequested || second.IsCancellationRequested)
+        {
+            return;
+        }
+
+        source.Dispose();
+        source = CancellationTokenSource.CreateLinkedTokenSource(first, second);
     }
 
     /// <summary>Step 1's parse of what the client pipe holds (advanced past the head when complete).</summary>

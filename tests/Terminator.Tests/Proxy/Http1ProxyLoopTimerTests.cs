@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Terminator.Diagnostics;
+using Terminator.Http;
+using Terminator.Listener;
+using Terminator.Proxy;
+using Terminator.Tests.AccessLog;
+using Terminator.Tests.Http;
+using Terminator.Tests.TestHelpers;
+using Terminator.Upstream;
+
+namespace Terminator.Tests.Proxy;
+
+/// <summary>
+/// A timeout that fired as the wait it bounded completed must not outlive that wait. On a stalled host (a loaded CI run
+/// closed a keep-alive connection this way) the read's result and the timer's callback are both queued; when the read's
+/// continuation runs second, the request is served, and the connection must still serve the next one.
+/// </summary>
+public sealed class Http1ProxyLoopTimerTests
+{
+    [Fact]
+    public async Task HeaderTimerFiringAsTheFirstRequestArrives_TheNextRequestIsStillServed()
+    {
+        await using ScriptedUpstream upstream = TrackingUpstream.Start();
+        await using var pool = new UpstreamPool(new UpstreamPoolOptions { Host = "127.0.0.1", Port = upstream.EndPoint.Port });
+        using var drain = new ConnectionDrain();
+        var context = new ProxyContext
+        {
+            Upstream = pool,
+            Limits = HttpLimits.Default,
+            Metrics = new TerminatorMetrics(),
+            Log = TerminatorLog.Silent,
+            HeaderTimeout = TimeSpan.FromMilliseconds(50),
+        };
+
+        var toProxy = new Pipe();
+        var fromProxy = new Pipe();
+        var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Parse("198.51.100.23"), 50000), new IPEndPoint(IPAddress.Loopback, 80), drain);
+        using var loop = new Http1ProxyLoop(context, connection, new FirstReadReturnsAfterItsToken(toProxy.Reader), fromProxy.Writer);
+        Task running = loop.RunAsync();
+        // The step around the loop completes its output when the loop ends; a loop that ends early shows as a close.
+        Task closes = running.ContinueWith(_ => fromProxy.Writer.Complete(), TaskScheduler.Default);
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        for (int i = 0; i < 2; i++)
+        {
+            await toProxy.Writer.WriteAsync(HttpSamples.ClickRequestBytes, deadline.Token);
+            string? head = await ReadResponseHeadAsync(fromProxy.Reader, deadline.Token);
+            Assert.True(head is not null, $"the proxy closed the connection before answering request {i + 1}");
+            Assert.StartsWith("HTTP/1.1 302 ", head, StringComparison.Ordinal);
+        }
+
+        toProxy.Writer.Complete();
+        await closes.WaitAsync(deadline.Token);
+    }
+
+    private static async Task<string?> ReadResponseHeadAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReadResult result = await reader.ReadAsync(cancellationToken);
+            var sequence = new SequenceReader<byte>(result.Buffer);
+            if (sequence.TryReadTo(out ReadOnlySequence<byte> head, "\r\n\r\n"u8))
+            {
+                string text = System.Text.Encoding.ASCII.GetString(head.ToArray());
+                reader.AdvanceTo(sequence.Position); // a 302 from the tracking upstream has no body
+                return text;
+            }
+
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    /// <summary>
+    /// The first read has its bytes but hands them over only once its token is cancelled (the timer's callback ran
+    /// before the read's continuation); every later read is the inner reader's own.
+    /// </summary>
+    private sealed class FirstReadReturnsAfterItsToken(PipeReader inner) : PipeReader
+    {
+        private bool _first = true;
+
+        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        {
+            if (!_first)
+            {
+                return await inner.ReadAsync(cancellationToken);
+            }
+
+            _first = false;
+            ReadResult result = await inner.ReadAsync(CancellationToken.None);
+            var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using (cancellationToken.Register(() => fired.SetResult()))
+            {
+                await fired.Task.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            }
+
+            return result;
+        }
+
+        public override bool TryRead(out ReadResult result) => inner.TryRead(out result);
+        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
+        public override void CancelPendingRead() => inner.CancelPendingRead();
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+    }
+}
