@@ -122,15 +122,16 @@ internal static class Program
         step = null;
         int port = 0, names = 0;
         double seconds = 0;
-        error = args.Length != 5 ? "load takes keepalive|keepalive-unique|keepalive-paced|full|resumed|touch PORT NAMES SECONDS"
+        error = args.Length is not (5 or 6) ? "load takes keepalive|keepalive-unique|keepalive-paced|full|resumed|touch PORT NAMES SECONDS [NAME_FORMAT]"
             : args[1] is not ("keepalive" or "keepalive-unique" or "keepalive-paced" or "full" or "resumed" or "touch") ? $"load: the mode is keepalive, keepalive-unique, keepalive-paced, full, resumed or touch, not '{args[1]}'"
             : !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535 ? $"load: '{args[2]}' is not a port"
             : !int.TryParse(args[3], NumberStyles.None, CultureInfo.InvariantCulture, out names) || names < 1 ? $"load: NAMES is a whole number above 0, not '{args[3]}'"
             : !double.TryParse(args[4], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out seconds) || seconds <= 0 ? $"load: SECONDS is a number above 0, not '{args[4]}'"
+            : args.Length == 6 && !args[5].Contains("{0", StringComparison.Ordinal) ? $"load: NAME_FORMAT is a .NET format with {{0}} for the name's number (d{{0:D7}}.scale.test), not '{args[5]}'"
             : null;
         if (error is null)
         {
-            step = new LoadStep(args[1], port, names, TimeSpan.FromSeconds(seconds));
+            step = new LoadStep(args[1], port, names, TimeSpan.FromSeconds(seconds), args.Length == 6 ? args[5] : null);
         }
 
         return error is null;
@@ -139,14 +140,16 @@ internal static class Program
     /// <summary>
     /// One load step against a terminator someone else started, for profiling it (perf, dotnet-trace):
     /// <c>load keepalive|keepalive-unique|keepalive-paced|full|resumed|touch PORT NAMES SECONDS</c>, names being the benchmark's
-    /// first NAMES names (keepalive-unique: every request's target distinct, so a micro-cache never hits; keepalive-paced:
+    /// first NAMES names, or NAME_FORMAT's (<c>d{0:D7}.scale.test</c>: a store bench/scale.sh generated) (keepalive-unique: every request's target distinct, so a micro-cache never hits; keepalive-paced:
     /// the macro's fixed-rate step at its default rate; touch: the macro's "first hs per name" step, one full handshake +
     /// request per name, once, 16 at a time, SECONDS being its time limit).
     /// </summary>
     private static async Task<int> LoadOnlyAsync(LoadStep step)
     {
         var target = new IPEndPoint(IPAddress.Loopback, step.Port);
-        string[] names = Enumerable.Range(0, step.Names).Select(BenchLayout.NameOf).ToArray();
+        string[] names = Enumerable.Range(0, step.Names)
+            .Select(i => step.NameFormat is null ? BenchLayout.NameOf(i) : string.Format(CultureInfo.InvariantCulture, step.NameFormat, i))
+            .ToArray();
         var clock = Stopwatch.StartNew();
         LatencyRecorder recorder = step.Mode switch
         {
@@ -334,7 +337,7 @@ internal static class Program
     }
 }
 
-internal sealed record LoadStep(string Mode, int Port, int Names, TimeSpan Duration);
+internal sealed record LoadStep(string Mode, int Port, int Names, TimeSpan Duration, string? NameFormat);
 
 internal sealed record StepResult(double PerSecond, double P50Ms, double P99Ms, double P999Ms, double MaxMs, long Errors, long Count)
 {
@@ -516,7 +519,7 @@ internal sealed class BenchOptions
         text.AppendLine(CultureInfo.InvariantCulture, $"  {"-h, --help".PadRight(width)}print this and exit");
         text.AppendLine();
         text.AppendLine("Profiling, one load step against a terminator you started on 127.0.0.1:PORT, over the benchmark's first NAMES names:");
-        text.AppendLine("  dotnet Terminator.MacroBench.dll load keepalive|keepalive-unique|keepalive-paced|full|resumed|touch PORT NAMES SECONDS");
+        text.AppendLine("  dotnet Terminator.MacroBench.dll load keepalive|keepalive-unique|keepalive-paced|full|resumed|touch PORT NAMES SECONDS [NAME_FORMAT]");
         return text.ToString();
     }
 

@@ -5,7 +5,7 @@ namespace Terminator.MacroBench;
 /// <summary>
 /// Not a peer but a yardstick (<c>--only floor</c>): <see cref="SslStreamFloorServer"/>, the least an SslStream-based
 /// terminator must spend, run with the daemon's runtime settings (its runtimeconfig's: no tiered PGO, no thread-pool
-/// spinning, non-concurrent workstation GC; and native/terminator.service's DOTNET_* lines). It reads every certificate at start-up and never reloads, so the new-certificate step is skipped.
+/// spinning, background workstation GC; and native/terminator.service's DOTNET_* lines). It reads every certificate at start-up and never reloads, so the new-certificate step is skipped.
 /// </summary>
 internal sealed class SslStreamFloorContender : Contender
 {
@@ -21,7 +21,7 @@ internal sealed class SslStreamFloorContender : Contender
             {
                 ["DOTNET_TieredPGO"] = "0",
                 ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
-                ["DOTNET_gcConcurrent"] = "0",
+                ["DOTNET_gcConcurrent"] = "1",
             });
 
     public override void Reload(Process process)

@@ -269,7 +269,7 @@ internal static class DaemonCommand
 
     /// <summary>
     /// The bulk load leaves a large transient heap behind (lists of every file and entry: hundreds of MiB at a million
-    /// store entries) that a non-concurrent workstation GC would otherwise keep committed; one aggressive compacting
+    /// store entries) that the workstation GC would otherwise keep committed; one aggressive compacting
     /// collection before serving returns it to the OS (measured with 1,000,000 store entries: RSS at ready 997 -> 731
     /// MiB, ready 29.2 -> 26.6 s; 10,000 entries: 82 -> 50 MiB) at the cost of one pause before the listener opens.
     /// </summary>
