@@ -27,7 +27,7 @@ internal sealed partial class Http1ProxyLoop
             UpstreamConnection upstream = fresh
                 ? await pool.RentNewAsync(_requestTimeout.Token).ConfigureAwait(false)
                 : await pool.RentAsync(_requestTimeout.Token).ConfigureAwait(false);
-            _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            DisarmRequestTimeout();
             return (upstream, ProxyError.None);
         }
         catch (UpstreamConnectException ex)

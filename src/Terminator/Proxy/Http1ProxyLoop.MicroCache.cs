@@ -196,7 +196,7 @@ internal sealed partial class Http1ProxyLoop
             {
                 _requestTimeout.CancelAfter(_context.UpstreamTimeout);
                 result = await input.ReadAsync(_requestTimeout.Token).ConfigureAwait(false);
-                _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                DisarmRequestTimeout();
             }
             catch (OperationCanceledException)
             {

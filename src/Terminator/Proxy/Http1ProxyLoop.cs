@@ -115,6 +115,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             // :: Step 1 — the next request head.
             BeginRequestHead(first);
             first = false;
+            bool arrived = false;
             if (_idleSource is not null && !IsInputBuffered())
             {
                 // The wait for the next request, without a receive buffer: see IsInputBuffered. Nothing in flight either
@@ -129,6 +130,13 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                     // Idle keep-alive expiry or drain: close silently, as a wait in the pipe would.
                     return;
                 }
+
+                // Bytes (or the end of the stream) are here: the header timeout bounds the read that takes them, not the
+                // idle one, whose timer may still fire now (on a stalled host its callback and this continuation can be
+                // queued together) and must not turn a request that arrived into a silent close.
+                _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                _requestTimeout.CancelAfter(_context.HeaderTimeout);
+                arrived = true;
             }
 
             RequestHeadStatus head;
@@ -138,7 +146,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                 ReadResult result;
                 try
                 {
-                    result = await _input.ReadAsync(_sawRequestBytes ? _requestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
+                    result = await _input.ReadAsync(_sawRequestBytes || arrived ? _requestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -242,7 +250,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                             }
                         }
 
-                        _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                        DisarmRequestTimeout();
                     }
 
                     if (error == ProxyError.None)
@@ -291,6 +299,14 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _idleTimeout.CancelAfter(first ? _context.HeaderTimeout : _context.IdleTimeout);
     }
 
+    /// <summary>Stops the request timer once the wait it bounded is over. A timer that fired meanwhile (the wait's result
+    /// and its callback queued together) would fail the request's next wait at once: its source is renewed.</summary>
+    private void DisarmRequestTimeout()
+    {
+        _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+        RenewIfFired(ref _requestTimeout, _connection.ServerAborted, default);
+    }
+
     /// <summary>
     /// Replaces a timeout source whose timer fired although the wait it bounded completed: on a stalled host the wait's
     /// result and the timer's callback are both queued and may run in either order, and "cancel after infinite" cannot
@@ -326,7 +342,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         if (parsed == HttpParseResult.Complete)
         {
             _input.AdvanceTo(consumed);
-            _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            DisarmRequestTimeout();
             return RequestHeadStatus.Complete;
         }
 

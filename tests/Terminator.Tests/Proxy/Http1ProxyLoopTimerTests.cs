@@ -13,7 +13,7 @@ using Terminator.Upstream;
 namespace Terminator.Tests.Proxy;
 
 /// <summary>
-/// A timeout that fired as the wait it bounded completed must not outlive that wait. On a stalled host (a loaded CI run
+/// A timeout that fired as the wait it bounded completed must neither end that wait's request nor outlive it. On a stalled host (a loaded CI run
 /// closed a keep-alive connection this way) the read's result and the timer's callback are both queued; when the read's
 /// continuation runs second, the request is served, and the connection must still serve the next one.
 /// </summary>
@@ -55,6 +55,40 @@ public sealed class Http1ProxyLoopTimerTests
         await closes.WaitAsync(deadline.Token);
     }
 
+    [Fact]
+    public async Task IdleTimerFiringAsTheRequestArrives_TheRequestIsServed()
+    {
+        // The daemon's path: the loop waits for a request with a zero-byte read on the transport, then reads the pipe.
+        await using ScriptedUpstream upstream = TrackingUpstream.Start();
+        await using var pool = new UpstreamPool(new UpstreamPoolOptions { Host = "127.0.0.1", Port = upstream.EndPoint.Port });
+        using var drain = new ConnectionDrain();
+        var context = new ProxyContext
+        {
+            Upstream = pool,
+            Limits = HttpLimits.Default,
+            Metrics = new TerminatorMetrics(),
+            Log = TerminatorLog.Silent,
+            HeaderTimeout = TimeSpan.FromMilliseconds(50),
+        };
+
+        var toProxy = new Pipe();
+        var fromProxy = new Pipe();
+        using var transport = new RequestArrivesAsTheTimerFires(toProxy.Writer, HttpSamples.ClickRequestBytes);
+        var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Parse("198.51.100.23"), 50001), new IPEndPoint(IPAddress.Loopback, 80), drain);
+        using var loop = new Http1ProxyLoop(context, connection, toProxy.Reader, fromProxy.Writer, idleSource: transport);
+        Task running = loop.RunAsync();
+        Task closes = running.ContinueWith(_ => fromProxy.Writer.Complete(), TaskScheduler.Default);
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        string? head = await ReadResponseHeadAsync(fromProxy.Reader, deadline.Token);
+        Assert.True(head is not null, "the proxy closed the connection although the request had arrived");
+        Assert.StartsWith("HTTP/1.1 302 ", head, StringComparison.Ordinal);
+
+        toProxy.Writer.Complete();
+        transport.Finish();
+        await closes.WaitAsync(deadline.Token);
+    }
+
     private static async Task<string?> ReadResponseHeadAsync(PipeReader reader, CancellationToken cancellationToken)
     {
         while (true)
@@ -75,6 +109,49 @@ public sealed class Http1ProxyLoopTimerTests
 
             reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
+    }
+
+    /// <summary>
+    /// A transport for the loop's idle wait: the first zero-byte read puts the request into the client pipe (it has
+    /// arrived) and completes only once its token is cancelled (the idle timer's callback ran before the read's
+    /// continuation); a later one completes when the test closes it.
+    /// </summary>
+    private sealed class RequestArrivesAsTheTimerFires(PipeWriter client, byte[] request) : Stream
+    {
+        private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool _first = true;
+
+        public void Finish() => _closed.TrySetResult();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!_first)
+            {
+                await _closed.Task.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+                return 0;
+            }
+
+            _first = false;
+            await client.WriteAsync(request, CancellationToken.None);
+            var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using (cancellationToken.Register(() => fired.SetResult()))
+            {
+                await fired.Task.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            }
+
+            return 0;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>
