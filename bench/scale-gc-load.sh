@@ -5,9 +5,10 @@
 # SECONDS of the macro's keep-alive step (64 connections over the store's first 64 names) and prints, from the
 # daemon's own /metrics scraped around it: every GC pause in the step by bucket (terminator_runtime_gc_pause_duration_seconds,
 # from the runtime's suspend/restart events), collections per generation, the daemon's CPU per request and its RSS,
-# and the client's latency line. GC_LOAD_ENV adds "NAME=VALUE ..." to the daemon's environment (DOTNET_gcConcurrent=1).
+# and the client's latency line. GC_LOAD_ENV adds "NAME=VALUE ..." to the daemon's environment (DOTNET_gcConcurrent=0:
+# the non-concurrent GC the daemon ran before it took background GC).
 #   bench/scale-gc-load.sh /tmp/terminator-scale/daemon/terminator /tmp/terminator-scale/store-1000000 60
-#   GC_LOAD_ENV="DOTNET_gcConcurrent=1" bench/scale-gc-load.sh /tmp/terminator-scale/daemon/terminator /tmp/terminator-scale/store-1000000 60
+#   GC_LOAD_ENV="DOTNET_gcConcurrent=0" bench/scale-gc-load.sh /tmp/terminator-scale/daemon/terminator /tmp/terminator-scale/store-1000000 60
 set -euo pipefail
 cd "$(dirname "$0")/.."
 daemon=${1:?usage: bench/scale-gc-load.sh DAEMON STORE [SECONDS]}; store=${2:?usage: bench/scale-gc-load.sh DAEMON STORE [SECONDS]}
@@ -25,11 +26,12 @@ events { worker_connections 4096; }
 http { access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
   server { listen 127.0.0.1:$upstream; location /f/ { return 302 https://example.org/welcome; } location /q/ { empty_gif; } } }
 CONF
-taskset -c 1 nginx -c "$work/gc-load-upstream.conf" -e "$work/gc-load-upstream-error.log" & nginx=$!
 log=$(mktemp)
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; kill "$nginx" 2>/dev/null; wait 2>/dev/null || true; rm -f "$log"; }
+nginx=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$nginx" ] && kill "$nginx" 2>/dev/null; wait 2>/dev/null || true; rm -f "$log"; }
 trap cleanup EXIT
+taskset -c 1 nginx -c "$work/gc-load-upstream.conf" -e "$work/gc-load-upstream-error.log" & nginx=$!
 
 start=$(date +%s.%N)
 # shellcheck disable=SC2086 # GC_LOAD_ENV is a list of NAME=VALUE words

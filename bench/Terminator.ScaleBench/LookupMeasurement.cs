@@ -53,8 +53,8 @@ internal static class LookupMeasurement
     }
 
     /// <summary>
-    /// GC pauses with the map live, under this process's GC settings (the daemon's, see the csproj; or
-    /// <c>DOTNET_gcConcurrent=1</c> for background GC): the pause of one forced full blocking collection (which marks every
+    /// GC pauses with the map live, under this process's GC settings (the daemon's, background, see the csproj; or
+    /// <c>DOTNET_gcConcurrent=0</c> for non-concurrent GC): the pause of one forced full blocking collection (which marks every
     /// per-name object), then every pause over <see cref="LoadSeconds"/> s of request-like garbage (1-4 KB buffers, one
     /// in 16 kept in a ring long enough to reach gen2, as keep-alive connections keep theirs, so gen2 collections run
     /// as they would under load), timed from the runtime's suspend/restart events.
@@ -75,7 +75,7 @@ internal static class LookupMeasurement
             full = Math.Min(full, wallMs);
         }
 
-        // A background collection (when DOTNET_gcConcurrent=1): its longest suspension, the least over three.
+        // A background collection (unless DOTNET_gcConcurrent=0): its longest suspension, the least over three.
         double background = double.NaN;
         if (System.Runtime.GCSettings.LatencyMode != System.Runtime.GCLatencyMode.Batch)
         {

@@ -14,8 +14,9 @@ internal sealed partial class TerminatorMetrics
 
     private void CreateRuntimeInstruments()
     {
-        // The longest pauses are what a keep-alive tail is made of: a gen0 collection takes well under a millisecond, a
-        // full blocking one over a large live heap (a million names) hundreds.
+        // The longest pauses are what a keep-alive tail is made of: a gen0 collection takes a millisecond or two, a
+        // background gen2 suspends for well under one, a blocking gen2 over a large live heap (a million names: the
+        // trimmer's when nearly idle) hundreds.
         _gcPauseDuration = _meter.CreateHistogram("terminator.runtime.gc.pause.duration", "s",
             "Each garbage-collection pause since the metrics started (every thread stopped for its length): the buckets show how long the longest were.",
             tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2] });
@@ -23,7 +24,7 @@ internal sealed partial class TerminatorMetrics
         _meter.CreateObservableCounter("terminator.runtime.gc.pause.time", () => GC.GetTotalPauseDuration().TotalSeconds, "s",
             "Time the process spent paused by garbage collections since it started (every thread stopped: it adds to any request in flight).");
         _meter.CreateObservableCounter("terminator.runtime.gc.collections", ObserveCollections, "{collection}",
-            "Garbage collections since the process started, by the oldest generation collected (gen2: a full collection, whose pause grows with the live heap).");
+            "Garbage collections since the process started, by the oldest generation collected (gen2: a full collection, in the background unless blocking; a blocking one's pause grows with the live heap).");
         _meter.CreateObservableCounter("terminator.runtime.gc.allocated", () => GC.GetTotalAllocatedBytes(precise: false), "By",
             "Bytes allocated on the managed heap since the process started (divided by requests over an interval: what each costs the collector).");
         _meter.CreateObservableUpDownCounter("terminator.runtime.gc.heap.size", () => GC.GetGCMemoryInfo().HeapSizeBytes, "By",
