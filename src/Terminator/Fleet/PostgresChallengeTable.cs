@@ -21,8 +21,10 @@ namespace Terminator.Fleet;
 /// <para>No lookup on a miss: <see cref="AcmeChallengeTable"/> answers from the request and ClientHello paths, which are
 /// synchronous and never wait. Instead <see cref="PresentAsync"/> returns (and the CA is told to validate) only once this
 /// node's own listening connection has received the challenge's notification (bounded by
-/// <see cref="PropagationWait"/>): notifications go to every listening session at commit, so by then every connected
-/// node has it or is receiving it; a node that was disconnected picks it up on reconnection.</para>
+/// <see cref="PropagationWait"/>), and then <see cref="PropagationSettle"/> more: notifications go to every listening
+/// session at commit, so by then every connected node has it or is still taking it in (a CI run saw the CA reach another
+/// node 20 ms before that node had put it in its table: a 404, and the order failed); a node that was disconnected picks
+/// it up on reconnection.</para>
 /// </remarks>
 internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDisposable
 {
@@ -32,6 +34,10 @@ internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDi
 
     /// <summary>The most <see cref="PresentAsync"/> waits for its own notification before going ahead anyway.</summary>
     public static readonly TimeSpan PropagationWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long <see cref="PresentAsync"/> still waits after its own notification arrived, for the other nodes'
+    /// to arrive and be applied: their delivery is not acknowledged anywhere, and an order takes seconds anyway.</summary>
+    public static readonly TimeSpan PropagationSettle = TimeSpan.FromMilliseconds(500);
 
 
     private readonly NpgsqlDataSource _database;
@@ -104,6 +110,7 @@ internal sealed class PostgresChallengeTable : IAcmeChallengeResponder, IAsyncDi
                 try
                 {
                     await seen.Task.WaitAsync(PropagationWait, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(PropagationSettle, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {
