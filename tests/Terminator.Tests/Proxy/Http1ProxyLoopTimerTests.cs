@@ -22,71 +22,81 @@ public sealed class Http1ProxyLoopTimerTests
     [Fact]
     public async Task HeaderTimerFiringAsTheFirstRequestArrives_TheNextRequestIsStillServed()
     {
-        await using ScriptedUpstream upstream = TrackingUpstream.Start();
-        await using var pool = new UpstreamPool(new UpstreamPoolOptions { Host = "127.0.0.1", Port = upstream.EndPoint.Port });
-        using var drain = new ConnectionDrain();
-        var context = new ProxyContext
-        {
-            Upstream = pool,
-            Limits = HttpLimits.Default,
-            Metrics = new TerminatorMetrics(),
-            Log = TerminatorLog.Silent,
-            HeaderTimeout = TimeSpan.FromMilliseconds(50),
-        };
-
-        var toProxy = new Pipe();
-        var fromProxy = new Pipe();
-        var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Parse("198.51.100.23"), 50000), new IPEndPoint(IPAddress.Loopback, 80), drain);
-        using var loop = new Http1ProxyLoop(context, connection, new FirstReadReturnsAfterItsToken(toProxy.Reader), fromProxy.Writer);
-        Task running = loop.RunAsync();
-        // The step around the loop completes its output when the loop ends; a loop that ends early shows as a close.
-        Task closes = running.ContinueWith(_ => fromProxy.Writer.Complete(), TaskScheduler.Default);
+        await using var proxy = new LoopUnderTest(toProxy => new FirstReadReturnsAfterItsToken(toProxy.Reader), idleSource: null);
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         for (int i = 0; i < 2; i++)
         {
-            await toProxy.Writer.WriteAsync(HttpSamples.ClickRequestBytes, deadline.Token);
-            string? head = await ReadResponseHeadAsync(fromProxy.Reader, deadline.Token);
+            await proxy.ToProxy.Writer.WriteAsync(HttpSamples.ClickRequestBytes, deadline.Token);
+            string? head = await ReadResponseHeadAsync(proxy.FromProxy.Reader, deadline.Token);
             Assert.True(head is not null, $"the proxy closed the connection before answering request {i + 1}");
             Assert.StartsWith("HTTP/1.1 302 ", head, StringComparison.Ordinal);
         }
 
-        toProxy.Writer.Complete();
-        await closes.WaitAsync(deadline.Token);
+        proxy.ToProxy.Writer.Complete();
+        await proxy.Closes.WaitAsync(deadline.Token);
     }
 
     [Fact]
     public async Task IdleTimerFiringAsTheRequestArrives_TheRequestIsServed()
     {
         // The daemon's path: the loop waits for a request with a zero-byte read on the transport, then reads the pipe.
-        await using ScriptedUpstream upstream = TrackingUpstream.Start();
-        await using var pool = new UpstreamPool(new UpstreamPoolOptions { Host = "127.0.0.1", Port = upstream.EndPoint.Port });
-        using var drain = new ConnectionDrain();
-        var context = new ProxyContext
-        {
-            Upstream = pool,
-            Limits = HttpLimits.Default,
-            Metrics = new TerminatorMetrics(),
-            Log = TerminatorLog.Silent,
-            HeaderTimeout = TimeSpan.FromMilliseconds(50),
-        };
-
-        var toProxy = new Pipe();
-        var fromProxy = new Pipe();
-        using var transport = new RequestArrivesAsTheTimerFires(toProxy.Writer, HttpSamples.ClickRequestBytes);
-        var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Parse("198.51.100.23"), 50001), new IPEndPoint(IPAddress.Loopback, 80), drain);
-        using var loop = new Http1ProxyLoop(context, connection, toProxy.Reader, fromProxy.Writer, idleSource: transport);
-        Task running = loop.RunAsync();
-        Task closes = running.ContinueWith(_ => fromProxy.Writer.Complete(), TaskScheduler.Default);
+        RequestArrivesAsTheTimerFires? transport = null;
+        await using var proxy = new LoopUnderTest(toProxy => toProxy.Reader,
+            idleSource: toProxy => transport = new RequestArrivesAsTheTimerFires(toProxy.Writer, HttpSamples.ClickRequestBytes));
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        string? head = await ReadResponseHeadAsync(fromProxy.Reader, deadline.Token);
+        string? head = await ReadResponseHeadAsync(proxy.FromProxy.Reader, deadline.Token);
         Assert.True(head is not null, "the proxy closed the connection although the request had arrived");
         Assert.StartsWith("HTTP/1.1 302 ", head, StringComparison.Ordinal);
 
-        toProxy.Writer.Complete();
-        transport.Finish();
-        await closes.WaitAsync(deadline.Token);
+        proxy.ToProxy.Writer.Complete();
+        transport!.Finish();
+        await proxy.Closes.WaitAsync(deadline.Token);
+    }
+
+    /// <summary>One loop over in-memory client pipes (plain HTTP, 50 ms header timeout) and a pooled connection to the
+    /// tracking upstream; <see cref="Closes"/> completes, and the client pipe sees the end, when the loop returns.</summary>
+    private sealed class LoopUnderTest : IAsyncDisposable
+    {
+        private readonly ScriptedUpstream _upstream = TrackingUpstream.Start();
+        private readonly UpstreamPool _pool;
+        private readonly ConnectionDrain _drain = new();
+        private readonly Http1ProxyLoop _loop;
+
+        public LoopUnderTest(Func<Pipe, PipeReader> input, Func<Pipe, Stream>? idleSource)
+        {
+            _pool = new UpstreamPool(new UpstreamPoolOptions { Host = "127.0.0.1", Port = _upstream.EndPoint.Port });
+            var context = new ProxyContext
+            {
+                Upstream = _pool,
+                Limits = HttpLimits.Default,
+                Metrics = new TerminatorMetrics(),
+                Log = TerminatorLog.Silent,
+                HeaderTimeout = TimeSpan.FromMilliseconds(50),
+            };
+            var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Parse("198.51.100.23"), 50000), new IPEndPoint(IPAddress.Loopback, 80), _drain);
+            _loop = new Http1ProxyLoop(context, connection, input(ToProxy), FromProxy.Writer, idleSource?.Invoke(ToProxy));
+            // The step around the loop completes its output when the loop ends; a loop that ends early shows as a close.
+            Closes = _loop.RunAsync().ContinueWith(_ => FromProxy.Writer.Complete(), TaskScheduler.Default);
+        }
+
+        public Pipe ToProxy { get; } = new();
+
+        public Pipe FromProxy { get; } = new();
+
+        public Task Closes { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            ToProxy.Writer.Complete();
+            // Bounded, and without throwing: after a failed assertion the loop may still wait on a test transport.
+            await Task.WhenAny(Closes, Task.Delay(TimeSpan.FromSeconds(10)));
+            _loop.Dispose();
+            _drain.Dispose();
+            await _pool.DisposeAsync();
+            await _upstream.DisposeAsync();
+        }
     }
 
     private static async Task<string?> ReadResponseHeadAsync(PipeReader reader, CancellationToken cancellationToken)
