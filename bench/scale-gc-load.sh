@@ -15,7 +15,7 @@ daemon=${1:?usage: bench/scale-gc-load.sh DAEMON STORE [SECONDS]}; store=${2:?us
 seconds=${3:-60}
 work=${SCALE_WORK:-/tmp/terminator-scale}
 port=${GC_LOAD_PORT:-21443}; upstream=${GC_LOAD_UPSTREAM_PORT:-21080}; admin=${GC_LOAD_ADMIN_PORT:-21180}
-token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+token=$(head -c 48 /dev/urandom | base64 | tr -d '/+=' | cut -c1-48)   # the daemon wants 32 to 512 characters
 clk=$(getconf CLK_TCK)
 dotnet build bench/Terminator.MacroBench -c Release --nologo -v q >/dev/null
 load="taskset -c 1 dotnet bench/Terminator.MacroBench/bin/Release/net10.0/Terminator.MacroBench.dll load keepalive $port 64"
@@ -29,7 +29,8 @@ CONF
 log=$(mktemp)
 pid=
 nginx=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$nginx" ] && kill "$nginx" 2>/dev/null; wait 2>/dev/null || true; rm -f "$log"; }
+# Each step may fail (the daemon may have exited already) without skipping the next one under set -e.
+cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; if [ -n "$nginx" ]; then kill "$nginx" 2>/dev/null || true; fi; wait 2>/dev/null || true; rm -f "$log"; }
 trap cleanup EXIT
 taskset -c 1 nginx -c "$work/gc-load-upstream.conf" -e "$work/gc-load-upstream-error.log" & nginx=$!
 

@@ -12,7 +12,7 @@ work=${SCALE_WORK:-/tmp/terminator-scale}
 log=$(mktemp)
 port=$((20000 + RANDOM % 20000))
 admin=$((port + 1))
-token=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')
+token=$(head -c 48 /dev/urandom | base64 | tr -d '/+=' | cut -c1-48)   # the daemon wants 32 to 512 characters
 start=$(date +%s.%N)
 TERMINATOR_STORE_DIR=$store TERMINATOR_STORE_KEY=$(cat "$work/store.key") TERMINATOR_HTTPS_LISTEN=127.0.0.1:$port \
   TERMINATOR_HTTP_LISTEN=off TERMINATOR_ADMIN_LISTEN=127.0.0.1:$admin TERMINATOR_ADMIN_TOKEN="$token" \
