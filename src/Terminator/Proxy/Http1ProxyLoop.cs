@@ -63,6 +63,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private long _requestStarted;
     // Step 1 has seen a byte of this request: the header timeout runs, a timeout is a 408 and not an idle close.
     private bool _sawRequestBytes;
+    // Step 1's header timer runs (bytes arrived or were seen) and the idle one is off.
+    private bool _headerTimerRunning;
 
     /// <param name="idleSource">The stream <paramref name="input"/> reads from (and only reads when asked to): between
     /// requests the loop waits on it with a zero-byte read, so an idle connection holds no receive buffer. Null waits
@@ -115,7 +117,6 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             // :: Step 1 — the next request head.
             BeginRequestHead(first);
             first = false;
-            bool arrived = false;
             if (_idleSource is not null && !IsInputBuffered())
             {
                 // The wait for the next request, without a receive buffer: see IsInputBuffered. Nothing in flight either
@@ -134,9 +135,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                 // Bytes (or the end of the stream) are here: the header timeout bounds the read that takes them, not the
                 // idle one, whose timer may still fire now (on a stalled host its callback and this continuation can be
                 // queued together) and must not turn a request that arrived into a silent close.
-                _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-                _requestTimeout.CancelAfter(_context.HeaderTimeout);
-                arrived = true;
+                StartHeaderTimer();
             }
 
             RequestHeadStatus head;
@@ -146,7 +145,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                 ReadResult result;
                 try
                 {
-                    result = await _input.ReadAsync(_sawRequestBytes || arrived ? _requestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
+                    result = await _input.ReadAsync(_headerTimerRunning ? _requestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -294,9 +293,19 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _request.Reset();
         _response.Reset();
         _sawRequestBytes = false;
+        _headerTimerRunning = false;
         RenewIfFired(ref _requestTimeout, _connection.ServerAborted, default);
         RenewIfFired(ref _idleTimeout, _connection.ServerStopping, _connection.ServerAborted);
         _idleTimeout.CancelAfter(first ? _context.HeaderTimeout : _context.IdleTimeout);
+    }
+
+    /// <summary>From the idle timer to the header timer, once per request: when the idle wait sees bytes arrive, or
+    /// when the first bytes are parsed without one.</summary>
+    private void StartHeaderTimer()
+    {
+        _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+        _requestTimeout.CancelAfter(_context.HeaderTimeout);
+        _headerTimerRunning = true;
     }
 
     /// <summary>Stops the request timer once the wait it bounded is over. A timer that fired meanwhile (the wait's result
@@ -334,8 +343,10 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             _sawRequestBytes = true;
             _requestStarted = Stopwatch.GetTimestamp();
             AccessLogRequestStarted(_requestStarted);
-            _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-            _requestTimeout.CancelAfter(_context.HeaderTimeout);
+            if (!_headerTimerRunning)
+            {
+                StartHeaderTimer(); // bytes already buffered (a pipelined request), or no idle wait
+            }
         }
 
         HttpParseResult parsed = Http1RequestParser.TryParse(buffer, _request, out SequencePosition consumed, out reason);
