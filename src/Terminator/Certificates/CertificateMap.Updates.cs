@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Terminator.Certificates;
 
 /// <summary>The write side: per-name compare-and-swap of immutable <see cref="CertificateChoice"/> values.</summary>
@@ -23,6 +25,26 @@ internal sealed partial class CertificateMap
         {
             Add(name, entry);
         }
+    }
+
+    /// <summary>
+    /// Sizes an empty map for <paramref name="names"/> names before its first bulk load. Grown by doubling, the table
+    /// re-allocated every node at each step: filling a million names took 0.6-0.7 s and 115 MiB of allocations on one
+    /// core, against 0.28 s and 56 MiB presized (2026-12-05, a console probe of the dictionary alone). Only while the map
+    /// is not yet shared: the daemon's first store load, before it listens, when nothing else writes to it; an update
+    /// made by another thread meanwhile could be lost. Does nothing for a map that holds a name, or for a small load.
+    /// </summary>
+    internal void Reserve(int names)
+    {
+        if (names < 4096 || !_entries.IsEmpty)
+        {
+            return;
+        }
+
+        // A quarter over: the dictionary grows when one lock's share of the nodes passes its share of the buckets.
+        var entries = new ConcurrentDictionary<string, CertificateChoice>(Environment.ProcessorCount, names + (names / 4), StringComparer.Ordinal);
+        _lookup = entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        _entries = entries;
     }
 
     /// <summary>Points one lower-case name (exact, or "*.suffix") at a prepared choice.</summary>

@@ -26,8 +26,9 @@ internal sealed partial class CertificateMap
     /// <summary>Host names longer than this cannot be DNS names (RFC 1035 §2.3.4) and are treated as misses.</summary>
     private const int MaxHostNameLength = 255;
 
-    private readonly ConcurrentDictionary<string, CertificateChoice> _entries;
-    private readonly ConcurrentDictionary<string, CertificateChoice>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    // Not readonly for Reserve only, which replaces both before the map is shared.
+    private ConcurrentDictionary<string, CertificateChoice> _entries;
+    private ConcurrentDictionary<string, CertificateChoice>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly TerminatorLog _log;
     private readonly TimeProvider _time;
     private readonly bool _ocspStapling;

@@ -103,8 +103,11 @@ internal static class CertificateStoreId
     /// <summary>True for strings that can be ids: 1..240 characters of <c>[a-z0-9._-]</c>, not starting with '.'.
     /// Rejects anything that could escape a directory or name a hidden temp file.</summary>
     public static bool IsValid(string id) =>
-        !string.IsNullOrEmpty(id) && id.Length <= 240 && id[0] != '.'
-        && id.All(static c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-');
+        !string.IsNullOrEmpty(id) && id.Length <= 240 && id[0] != '.' && !id.AsSpan().ContainsAnyExcept(IdCharacters);
+
+    // Checked for every index record at start-up: a vectorised scan, not a per-character delegate (1% of a million-entry start).
+    private static readonly System.Buffers.SearchValues<char> IdCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789._-");
 
     private static string KeyFamily(X509Certificate2 certificate)
     {

@@ -88,6 +88,36 @@ public sealed class CertificateMapTests : IDisposable
     }
 
     [Fact]
+    public void Reserve_SizesAnEmptyMapOnce_AndLeavesAFilledOneAlone()
+    {
+        const int Names = 20_000;
+        var choice = CertificateChoice.Create(CertificateTestHelpers.Entry(_authority, "n.test"));
+        string[] keys = [.. Enumerable.Range(0, Names).Select(i => $"n{i}.test")];
+        long Fill(CertificateMap map)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (string key in keys)
+            {
+                map.SetName(key, choice);
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        long grown = Fill(new CertificateMap());
+        var reserved = new CertificateMap();
+        reserved.Reserve(Names);
+        long presized = Fill(reserved);
+
+        // Presized, a fill allocates its nodes once; grown by doubling, every node again at each step, and the buckets.
+        Assert.True(presized * 4 < grown * 3, $"presized fill allocated {presized} B, grown {grown} B");
+        Assert.True(reserved.TryGet("n19999.test", out _));
+        reserved.Reserve(Names * 10);
+        Assert.Equal(Names, reserved.Count);
+        Assert.True(reserved.TryGet("n0.test", out _));
+    }
+
+    [Fact]
     public void Set_ReplacesNamesAndRemove_OnlyRemovesNamesStillOwned()
     {
         var map = new CertificateMap();
