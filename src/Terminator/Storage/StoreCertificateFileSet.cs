@@ -21,12 +21,19 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
     /// re-imports append; nothing removes).</summary>
     private const int MaxRecordsPerEntry = 2;
 
+    /// <summary>Fewer bytes than a record with one name takes, so a dictionary sized by it rarely grows.</summary>
+    private const int ApproximateRecordBytes = 128;
+
+    /// <summary>Bounds the presizing when the index is unexpectedly large (stale records pile up until a rewrite).</summary>
+    private const int MaxPresizedRecords = 16 * 1024 * 1024;
+
     private readonly ILogger _log = log ?? NullLogger.Instance;
     private readonly Lock _gate = new();
     private readonly StoreIndexFile _index = store.Index;
 
     // Rescans never overlap (the watcher serialises them); Load runs in parallel within one, hence the lock for lists.
     private Dictionary<string, StoreIndexRecord>? _records;
+    private Dictionary<string, StoreIndexRecord>.AlternateLookup<ReadOnlySpan<char>> _recordLookup;
     private long _indexEnd;
     private FileVersion _indexRead = FileVersion.Missing;
     private bool _scannedOnce;
@@ -96,10 +103,10 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
     public CertificateEntry Load(string path, FileVersion version, out string? companionPath)
     {
         companionPath = null;
-        string name = Path.GetFileName(path);
-        string id = name[..^DirectoryCertificateStore.FileExtension.Length];
-        Dictionary<string, StoreIndexRecord>? records = _records;
-        if (records is not null && version.Exists && records.TryGetValue(id, out StoreIndexRecord? record) && record.File == version)
+        // The id as a span of the path: a million start-up lookups allocate neither the file name nor the id.
+        ReadOnlySpan<char> id = Path.GetFileName(path.AsSpan());
+        id = id[..^DirectoryCertificateStore.FileExtension.Length];
+        if (_records is not null && version.Exists && _recordLookup.TryGetValue(id, out StoreIndexRecord record) && record.File == version)
         {
             Interlocked.Increment(ref _fromIndex);
             if (_rewrite)
@@ -114,9 +121,10 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
 
         Interlocked.Increment(ref _fromFiles);
         CertificateEntry entry = store.LoadFile(path);
-        if (version.Exists && CertificateStoreId.IsValid(id))
+        string idString = id.ToString();
+        if (version.Exists && CertificateStoreId.IsValid(idString))
         {
-            Collect(_index.Encode(StoreIndexRecord.For(id, version, entry)));
+            Collect(_index.Encode(StoreIndexRecord.For(idString, version, entry)));
         }
 
         return entry;
@@ -128,12 +136,14 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
         _loadsStarted = Stopwatch.GetTimestamp();
         _fromIndex = _fromFiles = 0;
         _toWrite = [];
-        var records = new Dictionary<string, StoreIndexRecord>(StringComparer.Ordinal);
-
         // The index is re-read whole when it was replaced (a rewrite by another daemon) or shrank; else only what was
         // appended since the last rescan (an import's record).
         FileVersion current = FileVersion.Of(_index.Path);
         bool replaced = current.Inode != _indexRead.Inode || current.Length < _indexEnd || !_scannedOnce;
+        // Sized from the file for a whole read (a record is ~150 bytes): a million records grown by doubling copied the
+        // table twenty times over.
+        int expected = replaced && current.Exists ? (int)Math.Min(current.Length / ApproximateRecordBytes, MaxPresizedRecords) : 0;
+        var records = new Dictionary<string, StoreIndexRecord>(expected, StringComparer.Ordinal);
         StoreIndexFile.ReadResult read = _index.Read(replaced ? 0 : _indexEnd, records);
         _indexEnd = read.End;
         _indexRead = current;
@@ -147,6 +157,7 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
         }
 
         _readMs = (long)Stopwatch.GetElapsedTime(_loadsStarted).TotalMilliseconds;
+        _recordLookup = records.GetAlternateLookup<ReadOnlySpan<char>>();
         _records = records;
     }
 
@@ -156,6 +167,7 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
         List<byte[]> toWrite = _toWrite;
         bool rewrite = _rewrite;
         _records = null; // a million records are start-up garbage, not something to keep
+        _recordLookup = default;
         _toWrite = [];
         _rewrite = false;
         // Nothing loaded means a wrong key (or an empty store): the daemon says so in one line, and an index written

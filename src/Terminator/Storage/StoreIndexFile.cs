@@ -142,7 +142,7 @@ internal sealed class StoreIndexFile
                     hmac.AppendData(signed);
                     hmac.GetHashAndReset(tag);
                     if (!CryptographicOperations.FixedTimeEquals(tag[..TagSize], buffer.AsSpan(at + 4 + bodyLength, TagSize))
-                        || !TryDecode(signed[4..], out StoreIndexRecord? record))
+                        || !TryDecode(signed[4..], out StoreIndexRecord record))
                     {
                         return new ReadResult(end, count, false, false, Corrupt: true, Incomplete: false);
                     }
@@ -293,9 +293,9 @@ internal sealed class StoreIndexFile
 
     private byte[] KeyCheck() => HMACSHA256.HashData(_macKey, KeyCheckLabel)[..TagSize];
 
-    private static bool TryDecode(ReadOnlySpan<byte> body, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StoreIndexRecord? record)
+    private static bool TryDecode(ReadOnlySpan<byte> body, out StoreIndexRecord record)
     {
-        record = null;
+        record = default;
         if (!TryString(ref body, out string? id) || body.Length < 48 + 2)
         {
             return false;
@@ -309,7 +309,7 @@ internal sealed class StoreIndexFile
         long notBefore = BinaryPrimitives.ReadInt64BigEndian(body[32..]);
         long notAfter = BinaryPrimitives.ReadInt64BigEndian(body[40..]);
         body = body[48..];
-        if (!TryString(ref body, out string? keyType) || body.Length < 2)
+        if (!TryKeyType(ref body, out string? keyType) || body.Length < 2)
         {
             return false;
         }
@@ -354,6 +354,33 @@ internal sealed class StoreIndexFile
         data = data[(2 + length)..];
         return true;
     }
+
+    /// <summary><see cref="TryString"/> for the key type, one of a handful: the known ones are not allocated again for
+    /// every record.</summary>
+    private static bool TryKeyType(ref ReadOnlySpan<byte> data, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    {
+        if (data.Length >= 2)
+        {
+            int length = BinaryPrimitives.ReadUInt16BigEndian(data);
+            if (data.Length >= 2 + length)
+            {
+                ReadOnlySpan<byte> text = data.Slice(2, length);
+                foreach (string known in KnownKeyTypes)
+                {
+                    if (text.Length == known.Length && Ascii.Equals(text, known))
+                    {
+                        value = known;
+                        data = data[(2 + length)..];
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return TryString(ref data, out value);
+    }
+
+    private static readonly string[] KnownKeyTypes = ["ECDSA P-256", "ECDSA P-384", "ECDSA P-521", "RSA 2048", "RSA 3072", "RSA 4096"];
 
     private static void WriteString(ArrayBufferWriter<byte> writer, string value)
     {

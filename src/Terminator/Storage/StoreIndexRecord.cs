@@ -7,7 +7,9 @@ namespace Terminator.Storage;
 /// before the entry is materialised (names, validity, key type). Trusted only while <see cref="File"/> equals the entry
 /// file's current <see cref="FileVersion"/>; otherwise the entry is read and authenticated from its <c>.tcert</c>.
 /// </summary>
-internal sealed record StoreIndexRecord(
+/// <remarks>A struct: a start-up holds a million of them in one dictionary for the length of one scan, and as objects
+/// they were a million more survivors for the collector to copy.</remarks>
+internal readonly record struct StoreIndexRecord(
     string Id,
     FileVersion File,
     string[] Names,

@@ -40,6 +40,30 @@ public sealed class StoreIndexTests : IDisposable
     }
 
     [Fact]
+    public void Records_RoundTrip_KnownKeyTypesAreSharedAndOthersKeptAsWritten()
+    {
+        var file = new FileVersion(1234, 5, 6, 7);
+        _ctx.Store.Index.Append([
+            _ctx.Store.Index.Encode(new StoreIndexRecord("a.example.ecdsa.00000001", file, ["a.example"], 1, 2, "ECDSA P-256")),
+            _ctx.Store.Index.Encode(new StoreIndexRecord("b.example.rsa.00000002", file, ["b.example", "*.b.example"], 3, 4, "RSA 3072")),
+            _ctx.Store.Index.Encode(new StoreIndexRecord("c.example.x.00000003", file, ["c.example"], 5, 6, "Ed25519")),
+        ]);
+        var records = new Dictionary<string, StoreIndexRecord>(StringComparer.Ordinal);
+
+        StoreIndexFile.ReadResult read = _ctx.Store.Index.Read(0, records);
+
+        Assert.False(read.Damaged);
+        Assert.Equal(3, read.Records);
+        StoreIndexRecord b = records["b.example.rsa.00000002"];
+        Assert.Equal((file, 3L, 4L), (b.File, b.NotBeforeUnixMs, b.NotAfterUnixMs));
+        Assert.Equal(["b.example", "*.b.example"], b.Names);
+        // A million records share the few key types there are instead of a string each.
+        Assert.Same("ECDSA P-256", records["a.example.ecdsa.00000001"].KeyType);
+        Assert.Same("RSA 3072", b.KeyType);
+        Assert.Equal("Ed25519", records["c.example.x.00000003"].KeyType);
+    }
+
+    [Fact]
     public async Task NoIndex_EntriesReadFromTheirFiles_AndTheIndexIsWrittenForTheNextStart()
     {
         await _ctx.PutAsync("one.example");
