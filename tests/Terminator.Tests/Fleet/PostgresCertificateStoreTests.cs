@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Npgsql;
 using Terminator.Certificates;
@@ -166,7 +167,10 @@ public sealed class PostgresCertificateStoreTests(PostgresClusterFixture fixture
         StoredCertificateInfo names = await writer.PutAsync(CertificateTestHelpers.Entry(_authority, "names.edit.test"));
         // Bounded well under the 30 s reconciliation, so only the notification and watch path can meet it (5 s once
         // missed once on a clean-clone CI run, cause not found; this is not a latency claim).
-        Assert.True(await Eventually.TrueAsync(() => map.TryGet("blob.edit.test", out _) && map.TryGet("names.edit.test", out _), TimeSpan.FromSeconds(10)));
+        var waited = Stopwatch.StartNew();
+        bool served = await Eventually.TrueAsync(() => map.TryGet("blob.edit.test", out _) && map.TryGet("names.edit.test", out _), TimeSpan.FromSeconds(10));
+        log.Flush(TimeSpan.FromSeconds(2));
+        Assert.True(served, $"not served after {waited.Elapsed.TotalSeconds:0.0} s (blob {map.TryGet("blob.edit.test", out _)}, names {map.TryGet("names.edit.test", out _)}); node log:\n{logOutput}");
 
         // One byte of the sealed entry flipped (inside the chain: still parses, fails the tag); then the names column.
         await cluster.ExecuteAsync($"UPDATE certificates SET entry = set_byte(entry, 200, get_byte(entry, 200) # 1) WHERE id = '{blob.Id}'", database);
