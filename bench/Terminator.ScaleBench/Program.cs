@@ -115,7 +115,7 @@ foreach (int n in domains)
         // smaller size's from-disk row started on an emptied cache (its drop_caches is host-wide).
         var warm = System.Diagnostics.Stopwatch.StartNew();
         long bytes = 0;
-        foreach (string file in Directory.EnumerateFiles(store))
+        foreach (string file in Directory.EnumerateFiles(store, "*.tcert"))
         {
             bytes += new FileInfo(file).Length;
         }

@@ -434,9 +434,14 @@ internal sealed class CertificateDirectoryWatcher : IDisposable
         {
             if (firstFill)
             {
-                // Nothing is served yet from this table, and nothing can be replaced: size the map once and skip the
-                // lookups of a path that cannot be there.
-                _map.Reserve(names);
+                // Nothing can be replaced from an empty table: skip the lookups of a path that cannot be there. Before
+                // StartWatching (the daemon's initial load, before it listens) the map is also sized once; later a map
+                // that happens to be empty may be shared with a writer that Reserve's swap could lose.
+                if (Volatile.Read(ref _watcher) is null)
+                {
+                    _map.Reserve(names);
+                }
+
                 foreach ((_, CertificateEntry entry, Loaded loaded) in ordered)
                 {
                     _map.Set(entry);

@@ -30,9 +30,11 @@ internal sealed partial class CertificateMap
     /// <summary>
     /// Sizes an empty map for <paramref name="names"/> names before its first bulk load. Grown by doubling, the table
     /// re-allocated every node at each step: filling a million names took 0.6-0.7 s and 115 MiB of allocations on one
-    /// core, against 0.28 s and 56 MiB presized (2026-12-05, a console probe of the dictionary alone). Only while the map
-    /// is not yet shared: the daemon's first store load, before it listens, when nothing else writes to it; an update
-    /// made by another thread meanwhile could be lost. Does nothing for a map that holds a name, or for a small load.
+    /// core, against 0.28 s and 56 MiB presized (2026-12-05, a console probe of the dictionary alone). The caller
+    /// guarantees that nothing else writes to the map meanwhile (an update made by another thread during the swap would
+    /// be lost): <see cref="CertificateDirectoryWatcher"/> calls it only for its initial load, before it starts
+    /// watching, which the daemon runs before it listens and before any other source loads. Does nothing for a map that
+    /// holds a name, or for a small load.
     /// </summary>
     internal void Reserve(int names)
     {

@@ -189,15 +189,7 @@ internal sealed partial class DirectoryCertificateStore
     }
 
     /// <summary>One string instance per common key type instead of one per entry (a million entries, ~46 MB saved).</summary>
-    private static string InternKeyType(string keyType) => keyType switch
-    {
-        "ECDSA P-256" => "ECDSA P-256",
-        "ECDSA P-384" => "ECDSA P-384",
-        "RSA 2048" => "RSA 2048",
-        "RSA 3072" => "RSA 3072",
-        "RSA 4096" => "RSA 4096",
-        _ => keyType,
-    };
+    private static string InternKeyType(string keyType) => StoreKeyTypes.Intern(keyType);
 
     private static AsymmetricAlgorithm ImportPkcs8(byte[] pkcs8, string keyType)
     {

@@ -90,7 +90,7 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
     {
         var entries = new List<StoredCertificateInfo>();
         var problems = new List<CertificateStoreProblem>();
-        foreach (string path in ListEntryFiles())
+        foreach (string path in SortedEntryFiles(Directory)) // a store directory deleted since it was opened is an error
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (TryRead(path, wantKey: false, out StoredCertificateInfo? info, out _, out CertificateStoreProblem? problem))
@@ -110,15 +110,13 @@ internal sealed partial class DirectoryCertificateStore : ICertificateStore
     }
 
     /// <summary>Entry files present now (sorted; hidden temp files of interrupted writes excluded).</summary>
-    public List<string> ListEntryFiles()
-    {
-        if (!System.IO.Directory.Exists(Directory))
-        {
-            return [];
-        }
+    public List<string> ListEntryFiles() => System.IO.Directory.Exists(Directory) ? SortedEntryFiles(Directory) : [];
 
+    /// <exception cref="DirectoryNotFoundException">The store directory is gone.</exception>
+    private static List<string> SortedEntryFiles(string directory)
+    {
         // List.Sort rather than LINQ's Order: 0.83 s instead of 1.37 s for a million paths on one core (2026-12-05).
-        var paths = new List<string>(EnumerateEntryFiles(Directory));
+        var paths = new List<string>(EnumerateEntryFiles(directory));
         paths.Sort(StringComparer.Ordinal);
         return paths;
     }

@@ -24,8 +24,9 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
     /// <summary>Fewer bytes than a record with one name takes, so a dictionary sized by it rarely grows.</summary>
     private const int ApproximateRecordBytes = 128;
 
-    /// <summary>Bounds the presizing when the index is unexpectedly large (stale records pile up until a rewrite).</summary>
-    private const int MaxPresizedRecords = 16 * 1024 * 1024;
+    /// <summary>Bounds the presizing (a slot is ~90 bytes): an index with stale records (up to two per entry before it is
+    /// rewritten) or one written under another key would otherwise size a table for records that are not entries.</summary>
+    private const int MaxPresizedRecords = 2 * 1024 * 1024;
 
     private readonly ILogger _log = log ?? NullLogger.Instance;
     private readonly Lock _gate = new();
@@ -34,6 +35,7 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
     // Rescans never overlap (the watcher serialises them); Load runs in parallel within one, hence the lock for lists.
     private Dictionary<string, StoreIndexRecord>? _records;
     private IndexRead? _prefetched;
+    private long _prefetchStarted;
     private Dictionary<string, StoreIndexRecord>.AlternateLookup<ReadOnlySpan<char>> _recordLookup;
     private long _indexEnd;
     private FileVersion _indexRead = FileVersion.Missing;
@@ -88,27 +90,43 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
     /// <inheritdoc />
     public List<string> FindFiles(List<CertificateLoadError> errors)
     {
-        List<string> files = [];
         _prefetched = null;
         if (_scannedOnce)
         {
-            files = store.ListEntryFiles();
+            List<string> listed = store.ListEntryFiles();
+            _listed = listed.Count;
+            return listed;
         }
-        else
+
+        // The first scan reads the whole index while the directory is listed: on two cores a million entries are ready
+        // ~1.5 s sooner; on one, Parallel.Invoke runs the two in turn. The listing's failure (an unreadable store
+        // directory) is rethrown as itself for the watcher to report, not as an AggregateException.
+        List<string> files = [];
+        Exception? listingFailed = null;
+        long started = Stopwatch.GetTimestamp();
+        Parallel.Invoke(
+            () =>
+            {
+                try
+                {
+                    files = store.ListEntryFiles();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    listingFailed = ex;
+                }
+            },
+            () => _prefetched = ReadIndex());
+        if (listingFailed is not null || files.Count == 0)
         {
-            // The first scan reads the whole index while the directory is listed: on two cores a million entries are
-            // ready ~1.8 s sooner; on one, Parallel.Invoke runs the two in turn.
-            try
+            _prefetched = null; // nothing will be loaded: do not hold the records until the next scan
+            if (listingFailed is not null)
             {
-                Parallel.Invoke(() => files = store.ListEntryFiles(), () => _prefetched = ReadIndex());
-            }
-            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
-            {
-                // An unreadable store directory stays the IOException the watcher reports, not an AggregateException.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(listingFailed);
             }
         }
 
+        _prefetchStarted = started;
         _listed = files.Count;
         return files;
     }
@@ -154,10 +172,12 @@ internal sealed class StoreCertificateFileSet(DirectoryCertificateStore store, I
     /// <inheritdoc />
     public void BeginLoads(bool fullScan)
     {
-        _loadsStarted = Stopwatch.GetTimestamp();
         _fromIndex = _fromFiles = 0;
         _toWrite = [];
-        IndexRead index = _prefetched is { } prefetched && prefetched.Version == FileVersion.Of(_index.Path) ? prefetched : ReadIndex();
+        bool usePrefetched = _prefetched is { } prefetched && prefetched.Version == FileVersion.Of(_index.Path);
+        // Timed from the listing when the index was read beside it, so the log's total still includes the index read.
+        _loadsStarted = usePrefetched ? _prefetchStarted : Stopwatch.GetTimestamp();
+        IndexRead index = usePrefetched ? _prefetched! : ReadIndex();
         _prefetched = null;
         StoreIndexFile.ReadResult read = index.Result;
         Dictionary<string, StoreIndexRecord> records = index.Records;

@@ -362,25 +362,15 @@ internal sealed class StoreIndexFile
         if (data.Length >= 2)
         {
             int length = BinaryPrimitives.ReadUInt16BigEndian(data);
-            if (data.Length >= 2 + length)
+            if (data.Length >= 2 + length && StoreKeyTypes.TryMatch(data.Slice(2, length), out value))
             {
-                ReadOnlySpan<byte> text = data.Slice(2, length);
-                foreach (string known in KnownKeyTypes)
-                {
-                    if (text.Length == known.Length && Ascii.Equals(text, known))
-                    {
-                        value = known;
-                        data = data[(2 + length)..];
-                        return true;
-                    }
-                }
+                data = data[(2 + length)..];
+                return true;
             }
         }
 
         return TryString(ref data, out value);
     }
-
-    private static readonly string[] KnownKeyTypes = ["ECDSA P-256", "ECDSA P-384", "ECDSA P-521", "RSA 2048", "RSA 3072", "RSA 4096"];
 
     private static void WriteString(ArrayBufferWriter<byte> writer, string value)
     {

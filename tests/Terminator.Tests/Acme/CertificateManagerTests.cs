@@ -231,8 +231,9 @@ public sealed class CertificateManagerTests(ITestOutputHelper output)
 
         output.WriteLine($"{harness.Registry.CountIn(ManagedDomainState.Valid)} of {Count} domains issued in {elapsed.TotalSeconds:0.0} s (concurrency {Concurrency}); " +
             $"peak orders in flight {manager.PeakOrdersInFlight}");
-        Assert.True(done, $"{harness.Registry.CountIn(ManagedDomainState.Valid)} valid, {harness.Registry.CountIn(ManagedDomainState.Failed)} failed; " +
-            string.Join("\n", harness.LogText.Split('\n').Where(l => l.Contains("WARN", StringComparison.Ordinal) || l.Contains("ERROR", StringComparison.Ordinal)).Take(20)));
+        Assert.True(done, $"{harness.Registry.CountIn(ManagedDomainState.Valid)} valid, {harness.Registry.CountIn(ManagedDomainState.Failed)} failed (" +
+            string.Join("; ", harness.Registry.List(ManagedDomainState.Failed, null, 5).Items.Select(d => $"{d.Name}: {d.LastError}")) + "); " +
+            string.Join("\n", harness.LogText.Split('\n').Where(l => l.Contains(" warn ", StringComparison.Ordinal) || l.Contains(" error ", StringComparison.Ordinal)).Take(20)));
         Assert.Equal(Concurrency, manager.PeakOrdersInFlight); // reached, and never exceeded
         List<string> stored = await harness.StoredIdsAsync();
         Assert.Equal(Count, stored.Count);

@@ -1,3 +1,4 @@
+using Terminator.Certificates;
 using Terminator.Storage;
 
 namespace Terminator.Tests.Storage;
@@ -50,5 +51,22 @@ public sealed class StoreCertificateFileSetTests : IDisposable
         Assert.Equal(info.Location, path);
         Assert.Equal(["listed.example"], files.Load(path, out string? companion).Names);
         Assert.Null(companion);
+    }
+
+    [Fact]
+    public async Task IndexReadBesideTheFirstListing_IsReadAgainWhenARecordWasAppendedSince()
+    {
+        var (one, _) = await _ctx.PutAsync("one.example");
+        var files = new StoreCertificateFileSet(_ctx.Store);
+        Assert.Single(files.FindFiles([])); // the first scan: the index (one record) is read beside the listing
+
+        // An import between the listing and the loads appends its record: the read made beside the listing is stale.
+        var (two, _) = await _ctx.PutAsync("two.example");
+        files.BeginLoads(fullScan: true);
+        files.Load(one.Location, FileVersion.Of(one.Location), out _);
+        files.Load(two.Location, FileVersion.Of(two.Location), out _);
+        files.EndLoads(fullScan: true);
+
+        Assert.Equal((2, 0), files.LastLoads); // both from the index: the new record was read, not the entry's file
     }
 }
