@@ -10,6 +10,7 @@ namespace Terminator.Listener;
 internal sealed class ConnectionContext
 {
     private readonly ConnectionLimiter? _limiter;
+    private readonly ConnectionDrain _drain;
     private int _transportAbandoned;
 
     public ConnectionContext(Stream transport, IPEndPoint remoteEndPoint, IPEndPoint localEndPoint, ConnectionDrain drain)
@@ -27,8 +28,7 @@ internal sealed class ConnectionContext
         Transport = transport;
         RemoteEndPoint = remoteEndPoint;
         LocalEndPoint = localEndPoint;
-        ServerStopping = drain.Stopping;
-        ServerAborted = drain.Aborted;
+        _drain = drain;
         _limiter = limiter;
         ChargedAddress = remoteCharged ? remoteEndPoint.Address : null;
     }
@@ -51,10 +51,17 @@ internal sealed class ConnectionContext
     public TlsConnectionFeature? Tls { get; set; }
 
     /// <summary>Fires when the server starts draining: idle connections close, busy ones finish their request.</summary>
-    public CancellationToken ServerStopping { get; }
+    public CancellationToken ServerStopping => _drain.Stopping;
 
     /// <summary>Fires when the drain timeout has passed: everything still open is cut.</summary>
-    public CancellationToken ServerAborted { get; }
+    public CancellationToken ServerAborted => _drain.Aborted;
+
+    /// <summary>A timeout source for one request's waits, linked to <see cref="ServerAborted"/>, from the server's pool
+    /// (<see cref="ConnectionDrain.RentRequestTimeout"/>); given back with <see cref="ReturnRequestTimeout"/>.</summary>
+    public CancellationTokenSource RentRequestTimeout() => _drain.RentRequestTimeout();
+
+    /// <summary>Gives back a source from <see cref="RentRequestTimeout"/> once every wait it bounded is over.</summary>
+    public void ReturnRequestTimeout(CancellationTokenSource source) => _drain.ReturnRequestTimeout(source);
 
     /// <summary>
     /// True once a step could not deliver everything it meant to send (a flush that failed or stalled past its

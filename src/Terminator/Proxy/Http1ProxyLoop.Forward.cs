@@ -23,10 +23,10 @@ internal sealed partial class Http1ProxyLoop
         UpstreamPool pool = _context.Upstream;
         try
         {
-            _requestTimeout.CancelAfter(_context.UpstreamTimeout);
+            RequestTimeout.CancelAfter(_context.UpstreamTimeout);
             UpstreamConnection upstream = fresh
-                ? await pool.RentNewAsync(_requestTimeout.Token).ConfigureAwait(false)
-                : await pool.RentAsync(_requestTimeout.Token).ConfigureAwait(false);
+                ? await pool.RentNewAsync(RequestTimeout.Token).ConfigureAwait(false)
+                : await pool.RentAsync(RequestTimeout.Token).ConfigureAwait(false);
             DisarmRequestTimeout();
             return (upstream, ProxyError.None);
         }
@@ -53,7 +53,7 @@ internal sealed partial class Http1ProxyLoop
         if (!HasRequestBody)
         {
             // Nothing of the request has been read upstream if this fails: retryable.
-            return await BodyCopier.FlushAsync(upstream.Output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false)
+            return await BodyCopier.FlushAsync(upstream.Output, RequestTimeout, _context.UpstreamTimeout).ConfigureAwait(false)
                 ? ProxyError.None
                 : ProxyError.UpstreamClosedBeforeResponse;
         }
@@ -63,7 +63,7 @@ internal sealed partial class Http1ProxyLoop
             // RFC 9110 §10.1.1: we are going to read the body anyway, so say so at once (as nginx does) rather than
             // making the client wait for the upstream's own 100, which we then drop.
             _output.Write(Continue100);
-            if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
+            if (!await BodyCopier.FlushAsync(_output, RequestTimeout, _context.IdleTimeout).ConfigureAwait(false))
             {
                 EndedCleanly = false;
                 return ProxyError.ClientGone;
@@ -73,8 +73,8 @@ internal sealed partial class Http1ProxyLoop
         }
 
         CopyResult sent = _request.Framing == BodyFraming.ContentLength
-            ? await BodyCopier.CopyExactAsync(_input, upstream.Output, _request.ContentLength, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false)
-            : await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false);
+            ? await BodyCopier.CopyExactAsync(_input, upstream.Output, _request.ContentLength, RequestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false)
+            : await BodyCopier.CopyChunkedAsync(_input, upstream.Output, RequestTimeout, _context.IdleTimeout, _context.RequestBodyRate).ConfigureAwait(false);
         return sent.Outcome switch
         {
             CopyOutcome.Completed => ProxyError.None,
@@ -99,12 +99,12 @@ internal sealed partial class Http1ProxyLoop
         CopyResult relayed = _response.Framing switch
         {
             BodyFraming.ContentLength when _response.ContentLength > 0 =>
-                await BodyCopier.CopyExactAsync(upstream.Input, _output, _response.ContentLength, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
+                await BodyCopier.CopyExactAsync(upstream.Input, _output, _response.ContentLength, RequestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
             BodyFraming.Chunked =>
-                await BodyCopier.CopyChunkedAsync(upstream.Input, _output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
+                await BodyCopier.CopyChunkedAsync(upstream.Input, _output, RequestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
             BodyFraming.CloseDelimited =>
-                await BodyCopier.CopyToEndAsync(upstream.Input, _output, _requestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
-            _ => new(await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false)
+                await BodyCopier.CopyToEndAsync(upstream.Input, _output, RequestTimeout, _context.UpstreamTimeout).ConfigureAwait(false),
+            _ => new(await BodyCopier.FlushAsync(_output, RequestTimeout, _context.IdleTimeout).ConfigureAwait(false)
                 ? CopyOutcome.Completed
                 : CopyOutcome.DestinationFailed, 0),
         };
@@ -176,7 +176,7 @@ internal sealed partial class Http1ProxyLoop
     {
         _response.Reset();
         _sawResponseBytes = false;
-        _requestTimeout.CancelAfter(_context.UpstreamTimeout);
+        RequestTimeout.CancelAfter(_context.UpstreamTimeout);
     }
 
     /// <summary>
@@ -232,13 +232,13 @@ internal sealed partial class Http1ProxyLoop
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ProxyError> RelayInformationalAsync()
     {
-        if (!await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false))
+        if (!await BodyCopier.FlushAsync(_output, RequestTimeout, _context.IdleTimeout).ConfigureAwait(false))
         {
             EndedCleanly = false;
             return ProxyError.ClientGone;
         }
 
-        _requestTimeout.CancelAfter(_context.UpstreamTimeout);
+        RequestTimeout.CancelAfter(_context.UpstreamTimeout);
         _response.Reset();
         return ProxyError.None;
     }

@@ -114,7 +114,7 @@ internal sealed partial class Http1ProxyLoop
         SetCacheStatus(AccessLogCacheStatus.Hit);
         bool closeClient = !_request.KeepAlive || _connection.ServerStopping.IsCancellationRequested;
         int bodyBytes = CachedResponseWriter.Write(_output, response, response.AgeSeconds(MicroCache.Now), closeClient, announceKeepAlive: _request.VersionMinor == 0);
-        bool flushed = await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false);
+        bool flushed = await BodyCopier.FlushAsync(_output, RequestTimeout, _context.IdleTimeout).ConfigureAwait(false);
         _context.Metrics.RequestCompleted(response.StatusCode, _requestStarted);
         AccessLogCachedResponse(response.StatusCode, flushed ? bodyBytes : 0);
         if (!flushed)
@@ -172,7 +172,7 @@ internal sealed partial class Http1ProxyLoop
 
         bool closeClient = !_request.KeepAlive || _connection.ServerStopping.IsCancellationRequested;
         int bodyBytes = CachedResponseWriter.Write(_output, entry, ageSeconds: -1, closeClient, announceKeepAlive: _request.VersionMinor == 0);
-        bool flushed = await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false);
+        bool flushed = await BodyCopier.FlushAsync(_output, RequestTimeout, _context.IdleTimeout).ConfigureAwait(false);
         _context.Metrics.RequestCompleted(entry.StatusCode, _requestStarted);
         AccessLogRelayed(flushed ? bodyBytes : 0);
         if (!flushed)
@@ -194,8 +194,8 @@ internal sealed partial class Http1ProxyLoop
             ReadResult result;
             try
             {
-                _requestTimeout.CancelAfter(_context.UpstreamTimeout);
-                result = await input.ReadAsync(_requestTimeout.Token).ConfigureAwait(false);
+                RequestTimeout.CancelAfter(_context.UpstreamTimeout);
+                result = await input.ReadAsync(RequestTimeout.Token).ConfigureAwait(false);
                 DisarmRequestTimeout();
             }
             catch (OperationCanceledException)

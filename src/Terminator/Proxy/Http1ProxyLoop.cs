@@ -38,6 +38,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private static ReadOnlySpan<byte> ProtoHttp => "http"u8;
 
     private static readonly TimeSpan ErrorWriteTimeout = TimeSpan.FromSeconds(5);
+    private static readonly OperationCanceledException s_abandoned = new("The response could not be delivered; unsent bytes discarded.");
 
     private readonly ProxyContext _context;
     private readonly ConnectionContext _connection;
@@ -46,6 +47,9 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     // The stream _input reads from, for the zero-byte read that waits for the next request without a buffer; null when
     // _input is not over a stream (the benchmarks' in-memory pipes).
     private readonly Stream? _idleSource;
+    // The loop owns the connection's end (EndConnectionAsync): Http1ProxyStep's loops do, so the connection's chain has
+    // no frame of the step's while it waits (bench/README.md, "What an idle TLS connection holds").
+    private readonly bool _endsConnection;
     private readonly bool _isHttps;
     // The response policy of this connection's kind (HSTS only on TLS), chosen once.
     private readonly HttpResponsePolicy _responses;
@@ -54,8 +58,11 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private readonly HttpRequestHead _request;
     private readonly HttpResponseHead _response;
     // Bounds every wait that belongs to a request; linked to the server's abort so a drain timeout cuts everything.
-    private CancellationTokenSource _requestTimeout;
-    // Bounds the wait for the next request; also fires when the server starts draining, closing idle connections.
+    // Rented from the server's pool when a request begins and given back when it is over (RequestTimeout), so an idle
+    // connection holds no second timer.
+    private CancellationTokenSource? _requestTimeout;
+    // Bounds the wait for the next request; also fires when the server starts draining, closing idle connections. Linked
+    // to that signal only: the drain's abort always follows it.
     private CancellationTokenSource _idleTimeout;
     // This request's 100 Continue has been sent (the upstream's own 100 is then not relayed).
     private bool _sentContinue;
@@ -69,8 +76,12 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     /// <param name="idleSource">The stream <paramref name="input"/> reads from (and only reads when asked to): between
     /// requests the loop waits on it with a zero-byte read, so an idle connection holds no receive buffer. Null waits
     /// in <paramref name="input"/> itself.</param>
-    public Http1ProxyLoop(ProxyContext context, ConnectionContext connection, PipeReader input, PipeWriter output, Stream? idleSource = null)
+    /// <param name="endsConnection">True: when <see cref="RunAsync"/> ends it disposes the loop and completes both pipes
+    /// itself (<see cref="EndConnectionAsync"/>); false: the caller does.</param>
+    public Http1ProxyLoop(ProxyContext context, ConnectionContext connection, PipeReader input, PipeWriter output, Stream? idleSource = null,
+        bool endsConnection = false)
     {
+        _endsConnection = endsConnection;
         _context = context;
         _connection = connection;
         _input = input;
@@ -84,8 +95,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         address.TryFormat(_clientAddress, out _clientAddressLength);
         _request = new HttpRequestHead(context.Limits);
         _response = new HttpResponseHead(context.Limits);
-        _requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ServerAborted);
-        _idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ServerStopping, connection.ServerAborted);
+        _idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ServerStopping);
     }
 
     /// <summary>
@@ -97,6 +107,9 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     public bool EndedCleanly { get; private set; } = true;
 
     private ReadOnlySpan<byte> ClientAddress => _clientAddress.AsSpan(0, _clientAddressLength);
+
+    /// <summary>This request's timeout source, rented on first use (<see cref="ConnectionContext.RentRequestTimeout"/>).</summary>
+    private CancellationTokenSource RequestTimeout => _requestTimeout ??= _connection.RentRequestTimeout();
 
     /// <summary>Serves requests until the connection should close. Never throws for network or peer failures.</summary>
     /// <remarks>
@@ -111,178 +124,206 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     /// </remarks>
     public async Task RunAsync()
     {
-        bool first = true;
-        while (!_connection.ServerStopping.IsCancellationRequested)
+        try
         {
-            // :: Step 1 — the next request head.
-            BeginRequestHead(first);
-            first = false;
-            if (_idleSource is not null && !IsInputBuffered())
+            bool first = true;
+            while (!_connection.ServerStopping.IsCancellationRequested)
             {
-                // The wait for the next request, without a receive buffer: see IsInputBuffered. Nothing in flight either
-                // way: the TLS layer may give back what it holds between records.
-                _connection.Tls?.ReleaseIdleBuffers?.Invoke(_idleSource);
-                try
+                // :: Step 1 — the next request head.
+                BeginRequestHead(first);
+                first = false;
+                if (_idleSource is not null && !IsInputBuffered())
                 {
-                    await _idleSource.ReadAsync(Memory<byte>.Empty, _idleTimeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException || TransportFailure.Is(ex))
-                {
-                    // Idle keep-alive expiry or drain: close silently, as a wait in the pipe would.
-                    return;
+                    // The wait for the next request, without a receive buffer: see IsInputBuffered. Nothing in flight either
+                    // way: the TLS layer may give back what it holds between records.
+                    _connection.Tls?.ReleaseIdleBuffers?.Invoke(_idleSource);
+                    try
+                    {
+                        await _idleSource.ReadAsync(Memory<byte>.Empty, _idleTimeout.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is OperationCanceledException || TransportFailure.Is(ex))
+                    {
+                        // Idle keep-alive expiry or drain: close silently, as a wait in the pipe would.
+                        return;
+                    }
+
+                    // Bytes (or the end of the stream) are here: the header timeout bounds the read that takes them, not the
+                    // idle one, whose timer may still fire now (on a stalled host its callback and this continuation can be
+                    // queued together) and must not turn a request that arrived into a silent close.
+                    StartHeaderTimer();
                 }
 
-                // Bytes (or the end of the stream) are here: the header timeout bounds the read that takes them, not the
-                // idle one, whose timer may still fire now (on a stalled host its callback and this continuation can be
-                // queued together) and must not turn a request that arrived into a silent close.
-                StartHeaderTimer();
-            }
+                RequestHeadStatus head;
+                RequestRejectionReason reason;
+                do
+                {
+                    ReadResult result;
+                    try
+                    {
+                        result = await _input.ReadAsync(_headerTimerRunning ? RequestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Idle keep-alive expiry or drain closes silently (nginx, Kestrel); a half-sent head gets a 408.
+                        if (!_sawRequestBytes || _connection.ServerAborted.IsCancellationRequested)
+                        {
+                            return;
+                        }
 
-            RequestHeadStatus head;
-            RequestRejectionReason reason;
-            do
-            {
-                ReadResult result;
-                try
-                {
-                    result = await _input.ReadAsync(_headerTimerRunning ? _requestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Idle keep-alive expiry or drain closes silently (nginx, Kestrel); a half-sent head gets a 408.
-                    if (!_sawRequestBytes || _connection.ServerAborted.IsCancellationRequested)
+                        (head, reason) = (RequestHeadStatus.TimedOut, RequestRejectionReason.None);
+                        break;
+                    }
+                    catch (Exception ex) when (TransportFailure.Is(ex))
                     {
                         return;
                     }
 
-                    (head, reason) = (RequestHeadStatus.TimedOut, RequestRejectionReason.None);
-                    break;
+                    head = TryParseRequestHead(result, out reason);
                 }
-                catch (Exception ex) when (TransportFailure.Is(ex))
+                while (head == RequestHeadStatus.Incomplete);
+
+                if (head == RequestHeadStatus.Closed)
                 {
                     return;
                 }
 
-                head = TryParseRequestHead(result, out reason);
-            }
-            while (head == RequestHeadStatus.Incomplete);
-
-            if (head == RequestHeadStatus.Closed)
-            {
-                return;
-            }
-
-            // Our own answers (error statuses, the edge's, the Host check's 421), then the micro-cache's.
-            RequestRoute route = await RouteRequestAsync(head, reason).ConfigureAwait(false);
-            if (route == RequestRoute.Forward)
-            {
-                route = _context.Cache is { } cache ? await ServeFromCacheAsync(cache).ConfigureAwait(false) : ForwardUncached();
-            }
-
-            if (route == RequestRoute.Close)
-            {
-                return;
-            }
-
-            if (route == RequestRoute.Answered)
-            {
-                continue;
-            }
-
-            // :: Steps 2-6.
-            bool keepOpen;
-            try
-            {
-                _sentContinue = false;
-                for (int attempt = 0; ; attempt++)
+                // Our own answers (error statuses, the edge's, the Host check's 421), then the micro-cache's.
+                RequestRoute route = await RouteRequestAsync(head, reason).ConfigureAwait(false);
+                if (route == RequestRoute.Forward)
                 {
-                    // :: Step 2 — an upstream connection; a retry always takes a fresh one.
-                    AccessLogUpstreamStarted();
-                    (UpstreamConnection? upstream, ProxyError error) = await RentUpstreamAsync(fresh: attempt > 0).ConfigureAwait(false);
-                    if (upstream is null)
+                    route = _context.Cache is { } cache ? await ServeFromCacheAsync(cache).ConfigureAwait(false) : ForwardUncached();
+                }
+
+                if (route == RequestRoute.Close)
+                {
+                    return;
+                }
+
+                if (route == RequestRoute.Answered)
+                {
+                    continue;
+                }
+
+                // :: Steps 2-6.
+                bool keepOpen;
+                try
+                {
+                    _sentContinue = false;
+                    for (int attempt = 0; ; attempt++)
                     {
+                        // :: Step 2 — an upstream connection; a retry always takes a fresh one.
+                        AccessLogUpstreamStarted();
+                        (UpstreamConnection? upstream, ProxyError error) = await RentUpstreamAsync(fresh: attempt > 0).ConfigureAwait(false);
+                        if (upstream is null)
+                        {
+                            keepOpen = await FailAsync(error).ConfigureAwait(false);
+                            break;
+                        }
+
+                        AccessLogUpstreamConnected(upstream);
+
+                        // Exactly one transparent retry, only when it cannot duplicate a side effect: an idempotent request
+                        // without a body, on a pooled connection that died before sending any response byte (the keep-alive
+                        // race, dotnet/corefx#27908).
+                        bool canRetry = attempt == 0 && upstream.IsReused && _request.IsIdempotent && !HasRequestBody;
+
+                        // :: Step 3 — the request out.
+                        error = await SendRequestAsync(upstream).ConfigureAwait(false);
+
+                        // :: Step 4 — the response head, relaying 1xx responses on the way.
+                        if (error == ProxyError.None)
+                        {
+                            BeginResponseHead();
+                            while (true)
+                            {
+                                ReadResult result;
+                                try
+                                {
+                                    result = await upstream.Input.ReadAsync(RequestTimeout.Token).ConfigureAwait(false);
+                                }
+                                catch (OperationCanceledException)
+                                {
+                                    error = ProxyError.UpstreamTimeout;
+                                    break;
+                                }
+                                catch (Exception ex) when (TransportFailure.Is(ex))
+                                {
+                                    error = _sawResponseBytes ? ProxyError.UpstreamFailed : ProxyError.UpstreamClosedBeforeResponse;
+                                    break;
+                                }
+
+                                ResponseHeadStatus status = TryParseResponseHead(upstream.Input, result, out error);
+                                if (status == ResponseHeadStatus.Informational)
+                                {
+                                    error = await RelayInformationalAsync().ConfigureAwait(false);
+                                }
+
+                                if (status == ResponseHeadStatus.Done || error != ProxyError.None)
+                                {
+                                    break;
+                                }
+                            }
+
+                            DisarmRequestTimeout();
+                        }
+
+                        if (error == ProxyError.None)
+                        {
+                            // :: Steps 5 and 6.
+                            AccessLogUpstreamHeaderReceived();
+                            keepOpen = ShouldStoreResponse(out TimeSpan lifetime)
+                                ? await RelayAndStoreAsync(upstream, lifetime).ConfigureAwait(false)
+                                : await RelayResponseAsync(upstream).ConfigureAwait(false);
+                            break;
+                        }
+
+                        await _context.Upstream.RetireAsync(upstream).ConfigureAwait(false);
+                        if (error == ProxyError.UpstreamClosedBeforeResponse && canRetry)
+                        {
+                            _context.Metrics.UpstreamRetry();
+                            continue;
+                        }
+
                         keepOpen = await FailAsync(error).ConfigureAwait(false);
                         break;
                     }
+                }
+                finally
+                {
+                    // A fill this request led and did not store (uncacheable, failed): its waiters must not wait any longer.
+                    AbandonCacheFill();
+                }
 
-                    AccessLogUpstreamConnected(upstream);
-
-                    // Exactly one transparent retry, only when it cannot duplicate a side effect: an idempotent request
-                    // without a body, on a pooled connection that died before sending any response byte (the keep-alive
-                    // race, dotnet/corefx#27908).
-                    bool canRetry = attempt == 0 && upstream.IsReused && _request.IsIdempotent && !HasRequestBody;
-
-                    // :: Step 3 — the request out.
-                    error = await SendRequestAsync(upstream).ConfigureAwait(false);
-
-                    // :: Step 4 — the response head, relaying 1xx responses on the way.
-                    if (error == ProxyError.None)
-                    {
-                        BeginResponseHead();
-                        while (true)
-                        {
-                            ReadResult result;
-                            try
-                            {
-                                result = await upstream.Input.ReadAsync(_requestTimeout.Token).ConfigureAwait(false);
-                            }
-                            catch (OperationCanceledException)
-                            {
-                                error = ProxyError.UpstreamTimeout;
-                                break;
-                            }
-                            catch (Exception ex) when (TransportFailure.Is(ex))
-                            {
-                                error = _sawResponseBytes ? ProxyError.UpstreamFailed : ProxyError.UpstreamClosedBeforeResponse;
-                                break;
-                            }
-
-                            ResponseHeadStatus status = TryParseResponseHead(upstream.Input, result, out error);
-                            if (status == ResponseHeadStatus.Informational)
-                            {
-                                error = await RelayInformationalAsync().ConfigureAwait(false);
-                            }
-
-                            if (status == ResponseHeadStatus.Done || error != ProxyError.None)
-                            {
-                                break;
-                            }
-                        }
-
-                        DisarmRequestTimeout();
-                    }
-
-                    if (error == ProxyError.None)
-                    {
-                        // :: Steps 5 and 6.
-                        AccessLogUpstreamHeaderReceived();
-                        keepOpen = ShouldStoreResponse(out TimeSpan lifetime)
-                            ? await RelayAndStoreAsync(upstream, lifetime).ConfigureAwait(false)
-                            : await RelayResponseAsync(upstream).ConfigureAwait(false);
-                        break;
-                    }
-
-                    await _context.Upstream.RetireAsync(upstream).ConfigureAwait(false);
-                    if (error == ProxyError.UpstreamClosedBeforeResponse && canRetry)
-                    {
-                        _context.Metrics.UpstreamRetry();
-                        continue;
-                    }
-
-                    keepOpen = await FailAsync(error).ConfigureAwait(false);
-                    break;
+                if (!keepOpen)
+                {
+                    return;
                 }
             }
-            finally
+        }
+        finally
+        {
+            if (_endsConnection)
             {
-                // A fill this request led and did not store (uncacheable, failed): its waiters must not wait any longer.
-                AbandonCacheFill();
+                await EndConnectionAsync().ConfigureAwait(false);
             }
+        }
+    }
 
-            if (!keepOpen)
-            {
-                return;
-            }
+    /// <summary>
+    /// The end of a connection this loop owns (<see cref="Http1ProxyStep"/>'s): disposes the loop, completes both pipes
+    /// and, after an unclean end, tells the steps below the transport must not be written to again. Every byte the loop
+    /// meant to send was flushed explicitly, so after an unclean end whatever is still buffered is the remains of a flush
+    /// that timed out: it is discarded rather than written again, because StreamPipeWriter.CompleteAsync would otherwise
+    /// flush it with no timeout at all.
+    /// </summary>
+    private async ValueTask EndConnectionAsync()
+    {
+        Dispose();
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync(EndedCleanly ? null : s_abandoned).ConfigureAwait(false);
+        if (!EndedCleanly)
+        {
+            _connection.AbandonTransport();
         }
     }
 
@@ -294,8 +335,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _response.Reset();
         _sawRequestBytes = false;
         _headerTimerRunning = false;
-        RenewIfFired(ref _requestTimeout, _connection.ServerAborted, default);
-        RenewIfFired(ref _idleTimeout, _connection.ServerStopping, _connection.ServerAborted);
+        ReturnRequestTimeout();
+        RenewIfFired(ref _idleTimeout, _connection.ServerStopping);
         _idleTimeout.CancelAfter(first ? _context.HeaderTimeout : _context.IdleTimeout);
     }
 
@@ -304,7 +345,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private void StartHeaderTimer()
     {
         _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-        _requestTimeout.CancelAfter(_context.HeaderTimeout);
+        RequestTimeout.CancelAfter(_context.HeaderTimeout);
         _headerTimerRunning = true;
     }
 
@@ -312,8 +353,26 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     /// and its callback queued together) would fail the request's next wait at once: its source is renewed.</summary>
     private void DisarmRequestTimeout()
     {
+        if (_requestTimeout is null)
+        {
+            return;
+        }
+
         _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-        RenewIfFired(ref _requestTimeout, _connection.ServerAborted, default);
+        if (_requestTimeout.IsCancellationRequested && !_connection.ServerAborted.IsCancellationRequested)
+        {
+            ReturnRequestTimeout(); // disposed there (it cannot be reset); the next wait rents another
+        }
+    }
+
+    /// <summary>Gives this request's timeout source back to the server's pool (disposed there if it fired).</summary>
+    private void ReturnRequestTimeout()
+    {
+        if (_requestTimeout is { } source)
+        {
+            _requestTimeout = null;
+            _connection.ReturnRequestTimeout(source);
+        }
     }
 
     /// <summary>
@@ -323,15 +382,15 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     /// close the keep-alive connection at once, the head read would answer 408 (AccessLogWriterTests saw the close on a
     /// loaded CI host; Http1ProxyLoopTimerTests). A source cancelled by the server's own tokens is left as it is.
     /// </summary>
-    private static void RenewIfFired(ref CancellationTokenSource source, CancellationToken first, CancellationToken second)
+    private static void RenewIfFired(ref CancellationTokenSource source, CancellationToken server)
     {
-        if (!source.IsCancellationRequested || first.IsCancellationRequested || second.IsCancellationRequested)
+        if (!source.IsCancellationRequested || server.IsCancellationRequested)
         {
             return;
         }
 
         source.Dispose();
-        source = CancellationTokenSource.CreateLinkedTokenSource(first, second);
+        source = CancellationTokenSource.CreateLinkedTokenSource(server);
     }
 
     /// <summary>Step 1's parse of what the client pipe holds (advanced past the head when complete).</summary>
@@ -401,7 +460,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         {
             // Answered here (an ACME HTTP-01 challenge, the redirect to https://): nothing goes upstream.
             _context.Metrics.EdgeResponse();
-            bool flushed = await BodyCopier.FlushAsync(_output, _requestTimeout, _context.IdleTimeout).ConfigureAwait(false);
+            bool flushed = await BodyCopier.FlushAsync(_output, RequestTimeout, _context.IdleTimeout).ConfigureAwait(false);
             AccessLogEdgeResponse(flushed);
             if (!flushed)
             {
@@ -518,7 +577,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     {
         _request.Dispose();
         _response.Dispose();
-        _requestTimeout.Dispose();
+        ReturnRequestTimeout();
         _idleTimeout.Dispose();
     }
 

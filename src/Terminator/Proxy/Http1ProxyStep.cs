@@ -5,9 +5,10 @@ using Terminator.Listener;
 namespace Terminator.Proxy;
 
 /// <summary>
-/// The last step of a connection's pipeline, on both ports: the HTTP/1.1 proxy connection. It owns the pipes over the
-/// transport it is given (decrypted on 443, the socket's on 80), runs <see cref="Http1ProxyLoop"/> until keep-alive
-/// ends, completes both pipes, and tells the steps below when the transport must not be written to again.
+/// The last step of a connection's pipeline, on both ports: the HTTP/1.1 proxy connection. It makes the pipes over the
+/// transport it is given (decrypted on 443, the socket's on 80) and runs <see cref="Http1ProxyLoop"/> on them until
+/// keep-alive ends; the loop then completes both pipes and tells the steps below when the transport must not be written
+/// to again.
 /// </summary>
 internal sealed class Http1ProxyStep(ProxyContext context)
 {
@@ -19,27 +20,13 @@ internal sealed class Http1ProxyStep(ProxyContext context)
     // in flight (PipeBlockPool).
     private static readonly StreamPipeReaderOptions s_readerOptions = new(PipeBlockPool.Instance, bufferSize: PipeBlockPool.BlockSize, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: false);
     private static readonly StreamPipeWriterOptions s_writerOptions = new(PipeBlockPool.Instance, minimumBufferSize: PipeBlockPool.BlockSize, leaveOpen: true);
-    private static readonly OperationCanceledException s_abandoned = new("The response could not be delivered; unsent bytes discarded.");
 
-    public async Task OnConnectionAsync(ConnectionContext connection)
+    /// <summary>Runs the connection's loop, which completes the pipes and disposes itself at its end: not an async
+    /// method, so an idle connection's chain holds no state machine of this step's.</summary>
+    public Task OnConnectionAsync(ConnectionContext connection)
     {
         PipeReader input = PipeReader.Create(connection.Transport, s_readerOptions);
         PipeWriter output = PipeWriter.Create(connection.Transport, s_writerOptions);
-        bool endedCleanly;
-        using (var loop = new Http1ProxyLoop(context, connection, input, output, connection.Transport))
-        {
-            await loop.RunAsync().ConfigureAwait(false);
-            endedCleanly = loop.EndedCleanly;
-        }
-
-        await input.CompleteAsync().ConfigureAwait(false);
-        // Every byte the loop meant to send was flushed explicitly, so after an unclean end whatever is still buffered
-        // is the remains of a flush that timed out: it is discarded rather than written again, because
-        // StreamPipeWriter.CompleteAsync would otherwise flush it with no timeout at all.
-        await output.CompleteAsync(endedCleanly ? null : s_abandoned).ConfigureAwait(false);
-        if (!endedCleanly)
-        {
-            connection.AbandonTransport();
-        }
+        return new Http1ProxyLoop(context, connection, input, output, connection.Transport, endsConnection: true).RunAsync();
     }
 }

@@ -55,6 +55,23 @@ public sealed class Http1ProxyLoopTimerTests
         await proxy.Closes.WaitAsync(deadline.Token);
     }
 
+    [Fact]
+    public async Task BetweenRequests_TheConnectionHoldsNoRequestTimeoutSource()
+    {
+        // An idle keep-alive connection gives its request timer back to the server's pool (bench/README.md, "What an idle
+        // TLS connection holds"); the next request takes it again rather than allocating one.
+        await using var proxy = new LoopUnderTest(toProxy => toProxy.Reader, idleSource: null);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        for (int i = 0; i < 3; i++)
+        {
+            await proxy.ToProxy.Writer.WriteAsync(HttpSamples.ClickRequestBytes, deadline.Token);
+            string? head = await ReadResponseHeadAsync(proxy.FromProxy.Reader, deadline.Token);
+            Assert.StartsWith("HTTP/1.1 302 ", head, StringComparison.Ordinal);
+            Assert.True(await Eventually.TrueAsync(() => proxy.Drain.PooledRequestTimeouts == 1, TimeSpan.FromSeconds(5)),
+                $"after request {i + 1} the pool holds {proxy.Drain.PooledRequestTimeouts} sources, not the one the request used");
+        }
+    }
+
     /// <summary>One loop over in-memory client pipes (plain HTTP, 50 ms header timeout) and a pooled connection to the
     /// tracking upstream; <see cref="Closes"/> completes, and the client pipe sees the end, when the loop returns.</summary>
     private sealed class LoopUnderTest : IAsyncDisposable
@@ -86,6 +103,8 @@ public sealed class Http1ProxyLoopTimerTests
         public Pipe FromProxy { get; } = new();
 
         public Task Closes { get; }
+
+        public ConnectionDrain Drain => _drain;
 
         public async ValueTask DisposeAsync()
         {
