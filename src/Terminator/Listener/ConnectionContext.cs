@@ -12,6 +12,11 @@ internal sealed class ConnectionContext
     private readonly ConnectionLimiter? _limiter;
     private readonly ConnectionDrain _drain;
     private int _transportAbandoned;
+    // The step the listener runs next, and what the steps that handed on do at the end (PROXY protocol, then TLS: at most
+    // two, run latest first).
+    private ConnectionDelegate? _handOff;
+    private IConnectionEnd? _firstEnd;
+    private IConnectionEnd? _secondEnd;
 
     public ConnectionContext(Stream transport, IPEndPoint remoteEndPoint, IPEndPoint localEndPoint, ConnectionDrain drain)
         : this(transport, remoteEndPoint, localEndPoint, drain, limiter: null, remoteCharged: false)
@@ -94,6 +99,63 @@ internal sealed class ConnectionContext
 
         RemoteEndPoint = client;
         return true;
+    }
+
+    /// <summary>
+    /// Hands the connection to <paramref name="next"/>: the listener runs it in its own frame once the calling step has
+    /// returned, and runs <paramref name="end"/> when the connection is over (after the ends of the steps that come
+    /// later). A step that hands on instead of awaiting the next one keeps no state machine of its own for the
+    /// connection's life: an idle keep-alive connection then holds the listener's frame and the last step's only
+    /// (bench/README.md, "What an idle TLS connection holds").
+    /// </summary>
+    public void HandOff(ConnectionDelegate next, IConnectionEnd? end = null)
+    {
+        if (_handOff is not null)
+        {
+            throw new InvalidOperationException("a step has already handed this connection on");
+        }
+
+        if (end is not null)
+        {
+            if (_firstEnd is null)
+            {
+                _firstEnd = end;
+            }
+            else if (_secondEnd is null)
+            {
+                _secondEnd = end;
+            }
+            else
+            {
+                throw new InvalidOperationException("at most two steps of a pipeline hand on with an end");
+            }
+        }
+
+        _handOff = next;
+    }
+
+    /// <summary>The step <see cref="HandOff"/> named, once; null when the last step returned without handing on.</summary>
+    internal ConnectionDelegate? TakeHandOff()
+    {
+        ConnectionDelegate? next = _handOff;
+        _handOff = null;
+        return next;
+    }
+
+    /// <summary>Runs the ends of the steps that handed on, latest first (the listener, before it closes the socket).</summary>
+    internal async ValueTask EndAsync(bool completed)
+    {
+        if (_secondEnd is { } second)
+        {
+            _secondEnd = null;
+            await second.EndAsync(this, completed).ConfigureAwait(false);
+        }
+
+        if (_firstEnd is { } first)
+        {
+            _firstEnd = null;
+            await first.EndAsync(this, completed).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Marks the transport as unfit for any further write (see <see cref="IsTransportAbandoned"/>).</summary>

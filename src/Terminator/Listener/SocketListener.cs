@@ -122,9 +122,19 @@ internal sealed class SocketListener : IAsyncDisposable
         var network = new NetworkStream(socket, ownsSocket: true);
         var connection = new ConnectionContext(network, remote, EndPoint, _drain, _limiter, remoteCharged: !forwarded);
         _drain.Enter();
+        bool completed = false;
         try
         {
-            await _pipeline(connection).ConfigureAwait(false);
+            // Each step runs here, in this one frame, when the step before handed the connection on rather than awaiting
+            // it (ConnectionContext.HandOff): the TLS step's state machine is gone once its handshake is done.
+            ConnectionDelegate? step = _pipeline;
+            while (step is not null)
+            {
+                await step(connection).ConfigureAwait(false);
+                step = connection.TakeHandOff();
+            }
+
+            completed = true;
         }
         catch (Exception ex)
         {
@@ -133,6 +143,15 @@ internal sealed class SocketListener : IAsyncDisposable
         }
         finally
         {
+            try
+            {
+                await connection.EndAsync(completed).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                ListenerLog.ConnectionFailed(_log, remote.Address, ex);
+            }
+
             await network.DisposeAsync().ConfigureAwait(false);
             if (connection.ChargedAddress is { } charged)
             {

@@ -103,22 +103,22 @@ internal sealed class ProxyProtocolStep
         if (remaining == 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            await _next(connection).ConfigureAwait(false);
+            connection.HandOff(_next);
             return;
         }
 
-        // What followed the header in the same reads (a ClientHello, a request) is the next step's first input.
+        // What followed the header in the same reads (a ClientHello, a request) is the next step's first input. Handed on,
+        // not awaited (no frame of this step's for the connection's life); the replay is disposed at the end, which
+        // returns its buffer if the next step ended before reading it all.
         var replay = new PrefixedStream(buffer, consumed, remaining, transport);
         connection.Transport = replay;
-        try
-        {
-            await _next(connection).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Returns the buffer if the next step ended before reading it all; the socket closes after this step anyway.
-            await replay.DisposeAsync().ConfigureAwait(false);
-        }
+        connection.HandOff(_next, new ReplayEnd(replay));
+    }
+
+    /// <summary>Disposes the replay stream when the connection is over (the socket closes after it anyway).</summary>
+    private sealed class ReplayEnd(PrefixedStream replay) : IConnectionEnd
+    {
+        public ValueTask EndAsync(ConnectionContext connection, bool completed) => replay.DisposeAsync();
     }
 
     /// <summary>Reads until the first bytes decide the connection's fate; never past <see cref="BufferSize"/>.</summary>

@@ -13,8 +13,9 @@ namespace Terminator.Tls;
 /// <summary>
 /// The TLS step of a connection's pipeline: peek the ClientHello (nothing consumed), choose the route from its ALPN and
 /// the certificate from its SNI bytes with no string, handshake with that certificate's prebuilt options, then hand the
-/// authenticated stream and what was negotiated (<see cref="TlsConnectionFeature"/>) to the next step. When that step
-/// completes, send close_notify unless it abandoned the transport. Knows nothing of HTTP.
+/// authenticated stream and what was negotiated (<see cref="TlsConnectionFeature"/>) to the next step
+/// (<see cref="ConnectionContext.HandOff"/>). When that step completes, <see cref="TlsConnectionEnd"/> sends close_notify
+/// unless it abandoned the transport. Knows nothing of HTTP.
 /// </summary>
 /// <remarks>
 /// Refusals decided from the ClientHello alone get a plain-text alert before any handshake (RFC 8446 §6):
@@ -26,7 +27,6 @@ internal sealed partial class TlsHandshakeStep
 {
     // The ClientHello is usually one 200-2,000 byte record; the parser caps it at 16 KiB.
     private static readonly StreamPipeReaderOptions s_peekOptions = new(bufferSize: 4096, minimumReadSize: 2048, leaveOpen: true);
-    private static readonly TimeSpan CloseNotifyTimeout = TimeSpan.FromSeconds(1);
 
     private readonly ITlsCertificateSelector _certificates;
     private readonly ConnectionDelegate _next;
@@ -68,24 +68,17 @@ internal sealed partial class TlsHandshakeStep
         }
 
         SslStream tls = authenticated.Stream;
-        await using (tls.ConfigureAwait(false))
+        connection.Transport = tls;
+        // TargetHostName is the SNI string SslStream already decoded from the hello for itself: no allocation of ours.
+        connection.Tls = new TlsConnectionFeature(tls.SslProtocol, tls.NegotiatedCipherSuite, tls.NegotiatedApplicationProtocol, authenticated.Certificate,
+            tls.TargetHostName)
         {
-            connection.Transport = tls;
-            // TargetHostName is the SNI string SslStream already decoded from the hello for itself: no allocation of ours.
-            connection.Tls = new TlsConnectionFeature(tls.SslProtocol, tls.NegotiatedCipherSuite, tls.NegotiatedApplicationProtocol, authenticated.Certificate,
-                tls.TargetHostName)
-            {
-                Ja4 = authenticated.Ja4,
-                ReleaseIdleBuffers = OpenSslIdleBuffers.IsAvailable ? OpenSslIdleBuffers.ReleaseOnIdle : null,
-            };
-            await authenticated.Next(connection).ConfigureAwait(false);
-            if (!connection.IsTransportAbandoned)
-            {
-                // close_notify only after a clean end: after a cut-off response its absence is the client's only
-                // signal that the body is incomplete (RFC 8446 §6.1 truncation; RFC 9112 §9.8 incomplete close).
-                await CloseNotifyAsync(tls).ConfigureAwait(false);
-            }
-        }
+            Ja4 = authenticated.Ja4,
+            ReleaseIdleBuffers = OpenSslIdleBuffers.IsAvailable ? OpenSslIdleBuffers.ReleaseOnIdle : null,
+        };
+        // Handed on, not awaited: this state machine ends with the handshake, and the listener sends close_notify and
+        // disposes the stream when the next step is done (TlsConnectionEnd).
+        connection.HandOff(authenticated.Next, new TlsConnectionEnd(tls));
     }
 
     /// <summary>The authenticated stream and where it goes next, or null when the connection was refused or failed
@@ -295,29 +288,6 @@ internal sealed partial class TlsHandshakeStep
         catch (Exception ex) when (ex is OperationCanceledException || TransportFailure.Is(ex))
         {
             // The client left first.
-        }
-    }
-
-    private static async ValueTask CloseNotifyAsync(SslStream tls)
-    {
-        try
-        {
-            Task shutdown = tls.ShutdownAsync();
-            if (!shutdown.IsCompleted)
-            {
-                // Almost always complete already (a 24-byte write into an empty socket buffer); the timer is only
-                // needed for a peer that stopped reading.
-                await shutdown.WaitAsync(CloseNotifyTimeout).ConfigureAwait(false);
-            }
-
-            await shutdown.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or CryptographicException || TransportFailure.Is(ex))
-        {
-            // close_notify is a courtesy; the TCP close follows regardless. OpenSSL refuses to send it while a handshake
-            // is in progress — e.g. after a TLS 1.2 client asked to renegotiate, which we refuse (the read fails with an
-            // IOException first) — and the runtime reports that as a CryptographicException ("shutdown while in init"):
-            // the peer's doing, not ours, so it must not reach the listener's error log.
         }
     }
 
