@@ -48,6 +48,9 @@ public sealed class ScriptedUpstream : IAsyncDisposable
                 return;
             }
 
+            // As a tracking server does (nginx's tcp_nodelay): a script's head and body written apart must not wait for
+            // Nagle behind the delayed ACK of the first, 40 ms per response (300 requests of AccessLogWriterTests took 13 s).
+            socket.NoDelay = true;
             int index = Interlocked.Increment(ref _connectionCount) - 1;
             _sockets.Add(socket);
             _connections.Add(RunAsync(new UpstreamScriptConnection(socket, index, Heads, _stop.Token)));
