@@ -145,16 +145,22 @@ internal sealed class ConnectionContext
     /// <summary>Runs the ends of the steps that handed on, latest first (the listener, before it closes the socket).</summary>
     internal async ValueTask EndAsync(bool completed)
     {
-        if (_secondEnd is { } second)
+        IConnectionEnd? second = _secondEnd, first = _firstEnd;
+        _secondEnd = _firstEnd = null;
+        try
         {
-            _secondEnd = null;
-            await second.EndAsync(this, completed).ConfigureAwait(false);
+            if (second is not null)
+            {
+                await second.EndAsync(this, completed).ConfigureAwait(false);
+            }
         }
-
-        if (_firstEnd is { } first)
+        finally
         {
-            _firstEnd = null;
-            await first.EndAsync(this, completed).ConfigureAwait(false);
+            // The earlier step's end runs even when the later one's threw (it returns pooled buffers).
+            if (first is not null)
+            {
+                await first.EndAsync(this, completed).ConfigureAwait(false);
+            }
         }
     }
 

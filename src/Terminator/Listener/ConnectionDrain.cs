@@ -67,7 +67,7 @@ internal sealed class ConnectionDrain : IDisposable
             }
         }
 
-        return CancellationTokenSource.CreateLinkedTokenSource(_aborted.Token);
+        return CancellationTokenSource.CreateLinkedTokenSource(Aborted);
     }
 
     /// <summary>

@@ -131,8 +131,8 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
         // The clients' own process: a 50 ms timer whose continuation runs more than a second late means this test host
         // (running the rest of the suite beside this test) could not run the clients' continuations either. A full-suite
         // run saw one "no answer" per node, both started at the same instant and both returned 0.95 s after their 5 s
-        // timeout: a late client more likely than two daemons stalling together (not proven). A timeout that overlaps such
-        // a stall is reported, not counted against the nodes; one outside any stall still fails the test.
+        // timeout: a late client more likely than two daemons stalling together (not proven). A timeout whose last second
+        // overlaps such a stall is reported, not counted against the nodes; anything else still fails the test.
         var stalls = new System.Collections.Concurrent.ConcurrentQueue<(long From, long To)>();
         Task watch = Task.Run(async () =>
         {
@@ -198,18 +198,19 @@ public sealed partial class FleetDaemonTests(PostgresClusterFixture fixture, ITe
 
         foreach ((int node, bool answered, _, long started, long took) in failures)
         {
-            if (answered || !InAStall(started, took))
+            if (answered || !InAStall(started, took) || took < 5000)
             {
                 failed[node]++;
             }
         }
 
-        // A timed-out handshake whose wait overlapped a stall of this process of over a second.
+        // A handshake that ran into its 5 s timeout while this process was stalled for over a second around the timeout's
+        // end (an I/O error, or an answer, is never excused).
         bool InAStall(long started, long took)
         {
             foreach ((long from, long to) in stalls)
             {
-                if (from < started + took && to > started)
+                if (from < started + took && to > started + 4000)
                 {
                     return true;
                 }

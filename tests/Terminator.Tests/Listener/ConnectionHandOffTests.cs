@@ -63,12 +63,40 @@ public sealed class ConnectionHandOffTests
     }
 
     [Fact]
+    public async Task WhenALaterEndThrows_TheEarlierOneStillRuns()
+    {
+        var order = new ConcurrentQueue<string>();
+        ConnectionDelegate middle = connection =>
+        {
+            connection.HandOff(_ => Task.CompletedTask, new ThrowingEnd());
+            return Task.CompletedTask;
+        };
+        ConnectionDelegate first = connection =>
+        {
+            connection.HandOff(middle, new RecordingEnd("first's end", order));
+            return Task.CompletedTask;
+        };
+
+        await using var listener = new PipelineListener(first);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.EndPoint);
+        Assert.True(await Eventually.TrueAsync(() => !order.IsEmpty, TimeSpan.FromSeconds(5)), "the earlier step's end did not run");
+        Assert.Equal(["first's end (completed)"], order);
+        Assert.Equal(0, await client.ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public void HandingOnTwiceBeforeTheListenerTookTheFirst_Throws()
     {
         using var drain = new ConnectionDrain();
         var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Loopback, 50000), new IPEndPoint(IPAddress.Loopback, 443), drain);
         connection.HandOff(_ => Task.CompletedTask);
         Assert.Throws<InvalidOperationException>(() => connection.HandOff(_ => Task.CompletedTask));
+    }
+
+    private sealed class ThrowingEnd : IConnectionEnd
+    {
+        public ValueTask EndAsync(ConnectionContext connection, bool completed) => throw new InvalidOperationException("a bug in an end");
     }
 
     private sealed class RecordingEnd(string name, ConcurrentQueue<string> order) : IConnectionEnd
