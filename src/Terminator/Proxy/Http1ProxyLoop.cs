@@ -58,8 +58,9 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private readonly HttpRequestHead _request;
     private readonly HttpResponseHead _response;
     // Bounds every wait that belongs to a request; linked to the server's abort so a drain timeout cuts everything.
-    // Rented from the server's pool when a request begins and given back when it is over (RequestTimeout), so an idle
-    // connection holds no second timer.
+    // Rented from the server's pool when a wait needs it (RequestTimeout) and given back once the request's waits up to
+    // the response head, and again its relay, are over (DisarmRequestTimeout, BeginRequestHead): an idle connection
+    // holds no second timer.
     private CancellationTokenSource? _requestTimeout;
     // Bounds the wait for the next request; also fires when the server starts draining, closing idle connections. Linked
     // to that signal only: the drain's abort always follows it.
