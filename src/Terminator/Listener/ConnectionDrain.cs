@@ -51,9 +51,9 @@ internal sealed class ConnectionDrain : IDisposable
     }
 
     /// <summary>
-    /// A timeout source for one request's waits, linked to <see cref="Aborted"/>; give it back with
-    /// <see cref="ReturnRequestTimeout"/> once the request is over. A connection holds one only while a request is in
-    /// flight: an idle keep-alive connection then keeps no source, timer or registration of a finished request
+    /// A timeout source for a request's waits, linked to <see cref="Aborted"/>; give it back with
+    /// <see cref="ReturnRequestTimeout"/> once the waits it bounded are over. A connection holds one only while such a
+    /// wait is on: an idle keep-alive connection then keeps no source, timer or registration of a finished request
     /// (~0.4 KiB each; bench/README.md, "What an idle TLS connection holds"), and a busy one takes a pooled source
     /// rather than allocating.
     /// </summary>

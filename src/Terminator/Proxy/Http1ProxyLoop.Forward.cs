@@ -27,7 +27,7 @@ internal sealed partial class Http1ProxyLoop
             UpstreamConnection upstream = fresh
                 ? await pool.RentNewAsync(RequestTimeout.Token).ConfigureAwait(false)
                 : await pool.RentAsync(RequestTimeout.Token).ConfigureAwait(false);
-            DisarmRequestTimeout();
+            ReturnRequestTimeout();
             return (upstream, ProxyError.None);
         }
         catch (UpstreamConnectException ex)

@@ -196,7 +196,7 @@ internal sealed partial class Http1ProxyLoop
             {
                 RequestTimeout.CancelAfter(_context.UpstreamTimeout);
                 result = await input.ReadAsync(RequestTimeout.Token).ConfigureAwait(false);
-                DisarmRequestTimeout();
+                ReturnRequestTimeout();
             }
             catch (OperationCanceledException)
             {

@@ -59,7 +59,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     private readonly HttpResponseHead _response;
     // Bounds every wait that belongs to a request; linked to the server's abort so a drain timeout cuts everything.
     // Rented from the server's pool when a wait needs it (RequestTimeout) and given back once the request's waits up to
-    // the response head, and again its relay, are over (DisarmRequestTimeout, BeginRequestHead): an idle connection
+    // the response head, and again its relay, are over (ReturnRequestTimeout): an idle connection
     // holds no second timer.
     private CancellationTokenSource? _requestTimeout;
     // Bounds the wait for the next request; also fires when the server starts draining, closing idle connections. Linked
@@ -265,7 +265,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                                 }
                             }
 
-                            DisarmRequestTimeout();
+                            ReturnRequestTimeout();
                         }
 
                         if (error == ProxyError.None)
@@ -354,12 +354,6 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _headerTimerRunning = true;
     }
 
-    /// <summary>Stops the request timer once the wait it bounded is over, by giving its source back: a timer that fired
-    /// meanwhile (the wait's result and its callback queued together, even with the callback not run yet) would fail the
-    /// request's next wait at once, and the pool's reset refuses exactly such a source (it is disposed; the next wait
-    /// rents another).</summary>
-    private void DisarmRequestTimeout() => ReturnRequestTimeout();
-
     /// <summary>An exception escaped <see cref="RunAsync"/> (a bug: steps do not throw for network or peer failures):
     /// whatever is still buffered for the client is then discarded at the end, not flushed with no timeout. Always false,
     /// so the exception is not caught.</summary>
@@ -369,7 +363,10 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         return false;
     }
 
-    /// <summary>Gives this request's timeout source back to the server's pool (disposed there if it fired).</summary>
+    /// <summary>Stops the request timer once the waits it bounded are over, by giving its source back to the server's
+    /// pool: a timer that fired meanwhile (the wait's result and its callback queued together, even with the callback not
+    /// run yet) would fail the request's next wait at once, and the pool's reset refuses exactly such a source (it is
+    /// disposed; the next wait rents another).</summary>
     private void ReturnRequestTimeout()
     {
         if (_requestTimeout is { } source)
@@ -416,7 +413,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         if (parsed == HttpParseResult.Complete)
         {
             _input.AdvanceTo(consumed);
-            DisarmRequestTimeout();
+            ReturnRequestTimeout();
             return RequestHeadStatus.Complete;
         }
 

@@ -36,8 +36,7 @@ public sealed class ConnectionHandOffTests
         };
 
         await using var listener = new PipelineListener(first);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.EndPoint);
+        using Socket client = await ConnectAsync(listener);
         Assert.True(await Eventually.TrueAsync(() => order.Count == 5, TimeSpan.FromSeconds(5)), string.Join(", ", order));
         Assert.Equal(["first returns", "middle returns", "last", "middle's end (completed)", "first's end (completed)"], order);
         // Then the socket is closed.
@@ -49,15 +48,9 @@ public sealed class ConnectionHandOffTests
     {
         var order = new ConcurrentQueue<string>();
         ConnectionDelegate last = _ => throw new InvalidOperationException("a bug in the last step");
-        ConnectionDelegate first = connection =>
-        {
-            connection.HandOff(last, new RecordingEnd("first's end", order));
-            return Task.CompletedTask;
-        };
 
-        await using var listener = new PipelineListener(first);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.EndPoint);
+        await using var listener = new PipelineListener(HandsOn(last, new RecordingEnd("first's end", order)));
+        using Socket client = await ConnectAsync(listener);
         Assert.True(await Eventually.TrueAsync(() => !order.IsEmpty, TimeSpan.FromSeconds(5)));
         Assert.Equal(["first's end (not completed)"], order);
     }
@@ -66,20 +59,10 @@ public sealed class ConnectionHandOffTests
     public async Task WhenALaterEndThrows_TheEarlierOneStillRuns()
     {
         var order = new ConcurrentQueue<string>();
-        ConnectionDelegate middle = connection =>
-        {
-            connection.HandOff(_ => Task.CompletedTask, new ThrowingEnd());
-            return Task.CompletedTask;
-        };
-        ConnectionDelegate first = connection =>
-        {
-            connection.HandOff(middle, new RecordingEnd("first's end", order));
-            return Task.CompletedTask;
-        };
+        ConnectionDelegate middle = HandsOn(_ => Task.CompletedTask, new ThrowingEnd());
 
-        await using var listener = new PipelineListener(first);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.EndPoint);
+        await using var listener = new PipelineListener(HandsOn(middle, new RecordingEnd("first's end", order)));
+        using Socket client = await ConnectAsync(listener);
         Assert.True(await Eventually.TrueAsync(() => !order.IsEmpty, TimeSpan.FromSeconds(5)), "the earlier step's end did not run");
         Assert.Equal(["first's end (completed)"], order);
         Assert.Equal(0, await client.ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(5)));
@@ -92,6 +75,20 @@ public sealed class ConnectionHandOffTests
         var connection = new ConnectionContext(Stream.Null, new IPEndPoint(IPAddress.Loopback, 50000), new IPEndPoint(IPAddress.Loopback, 443), drain);
         connection.HandOff(_ => Task.CompletedTask);
         Assert.Throws<InvalidOperationException>(() => connection.HandOff(_ => Task.CompletedTask));
+    }
+
+    /// <summary>A step that hands the connection to <paramref name="next"/>, leaving <paramref name="end"/>.</summary>
+    private static ConnectionDelegate HandsOn(ConnectionDelegate next, IConnectionEnd end) => connection =>
+    {
+        connection.HandOff(next, end);
+        return Task.CompletedTask;
+    };
+
+    private static async Task<Socket> ConnectAsync(PipelineListener listener)
+    {
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.EndPoint);
+        return client;
     }
 
     private sealed class ThrowingEnd : IConnectionEnd
