@@ -134,7 +134,7 @@ internal static partial class TerminatorEnvironment
         .. Ja4Specs,
         Duration("TERMINATOR_HANDSHAKE_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "Time allowed for the whole TLS handshake.", (o, t) => o with { HandshakeTimeout = t }),
         Duration("TERMINATOR_HEADER_TIMEOUT", "10s", TimeSpan.FromMinutes(5), "The whole request head must arrive within this time.", (o, t) => o with { HeaderTimeout = t }),
-        Duration("TERMINATOR_IDLE_TIMEOUT", "60s", OneHour, "Keep-alive idle time allowed between requests on a client connection.", (o, t) => o with { IdleTimeout = t }),
+        Duration("TERMINATOR_IDLE_TIMEOUT", "60s", OneHour, "Keep-alive idle time allowed between requests on a client connection (enforced up to 1/16 of it, at most 1 s, late: connections share one timer per slice).", (o, t) => o with { IdleTimeout = t }),
         Integer("TERMINATOR_MIN_BODY_RATE", "240", 0, 1_000_000_000, "Minimum average request-body rate in bytes/s once TERMINATOR_HEADER_TIMEOUT has passed (slow-POST defence); slower gets 408. 0 turns the check off.", (o, n) => o with { MinRequestBodyBytesPerSecond = n }),
         Integer("TERMINATOR_MAX_HEADER_BYTES", "32768", 1024, 1_048_576, "Maximum size of a request head (request line + headers) in bytes; larger gets 431.", (o, n) => o with { MaxHeaderBytes = n }),
         Integer("TERMINATOR_MAX_HEADER_COUNT", "100", 1, 1000, "Maximum number of request header fields; more gets 431.", (o, n) => o with { MaxHeaderCount = n }),

@@ -65,6 +65,10 @@ internal sealed class ConnectionContext
     /// (<see cref="ConnectionDrain.RentRequestTimeout"/>); given back with <see cref="ReturnRequestTimeout"/>.</summary>
     public CancellationTokenSource RentRequestTimeout() => _drain.RentRequestTimeout();
 
+    /// <summary>A token for a wait between requests, shared with the connections that start theirs at about the same
+    /// time (<see cref="ConnectionDrain.SharedTimeoutToken"/>).</summary>
+    public CancellationToken SharedTimeoutToken(TimeSpan length) => _drain.SharedTimeoutToken(length);
+
     /// <summary>Gives back a source from <see cref="RentRequestTimeout"/> once every wait it bounded is over.</summary>
     public void ReturnRequestTimeout(CancellationTokenSource source) => _drain.ReturnRequestTimeout(source);
 

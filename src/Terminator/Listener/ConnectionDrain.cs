@@ -15,6 +15,10 @@ internal sealed class ConnectionDrain : IDisposable
     private readonly CancellationTokenSource _aborted = new();
     // Request timeout sources (each linked to Aborted) that no request is using; see RentRequestTimeout.
     private readonly Stack<CancellationTokenSource> _requestTimeouts = new();
+    // One per timeout length the connections wait with (the header and idle timeouts): copied on write, read without
+    // a lock.
+    private SharedTimeout[] _sharedTimeouts = [];
+    private readonly Lock _sharedTimeoutsLock = new();
     private int _active;
     private TaskCompletionSource? _drained;
 
@@ -92,6 +96,42 @@ internal sealed class ConnectionDrain : IDisposable
         source.Dispose();
     }
 
+    /// <summary>
+    /// A token for a wait between requests: it fires <paramref name="length"/> from now (up to a slice later, see
+    /// <see cref="SharedTimeout"/>) or when the server stops. Waits that start within the same slice share it, so an
+    /// idle connection holds no timer of its own.
+    /// </summary>
+    public CancellationToken SharedTimeoutToken(TimeSpan length)
+    {
+        foreach (SharedTimeout timeout in Volatile.Read(ref _sharedTimeouts))
+        {
+            if (timeout.Length == length)
+            {
+                return timeout.Token;
+            }
+        }
+
+        return AddSharedTimeout(length).Token;
+    }
+
+    private SharedTimeout AddSharedTimeout(TimeSpan length)
+    {
+        lock (_sharedTimeoutsLock)
+        {
+            foreach (SharedTimeout existing in _sharedTimeouts)
+            {
+                if (existing.Length == length)
+                {
+                    return existing;
+                }
+            }
+
+            var timeout = new SharedTimeout(length, Stopping);
+            Volatile.Write(ref _sharedTimeouts, [.. _sharedTimeouts, timeout]);
+            return timeout;
+        }
+    }
+
     /// <summary>Signals stop and waits up to <paramref name="timeout"/> for connections to finish; returns false if it had to abort some.</summary>
     public async Task<bool> DrainAsync(TimeSpan timeout)
     {
@@ -121,6 +161,14 @@ internal sealed class ConnectionDrain : IDisposable
             while (_requestTimeouts.TryPop(out CancellationTokenSource? pooled))
             {
                 pooled.Dispose();
+            }
+        }
+
+        lock (_sharedTimeoutsLock)
+        {
+            foreach (SharedTimeout timeout in _sharedTimeouts)
+            {
+                timeout.Dispose();
             }
         }
 

@@ -62,9 +62,10 @@ internal sealed partial class Http1ProxyLoop : IDisposable
     // the response head, and again its relay, are over (ReturnRequestTimeout): an idle connection
     // holds no second timer.
     private CancellationTokenSource? _requestTimeout;
-    // Bounds the wait for the next request; also fires when the server starts draining, closing idle connections. Linked
-    // to that signal only: the drain's abort always follows it.
-    private CancellationTokenSource _idleTimeout;
+    // Bounds the wait for the next request (the idle timeout; the header timeout before the first); also fires when the
+    // server starts draining, closing idle connections. Shared with the connections whose wait began in the same slice of
+    // time (SharedTimeout): an idle connection holds no timer of its own, and nothing of the token's outlives its wait.
+    private CancellationToken _idleWait;
     // This request's 100 Continue has been sent (the upstream's own 100 is then not relayed).
     private bool _sentContinue;
     // Stopwatch timestamp of this request's first byte (its duration in the metrics).
@@ -96,7 +97,6 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         address.TryFormat(_clientAddress, out _clientAddressLength);
         _request = new HttpRequestHead(context.Limits);
         _response = new HttpResponseHead(context.Limits);
-        _idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ServerStopping);
     }
 
     /// <summary>
@@ -140,7 +140,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                     _connection.Tls?.ReleaseIdleBuffers?.Invoke(_idleSource);
                     try
                     {
-                        await _idleSource.ReadAsync(Memory<byte>.Empty, _idleTimeout.Token).ConfigureAwait(false);
+                        await _idleSource.ReadAsync(Memory<byte>.Empty, _idleWait).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is OperationCanceledException || TransportFailure.Is(ex))
                     {
@@ -149,8 +149,8 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                     }
 
                     // Bytes (or the end of the stream) are here: the header timeout bounds the read that takes them, not the
-                    // idle one, whose timer may still fire now (on a stalled host its callback and this continuation can be
-                    // queued together) and must not turn a request that arrived into a silent close.
+                    // idle one, which may fire now (on a stalled host its callback and this continuation can be queued
+                    // together) and must not turn a request that arrived into a silent close.
                     StartHeaderTimer();
                 }
 
@@ -161,7 +161,7 @@ internal sealed partial class Http1ProxyLoop : IDisposable
                     ReadResult result;
                     try
                     {
-                        result = await _input.ReadAsync(_headerTimerRunning ? RequestTimeout.Token : _idleTimeout.Token).ConfigureAwait(false);
+                        result = await _input.ReadAsync(_headerTimerRunning ? RequestTimeout.Token : _idleWait).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException)
                     {
@@ -341,15 +341,14 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _sawRequestBytes = false;
         _headerTimerRunning = false;
         ReturnRequestTimeout();
-        RenewIfFired(ref _idleTimeout, _connection.ServerStopping);
-        _idleTimeout.CancelAfter(first ? _context.HeaderTimeout : _context.IdleTimeout);
+        _idleWait = _connection.SharedTimeoutToken(first ? _context.HeaderTimeout : _context.IdleTimeout);
     }
 
     /// <summary>From the idle timer to the header timer, once per request: when the idle wait sees bytes arrive, or
     /// when the first bytes are parsed without one.</summary>
     private void StartHeaderTimer()
     {
-        _idleTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+        _idleWait = default;
         RequestTimeout.CancelAfter(_context.HeaderTimeout);
         _headerTimerRunning = true;
     }
@@ -374,24 +373,6 @@ internal sealed partial class Http1ProxyLoop : IDisposable
             _requestTimeout = null;
             _connection.ReturnRequestTimeout(source);
         }
-    }
-
-    /// <summary>
-    /// Replaces a timeout source whose timer fired although the wait it bounded completed: on a stalled host the wait's
-    /// result and the timer's callback are both queued and may run in either order, and "cancel after infinite" cannot
-    /// undo a cancellation. The exchange went on and finished, so the next one must not inherit it: the idle wait would
-    /// close the keep-alive connection at once, the head read would answer 408 (AccessLogWriterTests saw the close on a
-    /// loaded CI host; Http1ProxyLoopTimerTests). A source cancelled by the server's own tokens is left as it is.
-    /// </summary>
-    private static void RenewIfFired(ref CancellationTokenSource source, CancellationToken server)
-    {
-        if (!source.IsCancellationRequested || server.IsCancellationRequested)
-        {
-            return;
-        }
-
-        source.Dispose();
-        source = CancellationTokenSource.CreateLinkedTokenSource(server);
     }
 
     /// <summary>Step 1's parse of what the client pipe holds (advanced past the head when complete).</summary>
@@ -579,7 +560,6 @@ internal sealed partial class Http1ProxyLoop : IDisposable
         _request.Dispose();
         _response.Dispose();
         ReturnRequestTimeout();
-        _idleTimeout.Dispose();
     }
 
     private enum RequestHeadStatus { Incomplete, Complete, Closed, TimedOut, Rejected }
