@@ -11,7 +11,7 @@ namespace Terminator.Infrastructure;
 /// plus 32 per core. Each request in flight holds a segment in its client pipe and one in its upstream reader while it
 /// waits, so with 64 keep-alive connections on a pinned core most rents missed and allocated a fresh 4 KiB array:
 /// ~1.9 KiB per request at 64 in flight (<c>ConcurrentProxyLoopBenchmark</c>, bench/README "Per-request async boxes").
-/// Here a block is its own <see cref="IMemoryOwner{T}"/> and goes back on <see cref="IDisposable.Dispose"/>, so a rent
+/// Here a block (<see cref="PipeBlock"/>) is its own <see cref="IMemoryOwner{T}"/> and goes back on <see cref="IDisposable.Dispose"/>, so a rent
 /// allocates nothing; the arrays live on the pinned object heap (sockets pin them on every I/O otherwise). At most
 /// <see cref="MaxRetained"/> free blocks are kept (2 MiB); beyond that a returned block is left to the GC, so a burst
 /// does not stay resident. An idle keep-alive connection holds none (its pipes are empty between requests).
@@ -24,7 +24,7 @@ internal sealed class PipeBlockPool : MemoryPool<byte>
     public const int MaxRetained = 512;
 
     private readonly Lock _gate = new();
-    private readonly Block?[] _free = new Block?[MaxRetained];
+    private readonly PipeBlock?[] _free = new PipeBlock?[MaxRetained];
     private int _count;
 
     /// <summary>The process's pool (the pipes of every connection share it).</summary>
@@ -38,18 +38,25 @@ internal sealed class PipeBlockPool : MemoryPool<byte>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
+        return RentBlock();
+    }
+
+    /// <summary>A block as a segment of a byte sequence (<see cref="CompactStreamPipeReader"/>,
+    /// <see cref="CompactStreamPipeWriter"/>); back to the pool with <see cref="PipeBlock.Dispose"/>.</summary>
+    public PipeBlock RentBlock()
+    {
         lock (_gate)
         {
             if (_count > 0)
             {
-                Block block = _free[--_count]!;
+                PipeBlock block = _free[--_count]!;
                 _free[_count] = null;
                 block.Rented = true;
                 return block;
             }
         }
 
-        return new Block(this);
+        return new PipeBlock(this, BlockSize);
     }
 
     protected override void Dispose(bool disposing)
@@ -57,32 +64,13 @@ internal sealed class PipeBlockPool : MemoryPool<byte>
         // The shared pool lives for the process; blocks returned after this are simply kept or dropped as usual.
     }
 
-    private void Return(Block block)
+    internal void Return(PipeBlock block)
     {
         lock (_gate)
         {
             if (_count < MaxRetained)
             {
                 _free[_count++] = block;
-            }
-        }
-    }
-
-    private sealed class Block(PipeBlockPool pool) : IMemoryOwner<byte>
-    {
-        private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
-
-        public bool Rented { get; set; } = true;
-
-        public Memory<byte> Memory => _array;
-
-        public void Dispose()
-        {
-            // A second Dispose must not put the block in the free list twice (two renters would share it).
-            if (Rented)
-            {
-                Rented = false;
-                pool.Return(this);
             }
         }
     }

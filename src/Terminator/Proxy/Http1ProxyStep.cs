@@ -12,21 +12,21 @@ namespace Terminator.Proxy;
 /// </summary>
 internal sealed class Http1ProxyStep(ProxyContext context)
 {
-    // No zero-byte reads inside a request: they would cost an extra receive (and through SslStream an extra async hop)
-    // per read. The loop makes one itself where it pays, while waiting for the next request (Http1ProxyLoop
-    // .RunAsync, see IsInputBuffered), so an idle keep-alive connection holds neither this pipe's segment
-    // nor SslStream's receive buffer.
-    // Blocks from the proxy's own pool, not the shared ArrayPool, which keeps too few for the requests a pinned core has
-    // in flight (PipeBlockPool).
-    private static readonly StreamPipeReaderOptions s_readerOptions = new(PipeBlockPool.Instance, bufferSize: PipeBlockPool.BlockSize, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: false);
-    private static readonly StreamPipeWriterOptions s_writerOptions = new(PipeBlockPool.Instance, minimumBufferSize: PipeBlockPool.BlockSize, leaveOpen: true);
+    // The least room a read of the client pipe asks the stream to fill: a new block is taken below it.
+    private const int MinimumReadSize = 2048;
 
     /// <summary>Runs the connection's loop, which completes the pipes and disposes itself at its end: not an async
     /// method, so an idle connection's chain holds no state machine of this step's.</summary>
     public Task OnConnectionAsync(ConnectionContext connection)
     {
-        PipeReader input = PipeReader.Create(connection.Transport, s_readerOptions);
-        PipeWriter output = PipeWriter.Create(connection.Transport, s_writerOptions);
+        // Pipes that hold nothing while empty, as they are between requests (CompactStreamPipeReader). No zero-byte reads
+        // inside a request: they would cost an extra receive (and through SslStream an extra async hop) per read. The
+        // loop makes one itself where it pays, while waiting for the next request (Http1ProxyLoop.RunAsync, see
+        // IsInputBuffered), so an idle keep-alive connection holds neither a pipe block nor SslStream's receive buffer.
+        // Blocks come from the proxy's own pool, not the shared ArrayPool, which keeps too few for the requests a
+        // pinned core has in flight (PipeBlockPool).
+        var input = new CompactStreamPipeReader(connection.Transport, MinimumReadSize);
+        var output = new CompactStreamPipeWriter(connection.Transport);
         return new Http1ProxyLoop(context, connection, input, output, connection.Transport, endsConnection: true).RunAsync();
     }
 }
