@@ -165,14 +165,7 @@ internal sealed class CompactStreamPipeReader(Stream stream, int minimumReadSize
 
     private void ReleaseAll()
     {
-        PipeBlock? block = _head;
-        while (block is not null)
-        {
-            var next = (PipeBlock?)block.Next;
-            block.Dispose();
-            block = next;
-        }
-
+        PipeBlock.DisposeChain(_head);
         _head = _tail = null;
         _headStart = 0;
         _buffered = 0;

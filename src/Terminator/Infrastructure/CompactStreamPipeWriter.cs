@@ -134,14 +134,7 @@ internal sealed class CompactStreamPipeWriter(Stream stream) : PipeWriter
 
     private void ReleaseAll()
     {
-        PipeBlock? block = _head;
-        while (block is not null)
-        {
-            var next = (PipeBlock?)block.Next;
-            block.Dispose();
-            block = next;
-        }
-
+        PipeBlock.DisposeChain(_head);
         _head = _tail = null;
     }
 }

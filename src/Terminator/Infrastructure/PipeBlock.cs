@@ -63,6 +63,17 @@ internal sealed class PipeBlock : ReadOnlySequenceSegment<byte>, IMemoryOwner<by
         Next = next;
     }
 
+    /// <summary>Gives back <paramref name="first"/> and every block after it.</summary>
+    public static void DisposeChain(PipeBlock? first)
+    {
+        while (first is not null)
+        {
+            var next = (PipeBlock?)first.Next;
+            first.Dispose();
+            first = next;
+        }
+    }
+
     public void Dispose()
     {
         Next = null;
