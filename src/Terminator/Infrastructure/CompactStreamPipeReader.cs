@@ -17,8 +17,11 @@ namespace Terminator.Infrastructure;
 /// at least the minimum read size free, else a new one; a read's token goes to the stream's read as it is, so a
 /// cancelled read throws <see cref="OperationCanceledException"/> (as <c>StreamPipeReader</c> does for a caller's token).
 /// </remarks>
-internal sealed class CompactStreamPipeReader(Stream stream, int minimumReadSize) : PipeReader
+internal sealed class CompactStreamPipeReader : PipeReader
 {
+    private readonly Stream _stream;
+    private readonly int _minimumReadSize;
+    private readonly PipeBlockPool _pool;
     private PipeBlock? _head;
     private int _headStart;
     private PipeBlock? _tail;
@@ -27,6 +30,18 @@ internal sealed class CompactStreamPipeReader(Stream stream, int minimumReadSize
     private bool _examinedEverything;
     private bool _streamEnded;
     private bool _completed;
+
+    /// <param name="minimumReadSize">The least room a read asks the stream to fill (1 to a block): a new block is taken
+    /// below it.</param>
+    /// <param name="pool">Where blocks come from; the process's pool unless given (tests).</param>
+    public CompactStreamPipeReader(Stream stream, int minimumReadSize, PipeBlockPool? pool = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumReadSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minimumReadSize, PipeBlockPool.BlockSize);
+        _stream = stream;
+        _minimumReadSize = minimumReadSize;
+        _pool = pool ?? PipeBlockPool.Instance;
+    }
 
     /// <summary>Whether any block is held now (tests).</summary>
     internal bool HoldsBlocks => _head is not null;
@@ -68,7 +83,7 @@ internal sealed class CompactStreamPipeReader(Stream stream, int minimumReadSize
         int read;
         try
         {
-            read = await stream.ReadAsync(tail.FreeMemory, cancellationToken).ConfigureAwait(false);
+            read = await _stream.ReadAsync(tail.FreeMemory, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -103,13 +118,13 @@ internal sealed class CompactStreamPipeReader(Stream stream, int minimumReadSize
     {
         if (_tail is null)
         {
-            _head = _tail = PipeBlockPool.Instance.RentBlock();
+            _head = _tail = _pool.RentBlock();
             _tail.Start(0);
             _headStart = 0;
         }
-        else if (_tail.Free < minimumReadSize)
+        else if (_tail.Free < _minimumReadSize)
         {
-            PipeBlock next = PipeBlockPool.Instance.RentBlock();
+            PipeBlock next = _pool.RentBlock();
             _tail.Append(next);
             _tail = next;
         }
@@ -136,6 +151,12 @@ internal sealed class CompactStreamPipeReader(Stream stream, int minimumReadSize
         if ((ulong)consumedBytes > (ulong)_buffered)
         {
             throw new InvalidOperationException("The consumed position is outside the buffered bytes.");
+        }
+
+        if (examined.GetObject() is PipeBlock examinedBlock
+            && examinedBlock.RunningIndex + examined.GetInteger() < consumedBlock.RunningIndex + consumedIndex)
+        {
+            throw new InvalidOperationException("The examined position is before the consumed one.");
         }
 
         _buffered -= consumedBytes;

@@ -14,8 +14,9 @@ namespace Terminator.Infrastructure;
 /// <see cref="CompleteAsync"/> with an exception discards them (the proxy's abandoned end); without one it writes them,
 /// as <c>StreamPipeWriter</c> does. <see cref="Complete"/> discards, never blocking on the stream.
 /// </remarks>
-internal sealed class CompactStreamPipeWriter(Stream stream) : PipeWriter
+internal sealed class CompactStreamPipeWriter(Stream stream, PipeBlockPool? pool = null) : PipeWriter
 {
+    private readonly PipeBlockPool _pool = pool ?? PipeBlockPool.Instance;
     private PipeBlock? _head;
     private PipeBlock? _tail;
     private bool _completed;
@@ -49,7 +50,7 @@ internal sealed class CompactStreamPipeWriter(Stream stream) : PipeWriter
         }
 
         // A head larger than a block gets a one-off block of its size.
-        PipeBlock block = needed <= PipeBlockPool.BlockSize ? PipeBlockPool.Instance.RentBlock() : new PipeBlock(pool: null, needed);
+        PipeBlock block = needed <= PipeBlockPool.BlockSize ? _pool.RentBlock() : new PipeBlock(pool: null, needed);
         if (_tail is null)
         {
             block.Start(0);

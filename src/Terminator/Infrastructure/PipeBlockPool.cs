@@ -42,7 +42,9 @@ internal sealed class PipeBlockPool : MemoryPool<byte>
     }
 
     /// <summary>A block as a segment of a byte sequence (<see cref="CompactStreamPipeReader"/>,
-    /// <see cref="CompactStreamPipeWriter"/>); back to the pool with <see cref="PipeBlock.Dispose"/>.</summary>
+    /// <see cref="CompactStreamPipeWriter"/>); back to the pool with <see cref="PipeBlock.Dispose"/>. Its sequence state
+    /// (bytes written, successor, running index) is whatever its last user left: the caller sets it
+    /// (<see cref="PipeBlock.Start"/> or <see cref="PipeBlock.Append"/>) before anything else.</summary>
     public PipeBlock RentBlock()
     {
         lock (_gate)

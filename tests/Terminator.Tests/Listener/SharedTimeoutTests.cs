@@ -7,23 +7,39 @@ namespace Terminator.Tests.Listener;
 public sealed class SharedTimeoutTests
 {
     [Fact]
-    public async Task AToken_FiresNoSoonerThanItsLength()
+    public async Task AWaitThatJoinsASliceLate_StillWaitsItsWholeLength()
     {
+        // 1.6 s with 100 ms slices. The wait that matters takes the token some way into a slice another wait started:
+        // a slice timed from its start (not from its end) would fire that much early for it.
         using var stopping = new CancellationTokenSource();
-        using var timeout = new SharedTimeout(TimeSpan.FromMilliseconds(200), stopping.Token);
-        Assert.Equal(TimeSpan.FromMilliseconds(12), timeout.SliceLength);
+        using var timeout = new SharedTimeout(TimeSpan.FromMilliseconds(1600), stopping.Token);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), timeout.SliceLength);
 
-        long started = Stopwatch.GetTimestamp();
-        CancellationToken token = timeout.Token;
-        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using (token.Register(() => fired.SetResult()))
+        CancellationToken late = default;
+        long takenAt = 0;
+        for (int attempt = 0; attempt < 50 && takenAt == 0; attempt++)
         {
-            await fired.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            CancellationToken first = timeout.Token;
+            await Task.Delay(40);
+            long now = Stopwatch.GetTimestamp();
+            CancellationToken second = timeout.Token;
+            if (second == first)
+            {
+                (late, takenAt) = (second, now);
+            }
         }
 
-        // Timers and Environment.TickCount64 tick coarsely (a few ms on Linux): allow that much, not a slice.
-        TimeSpan waited = Stopwatch.GetElapsedTime(started);
-        Assert.True(waited >= TimeSpan.FromMilliseconds(195), $"the token fired after {waited.TotalMilliseconds:F1} ms, before its 200 ms");
+        Assert.True(takenAt != 0, "no two waits 40 ms apart fell into one 100 ms slice in 50 tries");
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (late.Register(() => fired.SetResult()))
+        {
+            await fired.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        // Timers and Environment.TickCount64 tick coarsely (4-10 ms): allow that much, well under the 40 ms a slice timed
+        // from its start would be early by.
+        TimeSpan waited = Stopwatch.GetElapsedTime(takenAt);
+        Assert.True(waited >= TimeSpan.FromMilliseconds(1585), $"the token fired {waited.TotalMilliseconds:F1} ms after the wait took it, before its 1,600 ms");
     }
 
     [Fact]
@@ -46,7 +62,8 @@ public sealed class SharedTimeoutTests
     public async Task AfterASliceFired_TheNextWaitGetsAFreshToken()
     {
         using var stopping = new CancellationTokenSource();
-        using var timeout = new SharedTimeout(TimeSpan.FromMilliseconds(20), stopping.Token);
+        // A length no descheduling of the test thread reaches between taking the next token and looking at it.
+        using var timeout = new SharedTimeout(TimeSpan.FromMilliseconds(300), stopping.Token);
         CancellationToken first = timeout.Token;
         var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using (first.Register(() => fired.SetResult()))
@@ -80,7 +97,14 @@ public sealed class SharedTimeoutTests
         CancellationToken idle = drain.SharedTimeoutToken(TimeSpan.FromMinutes(1));
         CancellationToken header = drain.SharedTimeoutToken(TimeSpan.FromSeconds(10));
         Assert.NotEqual(idle, header);
-        Assert.Equal(idle, drain.SharedTimeoutToken(TimeSpan.FromMinutes(1)));
+        // One SharedTimeout per length: back-to-back waits of one length share a slice's token (at most one boundary).
+        var idleTokens = new HashSet<CancellationToken>();
+        for (int i = 0; i < 1000; i++)
+        {
+            idleTokens.Add(drain.SharedTimeoutToken(TimeSpan.FromMinutes(1)));
+        }
+
+        Assert.InRange(idleTokens.Count, 1, 2);
 
         Assert.True(await drain.DrainAsync(TimeSpan.FromSeconds(1)));
         Assert.True(idle.IsCancellationRequested && header.IsCancellationRequested, "the drain's start left an idle wait running");
