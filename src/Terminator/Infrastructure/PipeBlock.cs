@@ -76,11 +76,16 @@ internal sealed class PipeBlock : ReadOnlySequenceSegment<byte>, IMemoryOwner<by
 
     public void Dispose()
     {
-        Next = null;
-        if (_pool is not null && Rented)
+        // A second Dispose before the block is rented again must not put it in the free list twice (two renters would
+        // share it). Blocks are given back once, by the pipe that holds them: a pool cannot tell a late second Dispose
+        // from the next renter's.
+        if (!Rented)
         {
-            Rented = false;
-            _pool.Return(this);
+            return;
         }
+
+        Rented = false;
+        Next = null;
+        _pool?.Return(this);
     }
 }
