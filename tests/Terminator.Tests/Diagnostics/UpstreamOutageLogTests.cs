@@ -53,14 +53,22 @@ public sealed partial class UpstreamOutageLogTests(ITestOutputHelper output)
         Assert.InRange(warnings.Count, 1, bound);
         Assert.Equal(Requests, warnings.Count + log.Log.SuppressedLines);
 
-        // Each line after the first says what was held back before it; what the last interval held back is still pending.
+        // A line after the first says what was held back before it, if anything was (an interval in which one request
+        // failed alone, as when the test host pauses for half a second, holds nothing back); what the last interval held
+        // back is still pending.
         long reported = 0;
         foreach (LogLines.LogEntry warning in warnings.Skip(1))
         {
             Match held = SuppressedNote().Match(warning.Message);
-            Assert.True(held.Success, warning.Message);
-            reported += long.Parse(held.Groups["count"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            if (held.Success)
+            {
+                long count = long.Parse(held.Groups["count"].Value, System.Globalization.CultureInfo.InvariantCulture);
+                Assert.True(count > 0, warning.Message);
+                reported += count;
+            }
         }
+
+        Assert.True(warnings.Count == 1 || reported > 0, "no line after the first said what was held back");
 
         Assert.DoesNotMatch(SuppressedNote(), warnings[0].Message);
         Assert.InRange(reported, 0, log.Log.SuppressedLines);

@@ -60,11 +60,13 @@ public sealed class PostgresOrderLeasesTests(PostgresClusterFixture fixture) : I
     public async Task AHeldLease_IsRenewedPastItsDuration_ButADeadHoldersLease_IsTakenOverAfterExpiry()
     {
         await using NpgsqlDataSource database = await DatabaseAsync();
-        TimeSpan duration = TimeSpan.FromSeconds(1.5);
+        // 3 s, renewed every second: a renewal may be late by up to two seconds (a full-suite run on a 2-core host once
+        // delayed one past a 1.5 s lease) before node B can take a live lease.
+        TimeSpan duration = TimeSpan.FromSeconds(3);
         var a = new PostgresOrderLeases(database, "node-a", NullLogger.Instance, duration);
         var b = new PostgresOrderLeases(database, "node-b", NullLogger.Instance, duration);
 
-        // Alive: renewed every half second, so through twice the duration node B, trying all along, never takes it.
+        // Alive: renewed every third of its duration, so through twice the duration node B, trying all along, never takes it.
         IOrderLease? alive = await a.TryTakeAsync(Domain, DateTimeOffset.UtcNow, CancellationToken.None);
         Assert.NotNull(alive);
         var window = System.Diagnostics.Stopwatch.StartNew();
