@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Terminator.Infrastructure;
 using Terminator.Listener;
 
